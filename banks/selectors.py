@@ -1,0 +1,46 @@
+"""Reads of banks, scoped to the user. Bank officers see the banks they hold ``act_for_bank``
+on; the custodian, the bureau and auditors see every bank."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from guardian.shortcuts import get_objects_for_user
+
+from riskcomp.roles import CROSS_BANK_ROLES, role_of
+
+from .models import ACT_FOR_BANK, Bank, SuspensionState
+
+
+def banks_for(user: Any) -> QuerySet[Bank]:
+    """Banks the user may see. Officers: only the banks they act for (guardian object
+    permission, direct foreign-key table)."""
+    role = role_of(user)
+    if role in CROSS_BANK_ROLES:
+        return Bank.objects.all()
+    if role is None:
+        return Bank.objects.none()
+    return get_objects_for_user(user, f"banks.{ACT_FOR_BANK}", klass=Bank,
+                                accept_global_perms=False, with_superuser=False)
+
+
+def bank_ids_for(user: Any) -> list[int] | None:
+    """Ids of the banks an officer acts for, cached per request; None for cross-bank roles."""
+    if role_of(user) in CROSS_BANK_ROLES:
+        return None
+    cached = getattr(user, "_riskcomp_bank_ids", None)
+    if cached is None:
+        cached = list(banks_for(user).values_list("id", flat=True))
+        user._riskcomp_bank_ids = cached
+    return cached  # type: ignore[no-any-return]
+
+
+def scope_to_user_banks(qs: QuerySet[Any], user: Any, field: str = "bank") -> QuerySet[Any]:
+    """Restrict any bank-owned queryset to what ``user`` may see."""
+    ids = bank_ids_for(user)
+    if ids is None:
+        return qs
+    return qs.filter(**{f"{field}_id__in": ids})
+
+
+def suspension_states_for(user: Any) -> QuerySet[SuspensionState]:
+    return scope_to_user_banks(SuspensionState.objects.select_related("bank"), user)

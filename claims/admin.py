@@ -1,0 +1,55 @@
+from django.contrib import admin
+
+from .models import (
+    Claim,
+    ClaimDocument,
+    ClaimStatusChange,
+    Confirmation,
+    Payment,
+    Proposal,
+    Recovery,
+    RecoveryStatement,
+    ReturnPayment,
+    ReviewDecision,
+    SpotCheck,
+    SpotCheckItem,
+    SupplementRequest,
+    WriteOff,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Business records change only through the portal's services, which keep the history."""
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = ClaimStatusChange
+    extra = 0
+    can_delete = False
+    readonly_fields = ("from_status", "to_status", "note", "actor", "changed_at")
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Claim)
+class ClaimAdmin(ReadOnlyAdmin):
+    list_display = ("number", "bank", "scheme", "base", "compensation", "status", "submitted_at")
+    list_filter = ("scheme", "status", "bank")
+    search_fields = ("number", "filing__iou_number", "filing__enterprise__name")
+    inlines = [StatusChangeInline]
+
+
+for model in (ClaimDocument, ClaimStatusChange, ReviewDecision, SupplementRequest, Proposal,
+              Confirmation, Payment, Recovery, ReturnPayment, WriteOff, RecoveryStatement,
+              SpotCheck, SpotCheckItem):
+    admin.site.register(model, ReadOnlyAdmin)

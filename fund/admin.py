@@ -1,0 +1,50 @@
+from django.contrib import admin
+
+from .models import CalendarDay, CalendarYear, FundSize, LedgerEntry, LprRate, PolicyVersion
+
+
+@admin.register(PolicyVersion)
+class PolicyVersionAdmin(admin.ModelAdmin):
+    list_display = ("scheme", "version", "valid_from", "valid_to", "base_ratio", "amount_cap",
+                    "suspend_net_compensation")
+    list_filter = ("scheme",)
+
+
+@admin.register(LprRate)
+class LprRateAdmin(admin.ModelAdmin):
+    list_display = ("published_on", "one_year_percent", "five_year_percent")
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(admin.ModelAdmin):
+    list_display = ("year", "source")
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ("date", "is_workday", "note")
+    list_filter = ("is_workday",)
+    date_hierarchy = "date"
+
+
+@admin.register(FundSize)
+class FundSizeAdmin(admin.ModelAdmin):
+    list_display = ("year", "amount", "note")
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(admin.ModelAdmin):
+    """The ledger is append-only: visible here, never editable."""
+
+    list_display = ("booked_on", "kind", "amount", "loss_amount", "scheme", "bank", "memo")
+    list_filter = ("kind", "scheme", "bank")
+    search_fields = ("memo", "reference")
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

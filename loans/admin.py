@@ -1,0 +1,52 @@
+from django.contrib import admin
+
+from .models import ClassificationReport, Enterprise, ImportBatch, LoanFiling, Qualification
+
+
+class QualificationInline(admin.TabularInline):
+    model = Qualification
+    extra = 0
+
+
+@admin.register(Enterprise)
+class EnterpriseAdmin(admin.ModelAdmin):
+    list_display = ("credit_code", "name", "kind", "size", "is_in_bda")
+    list_filter = ("kind", "size", "is_in_bda")
+    search_fields = ("credit_code", "name")
+    inlines = [QualificationInline]
+
+
+@admin.register(Qualification)
+class QualificationAdmin(admin.ModelAdmin):
+    list_display = ("enterprise", "type", "certificate_no", "valid_from", "valid_to")
+    list_filter = ("type",)
+    search_fields = ("enterprise__name", "certificate_no")
+    raw_id_fields = ("enterprise",)
+
+
+@admin.register(LoanFiling)
+class LoanFilingAdmin(admin.ModelAdmin):
+    list_display = ("iou_number", "bank", "enterprise", "scheme", "drawdown_date", "amount_cny",
+                    "ratio", "status")
+    list_filter = ("scheme", "status", "loan_type", "bank")
+    search_fields = ("iou_number", "contract_number", "enterprise__name",
+                     "enterprise__credit_code")
+    list_select_related = ("bank", "enterprise")
+    # A filing's decision and snapshot are frozen at filing time.
+    readonly_fields = ("scheme", "ratio", "policy_version", "snapshot", "filed_by", "created_at")
+    raw_id_fields = ("enterprise", "import_batch")
+
+
+@admin.register(ClassificationReport)
+class ClassificationReportAdmin(admin.ModelAdmin):
+    list_display = ("filing", "classification", "classified_on", "reported_by", "reported_at")
+    list_filter = ("classification",)
+    raw_id_fields = ("filing",)
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    list_display = ("original_name", "bank", "status", "total_rows", "accepted_rows",
+                    "rejected_rows", "created_at")
+    list_filter = ("status", "bank")
+    readonly_fields = ("sha256", "result")

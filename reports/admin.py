@@ -1,0 +1,15 @@
+from django.contrib import admin
+
+from .models import ReportFile
+
+
+@admin.register(ReportFile)
+class ReportFileAdmin(admin.ModelAdmin):
+    list_display = ("kind", "period", "version", "is_current", "status", "finished_at")
+    list_filter = ("kind", "status", "is_current")
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

@@ -1,0 +1,108 @@
+"""The rules of shared/policy/RULES.md as pure functions: values in, values out.
+
+No ORM, no settings, no I/O. Figures live in versioned ``SchemeParams``; each Reading of RULES.md
+lives in one function or field, marked "Reading" in its docstring or comment.
+"""
+
+from .batch import run_cases
+from .claims import claim_refusals
+from .compensation import compensation_amount, compensation_ratio, return_amount
+from .context import PolicyContext, default_context
+from .credit_code import (
+    credit_code_check_char,
+    is_valid_credit_code,
+    normalize_credit_code,
+    validate_credit_code,
+)
+from .deadlines import (
+    claim_deadline,
+    filing_deadline,
+    filing_on_time,
+    filing_refusal,
+    quarter_of,
+    recovery_notice_deadline,
+    return_deadline,
+)
+from .eligibility import (
+    EnterpriseFacts,
+    LoanDecision,
+    LoanFacts,
+    QualificationFacts,
+    SchemeVerdict,
+    cny_amount,
+    decide_loan,
+    is_qualified,
+    judge_scheme,
+    lpr_for,
+)
+from .enterprise_size import Industry, classify_size, size_contradiction
+from .params import DEFAULT_LPR, DEFAULT_SCHEME_PARAMS, LprRate, SchemeParams, params_for
+from .reasons import CalendarUnknown, PolicyError, Reason, reason
+from .suspension import SuspensionFigures, claim_ratio, next_suspended, threshold_distances
+from .types import (
+    Classification,
+    EnterpriseKind,
+    EnterpriseSize,
+    LoanType,
+    QualificationType,
+    ReasonCode,
+    Scheme,
+    is_non_performing,
+)
+from .workdays import WorkdayCalendar
+
+__all__ = [
+    "DEFAULT_LPR",
+    "DEFAULT_SCHEME_PARAMS",
+    "CalendarUnknown",
+    "Classification",
+    "EnterpriseFacts",
+    "EnterpriseKind",
+    "EnterpriseSize",
+    "Industry",
+    "LoanDecision",
+    "LoanFacts",
+    "LoanType",
+    "LprRate",
+    "PolicyContext",
+    "PolicyError",
+    "QualificationFacts",
+    "QualificationType",
+    "Reason",
+    "ReasonCode",
+    "Scheme",
+    "SchemeParams",
+    "SchemeVerdict",
+    "SuspensionFigures",
+    "WorkdayCalendar",
+    "claim_deadline",
+    "claim_ratio",
+    "claim_refusals",
+    "classify_size",
+    "cny_amount",
+    "compensation_amount",
+    "compensation_ratio",
+    "credit_code_check_char",
+    "decide_loan",
+    "default_context",
+    "filing_deadline",
+    "filing_on_time",
+    "filing_refusal",
+    "is_non_performing",
+    "is_qualified",
+    "is_valid_credit_code",
+    "judge_scheme",
+    "lpr_for",
+    "next_suspended",
+    "normalize_credit_code",
+    "params_for",
+    "quarter_of",
+    "reason",
+    "recovery_notice_deadline",
+    "return_amount",
+    "return_deadline",
+    "run_cases",
+    "size_contradiction",
+    "threshold_distances",
+    "validate_credit_code",
+]

@@ -1,0 +1,141 @@
+"""Chinese working days (RULES.md, "Working days").
+
+Weekends are off, statutory holidays are off, make-up working weekends (调休上班日) are working
+days. The source of truth, in order:
+
+1. a staff-entered override for the date (True = working day, False = day off);
+2. the ``chinesecalendar`` package, for the years it covers;
+3. for a year staff declared *known* (its whole official schedule entered as overrides): the
+   weekend rule;
+4. otherwise ``CalendarUnknown``: a deadline in an unknown year says so, it never guesses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from types import MappingProxyType
+
+import chinese_calendar
+
+from .reasons import CalendarUnknown
+
+_ONE_DAY = timedelta(days=1)
+_NO_OVERRIDES: Mapping[date, bool] = MappingProxyType({})
+
+
+def _package_says(d: date) -> bool | None:
+    """What ``chinesecalendar`` says about ``d``; ``None`` when it does not cover the year."""
+    try:
+        return bool(chinese_calendar.is_workday(d))
+    except NotImplementedError:
+        return None
+
+
+class WorkdayCalendar:
+    """Working days, with staff overrides on top of ``chinesecalendar``. Immutable."""
+
+    __slots__ = ("_known_years", "_overrides")
+
+    def __init__(
+        self, overrides: Mapping[date, bool] = _NO_OVERRIDES, known_years: Iterable[int] = ()
+    ) -> None:
+        self._overrides: Mapping[date, bool] = MappingProxyType(
+            {d: bool(is_working) for d, is_working in overrides.items()}
+        )
+        self._known_years: frozenset[int] = frozenset(known_years)
+
+    @property
+    def overrides(self) -> Mapping[date, bool]:
+        return self._overrides
+
+    @property
+    def known_years(self) -> frozenset[int]:
+        return self._known_years
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, WorkdayCalendar):
+            return NotImplemented
+        return self._overrides == other._overrides and self._known_years == other._known_years
+
+    def __hash__(self) -> int:
+        return hash((frozenset(self._overrides.items()), self._known_years))
+
+    def __repr__(self) -> str:
+        return (
+            f"WorkdayCalendar(overrides={len(self._overrides)} dates, "
+            f"known_years={sorted(self._known_years)})"
+        )
+
+    def is_workday(self, d: date) -> bool:
+        """Whether ``d`` is a working day; ``CalendarUnknown`` if nobody knows."""
+        if d in self._overrides:
+            return self._overrides[d]
+        package = _package_says(d)
+        if package is not None:
+            return package
+        if d.year in self._known_years:
+            return d.weekday() < 5
+        raise CalendarUnknown(d.year)
+
+    def add_workdays(self, start: date, n: int) -> date:
+        """The ``n``-th working day after ``start``, ``start`` not counted (0 gives ``start``)."""
+        if n < 0:
+            raise ValueError("n must not be negative")
+        d = start
+        counted = 0
+        while counted < n:
+            d += _ONE_DAY
+            if self.is_workday(d):
+                counted += 1
+        return d
+
+    def nth_workday_from(self, first: date, n: int) -> date:
+        """The ``n``-th working day counting ``first`` itself if it is one (``n`` ≥ 1)."""
+        if n < 1:
+            raise ValueError("n must be at least 1")
+        return self.add_workdays(first - _ONE_DAY, n)
+
+    def workdays_between(self, a: date, b: date) -> int:
+        """Working days after ``a`` up to and including ``b`` (negative when ``b`` < ``a``)."""
+        if b < a:
+            return -self.workdays_between(b, a)
+        count = 0
+        d = a
+        while d < b:
+            d += _ONE_DAY
+            if self.is_workday(d):
+                count += 1
+        return count
+
+    def is_within_workdays(self, start: date, end: date, n: int) -> bool:
+        """Whether ``end`` is on or before the ``n``-th working day after ``start``.
+
+        Decides without the whole calendar when it can: days of an unknown year count as
+        "maybe working", and ``CalendarUnknown`` is raised only when the answer depends on them.
+        """
+        if n < 0:
+            raise ValueError("n must not be negative")
+        if end <= start:
+            return True
+        # ``end`` is within iff fewer than ``n`` working days lie strictly between start and end.
+        working = 0
+        unknown = 0
+        first_unknown: int | None = None
+        d = start + _ONE_DAY
+        while d < end:
+            try:
+                if self.is_workday(d):
+                    working += 1
+            except CalendarUnknown as exc:
+                unknown += 1
+                if first_unknown is None:
+                    first_unknown = exc.year
+            if working >= n:
+                return False
+            d += _ONE_DAY
+        if working + unknown < n:
+            return True
+        if first_unknown is None:  # only when n == 0: the deadline is ``start`` itself
+            return False
+        raise CalendarUnknown(first_unknown)

@@ -1,0 +1,9 @@
+"""Developer and demo settings: SQLite and eager tasks unless DATABASE_URL / REDIS_URL are set."""
+
+from .base import *
+
+DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
+SECRET_KEY = SECRET_KEY or "local-only-not-secret-" + "x" * 40
+ALLOWED_HOSTS = ALLOWED_HOSTS or ["localhost", "127.0.0.1", "[::1]"]
+WHITENOISE_USE_FINDERS = True
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}

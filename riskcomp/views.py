@@ -1,0 +1,69 @@
+"""The role-aware home screen."""
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q, Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from banks.models import SuspensionState
+from banks.selectors import banks_for, suspension_states_for
+from claims.models import Claim
+from claims.selectors import claim_counts_by_status, claim_list_for, proposals_waiting
+from fund.models import LedgerEntry
+from fund.selectors import fund_balance
+from loans.selectors import filing_list_for, filing_totals_by_quarter
+from reports.models import ReportFile
+
+from .roles import Role, role_of
+
+
+def _claim_status_rows(counts: dict[str, int]) -> list[dict[str, Any]]:
+    return [{"status": value, "label": label, "count": counts.get(value, 0)}
+            for value, label in Claim.Status.choices]
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    role = role_of(user)
+    ctx: dict[str, Any] = {"role": role}
+    if role is None:
+        return render(request, "home/no_role.html", ctx)
+    counts = claim_counts_by_status(user=user)
+    ctx["claim_status_rows"] = _claim_status_rows(counts)
+    if role == Role.BANK_OFFICER:
+        ctx["banks"] = list(banks_for(user))
+        ctx["suspension_states"] = list(suspension_states_for(user))
+        ctx["quarters"] = filing_totals_by_quarter(user=user)
+        ctx["recent_filings"] = filing_list_for(user=user)[:8]
+        ctx["open_claims"] = claim_list_for(user=user).exclude(
+            status__in=[*Claim.CLOSED_STATUSES, Claim.Status.PAID, Claim.Status.WRITTEN_OFF]
+        )[:8]
+        template = "home/bank_officer.html"
+    else:
+        ctx["suspended"] = (
+            SuspensionState.objects.select_related("bank")
+            .filter(Q(is_auto_suspended=True) | Q(is_manually_suspended=True))
+        )
+        ctx["balance"] = fund_balance()
+        if role in (Role.REVIEWER, Role.ADMIN):
+            ctx["queue"] = claim_list_for(user=user).filter(
+                status__in=[Claim.Status.SUBMITTED, Claim.Status.PASSED, Claim.Status.CONFIRMED]
+            )[:10]
+            template = "home/reviewer.html"
+        elif role == Role.APPROVER:
+            ctx["proposals"] = proposals_waiting()
+            ctx["waiting"] = claim_list_for(user=user).filter(status=Claim.Status.PROPOSED)[:10]
+            template = "home/approver.html"
+        else:
+            ctx["ledger_by_kind"] = (
+                LedgerEntry.objects.order_by().values("kind")
+                .annotate(total=Sum("amount"), loss=Sum("loss_amount"), n=Count("id"))
+                .order_by("kind")
+            )
+            ctx["kind_labels"] = dict(LedgerEntry.Kind.choices)
+            ctx["reports"] = ReportFile.objects.filter(is_current=True)[:10]
+            template = "home/auditor.html"
+    return render(request, template, ctx)

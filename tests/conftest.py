@@ -1,0 +1,62 @@
+import pytest
+from django.test import Client
+
+from riskcomp.roles import Role
+
+from .factories import BankFactory, ClaimFactory, FilingFactory, UserFactory, officer_for
+
+
+@pytest.fixture
+def bank_a(db):  # type: ignore[no-untyped-def]
+    return BankFactory(name="甲银行经开区支行", short_name="甲银行")
+
+
+@pytest.fixture
+def bank_b(db):  # type: ignore[no-untyped-def]
+    return BankFactory(name="乙银行经开区支行", short_name="乙银行")
+
+
+@pytest.fixture
+def officer_a(bank_a):  # type: ignore[no-untyped-def]
+    return officer_for(bank_a, "officer_a")
+
+
+@pytest.fixture
+def officer_b(bank_b):  # type: ignore[no-untyped-def]
+    return officer_for(bank_b, "officer_b")
+
+
+@pytest.fixture
+def reviewer(db):  # type: ignore[no-untyped-def]
+    return UserFactory(username="reviewer", role=Role.REVIEWER.value)
+
+
+@pytest.fixture
+def approver(db):  # type: ignore[no-untyped-def]
+    return UserFactory(username="approver", role=Role.APPROVER.value)
+
+
+@pytest.fixture
+def auditor(db):  # type: ignore[no-untyped-def]
+    return UserFactory(username="auditor", role=Role.AUDITOR.value)
+
+
+@pytest.fixture
+def admin_user_(db):  # type: ignore[no-untyped-def]
+    return UserFactory(username="root", is_superuser=True, is_staff=True)
+
+
+def client_for(user) -> Client:  # type: ignore[no-untyped-def]
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+@pytest.fixture
+def world(bank_a, bank_b, officer_a, officer_b):  # type: ignore[no-untyped-def]
+    """Two banks, each with filings and a claim."""
+    fa = FilingFactory(bank=bank_a, filed_by=officer_a)
+    fb = FilingFactory(bank=bank_b, filed_by=officer_b)
+    ca = ClaimFactory(filing=fa, created_by=officer_a)
+    cb = ClaimFactory(filing=fb, created_by=officer_b)
+    return {"filing_a": fa, "filing_b": fb, "claim_a": ca, "claim_b": cb}

@@ -1,0 +1,144 @@
+"""Who may open what. Every URL pattern of the portal is walked, not only the ones someone
+remembered: anonymous users are sent to log in, officers of another bank get 404 for every
+guessed id, and roles without business on a screen get 403."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from banks.models import Bank
+from claims.models import Claim
+from loans.models import LoanFiling
+
+from .conftest import client_for
+
+# URL name -> the model its <pk> addresses. A new object URL must be added here (the walker
+# below fails otherwise), so no object screen escapes the isolation tests.
+OBJECT_URLS = {
+    "banks:bank_detail": Bank,
+    "loans:filing_detail": LoanFiling,
+    "claims:claim_detail": Claim,
+}
+PUBLIC = {"login", "set_language"}
+SKIP_NAMESPACES = {"admin"}
+
+
+def _walk(patterns, prefix=""):  # type: ignore[no-untyped-def]
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            if p.namespace in SKIP_NAMESPACES:
+                continue
+            ns = f"{prefix}{p.namespace}:" if p.namespace else prefix
+            yield from _walk(p.url_patterns, ns)
+        elif isinstance(p, URLPattern) and p.name:
+            yield f"{prefix}{p.name}", p
+
+
+def portal_urls() -> list[tuple[str, URLPattern]]:
+    return list(_walk(get_resolver().url_patterns))
+
+
+def _url(name: str, pattern: URLPattern, pk: int = 1) -> str:
+    kwargs = {k: pk for k in pattern.pattern.converters}
+    return reverse(name, kwargs=kwargs or None)
+
+
+def test_every_object_url_is_covered_by_the_isolation_tests():
+    with_pk = {name for name, p in portal_urls() if p.pattern.converters}
+    missing = with_pk - set(OBJECT_URLS)
+    assert not missing, f"object URLs without isolation test: {missing}"
+
+
+@pytest.mark.django_db
+def test_every_screen_requires_login(client):
+    for name, pattern in portal_urls():
+        if name in PUBLIC or name == "logout":
+            continue
+        response = client.get(_url(name, pattern))
+        assert response.status_code == 302, name
+        assert response["Location"].startswith(reverse("login")), name
+
+
+@pytest.mark.django_db
+def test_officer_gets_404_for_every_id_of_another_bank(world, officer_a):
+    client = client_for(officer_a)
+    own = {
+        Bank: {world["filing_a"].bank_id},
+        LoanFiling: {world["filing_a"].pk},
+        Claim: {world["claim_a"].pk},
+    }
+    for name, model in OBJECT_URLS.items():
+        pattern = dict(portal_urls())[name]
+        top = model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        for pk in range(1, top + 5):
+            status = client.get(_url(name, pattern, pk)).status_code
+            if pk in own[model]:
+                assert status == 200, (name, pk)
+            else:
+                assert status == 404, (name, pk, status)
+
+
+@pytest.mark.django_db
+def test_officer_lists_show_only_own_bank(world, officer_a):
+    client = client_for(officer_a)
+    filings = client.get(reverse("loans:filing_list")).content.decode()
+    assert world["filing_a"].iou_number in filings
+    assert world["filing_b"].iou_number not in filings
+    claims = client.get(reverse("claims:claim_list")).content.decode()
+    assert world["claim_a"].number in claims
+    assert world["claim_b"].number not in claims
+    # Searching for the other bank's IOU finds nothing either.
+    found = client.get(reverse("loans:filing_list"), {"q": world["filing_b"].iou_number})
+    assert "共 0 条" in found.content.decode()
+    assert f'filings/{world["filing_b"].pk}/' not in found.content.decode()
+
+
+@pytest.mark.django_db
+def test_officer_without_any_bank_sees_nothing(world):
+    from .factories import UserFactory
+
+    lonely = UserFactory(role="bank_officer")
+    client = client_for(lonely)
+    url = reverse("loans:filing_detail", args=[world["filing_a"].pk])
+    assert client.get(url).status_code == 404
+    page = client.get(reverse("home")).content.decode()
+    assert "尚未获得任何合作银行的授权" in page
+
+
+@pytest.mark.django_db
+def test_bank_officer_may_not_open_the_bank_list(officer_a):
+    assert client_for(officer_a).get(reverse("banks:bank_list")).status_code == 403
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role_fixture", ["reviewer", "approver", "auditor", "admin_user_"])
+def test_cross_bank_roles_see_every_bank(request, world, role_fixture):
+    client = client_for(request.getfixturevalue(role_fixture))
+    for key in ("filing_a", "filing_b"):
+        url = reverse("loans:filing_detail", args=[world[key].pk])
+        assert client.get(url).status_code == 200
+    for key in ("claim_a", "claim_b"):
+        assert client.get(reverse("claims:claim_detail", args=[world[key].pk])).status_code == 200
+    assert client.get(reverse("banks:bank_list")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_user_without_role_is_refused_everywhere_but_home(world):
+    from .factories import UserFactory
+
+    client = client_for(UserFactory())
+    assert "尚未分配角色" in client.get(reverse("home")).content.decode()
+    assert client.get(reverse("loans:filing_list")).status_code == 403
+    assert client.get(reverse("claims:claim_detail", args=[world["claim_a"].pk])).status_code == 403
+
+
+@pytest.mark.django_db
+def test_officer_access_is_one_permission_row_per_bank_not_per_filing(bank_a, officer_a):
+    from guardian.models import UserObjectPermission
+
+    from banks.models import BankUserObjectPermission
+
+    from .factories import FilingFactory
+
+    FilingFactory.create_batch(5, bank=bank_a, filed_by=officer_a)
+    assert BankUserObjectPermission.objects.filter(user=officer_a).count() == 1
+    assert UserObjectPermission.objects.count() == 0

@@ -1,0 +1,123 @@
+"""The screens shell: login, role homes, language, lists with search/filter/sort/pagination."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from riskcomp.templatetags.portal import cny, pct
+
+from .conftest import client_for
+from .factories import FilingFactory
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    (Decimal("1234567.891"), "¥1,234,567.89"),
+    (Decimal("0.005"), "¥0.01"),
+    (Decimal("-1000"), "-¥1,000.00"),
+    (Decimal("999"), "¥999.00"),
+    (None, "—"),
+])
+def test_cny_is_shown_with_thousands_separators(value, shown):
+    assert cny(value) == shown
+
+
+def test_ratio_shown_as_percent():
+    assert pct(Decimal("0.4000")) == "40%"
+    assert pct(Decimal("0.2500")) == "25%"
+
+
+@pytest.mark.django_db
+def test_login_with_password_reaches_the_role_home(client, officer_a):
+    response = client.post(reverse("login"), {"username": "officer_a",
+                                              "password": "Secret-pass-123"}, follow=True)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "银行经办工作台" in page
+    assert "甲银行经开区支行" in page
+
+
+@pytest.mark.django_db
+def test_wrong_password_is_refused_in_chinese(client, officer_a):
+    response = client.post(reverse("login"), {"username": "officer_a", "password": "nope"})
+    assert response.status_code == 200
+    assert "请输入一个正确的" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("fixture", "heading"), [
+    ("officer_a", "银行经办工作台"),
+    ("reviewer", "托管机构工作台"),
+    ("approver", "财政国资局确认工作台"),
+    ("auditor", "审计查询"),
+    ("admin_user_", "托管机构工作台"),
+])
+def test_each_role_has_its_own_home(request, fixture, heading):
+    page = client_for(request.getfixturevalue(fixture)).get(reverse("home")).content.decode()
+    assert heading in page
+    assert 'lang="zh-CN"' in page
+
+
+@pytest.mark.django_db
+def test_language_switch_to_english(officer_a):
+    client = client_for(officer_a)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("home")).content.decode()
+    assert 'lang="en"' in page
+    assert "Filings" in page  # the navigation, translated
+
+
+@pytest.mark.django_db
+def test_logout_and_password_change(officer_a):
+    client = client_for(officer_a)
+    response = client.post(reverse("password_change"), {
+        "old_password": "Secret-pass-123", "new_password1": "Another-pass-456",
+        "new_password2": "Another-pass-456"})
+    assert response.status_code == 302
+    officer_a.refresh_from_db()
+    assert officer_a.check_password("Another-pass-456")
+    assert client.post(reverse("logout")).status_code == 302
+    assert client.get(reverse("home")).status_code == 302
+
+
+@pytest.mark.django_db
+def test_filing_list_search_filter_sort_and_paginate(bank_a, officer_a):
+    for i in range(30):
+        FilingFactory(bank=bank_a, filed_by=officer_a, iou_number=f"IOU{i:03d}",
+                      scheme="TECH" if i % 3 == 0 else "MICRO",
+                      ratio=Decimal("0.50") if i % 3 == 0 else Decimal("0.30"),
+                      amount=Decimal(1000 + i), amount_cny=Decimal(1000 + i))
+    client = client_for(officer_a)
+    url = reverse("loans:filing_list")
+    page1 = client.get(url, {"sort": "-amount"}).content.decode()
+    assert "共 30 条" in page1
+    assert "IOU029" in page1 and "IOU000" not in page1  # 25 a page, largest first
+    assert "第 1 / 2 页" in page1
+    page2 = client.get(url, {"sort": "-amount", "page": 2}).content.decode()
+    assert "IOU000" in page2
+    tech = client.get(url, {"scheme": "TECH"}).content.decode()
+    assert "共 10 条" in tech
+    one = client.get(url, {"q": "IOU017"}).content.decode()
+    assert "共 1 条" in one
+    # An unknown filter value or sort key is ignored, not passed to the database.
+    assert client.get(url, {"scheme": "X'; DROP", "sort": "password"}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_list_query_count_does_not_grow_with_rows(bank_a, officer_a, django_assert_max_num_queries):
+    client = client_for(officer_a)
+    FilingFactory.create_batch(3, bank=bank_a, filed_by=officer_a)
+    with django_assert_max_num_queries(12) as small:
+        client.get(reverse("loans:filing_list"))
+    FilingFactory.create_batch(40, bank=bank_a, filed_by=officer_a)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        client.get(reverse("loans:filing_list"))
+
+
+@pytest.mark.django_db
+def test_static_assets_are_served_locally(client):
+    page = client.get(reverse("login")).content.decode()
+    assert "/static/css/portal.css" in page
+    assert "https://" not in page and "http://" not in page.replace("http://testserver", "")
+    assert client.get("/static/css/portal.css").status_code == 200
+    assert client.get("/static/django_htmx/htmx-2.min.js").status_code == 200
