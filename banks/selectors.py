@@ -1,14 +1,16 @@
 """Reads of banks, scoped to the user. Bank officers see the banks they hold ``act_for_bank``
 on; the custodian, the bureau and auditors see every bank."""
 
+from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
 from riskcomp.roles import CROSS_BANK_ROLES, role_of
 
-from .models import ACT_FOR_BANK, Bank, SuspensionState
+from .models import ACT_FOR_BANK, Bank, CooperationAgreement, SuspensionState
 
 
 def banks_for(user: Any) -> QuerySet[Bank]:
@@ -44,3 +46,17 @@ def scope_to_user_banks(qs: QuerySet[Any], user: Any, field: str = "bank") -> Qu
 
 def suspension_states_for(user: Any) -> QuerySet[SuspensionState]:
     return scope_to_user_banks(SuspensionState.objects.select_related("bank"), user)
+
+
+def agreement_schemes_for(user: Any, on: date | None = None) -> list[str]:
+    """Schemes in which the officer's banks hold an active cooperation agreement (on a date)."""
+    ids = bank_ids_for(user)
+    if ids is None:
+        return []
+    on = on or timezone.localdate()
+    return sorted(set(
+        CooperationAgreement.objects.filter(
+            bank_id__in=ids, status=CooperationAgreement.Status.ACTIVE,
+            valid_from__lte=on, valid_to__gte=on,
+        ).values_list("scheme", flat=True)
+    ))

@@ -2,12 +2,24 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 
+from banks.selectors import agreement_schemes_for
+from fund.selectors import policy_context
 from riskcomp.choices import LoanType, Scheme
 from riskcomp.listing import Column, Filter, build_listing
-from riskcomp.roles import ANY_ROLE, role_required
+from riskcomp.roles import ANY_ROLE, Role, role_required
 
+from .calculator import calculate
+from .forms import CalculatorForm
 from .models import LoanFiling
 from .selectors import filing_detail_for, filing_list_for
+
+DEADLINE_LABELS = {
+    "credit_report": _("征信报告最晚日期（放款后第10个工作日）"),
+    "filing": _("备案截止日（次季度第15个工作日）"),
+    "claim": _("补偿申报截止日（合同到期后12个月）"),
+    "recovery_notice": _("回收通知截止日（回收后第20个工作日）"),
+    "return": _("返还截止日（通知后第10个工作日）"),
+}
 
 
 def _quarter_choices(qs) -> tuple[tuple[str, str], ...]:  # type: ignore[no-untyped-def]
@@ -53,3 +65,22 @@ def filing_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "snapshot_rows": sorted(filing.snapshot.items()) if isinstance(filing.snapshot, dict)
         else [],
     })
+
+
+@role_required(Role.BANK_OFFICER, Role.REVIEWER, Role.ADMIN)
+def calculator(request: HttpRequest) -> HttpResponse:
+    """补偿测算: a loan's verdicts, ratio, compensation and deadlines; nothing is saved."""
+    result = None
+    if request.method == "POST":
+        form = CalculatorForm(request.POST)
+        if form.is_valid():
+            result = calculate(form.cleaned_data, form.enterprise_facts(), form.loan_facts(),
+                               policy_context())
+    else:
+        schemes = agreement_schemes_for(request.user)
+        form = CalculatorForm(initial={"bank_schemes": schemes or list(Scheme.values)})
+    ctx = {"form": form, "result": result, "deadline_labels": DEADLINE_LABELS,
+           "scheme_labels": dict(Scheme.choices)}
+    if request.htmx:
+        return render(request, "loans/_calculator_result.html", ctx)
+    return render(request, "loans/calculator.html", ctx)

@@ -11,6 +11,7 @@ NAV: tuple[tuple[str, Any, frozenset[Role]], ...] = (
     ("home", _("首页"), frozenset(Role)),
     ("loans:filing_list", _("贷款备案"), frozenset(Role)),
     ("claims:claim_list", _("补偿申报"), frozenset(Role)),
+    ("calculator", _("补偿测算"), frozenset({Role.BANK_OFFICER, Role.REVIEWER, Role.ADMIN})),
     ("banks:bank_list", _("合作银行"),
      frozenset({Role.REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN})),
 )

@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from loans.views import calculator
+
 from . import views
 
 admin.site.site_header = _("贷款风险补偿资金管理平台")
@@ -18,6 +20,7 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(),
          name="password_change_done"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("calculator/", calculator, name="calculator"),
     path("banks/", include("banks.urls")),
     path("filings/", include("loans.urls")),
     path("claims/", include("claims.urls")),

@@ -1,0 +1,145 @@
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from riskcomp.choices import EnterpriseKind, EnterpriseSize, LoanType, QualificationType, Scheme
+from riskcomp.policy.credit_code import validate_credit_code
+from riskcomp.policy.eligibility import EnterpriseFacts, LoanFacts, QualificationFacts
+from riskcomp.policy.enterprise_size import Industry
+from riskcomp.policy.reasons import PolicyError
+from riskcomp.policy.types import EnterpriseKind as PKind
+from riskcomp.policy.types import EnterpriseSize as PSize
+from riskcomp.policy.types import LoanType as PLoanType
+from riskcomp.policy.types import QualificationType as PQual
+
+DATE = forms.DateInput(attrs={"type": "date"})
+MONEY_FIELD = {"max_digits": 18, "decimal_places": 2, "min_value": Decimal("0")}
+CURRENCIES = [("CNY", _("人民币 CNY")), ("USD", _("美元 USD")), ("EUR", _("欧元 EUR")),
+              ("HKD", _("港元 HKD")), ("JPY", _("日元 JPY")), ("GBP", _("英镑 GBP"))]
+INDUSTRY_LABELS = {
+    Industry.AGRICULTURE: _("农、林、牧、渔业"), Industry.INDUSTRY: _("工业"),
+    Industry.CONSTRUCTION: _("建筑业"), Industry.WHOLESALE: _("批发业"),
+    Industry.RETAIL: _("零售业"), Industry.TRANSPORT: _("交通运输业"),
+    Industry.WAREHOUSING: _("仓储业"), Industry.POSTAL: _("邮政业"),
+    Industry.HOTEL: _("住宿业"), Industry.CATERING: _("餐饮业"),
+    Industry.INFORMATION_TRANSMISSION: _("信息传输业"),
+    Industry.SOFTWARE_IT: _("软件和信息技术服务业"),
+    Industry.REAL_ESTATE_DEVELOPMENT: _("房地产开发经营"),
+    Industry.PROPERTY_MANAGEMENT: _("物业管理"),
+    Industry.LEASING_BUSINESS_SERVICES: _("租赁和商务服务业"), Industry.OTHER: _("其他未列明行业"),
+}
+QUALIFICATION_ROWS = 2
+
+
+class CalculatorForm(forms.Form):
+    """The facts of a loan, as a bank would file them; nothing is saved."""
+
+    bank_schemes = forms.MultipleChoiceField(
+        label=_("银行已签合作协议的政策"), choices=Scheme.choices,
+        widget=forms.CheckboxSelectMultiple, required=False)
+    credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=18, min_length=18)
+    kind = forms.ChoiceField(label=_("主体类型"), choices=EnterpriseKind.choices)
+    size = forms.ChoiceField(label=_("企业规模（申报）"),
+                             choices=[c for c in EnterpriseSize.choices if c[0] != "large"])
+    in_bda = forms.BooleanField(label=_("在经开区内经营"), required=False, initial=True)
+    conduct_ok = forms.BooleanField(label=_("信用合规条件符合"), required=False, initial=True)
+    tech_scope = forms.BooleanField(label=_("属于科技创新支持范围（财金〔2024〕60号）"),
+                                    required=False)
+    industry = forms.ChoiceField(label=_("所属行业（用于核对企业规模，可选）"), required=False,
+                                 choices=[("", "—"), *INDUSTRY_LABELS.items()])
+    employees = forms.IntegerField(label=_("从业人员（人）"), required=False, min_value=0)
+    revenue = forms.DecimalField(label=_("营业收入（元）"), required=False, **MONEY_FIELD)
+    total_assets = forms.DecimalField(label=_("资产总额（元）"), required=False, **MONEY_FIELD)
+
+    loan_type = forms.ChoiceField(label=_("贷款品种"), choices=LoanType.choices)
+    amount = forms.DecimalField(label=_("贷款金额（原币）"), **MONEY_FIELD)
+    currency = forms.ChoiceField(label=_("币种"), choices=CURRENCIES, initial="CNY")
+    fx_rate = forms.DecimalField(label=_("发放日汇率中间价（外币时必填）"), required=False,
+                                 max_digits=12, decimal_places=6, min_value=Decimal("0.000001"))
+    drawdown_date = forms.DateField(label=_("放款日期（借据日期）"), widget=DATE)
+    maturity_date = forms.DateField(label=_("合同到期日"), widget=DATE)
+    rate_percent = forms.DecimalField(label=_("年利率（%）"), max_digits=7, decimal_places=4,
+                                      min_value=Decimal("0"))
+    bank_outstanding_to_enterprise = forms.DecimalField(
+        label=_("本行对该企业其他已备案在贷余额（元）"), initial=Decimal("0"), **MONEY_FIELD)
+    credit_report_outstanding = forms.DecimalField(label=_("征信报告未结清贷款余额（元）"),
+                                                   **MONEY_FIELD)
+    credit_report_date = forms.DateField(label=_("征信报告日期"), widget=DATE)
+    other_cover = forms.BooleanField(label=_("有保险、担保公司担保或其他财政补偿"), required=False)
+    first_loan = forms.BooleanField(label=_("企业首笔信用/知识产权质押/应收账款质押贷款"),
+                                    required=False)
+    bank_risk_share_percent = forms.DecimalField(
+        label=_("银担分险：银行承担比例（%）"), required=False, max_digits=5, decimal_places=2,
+        min_value=Decimal("0"), max_value=Decimal("100"))
+    filing_date = forms.DateField(label=_("拟备案日期（可选）"), required=False, widget=DATE)
+    npl_principal = forms.DecimalField(label=_("不良贷款本金余额（元，可选）"), required=False,
+                                       **MONEY_FIELD)
+    recovery_date = forms.DateField(label=_("追偿回收日期（可选）"), required=False, widget=DATE)
+    notified_date = forms.DateField(label=_("回收通知日期（可选）"), required=False, widget=DATE)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for i in range(1, QUALIFICATION_ROWS + 1):
+            self.fields[f"q{i}_type"] = forms.ChoiceField(
+                label=_("资质%(n)s") % {"n": i}, required=False,
+                choices=[("", "—"), *QualificationType.choices])
+            self.fields[f"q{i}_from"] = forms.DateField(label=_("有效期起"), required=False,
+                                                        widget=DATE)
+            self.fields[f"q{i}_to"] = forms.DateField(label=_("有效期止"), required=False,
+                                                      widget=DATE)
+
+    def clean_credit_code(self) -> str:
+        code: str = self.cleaned_data["credit_code"].strip().upper()
+        try:
+            validate_credit_code(code)
+        except PolicyError as exc:
+            raise forms.ValidationError(str(exc.message), code=str(exc.code)) from exc
+        return code
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        drawdown: date | None = data.get("drawdown_date")
+        maturity: date | None = data.get("maturity_date")
+        if drawdown and maturity and maturity < drawdown:
+            self.add_error("maturity_date", _("合同到期日不能早于放款日期。"))
+        if data.get("currency") not in (None, "CNY") and not data.get("fx_rate"):
+            self.add_error("fx_rate", _("外币贷款须填写发放日的人民币汇率中间价。"))
+        if data.get("loan_type") == "risk_sharing" and data.get("bank_risk_share_percent") is None:
+            self.add_error("bank_risk_share_percent", _("银担分险贷款须填写银行承担的风险比例。"))
+        for i in range(1, QUALIFICATION_ROWS + 1):
+            qtype, start, end = (data.get(f"q{i}_type"), data.get(f"q{i}_from"),
+                                 data.get(f"q{i}_to"))
+            if qtype and not (start and end):
+                self.add_error(f"q{i}_to", _("请填写资质的有效期起止日期。"))
+            elif qtype and start and end and end < start:
+                self.add_error(f"q{i}_to", _("有效期止不能早于有效期起。"))
+        if data.get("notified_date") and not data.get("recovery_date"):
+            self.add_error("recovery_date", _("填写通知日期时须同时填写回收日期。"))
+        return data
+
+    def enterprise_facts(self) -> EnterpriseFacts:
+        d = self.cleaned_data
+        quals = tuple(
+            QualificationFacts(type=PQual(d[f"q{i}_type"]), valid_from=d[f"q{i}_from"],
+                               valid_to=d[f"q{i}_to"])
+            for i in range(1, QUALIFICATION_ROWS + 1) if d.get(f"q{i}_type")
+        )
+        return EnterpriseFacts(
+            credit_code=d["credit_code"], kind=PKind(d["kind"]), size=PSize(d["size"]),
+            in_bda=d["in_bda"], qualifications=quals, conduct_ok=d["conduct_ok"],
+            tech_scope=d["tech_scope"])
+
+    def loan_facts(self) -> LoanFacts:
+        d = self.cleaned_data
+        return LoanFacts(
+            loan_type=PLoanType(d["loan_type"]), amount=d["amount"], currency=d["currency"],
+            fx_rate=d["fx_rate"] if d["currency"] != "CNY" else None,
+            drawdown_date=d["drawdown_date"], maturity_date=d["maturity_date"],
+            rate_percent=d["rate_percent"],
+            bank_outstanding_to_enterprise=d["bank_outstanding_to_enterprise"],
+            credit_report_outstanding=d["credit_report_outstanding"],
+            credit_report_date=d["credit_report_date"], other_cover=d["other_cover"],
+            first_loan=d["first_loan"], bank_risk_share_percent=d["bank_risk_share_percent"])

@@ -1,0 +1,217 @@
+"""Deadlines: filing (MICRO Art. 12, TECH Art. 13), credit report (MICRO Art. 6(4), TECH Art.
+7(2)), claim (MICRO Art. 13, TECH Art. 14), recovery notice and return (MICRO Art. 18, TECH Art.
+19)."""
+
+from datetime import date
+
+import pytest
+
+from riskcomp.policy.deadlines import (
+    add_months,
+    claim_deadline,
+    credit_report_deadline,
+    credit_report_in_time,
+    filing_deadline,
+    filing_on_time,
+    filing_refusal,
+    next_quarter_start,
+    notified_on_time,
+    quarter_of,
+    recovery_notice_deadline,
+    return_deadline,
+)
+from riskcomp.policy.params import DEFAULT_SCHEME_PARAMS
+from riskcomp.policy.reasons import CalendarUnknown
+from riskcomp.policy.types import ReasonCode
+from riskcomp.policy.workdays import WorkdayCalendar
+
+MICRO, TECH = DEFAULT_SCHEME_PARAMS
+CAL = WorkdayCalendar()
+
+
+@pytest.mark.parametrize(
+    ("day", "quarter", "next_start"),
+    [
+        (date(2025, 1, 1), (2025, 1), date(2025, 4, 1)),
+        (date(2025, 3, 31), (2025, 1), date(2025, 4, 1)),
+        (date(2025, 4, 1), (2025, 2), date(2025, 7, 1)),
+        (date(2025, 9, 30), (2025, 3), date(2025, 10, 1)),
+        (date(2025, 12, 31), (2025, 4), date(2026, 1, 1)),
+    ],
+)
+def test_quarter_of_and_the_next_quarter(day, quarter, next_start):
+    assert quarter_of(day) == quarter
+    assert next_quarter_start(day) == next_start
+
+
+@pytest.mark.parametrize(
+    ("drawdown", "deadline"),
+    [
+        # Q3 2025 loans: Q4 starts with the National Day week (10-01..08 off, Sat 10-11 on).
+        (date(2025, 7, 1), date(2025, 10, 28)),
+        (date(2025, 9, 30), date(2025, 10, 28)),
+        # Q2 2025 loans: no holiday in early July.
+        (date(2025, 6, 30), date(2025, 7, 21)),
+        # Q4 2025 loans: 2026-01-01..03 off, Sunday 01-04 a make-up working day.
+        (date(2025, 12, 31), date(2026, 1, 22)),
+        # Q1 2026 loans: Qingming 04-04..06 off.
+        (date(2026, 3, 31), date(2026, 4, 22)),
+        # Q2 2026 loans.
+        (date(2026, 6, 30), date(2026, 7, 21)),
+        # Q3 2026 loans: 10-01..07 off, Saturday 10-10 a make-up working day.
+        (date(2026, 8, 15), date(2026, 10, 27)),
+    ],
+)
+@pytest.mark.parametrize("params", DEFAULT_SCHEME_PARAMS)
+def test_filing_deadline_is_the_15th_working_day_of_the_next_quarter(drawdown, deadline, params):
+    assert filing_deadline(drawdown, params, CAL) == deadline
+
+
+def test_filing_deadline_in_an_unknown_year_raises():
+    with pytest.raises(CalendarUnknown) as caught:
+        filing_deadline(date(2026, 11, 2), MICRO, CAL)
+    assert caught.value.year == 2027
+
+
+def test_filing_deadline_in_a_year_staff_entered():
+    cal = WorkdayCalendar(overrides={date(2027, 1, 1): False}, known_years=[2027])
+    assert filing_deadline(date(2026, 11, 2), MICRO, cal) == date(2027, 1, 22)
+
+
+@pytest.mark.parametrize(
+    ("drawdown", "filed", "on_time"),
+    [
+        (date(2025, 9, 15), date(2025, 9, 15), True),  # on the drawdown day
+        (date(2025, 9, 15), date(2025, 10, 28), True),  # on the deadline
+        (date(2025, 9, 15), date(2025, 10, 29), False),  # one working day late
+        (date(2025, 9, 15), date(2025, 9, 14), False),  # before the drawdown: not a filing
+        (date(2025, 12, 31), date(2026, 1, 22), True),
+        (date(2025, 12, 31), date(2026, 1, 23), False),
+    ],
+)
+def test_filing_on_time_from_drawdown_until_the_deadline(drawdown, filed, on_time):
+    assert filing_on_time(drawdown, filed, MICRO, CAL) is on_time
+
+
+@pytest.mark.parametrize(
+    ("filed", "on_time"),
+    [
+        (date(2027, 1, 5), True),  # 15th working day of 2027 cannot come before 01-15
+        (date(2027, 1, 15), True),
+    ],
+)
+def test_filing_on_time_decides_without_the_unknown_year_when_certain(filed, on_time):
+    assert filing_on_time(date(2026, 11, 2), filed, MICRO, CAL) is on_time
+
+
+def test_filing_on_time_raises_when_it_depends_on_the_unknown_year():
+    with pytest.raises(CalendarUnknown):
+        filing_on_time(date(2026, 11, 2), date(2027, 1, 16), MICRO, CAL)
+
+
+def test_a_late_filing_is_refused_with_filing_late_naming_the_deadline():
+    refusal = filing_refusal(
+        drawdown=date(2025, 9, 15), filing_date=date(2025, 10, 29), params=TECH, cal=CAL
+    )
+    assert refusal is not None
+    assert refusal.code is ReasonCode.FILING_LATE
+    assert "2025-10-28" in str(refusal.message)
+    assert "科创方案第十三条" in str(refusal.message)
+
+
+def test_a_timely_filing_has_no_refusal():
+    assert (
+        filing_refusal(
+            drawdown=date(2025, 9, 15), filing_date=date(2025, 10, 28), params=MICRO, cal=CAL
+        )
+        is None
+    )
+
+
+def test_an_undecidable_filing_gets_calendar_unknown():
+    refusal = filing_refusal(
+        drawdown=date(2026, 11, 2), filing_date=date(2027, 2, 1), params=MICRO, cal=CAL
+    )
+    assert refusal is not None
+    assert refusal.code is ReasonCode.CALENDAR_UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("drawdown", "report", "in_time"),
+    [
+        (date(2025, 9, 26), date(2025, 9, 1), True),  # before the drawdown
+        (date(2025, 9, 26), date(2025, 10, 16), True),  # 10th working day (over National Day)
+        (date(2025, 9, 26), date(2025, 10, 17), False),
+        (date(2026, 2, 13), date(2026, 3, 5), True),  # over the Spring Festival
+        (date(2026, 2, 13), date(2026, 3, 6), False),
+    ],
+)
+def test_credit_report_within_ten_working_days_after_drawdown(drawdown, report, in_time):
+    assert credit_report_in_time(drawdown, report, MICRO, CAL) is in_time
+
+
+def test_credit_report_deadline_over_the_national_day_holiday():
+    assert credit_report_deadline(date(2025, 9, 26), TECH, CAL) == date(2025, 10, 16)
+
+
+@pytest.mark.parametrize(
+    ("maturity", "deadline"),
+    [
+        (date(2025, 8, 31), date(2026, 8, 31)),
+        (date(2024, 2, 29), date(2025, 2, 28)),  # no 29 February in 2025
+        (date(2026, 12, 31), date(2027, 12, 31)),  # calendar months: no working-day calendar
+    ],
+)
+@pytest.mark.parametrize("params", DEFAULT_SCHEME_PARAMS)
+def test_claim_deadline_is_twelve_months_after_maturity(maturity, deadline, params):
+    assert claim_deadline(maturity, params) == deadline
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (date(2025, 1, 31), 1, date(2025, 2, 28)),
+        (date(2024, 1, 31), 1, date(2024, 2, 29)),
+        (date(2025, 11, 30), 3, date(2026, 2, 28)),
+        (date(2025, 5, 15), 12, date(2026, 5, 15)),
+    ],
+)
+def test_add_months_clamps_to_the_end_of_the_month(day, months, expected):
+    assert add_months(day, months) == expected
+
+
+@pytest.mark.parametrize(
+    ("recovered", "deadline"),
+    [
+        (date(2025, 9, 25), date(2025, 10, 29)),  # over National Day 2025
+        (date(2026, 2, 10), date(2026, 3, 16)),  # over Spring Festival 2026
+    ],
+)
+@pytest.mark.parametrize("params", DEFAULT_SCHEME_PARAMS)
+def test_recovery_notice_within_20_working_days(recovered, deadline, params):
+    assert recovery_notice_deadline(recovered, params, CAL) == deadline
+
+
+@pytest.mark.parametrize(
+    ("notified", "deadline"),
+    [
+        (date(2025, 9, 30), date(2025, 10, 21)),  # over National Day 2025
+        (date(2026, 2, 13), date(2026, 3, 5)),  # over Spring Festival 2026
+        (date(2026, 9, 30), date(2026, 10, 20)),  # over National Day 2026
+    ],
+)
+@pytest.mark.parametrize("params", DEFAULT_SCHEME_PARAMS)
+def test_return_within_10_working_days_of_the_notice(notified, deadline, params):
+    assert return_deadline(notified, params, CAL) == deadline
+
+
+@pytest.mark.parametrize(
+    ("notified", "on_time"),
+    [
+        (date(2026, 3, 16), True),
+        (date(2026, 3, 17), False),
+        (date(2026, 2, 9), False),  # before the recovery
+    ],
+)
+def test_notified_on_time(notified, on_time):
+    assert notified_on_time(date(2026, 2, 10), notified, MICRO, CAL) is on_time
