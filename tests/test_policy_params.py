@@ -78,7 +78,8 @@ def test_both_schemes_share_the_procedural_windows(params):
 
 
 def test_default_lpr_history_is_the_published_values():
-    assert DEFAULT_LPR == (
+    published = DEFAULT_LPR
+    assert published == (
         LprRate(date(2024, 10, 21), Decimal("3.10"), Decimal("3.60")),
         LprRate(date(2025, 5, 20), Decimal("3.00"), Decimal("3.50")),
     )

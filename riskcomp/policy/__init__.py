@@ -16,14 +16,17 @@ from .credit_code import (
 )
 from .deadlines import (
     claim_deadline,
+    credit_report_deadline,
     filing_deadline,
     filing_on_time,
     filing_refusal,
+    notified_on_time,
     quarter_of,
     recovery_notice_deadline,
     return_deadline,
 )
 from .eligibility import (
+    SCHEME_PREFERENCE,
     EnterpriseFacts,
     LoanDecision,
     LoanFacts,
@@ -36,7 +39,15 @@ from .eligibility import (
     lpr_for,
 )
 from .enterprise_size import Industry, classify_size, size_contradiction
-from .params import DEFAULT_LPR, DEFAULT_SCHEME_PARAMS, LprRate, SchemeParams, params_for
+from .params import (
+    DEFAULT_LPR,
+    DEFAULT_SCHEME_PARAMS,
+    LprRate,
+    SchemeParams,
+    latest_params,
+    nearest_params,
+    params_for,
+)
 from .reasons import CalendarUnknown, PolicyError, Reason, reason
 from .suspension import SuspensionFigures, claim_ratio, next_suspended, threshold_distances
 from .types import (
@@ -54,6 +65,7 @@ from .workdays import WorkdayCalendar
 __all__ = [
     "DEFAULT_LPR",
     "DEFAULT_SCHEME_PARAMS",
+    "SCHEME_PREFERENCE",
     "CalendarUnknown",
     "Classification",
     "EnterpriseFacts",
@@ -83,6 +95,7 @@ __all__ = [
     "compensation_amount",
     "compensation_ratio",
     "credit_code_check_char",
+    "credit_report_deadline",
     "decide_loan",
     "default_context",
     "filing_deadline",
@@ -92,9 +105,12 @@ __all__ = [
     "is_qualified",
     "is_valid_credit_code",
     "judge_scheme",
+    "latest_params",
     "lpr_for",
+    "nearest_params",
     "next_suspended",
     "normalize_credit_code",
+    "notified_on_time",
     "params_for",
     "quarter_of",
     "reason",

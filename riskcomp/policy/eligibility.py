@@ -175,8 +175,14 @@ def outstanding_cap(params: SchemeParams, qualified: bool) -> Decimal:
     return params.outstanding_cap_qualified if qualified else params.outstanding_cap
 
 
+def _percent(value: Decimal) -> str:
+    """A percentage as shown in messages: at least two decimals (3 → "3.00", 4.125 → "4.125")."""
+    two_places = value.quantize(Decimal("0.01"))
+    return format(two_places if two_places == value else value.normalize(), "f")
+
+
 def _plain(value: Decimal) -> str:
-    """A percentage or basis-point figure without needless zeros (1.50 → "1.5", 150.00 → "150")."""
+    """A share or basis-point figure without needless zeros (20.00 → "20", 19.50 → "19.5")."""
     if value == value.to_integral_value():
         return str(int(value))
     return format(value.normalize(), "f")
@@ -316,10 +322,10 @@ def judge_scheme(
         if loan.rate_percent > ceiling:
             fail(
                 ReasonCode.RATE_CAP,
-                rate=_plain(loan.rate_percent),
-                lpr=_plain(lpr_percent),
+                rate=_percent(loan.rate_percent),
+                lpr=_percent(lpr_percent),
                 bp=_plain(params.rate_margin_percent * HUNDRED),
-                ceiling=_plain(ceiling),
+                ceiling=_percent(ceiling),
             )
 
     eligible = not reasons
