@@ -48,7 +48,7 @@ from .params import (
     nearest_params,
     params_for,
 )
-from .reasons import CalendarUnknown, PolicyError, Reason, reason
+from .reasons import CalendarUnknown, PolicyError, Reason, Refusal, reason
 from .suspension import SuspensionFigures, claim_ratio, next_suspended, threshold_distances
 from .types import (
     Classification,
@@ -81,6 +81,7 @@ __all__ = [
     "QualificationFacts",
     "QualificationType",
     "Reason",
+    "Refusal",
     "ReasonCode",
     "Scheme",
     "SchemeParams",

@@ -12,7 +12,7 @@ scheme given, or for both schemes when none is given.
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -165,7 +165,11 @@ _TEMPLATES: Mapping[tuple[ReasonCode, Scheme | None], tuple[str, ...]] = {
             "补偿净额¥{net}"
         ),
     ),
-    (ReasonCode.DUPLICATE, None): (N_("同一借据已经备案，或同一笔贷款已有未结的补偿申请"),),
+    (ReasonCode.DUPLICATE, None): (
+        N_("同一借据已经备案，或同一笔贷款已有未结的补偿申请"),
+        N_("借据号 {iou} 已经备案，不能重复备案"),
+        N_("该笔贷款已有未结的补偿申请 {claim}，不能重复申报"),
+    ),
 }
 
 # Where each rule comes from: (code, scheme) -> article; (code, None) when no scheme applies.
@@ -336,3 +340,20 @@ class CalendarUnknown(PolicyError):
             ReasonCode.CALENDAR_UNKNOWN, reason(ReasonCode.CALENDAR_UNKNOWN, year=year).message
         )
         self.args = (year,)
+
+
+class Refusal(PolicyError):
+    """A refusal for one or more reasons at once (a filing, an import row or a claim the rules
+    refuse for several causes); ``code`` is the first reason's."""
+
+    def __init__(self, reasons: Sequence[Reason]) -> None:
+        if not reasons:
+            raise ValueError("a refusal needs at least one reason")
+        self.reasons: tuple[Reason, ...] = tuple(reasons)
+        joined = format_lazy("；".join("{}" for _ in self.reasons),
+                             *(r.message for r in self.reasons))
+        super().__init__(self.reasons[0].code, joined)
+
+    @property
+    def codes(self) -> tuple[ReasonCode, ...]:
+        return tuple(r.code for r in self.reasons)

@@ -1,0 +1,378 @@
+"""Writes on filings: one evaluation path for a single loan and for a quarter's import, so that
+the form, the Excel import and the calculator judge a loan the same way (``riskcomp.policy``).
+
+Evaluation reads what the rules need in a fixed number of queries per batch (agreements,
+existing IOUs, enterprises, this bank's outstanding filings) and decides every row in memory."""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from banks.models import Bank, CooperationAgreement
+from riskcomp.policy.context import PolicyContext
+from riskcomp.policy.credit_code import normalize_credit_code, validate_credit_code
+from riskcomp.policy.deadlines import filing_refusal, quarter_of
+from riskcomp.policy.eligibility import (
+    EnterpriseFacts,
+    LoanDecision,
+    LoanFacts,
+    QualificationFacts,
+    decide_loan,
+    is_qualified,
+)
+from riskcomp.policy.params import nearest_params
+from riskcomp.policy.reasons import PolicyError, Reason, Refusal, reason
+from riskcomp.policy.types import (
+    Classification,
+    EnterpriseKind,
+    EnterpriseSize,
+    LoanType,
+    QualificationType,
+    ReasonCode,
+    Scheme,
+)
+
+from .models import ClassificationReport, Enterprise, ImportBatch, LoanFiling, Qualification
+
+OUTSTANDING_STATUSES = (LoanFiling.Status.ACTIVE, LoanFiling.Status.CLAIMED)
+
+
+@dataclass(frozen=True)
+class QualificationInput:
+    type: str
+    certificate_no: str
+    valid_from: date
+    valid_to: date
+
+
+@dataclass(frozen=True)
+class FilingRequest:
+    """A loan as the bank files it (from the form or one import row)."""
+
+    credit_code: str
+    enterprise_name: str
+    kind: str
+    size: str
+    in_bda: bool
+    conduct_ok: bool
+    tech_scope: bool
+    iou_number: str
+    contract_number: str
+    loan_type: str
+    amount: Decimal
+    currency: str
+    fx_rate: Decimal | None
+    drawdown_date: date
+    maturity_date: date
+    rate_percent: Decimal
+    credit_report_outstanding: Decimal
+    credit_report_date: date
+    other_cover: bool
+    first_loan: bool
+    bank_risk_share_percent: Decimal | None = None
+    has_natural_person_guarantee: bool = False
+    guarantee_institution: str = ""
+    branch_id: int | None = None
+    qualifications: tuple[QualificationInput, ...] = ()
+
+
+@dataclass
+class FilingEvaluation:
+    request: FilingRequest
+    decision: LoanDecision | None = None
+    refusals: tuple[Reason, ...] = ()
+    bank_outstanding: Decimal = Decimal("0.00")
+    snapshot: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def accepted(self) -> bool:
+        return not self.refusals and self.decision is not None and self.decision.scheme is not None
+
+    @property
+    def codes(self) -> list[str]:
+        return [str(r.code) for r in self.refusals]
+
+
+def _facts(req: FilingRequest, bank_outstanding: Decimal) -> tuple[EnterpriseFacts, LoanFacts]:
+    enterprise = EnterpriseFacts(
+        credit_code=req.credit_code, kind=EnterpriseKind(req.kind), size=EnterpriseSize(req.size),
+        in_bda=req.in_bda,
+        qualifications=tuple(QualificationFacts(type=QualificationType(q.type),
+                                                valid_from=q.valid_from, valid_to=q.valid_to)
+                             for q in req.qualifications),
+        conduct_ok=req.conduct_ok, tech_scope=req.tech_scope,
+    )
+    loan = LoanFacts(
+        loan_type=LoanType(req.loan_type), amount=req.amount, currency=req.currency,
+        fx_rate=req.fx_rate, drawdown_date=req.drawdown_date, maturity_date=req.maturity_date,
+        rate_percent=req.rate_percent, bank_outstanding_to_enterprise=bank_outstanding,
+        credit_report_outstanding=req.credit_report_outstanding,
+        credit_report_date=req.credit_report_date, other_cover=req.other_cover,
+        first_loan=req.first_loan, bank_risk_share_percent=req.bank_risk_share_percent,
+    )
+    return enterprise, loan
+
+
+def _snapshot(enterprise: EnterpriseFacts, loan: LoanFacts, decision: LoanDecision,
+              filing_date: date) -> dict[str, Any]:
+    """The facts the decision was made on, frozen with the filing (JSON)."""
+    return {
+        "decided_on": filing_date.isoformat(),
+        "enterprise": {
+            "credit_code": enterprise.credit_code, "kind": str(enterprise.kind),
+            "size": str(enterprise.size), "in_bda": enterprise.in_bda,
+            "conduct_ok": enterprise.conduct_ok, "tech_scope": enterprise.tech_scope,
+            "qualified": is_qualified(enterprise, loan.drawdown_date),
+            "qualifications": [{"type": str(q.type), "valid_from": q.valid_from.isoformat(),
+                                "valid_to": q.valid_to.isoformat()}
+                               for q in enterprise.qualifications],
+        },
+        "loan": {
+            "type": str(loan.loan_type), "amount": str(loan.amount), "currency": loan.currency,
+            "fx_rate": None if loan.fx_rate is None else str(loan.fx_rate),
+            "cny_amount": str(decision.cny_amount),
+            "drawdown_date": loan.drawdown_date.isoformat(),
+            "maturity_date": loan.maturity_date.isoformat(),
+            "rate_percent": str(loan.rate_percent),
+            "bank_outstanding_to_enterprise": str(loan.bank_outstanding_to_enterprise),
+            "credit_report_outstanding": str(loan.credit_report_outstanding),
+            "credit_report_date": loan.credit_report_date.isoformat(),
+            "other_cover": loan.other_cover, "first_loan": loan.first_loan,
+            "bank_risk_share_percent": None if loan.bank_risk_share_percent is None
+            else str(loan.bank_risk_share_percent),
+        },
+        "verdicts": {str(s): {"eligible": v.eligible, "reasons": [str(r.code) for r in v.reasons],
+                              "ratio": None if v.ratio is None else str(v.ratio),
+                              "version": v.version}
+                     for s, v in decision.verdicts.items()},
+        "scheme": None if decision.scheme is None else str(decision.scheme),
+        "ratio": None if decision.ratio is None else str(decision.ratio),
+        "filing_deadline": None if decision.filing_deadline is None
+        else decision.filing_deadline.isoformat(),
+        "claim_deadline": decision.claim_deadline.isoformat(),
+    }
+
+
+def _scheme_refusals(decision: LoanDecision, bank_schemes: Sequence[str]) -> list[Reason]:
+    """Why no scheme takes the loan: the reasons of each scheme, without repeating a code."""
+    out: list[Reason] = []
+    seen: set[str] = set()
+    order = [s for s in (Scheme.TECH, Scheme.MICRO) if s in decision.verdicts]
+    for scheme in order:
+        for r in decision.verdicts[scheme].reasons:
+            if r.code == ReasonCode.NO_AGREEMENT and bank_schemes:
+                continue  # the bank's other scheme says why; no need to repeat it
+            key = f"{r.code}:{r.message}"
+            if key not in seen:
+                seen.add(key)
+                out.append(r)
+    return out or [reason(ReasonCode.NO_AGREEMENT)]
+
+
+class _AgreementIndex:
+    def __init__(self, bank: Bank) -> None:
+        self.rows = list(CooperationAgreement.objects.filter(
+            bank=bank, status=CooperationAgreement.Status.ACTIVE,
+        ).values_list("scheme", "valid_from", "valid_to"))
+
+    def schemes_on(self, day: date) -> list[str]:
+        return sorted({s for s, start, end in self.rows if start <= day <= end})
+
+
+def evaluate_filings(*, bank: Bank, requests: Sequence[FilingRequest], filing_date: date,
+                     ctx: PolicyContext, allow_late: bool = False) -> list[FilingEvaluation]:
+    """Judge every request as a filing by ``bank`` on ``filing_date``; rows are judged in order,
+    so a loan earlier in the same batch counts toward a later one's amount cap."""
+    codes = {normalize_credit_code(r.credit_code) for r in requests}
+    existing_ious = set(LoanFiling.objects.filter(
+        bank=bank, iou_number__in=[r.iou_number for r in requests],
+    ).values_list("iou_number", flat=True))
+    agreements = _AgreementIndex(bank)
+    # This bank's filed loans to these enterprises that may still be outstanding.
+    outstanding: dict[str, list[tuple[date, date, Decimal]]] = defaultdict(list)
+    for code, start, end, principal in LoanFiling.objects.filter(
+        bank=bank, enterprise__credit_code__in=codes, status__in=OUTSTANDING_STATUSES,
+    ).values_list("enterprise__credit_code", "drawdown_date", "maturity_date",
+                  "outstanding_principal"):
+        outstanding[code].append((start, end, principal))
+
+    seen_ious: set[str] = set()
+    results: list[FilingEvaluation] = []
+    for raw in requests:
+        req = _normalized(raw)
+        ev = FilingEvaluation(request=req)
+        results.append(ev)
+        refusals: list[Reason] = []
+        try:
+            validate_credit_code(req.credit_code)
+        except PolicyError as exc:
+            refusals.append(exc.reason)
+        if req.iou_number in existing_ious or req.iou_number in seen_ious:
+            refusals.append(reason(ReasonCode.DUPLICATE, iou=req.iou_number))
+        seen_ious.add(req.iou_number)
+        if refusals:
+            ev.refusals = tuple(refusals)
+            continue
+        day = req.drawdown_date
+        ev.bank_outstanding = sum(
+            (p for start, end, p in outstanding[req.credit_code] if start <= day <= end),
+            Decimal("0.00"))
+        enterprise, loan = _facts(req, ev.bank_outstanding)
+        bank_schemes = agreements.schemes_on(day)
+        try:
+            decision = decide_loan(bank_schemes=bank_schemes, enterprise=enterprise, loan=loan,
+                                   params_all=ctx.params, lpr=ctx.lpr, cal=ctx.calendar,
+                                   filing_date=filing_date)
+        except PolicyError as exc:
+            ev.refusals = (exc.reason,)
+            continue
+        ev.decision = decision
+        if decision.scheme is None:
+            refusals.extend(_scheme_refusals(decision, bank_schemes))
+        else:
+            params = nearest_params(ctx.params, decision.scheme, day)
+            late = None if params is None or allow_late else filing_refusal(
+                drawdown=day, filing_date=filing_date, params=params, cal=ctx.calendar)
+            if late is not None:
+                refusals.append(late)
+        ev.refusals = tuple(refusals)
+        if ev.accepted:
+            ev.snapshot = _snapshot(enterprise, loan, decision, filing_date)
+            outstanding[req.credit_code].append(
+                (day, req.maturity_date, decision.cny_amount))
+    return results
+
+
+def _normalized(req: FilingRequest) -> FilingRequest:
+    return replace(req, credit_code=normalize_credit_code(req.credit_code),
+                   iou_number=req.iou_number.strip(), contract_number=req.contract_number.strip(),
+                   currency=(req.currency or "CNY").strip().upper(),
+                   enterprise_name=req.enterprise_name.strip())
+
+
+def _quarter(day: date) -> str:
+    year, q = quarter_of(day)
+    return f"{year}Q{q}"
+
+
+def _upsert_enterprises(evaluations: Iterable[FilingEvaluation]) -> dict[str, Enterprise]:
+    """Find or create the enterprises of accepted rows by credit code (the latest filing's facts
+    update the enterprise; the filings keep their own snapshot)."""
+    by_code: dict[str, FilingRequest] = {}
+    for ev in evaluations:
+        by_code[ev.request.credit_code] = ev.request
+    existing = {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=by_code)}
+    fields = ("name", "kind", "size", "is_in_bda", "is_conduct_ok", "is_tech_scope")
+    new, changed = [], []
+    for code, req in by_code.items():
+        values = dict(zip(fields, (req.enterprise_name, req.kind, req.size, req.in_bda,
+                                   req.conduct_ok, req.tech_scope), strict=True))
+        ent = existing.get(code)
+        if ent is None:
+            new.append(Enterprise(credit_code=code, **values))
+        elif any(getattr(ent, f) != v for f, v in values.items()):
+            for f, v in values.items():
+                setattr(ent, f, v)
+            changed.append(ent)
+    Enterprise.objects.bulk_create(new, batch_size=1000)
+    if changed:
+        Enterprise.objects.bulk_update(changed, fields, batch_size=1000)
+    result = {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=by_code)}
+    # Qualifications the bank reports that the enterprise does not hold yet.
+    held = set(Qualification.objects.filter(enterprise__credit_code__in=by_code).values_list(
+        "enterprise__credit_code", "type", "certificate_no"))
+    quals = []
+    for code, req in by_code.items():
+        for q in req.qualifications:
+            if (code, q.type, q.certificate_no) not in held:
+                held.add((code, q.type, q.certificate_no))
+                quals.append(Qualification(enterprise=result[code], type=q.type,
+                                           certificate_no=q.certificate_no,
+                                           valid_from=q.valid_from, valid_to=q.valid_to))
+    Qualification.objects.bulk_create(quals, batch_size=1000)
+    return result
+
+
+def _filing_row(bank: Bank, ev: FilingEvaluation, enterprise: Enterprise, actor: Any,
+                filing_date: date, batch: ImportBatch | None,
+                late_exception_reason: str) -> LoanFiling:
+    req, decision = ev.request, ev.decision
+    if decision is None or decision.scheme is None or decision.ratio is None:
+        raise ValueError("only accepted evaluations become filings")
+    version = decision.verdicts[decision.scheme].version or ""
+    return LoanFiling(
+        bank=bank, branch_id=req.branch_id, enterprise=enterprise, iou_number=req.iou_number,
+        contract_number=req.contract_number, drawdown_date=req.drawdown_date,
+        maturity_date=req.maturity_date, amount=req.amount, currency=req.currency,
+        fx_rate=req.fx_rate, amount_cny=decision.cny_amount, rate_percent=req.rate_percent,
+        loan_type=req.loan_type, has_natural_person_guarantee=req.has_natural_person_guarantee,
+        has_other_cover=req.other_cover, guarantee_institution=req.guarantee_institution,
+        bank_risk_share_percent=req.bank_risk_share_percent,
+        credit_report_outstanding=req.credit_report_outstanding,
+        credit_report_date=req.credit_report_date,
+        bank_outstanding_to_enterprise=ev.bank_outstanding, is_first_loan=req.first_loan,
+        filed_on=filing_date, quarter=_quarter(req.drawdown_date), scheme=str(decision.scheme),
+        ratio=decision.ratio, policy_version=version, snapshot=ev.snapshot,
+        late_exception_reason=late_exception_reason,
+        outstanding_principal=decision.cny_amount, import_batch=batch, filed_by=actor,
+    )
+
+
+@transaction.atomic
+def filings_commit(*, bank: Bank, requests: Sequence[FilingRequest], actor: Any,
+                   ctx: PolicyContext, filing_date: date | None = None,
+                   batch: ImportBatch | None = None, late_exception_reason: str = "",
+                   ) -> tuple[list[LoanFiling], list[FilingEvaluation]]:
+    """File every acceptable request in one transaction; return the filings and all the
+    evaluations (refused ones carry their reasons). The bank row is locked so that two uploads
+    of the same quarter at once are judged one after the other: the second finds DUPLICATE."""
+    Bank.objects.select_for_update().get(pk=bank.pk)
+    filing_date = filing_date or timezone.localdate()
+    evaluations = evaluate_filings(bank=bank, requests=requests, filing_date=filing_date,
+                                   ctx=ctx, allow_late=bool(late_exception_reason))
+    accepted = [ev for ev in evaluations if ev.accepted]
+    if not accepted:
+        return [], evaluations
+    enterprises = _upsert_enterprises(accepted)
+    rows = [_filing_row(bank, ev, enterprises[ev.request.credit_code], actor, filing_date, batch,
+                        late_exception_reason) for ev in accepted]
+    try:
+        with transaction.atomic():
+            filings = LoanFiling.objects.bulk_create(rows, batch_size=1000)
+    except IntegrityError as exc:  # a concurrent filing of the same IOU won the race
+        raise Refusal([reason(ReasonCode.DUPLICATE)]) from exc
+    return filings, evaluations
+
+
+def filing_create(*, bank: Bank, request: FilingRequest, actor: Any, ctx: PolicyContext,
+                  filing_date: date | None = None, late_exception_reason: str = "") -> LoanFiling:
+    """File one loan; refuse with every reason when the rules say no."""
+    filings, evaluations = filings_commit(
+        bank=bank, requests=[request], actor=actor, ctx=ctx, filing_date=filing_date,
+        late_exception_reason=late_exception_reason)
+    if not filings:
+        raise Refusal(evaluations[0].refusals or [reason(ReasonCode.NO_AGREEMENT)])
+    return filings[0]
+
+
+@transaction.atomic
+def classification_report(*, filing: LoanFiling, classification: str, classified_on: date,
+                          actor: Any, note: str = "") -> ClassificationReport:
+    """Record a loan's five-tier classification; the history is kept, never overwritten."""
+    Classification(classification)  # an unknown tier is a programming error
+    if classified_on < filing.drawdown_date:
+        raise PolicyError(ReasonCode.NOT_NPL, message=_("分类日期不能早于放款日期。"))
+    if classified_on > timezone.localdate():
+        raise PolicyError(ReasonCode.NOT_NPL, message=_("分类日期不能晚于今天。"))
+    LoanFiling.objects.select_for_update().get(pk=filing.pk)
+    return ClassificationReport.objects.create(
+        filing=filing, classification=classification, classified_on=classified_on,
+        reported_by=actor, note=note)
+
