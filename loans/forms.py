@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -5,7 +6,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from riskcomp.choices import EnterpriseKind, EnterpriseSize, LoanType, QualificationType, Scheme
+from riskcomp.choices import (
+    Classification,
+    EnterpriseKind,
+    EnterpriseSize,
+    LoanType,
+    QualificationType,
+    Scheme,
+)
 from riskcomp.policy.credit_code import validate_credit_code
 from riskcomp.policy.eligibility import EnterpriseFacts, LoanFacts, QualificationFacts
 from riskcomp.policy.enterprise_size import Industry
@@ -14,6 +22,8 @@ from riskcomp.policy.types import EnterpriseKind as PKind
 from riskcomp.policy.types import EnterpriseSize as PSize
 from riskcomp.policy.types import LoanType as PLoanType
 from riskcomp.policy.types import QualificationType as PQual
+
+from .services import FilingRequest, QualificationInput
 
 DATE = forms.DateInput(attrs={"type": "date"})
 MONEY_FIELD = {"max_digits": 18, "decimal_places": 2, "min_value": Decimal("0")}
@@ -143,3 +153,75 @@ class CalculatorForm(forms.Form):
             credit_report_outstanding=d["credit_report_outstanding"],
             credit_report_date=d["credit_report_date"], other_cover=d["other_cover"],
             first_loan=d["first_loan"], bank_risk_share_percent=d["bank_risk_share_percent"])
+
+
+class FilingForm(CalculatorForm):
+    """One loan filed by a bank officer. The facts are the calculator's, plus the identifiers a
+    filing keeps; eligibility is decided by ``loans.services.evaluate_filings``."""
+
+    CALCULATOR_ONLY = ("bank_schemes", "filing_date", "npl_principal", "recovery_date",
+                       "notified_date", "bank_outstanding_to_enterprise")
+
+    enterprise_name = forms.CharField(label=_("企业名称"), max_length=200)
+    iou_number = forms.CharField(label=_("借据号"), max_length=60)
+    contract_number = forms.CharField(label=_("合同号"), max_length=60)
+    has_natural_person_guarantee = forms.BooleanField(label=_("追加自然人保证"), required=False)
+    guarantee_institution = forms.CharField(label=_("政府性融资担保机构（银担分险）"),
+                                            max_length=100, required=False)
+
+    def __init__(self, *args: Any, banks: Sequence[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.CALCULATOR_ONLY:
+            del self.fields[name]
+        for i in range(1, QUALIFICATION_ROWS + 1):
+            self.fields[f"q{i}_no"] = forms.CharField(label=_("证书编号"), max_length=60,
+                                                      required=False)
+        self.banks = list(banks)
+        if len(self.banks) > 1:
+            self.fields["bank"] = forms.ChoiceField(
+                label=_("备案银行"), choices=[(b.pk, b.name) for b in self.banks])
+        branches = [(br.pk, br.name) for b in self.banks for br in b.branches.all()]
+        self.fields["branch"] = forms.TypedChoiceField(
+            label=_("经办支行"), required=False, coerce=int, empty_value=None,
+            choices=[("", "—"), *branches])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for i in range(1, QUALIFICATION_ROWS + 1):
+            if data.get(f"q{i}_type") and not data.get(f"q{i}_no"):
+                self.add_error(f"q{i}_no", _("请填写资质证书编号。"))
+        return data
+
+    def chosen_bank(self) -> Any:
+        if len(self.banks) == 1:
+            return self.banks[0]
+        wanted = str(self.cleaned_data.get("bank"))
+        return next(b for b in self.banks if str(b.pk) == wanted)
+
+    def to_request(self) -> FilingRequest:
+        d = self.cleaned_data
+        quals = tuple(
+            QualificationInput(type=d[f"q{i}_type"], certificate_no=d[f"q{i}_no"],
+                               valid_from=d[f"q{i}_from"], valid_to=d[f"q{i}_to"])
+            for i in range(1, QUALIFICATION_ROWS + 1) if d.get(f"q{i}_type"))
+        return FilingRequest(
+            credit_code=d["credit_code"], enterprise_name=d["enterprise_name"], kind=d["kind"],
+            size=d["size"], in_bda=d["in_bda"], conduct_ok=d["conduct_ok"],
+            tech_scope=d["tech_scope"], iou_number=d["iou_number"],
+            contract_number=d["contract_number"], loan_type=d["loan_type"], amount=d["amount"],
+            currency=d["currency"], fx_rate=d["fx_rate"] if d["currency"] != "CNY" else None,
+            drawdown_date=d["drawdown_date"], maturity_date=d["maturity_date"],
+            rate_percent=d["rate_percent"],
+            credit_report_outstanding=d["credit_report_outstanding"],
+            credit_report_date=d["credit_report_date"], other_cover=d["other_cover"],
+            first_loan=d["first_loan"], bank_risk_share_percent=d["bank_risk_share_percent"],
+            has_natural_person_guarantee=d["has_natural_person_guarantee"],
+            guarantee_institution=d["guarantee_institution"], branch_id=d.get("branch"),
+            qualifications=quals,
+        )
+
+
+class ClassificationForm(forms.Form):
+    classification = forms.ChoiceField(label=_("五级分类"), choices=Classification.choices)
+    classified_on = forms.DateField(label=_("分类日期"), widget=DATE)
+    note = forms.CharField(label=_("备注"), max_length=200, required=False)

@@ -1,25 +1,60 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.utils.translation import gettext_lazy as _
+from typing import Any
 
-from banks.selectors import agreement_schemes_for
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from banks.selectors import agreement_schemes_for, banks_for
 from fund.selectors import policy_context
 from riskcomp.choices import LoanType, Scheme
 from riskcomp.listing import Column, Filter, build_listing
-from riskcomp.roles import ANY_ROLE, Role, role_required
+from riskcomp.policy.credit_code import normalize_credit_code
+from riskcomp.policy.reasons import PolicyError, Refusal
+from riskcomp.roles import ANY_ROLE, Role, role_of, role_required
 
 from .calculator import calculate
-from .forms import CalculatorForm
-from .models import LoanFiling
+from .forms import CalculatorForm, ClassificationForm, FilingForm
+from .models import Enterprise, LoanFiling
 from .selectors import filing_detail_for, filing_list_for
+from .services import FilingEvaluation, classification_report, evaluate_filings
+from .services import filing_create as filing_service_create
 
+_lazy = gettext_lazy
 DEADLINE_LABELS = {
-    "credit_report": _("征信报告最晚日期（放款后第10个工作日）"),
-    "filing": _("备案截止日（次季度第15个工作日）"),
-    "claim": _("补偿申报截止日（合同到期后12个月）"),
-    "recovery_notice": _("回收通知截止日（回收后第20个工作日）"),
-    "return": _("返还截止日（通知后第10个工作日）"),
+    "credit_report": _lazy("征信报告最晚日期（放款后第10个工作日）"),
+    "filing": _lazy("备案截止日（次季度第15个工作日）"),
+    "claim": _lazy("补偿申报截止日（合同到期后12个月）"),
+    "recovery_notice": _lazy("回收通知截止日（回收后第20个工作日）"),
+    "return": _lazy("返还截止日（通知后第10个工作日）"),
 }
+
+
+SNAPSHOT_LABELS = {
+    "decided_on": _lazy("判断日期"), "scheme": _lazy("适用政策"), "ratio": _lazy("补偿比例"),
+    "filing_deadline": _lazy("备案截止日"), "claim_deadline": _lazy("申报截止日"),
+    "enterprise": _lazy("企业"), "loan": _lazy("贷款"), "verdicts": _lazy("政策判断"),
+}
+
+
+def snapshot_rows(snapshot: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """The frozen snapshot as label/value rows (nested keys joined with a dot)."""
+    if not isinstance(snapshot, dict):
+        return []
+    rows: list[tuple[str, str]] = []
+    for key, value in snapshot.items():
+        label = f"{prefix}{SNAPSHOT_LABELS.get(key, key) if not prefix else key}"
+        if isinstance(value, dict):
+            rows.extend(snapshot_rows(value, f"{label}."))
+        elif isinstance(value, list):
+            rows.append((label, "、".join(str(v) for v in value) or "—"))
+        else:
+            rows.append((label, "—" if value is None else str(value)))
+    return rows
 
 
 def _quarter_choices(qs) -> tuple[tuple[str, str], ...]:  # type: ignore[no-untyped-def]
@@ -62,8 +97,10 @@ def filing_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "filing": filing,
         "classifications": filing.classifications.all(),
         "claims": filing.claims.all(),
-        "snapshot_rows": sorted(filing.snapshot.items()) if isinstance(filing.snapshot, dict)
-        else [],
+        "snapshot_rows": snapshot_rows(filing.snapshot),
+        "can_classify": role_of(request.user) == Role.BANK_OFFICER
+        and filing.status != LoanFiling.Status.CLOSED,
+        "classification_form": ClassificationForm(initial={"classified_on": timezone.localdate()}),
     })
 
 
@@ -84,3 +121,97 @@ def calculator(request: HttpRequest) -> HttpResponse:
     if request.htmx:
         return render(request, "loans/_calculator_result.html", ctx)
     return render(request, "loans/calculator.html", ctx)
+
+
+def _officer_banks(user: Any) -> list[Any]:
+    return list(banks_for(user).prefetch_related("branches"))
+
+
+def _preview(bank: Any, request_obj: Any) -> FilingEvaluation:
+    return evaluate_filings(bank=bank, requests=[request_obj], filing_date=timezone.localdate(),
+                            ctx=policy_context())[0]
+
+
+@role_required(Role.BANK_OFFICER)
+def filing_create(request: HttpRequest) -> HttpResponse:
+    """File one loan. As the officer types, htmx posts the form to ``filing_preview`` and shows
+    each scheme's verdict; saving freezes the facts in the filing's snapshot."""
+    banks = _officer_banks(request.user)
+    if not banks:
+        raise PermissionDenied(_("您的账号尚未获得任何合作银行的授权。"))
+    refusal = None
+    if request.method == "POST":
+        form = FilingForm(request.POST, banks=banks)
+        if form.is_valid():
+            try:
+                filing = filing_service_create(
+                    bank=form.chosen_bank(), request=form.to_request(), actor=request.user,
+                    ctx=policy_context())
+            except Refusal as exc:
+                refusal = exc.reasons
+            except PolicyError as exc:
+                refusal = (exc.reason,)
+            else:
+                text = _("贷款 %(iou)s 已备案，适用%(scheme)s，补偿比例 %(ratio)s。")
+                messages.success(request, text % {
+                    "iou": filing.iou_number, "scheme": filing.get_scheme_display(),
+                    "ratio": f"{filing.ratio * 100:.0f}%"})
+                return redirect("loans:filing_detail", pk=filing.pk)
+    else:
+        form = FilingForm(banks=banks, initial={"currency": "CNY"})
+    return render(request, "loans/filing_form.html", {
+        "form": form, "refusal": refusal, "deadline_labels": DEADLINE_LABELS,
+        "scheme_labels": dict(Scheme.choices)})
+
+
+@role_required(Role.BANK_OFFICER)
+@require_POST
+def filing_preview(request: HttpRequest) -> HttpResponse:
+    """The verdict panel for the facts typed so far; nothing is saved."""
+    form = FilingForm(request.POST, banks=_officer_banks(request.user))
+    evaluation = None
+    if form.is_valid():
+        evaluation = _preview(form.chosen_bank(), form.to_request())
+    return render(request, "loans/_filing_verdict.html", {
+        "form": form, "ev": evaluation, "scheme_labels": dict(Scheme.choices),
+        "deadline_labels": DEADLINE_LABELS})
+
+
+@role_required(Role.BANK_OFFICER)
+def enterprise_lookup(request: HttpRequest) -> HttpResponse:
+    """Find an enterprise by its credit code and refill the enterprise part of the form."""
+    code = normalize_credit_code(request.GET.get("credit_code", ""))
+    enterprise = Enterprise.objects.filter(credit_code=code).prefetch_related(
+        "qualifications").first()
+    initial: dict[str, Any] = {"credit_code": code}
+    if enterprise is not None:
+        initial.update(enterprise_name=enterprise.name, kind=enterprise.kind,
+                       size=enterprise.size, in_bda=enterprise.is_in_bda,
+                       conduct_ok=enterprise.is_conduct_ok, tech_scope=enterprise.is_tech_scope)
+        for i, q in enumerate(enterprise.qualifications.all()[:2], start=1):
+            initial.update({f"q{i}_type": q.type, f"q{i}_no": q.certificate_no,
+                            f"q{i}_from": q.valid_from, f"q{i}_to": q.valid_to})
+    form = FilingForm(banks=_officer_banks(request.user), initial=initial)
+    return render(request, "loans/_filing_enterprise.html", {
+        "form": form, "found": enterprise, "looked_up": bool(code)})
+
+
+@role_required(Role.BANK_OFFICER)
+@require_POST
+def classification_create(request: HttpRequest, pk: int) -> HttpResponse:
+    filing = get_object_or_404(filing_list_for(user=request.user), pk=pk)
+    form = ClassificationForm(request.POST)
+    if form.is_valid():
+        try:
+            report = classification_report(filing=filing, actor=request.user,
+                                           **form.cleaned_data)
+        except PolicyError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已报送五级分类：%(c)s（%(d)s）。") % {
+                "c": report.get_classification_display(), "d": report.classified_on})
+    else:
+        for errors in form.errors.values():
+            for e in errors:
+                messages.error(request, e)
+    return redirect("loans:filing_detail", pk=filing.pk)

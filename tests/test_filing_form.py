@@ -1,0 +1,171 @@
+"""Filing one loan at a time: live verdicts, find-or-create the enterprise, the frozen snapshot,
+refusals with reason codes, and the classification history."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from loans.models import ClassificationReport, Enterprise, LoanFiling
+
+from .conftest import client_for
+from .factories import AgreementFactory, EnterpriseFactory, FilingFactory, make_credit_code
+
+TODAY = date(2026, 7, 10)
+
+
+@pytest.fixture
+def both_schemes(bank_a):  # type: ignore[no-untyped-def]
+    AgreementFactory(bank=bank_a, scheme="MICRO")
+    AgreementFactory(bank=bank_a, scheme="TECH")
+    return bank_a
+
+
+@pytest.fixture(autouse=True)
+def _today(monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: TODAY)
+
+
+def post_data(**over):  # type: ignore[no-untyped-def]
+    data = {
+        "credit_code": make_credit_code(101), "enterprise_name": "北京亦庄芯测科技有限公司",
+        "kind": "company", "size": "small", "in_bda": "on", "conduct_ok": "on",
+        "iou_number": "JJ-0001", "contract_number": "HT-0001", "loan_type": "credit",
+        "amount": "3000000.00", "currency": "CNY", "drawdown_date": "2026-05-12",
+        "maturity_date": "2027-05-11", "rate_percent": "3.6",
+        "credit_report_outstanding": "1000000", "credit_report_date": "2026-05-08",
+        "first_loan": "on",
+    }
+    data.update(over)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+@pytest.mark.django_db
+def test_preview_shows_the_verdict_and_saves_nothing(both_schemes, officer_a):
+    page = client_for(officer_a).post(reverse("loans:filing_preview"), post_data(),
+                                      HTTP_HX_REQUEST="true").content.decode()
+    assert "可以备案" in page and "40%" in page  # MICRO, first loan raise
+    assert "2026-07-21" in page  # 15th working day of 2026Q3
+    assert LoanFiling.objects.count() == 0 and Enterprise.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_filing_creates_enterprise_and_freezes_snapshot(both_schemes, officer_a):
+    response = client_for(officer_a).post(reverse("loans:filing_create"), post_data())
+    filing = LoanFiling.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("loans:filing_detail", args=[filing.pk])
+    assert filing.scheme == "MICRO" and filing.ratio == Decimal("0.4000")
+    assert filing.quarter == "2026Q2" and filing.filed_on == TODAY
+    assert filing.snapshot["enterprise"]["size"] == "small"
+    assert filing.snapshot["verdicts"]["TECH"]["reasons"] == ["TECH_SCOPE"]
+    assert filing.enterprise.name == "北京亦庄芯测科技有限公司"
+    # Later edits to the enterprise do not change the filing's decision.
+    Enterprise.objects.filter(pk=filing.enterprise_id).update(size="medium")
+    filing.refresh_from_db()
+    assert filing.scheme == "MICRO" and filing.snapshot["enterprise"]["size"] == "small"
+
+
+@pytest.mark.django_db
+def test_existing_enterprise_is_found_by_credit_code(both_schemes, officer_a):
+    ent = EnterpriseFactory(name="北京亦庄老客户有限公司", size="medium", is_tech_scope=True)
+    page = client_for(officer_a).get(reverse("loans:enterprise_lookup"),
+                                     {"credit_code": ent.credit_code.lower()}).content.decode()
+    assert "已找到企业" in page and "北京亦庄老客户有限公司" in page
+    assert 'value="medium" selected' in page
+    client_for(officer_a).post(reverse("loans:filing_create"), post_data(
+        credit_code=ent.credit_code, enterprise_name=ent.name, size="medium", tech_scope="on"))
+    assert Enterprise.objects.count() == 1
+    assert LoanFiling.objects.get().scheme == "TECH"  # a medium tech enterprise: TECH, 50%
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("over", "code"), [
+    ({"in_bda": None}, "NOT_IN_BDA"),
+    ({"rate_percent": "4.51"}, "RATE_CAP"),
+    ({"credit_report_date": "2026-06-30"}, "CREDIT_REPORT_DATE"),
+    ({"amount": "10000000.01", "credit_report_outstanding": "0"}, "AMOUNT_CAP"),
+    ({"drawdown_date": "2026-03-20", "credit_report_date": "2026-03-18"}, "FILING_LATE"),
+    ({"other_cover": "on"}, "OTHER_COVER"),
+])
+def test_refused_filing_names_its_reasons_and_writes_nothing(both_schemes, officer_a, over, code):
+    page = client_for(officer_a).post(reverse("loans:filing_create"),
+                                      post_data(**over)).content.decode()
+    assert "不予备案" in page and code in page
+    assert LoanFiling.objects.count() == 0 and Enterprise.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_same_iou_twice_is_duplicate(both_schemes, officer_a):
+    client = client_for(officer_a)
+    client.post(reverse("loans:filing_create"), post_data())
+    page = client.post(reverse("loans:filing_create"), post_data()).content.decode()
+    assert "DUPLICATE" in page
+    assert LoanFiling.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_amount_cap_counts_the_banks_outstanding_filings_to_the_enterprise(both_schemes,
+                                                                           officer_a):
+    ent = EnterpriseFactory(credit_code=make_credit_code(101))
+    FilingFactory(bank=both_schemes, enterprise=ent, filed_by=officer_a,
+                  amount=Decimal("8000000.00"), drawdown_date=date(2026, 1, 10),
+                  maturity_date=date(2027, 1, 9))
+    page = client_for(officer_a).post(reverse("loans:filing_create"), post_data(
+        amount="2000000.01")).content.decode()
+    assert "AMOUNT_CAP" in page  # 8,000,000.00 + 2,000,000.01 > 10,000,000.00
+    client_for(officer_a).post(reverse("loans:filing_create"), post_data(amount="2000000.00"))
+    assert LoanFiling.objects.filter(iou_number="JJ-0001").get().bank_outstanding_to_enterprise \
+        == Decimal("8000000.00")
+
+
+@pytest.mark.django_db
+def test_bad_credit_code_is_a_form_error(both_schemes, officer_a):
+    code = make_credit_code(5)
+    wrong = code[:-1] + ("0" if code[-1] != "0" else "1")
+    page = client_for(officer_a).post(reverse("loans:filing_create"),
+                                      post_data(credit_code=wrong)).content.decode()
+    assert "校验码" in page
+    assert LoanFiling.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_only_officers_file(reviewer, auditor):
+    for user in (reviewer, auditor):
+        assert client_for(user).get(reverse("loans:filing_create")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_classification_history_is_kept(officer_a, bank_a):
+    filing = FilingFactory(bank=bank_a, filed_by=officer_a, drawdown_date=date(2026, 1, 5))
+    client = client_for(officer_a)
+    url = reverse("loans:classification_create", args=[filing.pk])
+    client.post(url, {"classification": "special_mention", "classified_on": "2026-05-31"})
+    client.post(url, {"classification": "substandard", "classified_on": "2026-06-30"})
+    assert list(ClassificationReport.objects.filter(filing=filing).values_list(
+        "classification", flat=True)) == ["substandard", "special_mention"]
+    page = client.get(reverse("loans:filing_detail", args=[filing.pk])).content.decode()
+    assert "次级" in page and "关注" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("day", ["2025-12-31", (TODAY + timedelta(days=1)).isoformat()])
+def test_classification_dated_before_drawdown_or_in_future_is_refused(officer_a, bank_a, day):
+    filing = FilingFactory(bank=bank_a, filed_by=officer_a, drawdown_date=date(2026, 1, 5))
+    response = client_for(officer_a).post(
+        reverse("loans:classification_create", args=[filing.pk]),
+        {"classification": "loss", "classified_on": day}, follow=True)
+    assert ClassificationReport.objects.count() == 0
+    assert "分类日期不能" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_classification_on_another_banks_filing_is_404(officer_b, bank_a, officer_a):
+    filing = FilingFactory(bank=bank_a, filed_by=officer_a)
+    response = client_for(officer_b).post(
+        reverse("loans:classification_create", args=[filing.pk]),
+        {"classification": "loss", "classified_on": "2026-06-30"})
+    assert response.status_code == 404
+    assert ClassificationReport.objects.count() == 0
