@@ -6,22 +6,40 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from banks.models import SuspensionState
 from banks.selectors import banks_for, suspension_states_for
 from claims.models import Claim
 from claims.selectors import claim_counts_by_status, claim_list_for, proposals_waiting
 from fund.models import LedgerEntry
-from fund.selectors import fund_balance
+from fund.selectors import fund_balance, policy_context
 from loans.selectors import filing_list_for, filing_totals_by_quarter
 from reports.models import ReportFile
 
+from .policy.deadlines import open_filing_windows
+from .policy.params import latest_params, params_for
+from .policy.suspension import SuspensionFigures, claim_ratio, threshold_distances
+from .policy.types import Scheme
 from .roles import Role, role_of
 
 
 def _claim_status_rows(counts: dict[str, int]) -> list[dict[str, Any]]:
     return [{"status": value, "label": label, "count": counts.get(value, 0)}
             for value, label in Claim.Status.choices]
+
+
+def _with_figures(state: SuspensionState, policy: Any, today: Any) -> SuspensionState:
+    """Attach the claim ratio and the distance to each threshold (policy.suspension)."""
+    params = params_for(policy.params, Scheme(state.scheme), today) or latest_params(
+        policy.params, Scheme(state.scheme))
+    figures = SuspensionFigures(filed_principal=state.filed_principal,
+                                claimed_principal=state.claimed_principal,
+                                net_compensation=state.net_compensation)
+    state.claim_ratio = claim_ratio(figures)
+    state.params = params
+    state.distances = threshold_distances(params, figures) if params else {}
+    return state
 
 
 @login_required
@@ -35,7 +53,14 @@ def home(request: HttpRequest) -> HttpResponse:
     ctx["claim_status_rows"] = _claim_status_rows(counts)
     if role == Role.BANK_OFFICER:
         ctx["banks"] = list(banks_for(user))
-        ctx["suspension_states"] = list(suspension_states_for(user))
+        policy = policy_context()
+        today = timezone.localdate()
+        ctx["suspension_states"] = [_with_figures(s, policy, today)
+                                    for s in suspension_states_for(user)]
+        window_params = params_for(policy.params, Scheme.MICRO, today) or latest_params(
+            policy.params, Scheme.TECH)
+        ctx["filing_windows"] = [] if window_params is None else open_filing_windows(
+            today, window_params, policy.calendar)
         ctx["quarters"] = filing_totals_by_quarter(user=user)
         ctx["recent_filings"] = filing_list_for(user=user)[:8]
         ctx["open_claims"] = claim_list_for(user=user).exclude(

@@ -215,3 +215,22 @@ def test_return_within_10_working_days_of_the_notice(notified, deadline, params)
 )
 def test_notified_on_time(notified, on_time):
     assert notified_on_time(date(2026, 2, 10), notified, MICRO, CAL) is on_time
+
+
+def test_open_filing_windows_show_previous_quarter_until_its_deadline() -> None:
+    from riskcomp.policy.deadlines import open_filing_windows
+    from riskcomp.policy.params import MICRO_2025
+    from riskcomp.policy.workdays import WorkdayCalendar
+
+    cal = WorkdayCalendar()
+    # 2026-10-09: Q3 loans may still be filed (deadline 2026-10-27), Q4 loans' deadline is in
+    # 2027, a year the calendar does not know yet.
+    windows = open_filing_windows(date(2026, 10, 9), MICRO_2025, cal)
+    assert [(w.quarter, w.deadline) for w in windows] == [((2026, 3), date(2026, 10, 27)),
+                                                          ((2026, 4), None)]
+    assert windows[0].workdays_left == 13
+    assert open_filing_windows(date(2026, 10, 27), MICRO_2025, cal)[0].workdays_left == 0
+    later = open_filing_windows(date(2026, 10, 28), MICRO_2025, cal)
+    assert [w.quarter for w in later] == [(2026, 4)]
+    mid_year = open_filing_windows(date(2026, 5, 6), MICRO_2025, cal)
+    assert [(w.quarter, w.deadline) for w in mid_year] == [((2026, 2), date(2026, 7, 21))]

@@ -121,3 +121,24 @@ def test_static_assets_are_served_locally(client):
     assert "https://" not in page and "http://" not in page.replace("http://testserver", "")
     assert client.get("/static/css/portal.css").status_code == 200
     assert client.get("/static/django_htmx/htmx-2.min.js").status_code == 200
+
+
+@pytest.mark.django_db
+def test_bank_home_shows_filing_window_and_distance_to_thresholds(bank_a, officer_a,
+                                                                   monkeypatch):
+    from datetime import date
+
+    from django.utils import timezone
+
+    from banks.models import SuspensionState
+
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: date(2026, 10, 9))
+    SuspensionState.objects.create(
+        bank=bank_a, scheme="MICRO", filed_principal=Decimal("100000000.00"),
+        claimed_principal=Decimal("2500000.00"), net_compensation=Decimal("4000000.00"))
+    page = client_for(officer_a).get(reverse("home")).content.decode()
+    assert "2026年第3季度放款" in page and "2026-10-27" in page and "剩余 13 个工作日" in page
+    assert "CALENDAR_UNKNOWN" in page  # the Q4 deadline falls in 2027
+    assert "2.5%" in page  # claimed / filed
+    assert "尚余 ¥1,000,000.00" in page  # 5,000,000 − 4,000,000 net compensation
+    assert "尚余 ¥500,000.00" in page  # 3% of 100,000,000 − 2,500,000 claimed

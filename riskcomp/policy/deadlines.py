@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .params import SchemeParams
@@ -121,3 +122,39 @@ def notified_on_time(
     if notified_on < recovered_on:
         return False
     return cal.is_within_workdays(recovered_on, notified_on, params.recovery_notice_workdays)
+
+
+@dataclass(frozen=True)
+class FilingWindow:
+    """The filing window of one quarter's loans, as seen on ``today``."""
+
+    quarter: tuple[int, int]
+    deadline: date | None  # None when the deadline's year is not in the calendar
+    workdays_left: int | None  # working days after today up to and including the deadline
+
+
+def open_filing_windows(
+    today: date, params: SchemeParams, cal: WorkdayCalendar
+) -> list[FilingWindow]:
+    """The windows open on ``today``: the current quarter's loans (any time until the deadline
+    in the next quarter) and, until its deadline, the previous quarter's (MICRO Art. 12,
+    TECH Art. 13)."""
+    this_start = date(today.year, (quarter_of(today)[1] - 1) * 3 + 1, 1)
+    previous = this_start - timedelta(days=1)
+    windows: list[FilingWindow] = []
+    for day in (previous, today):
+        try:
+            deadline: date | None = filing_deadline(day, params, cal)
+        except CalendarUnknown:
+            deadline = None
+        if deadline is not None and deadline < today:
+            continue
+        left = None
+        if deadline is not None:
+            try:
+                left = cal.workdays_between(today, deadline)
+            except CalendarUnknown:
+                left = None
+        windows.append(FilingWindow(quarter=quarter_of(day), deadline=deadline,
+                                    workdays_left=left))
+    return windows
