@@ -60,3 +60,13 @@ def agreement_schemes_for(user: Any, on: date | None = None) -> list[str]:
             valid_from__lte=on, valid_to__gte=on,
         ).values_list("scheme", flat=True)
     ))
+
+
+def officers_of(bank: Bank) -> QuerySet[Any]:
+    """Users holding ``act_for_bank`` on this bank (one permission row each)."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(
+        bankuserobjectpermission__content_object=bank,
+        bankuserobjectpermission__permission__codename=ACT_FOR_BANK,
+    ).distinct().order_by("username")

@@ -19,7 +19,7 @@ from riskcomp.policy.suspension import SuspensionFigures, next_suspended
 from riskcomp.policy.types import Scheme as PolicyScheme
 from riskcomp.roles import Role
 
-from .models import ACT_FOR_BANK, Bank, SuspensionChange, SuspensionState
+from .models import ACT_FOR_BANK, Bank, CooperationAgreement, SuspensionChange, SuspensionState
 
 
 @transaction.atomic
@@ -150,3 +150,36 @@ def _manual(*, bank: Bank, scheme: str, reason: str, actor: Any, suspend: bool
         claimed_principal=state.claimed_principal, net_compensation=state.net_compensation,
         changed_at=now, actor=actor,
     )
+
+
+@transaction.atomic
+def agreement_create(*, bank: Bank, scheme: str, number: str, signed_on: Any, valid_from: Any,
+                     valid_to: Any, actor: Any, note: str = "") -> CooperationAgreement:
+    """Record a cooperation agreement; one active agreement per bank and scheme at a time."""
+    Bank.objects.select_for_update().get(pk=bank.pk)
+    overlapping = CooperationAgreement.objects.filter(
+        bank=bank, scheme=scheme, status=CooperationAgreement.Status.ACTIVE,
+        valid_from__lte=valid_to, valid_to__gte=valid_from)
+    if overlapping.exists():
+        raise ValidationError(_("该银行在该政策下已有有效期重叠的有效协议，请先终止原协议。"))
+    agreement = CooperationAgreement(bank=bank, scheme=scheme, number=number.strip(),
+                                     signed_on=signed_on, valid_from=valid_from,
+                                     valid_to=valid_to, note=note)
+    agreement.full_clean()
+    agreement.save()
+    return agreement
+
+
+@transaction.atomic
+def agreement_terminate(*, agreement: CooperationAgreement, reason: str, actor: Any
+                        ) -> CooperationAgreement:
+    agreement = CooperationAgreement.objects.select_for_update().get(pk=agreement.pk)
+    if agreement.status != CooperationAgreement.Status.ACTIVE:
+        raise ValidationError(_("只有有效的协议可以终止。"))
+    if not reason.strip():
+        raise ValidationError(_("请填写终止原因。"))
+    agreement.status = CooperationAgreement.Status.TERMINATED
+    stamp = timezone.localdate().isoformat()
+    agreement.note = f"{agreement.note}\n{stamp} 终止：{reason.strip()}".strip()
+    agreement.save(update_fields=["status", "note"])
+    return agreement

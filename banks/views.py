@@ -1,13 +1,29 @@
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.utils.translation import gettext_lazy as _
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
 
+from riskcomp.choices import Scheme
 from riskcomp.listing import Column, build_listing
-from riskcomp.roles import ANY_ROLE, Role, role_required
+from riskcomp.roles import ANY_ROLE, Role, role_of, role_required
 
-from .models import SuspensionChange, SuspensionState
-from .selectors import banks_for
+from .forms import AgreementForm, ManualSuspensionForm, OfficerForm, TerminateForm
+from .models import CooperationAgreement, SuspensionChange, SuspensionState
+from .selectors import banks_for, officers_of
+from .services import (
+    agreement_create,
+    agreement_terminate,
+    officer_grant,
+    officer_revoke,
+    suspension_manual_lift,
+    suspension_manual_set,
+)
 
 STAFF = (Role.REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN)
 
@@ -19,8 +35,9 @@ def bank_list(request: HttpRequest) -> HttpResponse:
     )
     listing = build_listing(
         request, qs, search_fields=("name", "short_name", "code"),
-        columns=(("code", Column(_("编码"), "code")), ("name", Column(_("银行名称"), "name")),
-                 ("n_filings", Column(_("备案笔数"), "n_filings", numeric=True))),
+        columns=(("code", Column(_lazy("编码"), "code")),
+                 ("name", Column(_lazy("银行名称"), "name")),
+                 ("n_filings", Column(_lazy("备案笔数"), "n_filings", numeric=True))),
         default_sort="code",
     )
     rows = list(listing.page.object_list)
@@ -35,8 +52,17 @@ def bank_list(request: HttpRequest) -> HttpResponse:
 @role_required(*ANY_ROLE)
 def bank_detail(request: HttpRequest, pk: int) -> HttpResponse:
     bank = get_object_or_404(banks_for(request.user), pk=pk)
+    can_manage = role_of(request.user) in (Role.REVIEWER, Role.ADMIN)
+    tech_state = bank.suspension_states.filter(scheme=Scheme.TECH).first()
     return render(request, "banks/bank_detail.html", {
         "bank": bank,
+        "can_manage": can_manage,
+        "officers": officers_of(bank) if can_manage else [],
+        "agreement_form": AgreementForm(),
+        "suspension_form": ManualSuspensionForm(initial={
+            "action": "lift" if tech_state and tech_state.is_manually_suspended else "suspend"}),
+        "tech_manual": bool(tech_state and tech_state.is_manually_suspended),
+        "officer_form": OfficerForm(),
         "agreements": bank.agreements.all(),
         "branches": bank.branches.all(),
         "states": bank.suspension_states.all(),
@@ -44,3 +70,98 @@ def bank_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "filed": bank.filings.order_by().values("scheme").annotate(
             n=Count("id"), principal=Sum("amount_cny")),
     })
+
+
+@role_required(Role.REVIEWER, Role.ADMIN)
+@require_POST
+def agreement_add(request: HttpRequest, pk: int) -> HttpResponse:
+    bank = get_object_or_404(banks_for(request.user), pk=pk)
+    form = AgreementForm(request.POST)
+    if form.is_valid():
+        try:
+            a = agreement_create(bank=bank, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _messages_from(request, exc)
+        else:
+            messages.success(request, _("已登记合作协议 %(n)s。") % {"n": a.number})
+    else:
+        _form_errors(request, form)
+    return redirect("banks:bank_detail", pk=bank.pk)
+
+
+@role_required(Role.REVIEWER, Role.ADMIN)
+@require_POST
+def agreement_end(request: HttpRequest, pk: int) -> HttpResponse:
+    agreement = get_object_or_404(CooperationAgreement, pk=pk)
+    form = TerminateForm(request.POST)
+    if form.is_valid():
+        try:
+            agreement_terminate(agreement=agreement, actor=request.user,
+                                reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            _messages_from(request, exc)
+        else:
+            messages.success(request, _("协议 %(n)s 已终止。") % {"n": agreement.number})
+    else:
+        _form_errors(request, form)
+    return redirect("banks:bank_detail", pk=agreement.bank_id)
+
+
+@role_required(Role.REVIEWER, Role.ADMIN)
+@require_POST
+def manual_suspension(request: HttpRequest, pk: int) -> HttpResponse:
+    """TECH Art. 17: suspend a bank by hand, with the reason, or lift it."""
+    bank = get_object_or_404(banks_for(request.user), pk=pk)
+    form = ManualSuspensionForm(request.POST)
+    if form.is_valid():
+        service = (suspension_manual_set if form.cleaned_data["action"] == "suspend"
+                   else suspension_manual_lift)
+        try:
+            service(bank=bank, scheme=Scheme.TECH, reason=form.cleaned_data["reason"],
+                    actor=request.user)
+        except ValidationError as exc:
+            _messages_from(request, exc)
+        else:
+            messages.success(request, _("已记录科创政策下的人工暂停状态变更。"))
+    else:
+        _form_errors(request, form)
+    return redirect("banks:bank_detail", pk=bank.pk)
+
+
+@role_required(Role.REVIEWER, Role.ADMIN)
+@require_POST
+def officer_add(request: HttpRequest, pk: int) -> HttpResponse:
+    bank = get_object_or_404(banks_for(request.user), pk=pk)
+    form = OfficerForm(request.POST)
+    if form.is_valid():
+        user = form.cleaned_data["username"]
+        if role_of(user) not in (None, Role.BANK_OFFICER):
+            messages.error(request, _("该账号属于其他角色，不能授权为银行经办人员。"))
+        else:
+            officer_grant(user=user, bank=bank, actor=request.user)
+            messages.success(request, _("已授权 %(u)s 代表本行办理业务。") % {"u": user.username})
+    else:
+        _form_errors(request, form)
+    return redirect("banks:bank_detail", pk=bank.pk)
+
+
+@role_required(Role.REVIEWER, Role.ADMIN)
+@require_POST
+def officer_remove(request: HttpRequest, pk: int, user_id: int) -> HttpResponse:
+    bank = get_object_or_404(banks_for(request.user), pk=pk)
+    user = get_object_or_404(officers_of(bank), pk=user_id)
+    officer_revoke(user=user, bank=bank, actor=request.user)
+    messages.success(request, _("已取消 %(u)s 的授权。") % {"u": user.username})
+    return redirect("banks:bank_detail", pk=bank.pk)
+
+
+def _messages_from(request: HttpRequest, exc: ValidationError) -> None:
+    for m in exc.messages:
+        messages.error(request, m)
+
+
+def _form_errors(request: HttpRequest, form: Any) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for e in errors:
+            messages.error(request, f"{label}：{e}" if label else e)

@@ -5,7 +5,7 @@ guessed id, and roles without business on a screen get 403."""
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from banks.models import Bank
+from banks.models import Bank, CooperationAgreement
 from claims.models import Claim
 from loans.models import LoanFiling
 
@@ -18,9 +18,18 @@ OBJECT_URLS = {
     "loans:filing_detail": LoanFiling,
     "claims:claim_detail": Claim,
     "loans:classification_create": LoanFiling,
+    "banks:agreement_add": Bank,
+    "banks:agreement_end": CooperationAgreement,
+    "banks:manual_suspension": Bank,
+    "banks:officer_add": Bank,
+    "banks:officer_remove": Bank,
 }
 # Object URLs that only take POST: the walker posts an empty form to them.
-POST_ONLY = {"loans:classification_create"}
+POST_ONLY = {"loans:classification_create", "banks:agreement_add", "banks:agreement_end",
+             "banks:manual_suspension", "banks:officer_add", "banks:officer_remove"}
+# The custodian's screens: a bank officer gets 403 whatever the id.
+STAFF_ONLY = {"banks:agreement_add", "banks:agreement_end", "banks:manual_suspension",
+              "banks:officer_add", "banks:officer_remove"}
 PUBLIC = {"login", "set_language"}
 SKIP_NAMESPACES = {"admin"}
 
@@ -65,6 +74,7 @@ def test_every_screen_requires_login(client):
 def test_officer_gets_404_for_every_id_of_another_bank(world, officer_a):
     client = client_for(officer_a)
     own = {
+        CooperationAgreement: set(),
         Bank: {world["filing_a"].bank_id},
         LoanFiling: {world["filing_a"].pk},
         Claim: {world["claim_a"].pk},
@@ -75,7 +85,9 @@ def test_officer_gets_404_for_every_id_of_another_bank(world, officer_a):
         for pk in range(1, top + 5):
             send = client.post if name in POST_ONLY else client.get
             status = send(_url(name, pattern, pk)).status_code
-            if pk in own[model]:
+            if name in STAFF_ONLY:
+                assert status == 403, (name, pk, status)
+            elif pk in own[model]:
                 assert status in (200, 302), (name, pk, status)
             else:
                 assert status == 404, (name, pk, status)
