@@ -1,37 +1,110 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.utils.translation import gettext_lazy as _
+"""Claims screens. Reads are open to every role on what it may see (officers: their own banks);
+the bank's actions (claim, answer supplements, recovery, return, write-off, statement) are the
+bank officer's, on objects fetched through scoped selectors so that another bank's id is a 404.
+Views stay thin: the form, one service call, a message, a redirect."""
 
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db.models import Case, CharField, Value, When
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from fund.selectors import policy_context
+from loans.models import LoanFiling
+from loans.selectors import filing_list_for
 from riskcomp.choices import Scheme
 from riskcomp.listing import Column, Filter, build_listing
-from riskcomp.roles import ANY_ROLE, role_required
+from riskcomp.policy.reasons import PolicyError, Refusal, reason
+from riskcomp.policy.types import ReasonCode
+from riskcomp.roles import ANY_ROLE, Role, role_of, role_required
+from riskcomp.uploads import serve_document
 
-from .models import Claim
-from .selectors import claim_counts_by_status, claim_detail_for, claim_list_for
+from . import services
+from .exports import CLAIM_COLUMNS, RECOVERY_COLUMNS, xlsx_response
+from .forms import (
+    ClaimForm,
+    RecoveryForm,
+    ReturnForm,
+    StatementForm,
+    SupplementAnswerForm,
+    WriteOffForm,
+)
+from .models import Claim, ClaimDocument, Recovery, WriteOff
+from .selectors import (
+    claim_check,
+    claim_counts_by_status,
+    claim_detail_for,
+    claim_has_unreturned_recovery,
+    claim_list_for,
+    claim_quarter_choices,
+    document_for,
+    recovery_list_for,
+    return_payment_for,
+    statement_for,
+    writeoff_for,
+)
 
+_lazy = gettext_lazy
+
+
+def _add_errors(form: Form, exc: ValidationError) -> None:
+    """A service's ``ValidationError`` onto the form: by field where the form has it."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _add_policy_error(form: Form, exc: PolicyError) -> None:
+    reasons = exc.reasons if isinstance(exc, Refusal) else (exc.reason,)
+    for r in reasons:
+        form.add_error(None, f"{r.code}：{r.message}")
+
+
+def _is_officer(request: HttpRequest) -> bool:
+    return role_of(request.user) == Role.BANK_OFFICER
+
+
+def _want_export(request: HttpRequest) -> bool:
+    return request.GET.get("export") == "xlsx"
+
+
+# --- Lists ------------------------------------------------------------------------------------
 
 @role_required(*ANY_ROLE)
 def claim_list(request: HttpRequest) -> HttpResponse:
     qs = claim_list_for(user=request.user)
     listing = build_listing(
         request, qs,
-        search_fields=("number", "filing__iou_number", "filing__enterprise__name"),
+        search_fields=("number", "filing__iou_number", "filing__enterprise__name",
+                       "filing__enterprise__credit_code"),
         filters=(
+            Filter("quarter", str(_("季度")), "filing__quarter", claim_quarter_choices(qs)),
             Filter("scheme", str(_("政策")), "scheme", tuple(Scheme.choices)),
             Filter("status", str(_("状态")), "status", tuple(Claim.Status.choices)),
         ),
         columns=(
-            ("number", Column(_("申报编号"), "number")),
-            ("enterprise", Column(_("借款企业"), "filing__enterprise__name")),
-            ("bank", Column(_("银行"), "bank__short_name")),
-            ("scheme", Column(_("政策"), "scheme")),
-            ("base", Column(_("基数（元）"), "base", numeric=True)),
-            ("compensation", Column(_("补偿金额（元）"), "compensation", numeric=True)),
-            ("submitted", Column(_("提交时间"), "submitted_at")),
-            ("status", Column(_("状态"), "status")),
+            ("number", Column(_lazy("申报编号"), "number")),
+            ("enterprise", Column(_lazy("借款企业"), "filing__enterprise__name")),
+            ("bank", Column(_lazy("银行"), "bank__short_name")),
+            ("scheme", Column(_lazy("政策"), "scheme")),
+            ("base", Column(_lazy("基数（元）"), "base", numeric=True)),
+            ("compensation", Column(_lazy("补偿金额（元）"), "compensation", numeric=True)),
+            ("submitted", Column(_lazy("提交时间"), "submitted_at")),
+            ("status", Column(_lazy("状态"), "status")),
         ),
-        default_sort="submitted",
+        default_sort="-submitted",
     )
+    if _want_export(request):
+        return xlsx_response(listing.page.paginator.object_list, CLAIM_COLUMNS,
+                             title=_("补偿申报"), filename="claims")
     counts = claim_counts_by_status(user=request.user)
     return render(request, "claims/claim_list.html", {
         "listing": listing,
@@ -39,7 +112,399 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     })
 
 
+RETURN_STATES = (
+    ("overdue", _lazy("逾期未返还")),
+    ("pending", _lazy("待返还")),
+    ("returned", _lazy("已返还")),
+    ("none", _lazy("无需返还")),
+)
+
+
+@role_required(*ANY_ROLE)
+def recovery_list(request: HttpRequest) -> HttpResponse:
+    qs = recovery_list_for(user=request.user).annotate(return_state=Case(
+        When(return_payment__isnull=False, then=Value("returned")),
+        When(return_amount__lte=0, then=Value("none")),
+        When(is_overdue=True, then=Value("overdue")),
+        default=Value("pending"), output_field=CharField()))
+    listing = build_listing(
+        request, qs,
+        search_fields=("claim__number", "claim__filing__iou_number",
+                       "claim__filing__enterprise__name", "return_payment__reference"),
+        filters=(
+            Filter("quarter", str(_("季度")), "claim__filing__quarter", tuple(
+                (q, q) for q in qs.order_by("-claim__filing__quarter")
+                .values_list("claim__filing__quarter", flat=True).distinct()[:16])),
+            Filter("scheme", str(_("政策")), "claim__scheme", tuple(Scheme.choices)),
+            Filter("state", str(_("返还状态")), "return_state",
+                   tuple((k, str(v)) for k, v in RETURN_STATES)),
+        ),
+        columns=(
+            ("claim", Column(_lazy("申报编号"), "claim__number")),
+            ("enterprise", Column(_lazy("借款企业"), "claim__filing__enterprise__name")),
+            ("bank", Column(_lazy("银行"), "claim__bank__short_name")),
+            ("scheme", Column(_lazy("政策"), "claim__scheme")),
+            ("recovered", Column(_lazy("回收日期"), "recovered_on")),
+            ("amount", Column(_lazy("回收金额（元）"), "amount", numeric=True)),
+            ("due", Column(_lazy("应返还（元）"), "return_amount", numeric=True)),
+            ("notice_deadline", Column(_lazy("通知截止日"), "notice_deadline")),
+            ("return_deadline", Column(_lazy("返还截止日"), "return_deadline")),
+            ("state", Column(_lazy("返还状态"), "return_state")),
+        ),
+        default_sort="-recovered",
+    )
+    if _want_export(request):
+        return xlsx_response(listing.page.paginator.object_list, RECOVERY_COLUMNS,
+                             title=_("追偿回收"), filename="recoveries")
+    return render(request, "claims/recovery_list.html", {
+        "listing": listing, "state_labels": dict(RETURN_STATES),
+        "is_officer": _is_officer(request),
+    })
+
+
+# --- One claim --------------------------------------------------------------------------------
+
+def _timeline(claim: Claim) -> list[dict[str, Any]]:
+    """Everything that happened to the claim, oldest first (the prefetched history)."""
+    events: list[dict[str, Any]] = []
+
+    def add(at: Any, title: str, who: Any = None, note: str = "") -> None:
+        if at is not None:
+            events.append({"at": at, "title": title, "who": who, "note": note})
+
+    for ch in claim.status_changes.all():
+        title = (_("提交申报") if not ch.from_status
+                 else _("状态变更：%(a)s → %(b)s") % {"a": ch.get_from_status_display(),
+                                                    "b": ch.get_to_status_display()})
+        add(ch.changed_at, title, ch.actor, ch.note)
+    for rv in claim.reviews.all():
+        note = f"{rv.reason_code} {rv.message}".strip()
+        add(rv.decided_at, _("初审：%(d)s") % {"d": rv.get_decision_display()}, rv.reviewer, note)
+    for s in claim.supplements.all():
+        add(s.requested_at, _("要求补充材料"), s.requested_by, s.message)
+        add(s.answered_at, _("答复补充材料"), s.answered_by, s.answer)
+    for d in claim.documents.all():
+        add(d.uploaded_at, _("上传材料：%(k)s") % {"k": d.get_kind_display()}, d.uploaded_by,
+            d.original_name)
+    confirmation = claim.confirmation if _has(claim, "confirmation") else None
+    if confirmation is not None:
+        add(confirmation.decided_at, _("财政确认：%(d)s") % {
+            "d": confirmation.get_decision_display()}, None, confirmation.document_number)
+    payment = claim.payment if _has(claim, "payment") else None
+    if payment is not None:
+        add(payment.created_at, _("拨付补偿 ¥%(a)s（%(d)s）") % {
+            "a": f"{payment.amount:,.2f}", "d": payment.paid_on.isoformat()}, None,
+            payment.reference)
+    for r in claim.recoveries.all():
+        add(r.created_at, _("报送回收 ¥%(a)s（%(d)s），应返还 ¥%(due)s") % {
+            "a": f"{r.amount:,.2f}", "d": r.recovered_on.isoformat(),
+            "due": f"{r.return_amount:,.2f}"}, r.reported_by)
+        ret = r.return_payment if _has(r, "return_payment") else None
+        if ret is not None:
+            add(ret.created_at, _("登记返还 ¥%(a)s（%(d)s）") % {
+                "a": f"{ret.amount:,.2f}", "d": ret.returned_on.isoformat()}, ret.recorded_by,
+                ret.reference)
+            add(ret.received_at, _("托管机构确认收到返还款"), None, ret.reference)
+    for w in claim.write_offs.all():
+        add(w.applied_at, _("申请核销（%(g)s），核销金额 ¥%(a)s") % {
+            "g": w.get_ground_display(), "a": f"{w.amount:,.2f}"}, w.applied_by)
+        add(w.reviewed_at, _("托管机构审核核销申请"), None)
+        add(w.decided_at, _("核销：%(s)s") % {"s": w.get_status_display()}, None,
+            w.document_number)
+    for st in claim.statements.all():
+        add(st.submitted_at, _("报送%(y)d年度追偿情况说明") % {"y": st.year}, st.submitted_by)
+    events.sort(key=lambda e: e["at"])
+    return events
+
+
+def _has(obj: Any, attr: str) -> bool:
+    """Whether a reverse one-to-one (payment, confirmation, return) exists."""
+    try:
+        return getattr(obj, attr) is not None
+    except ObjectDoesNotExist:
+        return False
+
+
 @role_required(*ANY_ROLE)
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(claim_detail_for(user=request.user), pk=pk)
-    return render(request, "claims/claim_detail.html", {"claim": claim})
+    officer = _is_officer(request)
+    write_offs = list(claim.write_offs.all())
+    open_writeoff = next((w for w in write_offs if w.status != WriteOff.Status.REJECTED), None)
+    paid = claim.status == Claim.Status.PAID
+    return render(request, "claims/claim_detail.html", {
+        "claim": claim,
+        "payment": claim.payment if _has(claim, "payment") else None,
+        "confirmation": claim.confirmation if _has(claim, "confirmation") else None,
+        "timeline": _timeline(claim),
+        "is_officer": officer,
+        "supplement_form": SupplementAnswerForm()
+        if officer and claim.status == Claim.Status.SUPPLEMENT_REQUESTED else None,
+        "open_supplement": next((s for s in claim.supplements.all() if s.answered_at is None),
+                                None),
+        "can_report_recovery": officer and paid,
+        "can_apply_writeoff": officer and paid and open_writeoff is None,
+        "can_submit_statement": officer and claim.status in (Claim.Status.PAID,
+                                                             Claim.Status.WRITTEN_OFF),
+        "today": timezone.localdate(),
+    })
+
+
+# --- Claim ------------------------------------------------------------------------------------
+
+@role_required(Role.BANK_OFFICER)
+def claim_create(request: HttpRequest, filing_pk: int) -> HttpResponse:
+    """补偿申报 for one filed loan: the refusals before anything is typed, else the form."""
+    filing = get_object_or_404(filing_list_for(user=request.user), pk=filing_pk)
+    ctx = policy_context()
+    check = claim_check(filing=filing, on=timezone.localdate(), ctx=ctx)
+    refusals = check.refusals
+    closed = filing.status not in (LoanFiling.Status.ACTIVE, LoanFiling.Status.CLAIMED)
+    if request.htmx and request.method == "GET":
+        form = ClaimForm(request.GET, outstanding=filing.outstanding_principal)
+        form.is_valid()
+        base = form.cleaned_data.get("base")
+        return render(request, "claims/_claim_compensation.html", {
+            "check": check, "base": base,
+            "compensation": check.compensation(base) if base is not None else None})
+    if request.method == "POST" and check.allowed and not closed:
+        form = ClaimForm(request.POST, request.FILES, outstanding=filing.outstanding_principal)
+        if form.is_valid():
+            try:
+                claim = services.claim_submit(filing=filing, base=form.cleaned_data["base"],
+                                     documents=form.documents(), actor=request.user, ctx=ctx)
+            except Refusal as exc:
+                refusals = exc.reasons
+            except PolicyError as exc:
+                refusals = (exc.reason,)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _(
+                    "补偿申报 %(n)s 已提交，申报补偿金额 ¥%(c)s，等待托管机构初审。") % {
+                    "n": claim.number, "c": f"{claim.compensation:,.2f}"})
+                return redirect("claims:claim_detail", pk=claim.pk)
+    else:
+        form = ClaimForm(initial={"base": filing.outstanding_principal},
+                         outstanding=filing.outstanding_principal)
+    base = filing.outstanding_principal
+    return render(request, "claims/claim_form.html", {
+        "filing": filing, "check": check, "refusals": refusals, "closed": closed,
+        "form": form, "base": base,
+        "compensation": check.compensation(base) if base > 0 else None,
+    })
+
+
+@role_required(Role.BANK_OFFICER)
+def claim_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Answer the custodian's request for supplements; the claim goes back to review."""
+    claim = get_object_or_404(claim_detail_for(user=request.user), pk=pk)
+    if claim.status != Claim.Status.SUPPLEMENT_REQUESTED:
+        messages.info(request, _("该申报没有待答复的补充材料要求。"))
+        return redirect("claims:claim_detail", pk=claim.pk)
+    if request.method == "POST":
+        form = SupplementAnswerForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                services.claim_resubmit(claim=claim, answer=form.cleaned_data["answer"],
+                               documents=form.cleaned_data["documents"], actor=request.user)
+            except PolicyError as exc:
+                _add_policy_error(form, exc)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("已答复补充材料要求，申报 %(n)s 已重新提交。")
+                                 % {"n": claim.number})
+                return redirect("claims:claim_detail", pk=claim.pk)
+    else:
+        form = SupplementAnswerForm()
+    request_ = next((s for s in claim.supplements.all() if s.answered_at is None), None)
+    return _action_page(request, claim, form, title=_("答复补充材料要求"),
+                        submit=_("提交答复并重新申报"),
+                        confirm=_("确认提交答复？申报将重新进入托管机构初审。"),
+                        facts=[(_("需补充的材料"), request_.message if request_ else "—")])
+
+
+def _action_page(request: HttpRequest, claim: Claim, form: Form, *, title: str, submit: str,
+                 confirm: str, facts: list[tuple[Any, Any]] | None = None,
+                 status: int = 200) -> HttpResponse:
+    return render(request, "claims/action_form.html", {
+        "claim": claim, "form": form, "title": title, "submit_label": submit,
+        "confirm": confirm, "facts": facts or [],
+    }, status=status)
+
+
+# --- Recovery and return ----------------------------------------------------------------------
+
+@role_required(Role.BANK_OFFICER)
+def recovery_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Report a recovery; the portal computes the return and its deadlines."""
+    claim = get_object_or_404(claim_list_for(user=request.user).select_related("payment"), pk=pk)
+    if claim.status != Claim.Status.PAID:
+        messages.info(request, _("只有已拨付补偿的申报才能报送追偿回收。"))
+        return redirect("claims:claim_detail", pk=claim.pk)
+    if request.method == "POST":
+        form = RecoveryForm(request.POST)
+        if form.is_valid():
+            try:
+                recovery = services.recovery_report(claim=claim, actor=request.user,
+                                                    **form.cleaned_data)
+            except PolicyError as exc:
+                _add_policy_error(form, exc)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                _recovery_messages(request, recovery)
+                return redirect("claims:claim_detail", pk=claim.pk)
+    else:
+        form = RecoveryForm()
+    return _action_page(
+        request, claim, form, title=_("报送追偿回收"), submit=_("报送回收"),
+        confirm=_("确认报送该笔回收？系统将按补偿比例计算应返还金额。"),
+        facts=[(_("补偿比例"), f"{claim.ratio * 100:.2f}%".replace(".00%", "%")),
+               (_("已拨付"), f"¥{claim.payment.amount:,.2f}" if _has(claim, "payment") else "—")])
+
+
+def _recovery_messages(request: HttpRequest, recovery: Recovery) -> None:
+    def day(d: Any) -> str:
+        return d.isoformat() if d else _("待定")
+
+    messages.success(request, _(
+        "已报送回收 ¥%(a)s：应返还 ¥%(due)s，通知截止日 %(n)s，返还截止日 %(r)s。") % {
+        "a": f"{recovery.amount:,.2f}", "due": f"{recovery.return_amount:,.2f}",
+        "n": day(recovery.notice_deadline), "r": day(recovery.return_deadline)})
+    if recovery.notice_deadline is None or recovery.return_deadline is None:
+        messages.warning(request, f"{ReasonCode.CALENDAR_UNKNOWN}："
+                         f"{reason(ReasonCode.CALENDAR_UNKNOWN).message}")
+    elif recovery.notified_on > recovery.notice_deadline:
+        messages.warning(request, _("该笔回收的通知日期晚于通知截止日（回收后20个工作日）。"))
+
+
+@role_required(Role.BANK_OFFICER)
+def return_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the return of a recovery's share (TECH: with the reconciliation statement)."""
+    recovery = get_object_or_404(recovery_list_for(user=request.user), pk=pk)
+    claim = recovery.claim
+    if _has(recovery, "return_payment") or recovery.return_amount <= 0:
+        messages.info(request, _("该笔回收已登记返还或无需返还。"))
+        return redirect("claims:claim_detail", pk=claim.pk)
+    tech = claim.scheme == Scheme.TECH
+    if request.method == "POST":
+        form = ReturnForm(request.POST, request.FILES, tech=tech)
+        if form.is_valid():
+            try:
+                services.return_record(recovery=recovery, actor=request.user,
+                                       **form.cleaned_data)
+            except PolicyError as exc:
+                _add_policy_error(form, exc)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("已登记返还 ¥%(a)s，待托管机构确认到账。")
+                                 % {"a": f"{form.cleaned_data['amount']:,.2f}"})
+                return redirect("claims:claim_detail", pk=claim.pk)
+    else:
+        form = ReturnForm(tech=tech, initial={"amount": recovery.return_amount,
+                                              "returned_on": timezone.localdate()})
+    return _action_page(
+        request, claim, form, title=_("登记返还"), submit=_("登记返还"),
+        confirm=_("确认登记该笔返还？登记后不能修改。"),
+        facts=[(_("回收日期"), recovery.recovered_on.isoformat()),
+               (_("回收金额"), f"¥{recovery.amount:,.2f}"),
+               (_("应返还金额"), f"¥{recovery.return_amount:,.2f}"),
+               (_("返还截止日"), recovery.return_deadline.isoformat()
+                if recovery.return_deadline else _("待定（节假日安排未录入）"))])
+
+
+# --- Write-off and yearly statement -----------------------------------------------------------
+
+@role_required(Role.BANK_OFFICER)
+def writeoff_create(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = get_object_or_404(claim_list_for(user=request.user).select_related("payment"), pk=pk)
+    if claim.status != Claim.Status.PAID:
+        messages.info(request, _("只有已拨付补偿的申报才能申请核销。"))
+        return redirect("claims:claim_detail", pk=claim.pk)
+    tech = claim.scheme == Scheme.TECH
+    if request.method == "POST":
+        form = WriteOffForm(request.POST, request.FILES, tech=tech)
+        if form.is_valid():
+            try:
+                write_off = services.writeoff_apply(claim=claim, actor=request.user,
+                                                    **form.cleaned_data)
+            except PolicyError as exc:
+                _add_policy_error(form, exc)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("已提交核销申请，核销金额 ¥%(a)s，等待托管机构审核。")
+                                 % {"a": f"{write_off.amount:,.2f}"})
+                return redirect("claims:claim_detail", pk=claim.pk)
+    else:
+        form = WriteOffForm(tech=tech)
+    facts: list[tuple[Any, Any]] = [
+        (_("已拨付"), f"¥{claim.payment.amount:,.2f}" if _has(claim, "payment") else "—")]
+    if claim_has_unreturned_recovery(claim):
+        facts.append((_("注意"), _("该申报有尚未登记返还的回收款，须先完成返还。")))
+    return _action_page(request, claim, form, title=_("申请核销"), submit=_("提交核销申请"),
+                        confirm=_("确认提交核销申请？"), facts=facts)
+
+
+@role_required(Role.BANK_OFFICER)
+def statement_create(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = get_object_or_404(claim_list_for(user=request.user), pk=pk)
+    if claim.status not in (Claim.Status.PAID, Claim.Status.WRITTEN_OFF):
+        messages.info(request, _("只有已获补偿的项目需要报送年度追偿情况说明。"))
+        return redirect("claims:claim_detail", pk=claim.pk)
+    if request.method == "POST":
+        form = StatementForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                statement = services.statement_submit(claim=claim, actor=request.user,
+                                                      **form.cleaned_data)
+            except PolicyError as exc:
+                _add_policy_error(form, exc)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("已报送%(y)d年度追偿情况说明。")
+                                 % {"y": statement.year})
+                return redirect("claims:claim_detail", pk=claim.pk)
+    else:
+        form = StatementForm()
+    return _action_page(request, claim, form, title=_("报送年度追偿情况说明"),
+                        submit=_("报送"), confirm=_("确认报送该年度追偿情况说明？"))
+
+
+# --- Files (permission-checked, as attachments) -----------------------------------------------
+
+@role_required(*ANY_ROLE)
+def document_download(request: HttpRequest, pk: int) -> HttpResponse:
+    doc: ClaimDocument = get_object_or_404(document_for(user=request.user), pk=pk)
+    return serve_document(doc.file, filename=doc.original_name, content_type=doc.content_type)
+
+
+@role_required(*ANY_ROLE)
+def return_statement_download(request: HttpRequest, pk: int) -> HttpResponse:
+    payment = get_object_or_404(return_payment_for(user=request.user), pk=pk)
+    return serve_document(payment.reconciliation_statement,
+                          filename=f"{payment.reference}-reconciliation")
+
+
+WRITEOFF_FILES = ("ruling", "internal_approval", "application_letter")
+
+
+@role_required(*ANY_ROLE)
+def writeoff_file_download(request: HttpRequest, pk: int) -> HttpResponse:
+    write_off = get_object_or_404(writeoff_for(user=request.user), pk=pk)
+    field = request.GET.get("field", "ruling")
+    if field not in WRITEOFF_FILES:
+        field = "ruling"
+    return serve_document(getattr(write_off, field),
+                          filename=f"{write_off.claim.number}-{field}")
+
+
+@role_required(*ANY_ROLE)
+def statement_file_download(request: HttpRequest, pk: int) -> HttpResponse:
+    statement = get_object_or_404(statement_for(user=request.user), pk=pk)
+    return serve_document(statement.document,
+                          filename=f"{statement.claim.number}-{statement.year}")

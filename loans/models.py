@@ -194,8 +194,14 @@ class ImportBatch(models.Model):
         COMMITTED = "committed", _("已提交")
         FAILED = "failed", _("失败")
 
+    class Kind(models.TextChoices):
+        FILINGS = "filings", _("贷款备案")
+        CLASSIFICATIONS = "classifications", _("五级分类")
+
     bank = models.ForeignKey("banks.Bank", on_delete=models.PROTECT, related_name="imports",
                              verbose_name=_("银行"))
+    kind = models.CharField(_("导入内容"), max_length=16, choices=Kind.choices,
+                            default=Kind.FILINGS)
     file = models.FileField(_("文件"), upload_to="imports/%Y/%m/")
     original_name = models.CharField(_("原文件名"), max_length=200)
     sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)

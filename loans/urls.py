@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -9,5 +9,6 @@ urlpatterns = [
     path("new/preview/", views.filing_preview, name="filing_preview"),
     path("enterprise/", views.enterprise_lookup, name="enterprise_lookup"),
     path("<int:pk>/", views.filing_detail, name="filing_detail"),
+    path("import/", include("loans.import_urls")),
     path("<int:pk>/classification/", views.classification_create, name="classification_create"),
 ]

@@ -6,10 +6,12 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from banks.models import Bank, CooperationAgreement
-from claims.models import Claim
-from loans.models import LoanFiling
+from claims.models import Claim, ClaimDocument, Recovery, RecoveryStatement, ReturnPayment, WriteOff
+from loans.models import ImportBatch, LoanFiling
 
 from .conftest import client_for
+from .test_claims_bank import access_objects
+from .test_import_security import import_access_objects
 
 # URL name -> the model its <pk> addresses. A new object URL must be added here (the walker
 # below fails otherwise), so no object screen escapes the isolation tests.
@@ -23,6 +25,20 @@ OBJECT_URLS = {
     "banks:manual_suspension": Bank,
     "banks:officer_add": Bank,
     "banks:officer_remove": Bank,
+    "claims:claim_create": LoanFiling,
+    "claims:claim_resubmit": Claim,
+    "claims:recovery_create": Claim,
+    "claims:writeoff_create": Claim,
+    "claims:statement_create": Claim,
+    "claims:return_create": Recovery,
+    "claims:document_download": ClaimDocument,
+    "claims:return_statement_download": ReturnPayment,
+    "claims:writeoff_file_download": WriteOff,
+    "claims:statement_file_download": RecoveryStatement,
+    "loans:import_detail": ImportBatch,
+    "loans:import_progress": ImportBatch,
+    "loans:import_confirm": ImportBatch,
+    "loans:import_rejected": ImportBatch,
 }
 # Object URLs that only take POST: the walker posts an empty form to them.
 POST_ONLY = {"loans:classification_create", "banks:agreement_add", "banks:agreement_end",
@@ -78,6 +94,9 @@ def test_officer_gets_404_for_every_id_of_another_bank(world, officer_a):
         Bank: {world["filing_a"].bank_id},
         LoanFiling: {world["filing_a"].pk},
         Claim: {world["claim_a"].pk},
+        # One recovery, return, write-off, statement and document per bank, with files.
+        **access_objects(world),
+        **import_access_objects(world),  # one import batch per bank
     }
     for name, model in OBJECT_URLS.items():
         pattern = dict(portal_urls())[name]

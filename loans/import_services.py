@@ -1,0 +1,460 @@
+"""The quarter's Excel import: batches (upload, validation, confirmation, commit) and the
+classification import, with the reads their screens need.
+
+Every verdict on a filing row comes from ``loans.services.evaluate_filings`` / ``filings_commit``
+(and so from ``riskcomp.policy``); the classification rows get the checks of
+``loans.services.classification_report``, made for a whole batch in a fixed number of queries.
+A batch moves UPLOADED → VALIDATING → VALIDATED → COMMITTING → COMMITTED (or FAILED); every step
+checks the batch's status under its row lock (``select_for_update``) or in a conditional update,
+so a task delivered twice or a confirmation clicked twice does its work once.
+"""
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from banks.models import Bank, Branch
+from banks.selectors import scope_to_user_banks
+from fund.selectors import policy_context
+from riskcomp.choices import Classification, ReasonCode
+from riskcomp.policy.context import PolicyContext
+from riskcomp.policy.credit_code import normalize_credit_code
+from riskcomp.policy.reasons import Refusal
+from riskcomp.policy.workdays import WorkdayCalendar
+
+from .importing import (
+    FILINGS,
+    LAYOUTS,
+    ParsedSheet,
+    batch_gc_paused,
+    build_workbook,
+    classification_rows,
+    filing_rows,
+)
+from .models import ClassificationReport, ImportBatch, LoanFiling
+from .services import FilingEvaluation, FilingRequest, evaluate_filings, filings_commit
+
+logger = logging.getLogger(__name__)
+
+EVALUATION_BATCH = 1000
+Status = ImportBatch.Status
+Kind = ImportBatch.Kind
+RUNNING = (Status.UPLOADED, Status.VALIDATING, Status.COMMITTING)
+
+# One preview entry per data row (compact JSON, 10,000 of them for a quarter):
+# [row number, IOU, enterprise, accepted (1/0), scheme, ratio, [[code, message], ...]]
+ROW, IOU, NAME, OK, SCHEME, RATIO, REASONS = range(7)
+
+
+# --- Classification rows -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ClassificationRequest:
+    """A five-tier classification as the bank reports it (one import row)."""
+
+    iou_number: str
+    classification: str
+    classified_on: date
+    note: str = ""
+
+
+@dataclass
+class ClassificationEvaluation:
+    request: ClassificationRequest
+    filing_id: int | None = None
+    problems: tuple[tuple[str, str], ...] = ()  # (reason code or "", message)
+
+    @property
+    def accepted(self) -> bool:
+        return self.filing_id is not None and not self.problems
+
+
+def evaluate_classifications(*, bank: Bank, requests: Sequence[ClassificationRequest],
+                             today: date) -> list[ClassificationEvaluation]:
+    """Judge each row as ``classification_report`` would (a known tier, dated neither before the
+    drawdown nor after today) for a loan this bank filed and has not written off; the same tier
+    on the same date for the same loan, already recorded or earlier in the batch, is DUPLICATE.
+    Two queries for the whole batch."""
+    filings = {iou: (pk, drawdown, status) for pk, iou, drawdown, status in
+               LoanFiling.objects.filter(bank=bank, iou_number__in={r.iou_number for r in requests})
+               .values_list("pk", "iou_number", "drawdown_date", "status")}
+    recorded = set(ClassificationReport.objects.filter(
+        filing_id__in=[pk for pk, _d, _s in filings.values()],
+    ).values_list("filing_id", "classification", "classified_on"))
+    labels = dict(Classification.choices)
+    out = []
+    for req in requests:
+        ev = ClassificationEvaluation(request=req)
+        out.append(ev)
+        problems: list[tuple[str, str]] = []
+        found = filings.get(req.iou_number)
+        if found is None:
+            ev.problems = (("", _("本行没有借据号为“%(iou)s”的已备案贷款") % {
+                "iou": req.iou_number}),)
+            continue
+        pk, drawdown, status = found
+        if req.classification not in labels:
+            problems.append(("", _("未知的五级分类“%(c)s”") % {"c": req.classification}))
+        if status == LoanFiling.Status.CLOSED:
+            problems.append(("", _("该笔贷款已核销，不能再报送五级分类")))
+        if req.classified_on < drawdown:
+            problems.append(("", _("分类日期%(d)s早于放款日期%(drawdown)s") % {
+                "d": req.classified_on, "drawdown": drawdown}))
+        if req.classified_on > today:
+            problems.append(("", _("分类日期%(d)s晚于今天") % {"d": req.classified_on}))
+        key = (pk, req.classification, req.classified_on)
+        if key in recorded:
+            text = _("该笔贷款%(d)s的“%(c)s”分类已经报送过，不重复记录") % {
+                "d": req.classified_on, "c": labels.get(req.classification, "")}
+            problems.append((str(ReasonCode.DUPLICATE), text))
+        recorded.add(key)
+        ev.filing_id, ev.problems = pk, tuple(problems)
+    return out
+
+
+@transaction.atomic
+def classifications_commit(*, bank: Bank, requests: Sequence[ClassificationRequest], actor: Any,
+                           today: date | None = None,
+                           ) -> tuple[list[ClassificationReport], list[ClassificationEvaluation]]:
+    """Record every acceptable row as classification history (never overwriting), in one
+    transaction; the bank row is locked so that two uploads at once are judged in turn."""
+    Bank.objects.select_for_update().get(pk=bank.pk)
+    evaluations = evaluate_classifications(bank=bank, requests=requests,
+                                           today=today or timezone.localdate())
+    reports = ClassificationReport.objects.bulk_create([
+        ClassificationReport(filing_id=ev.filing_id, classification=ev.request.classification,
+                             classified_on=ev.request.classified_on, note=ev.request.note,
+                             reported_by=actor)
+        for ev in evaluations if ev.accepted], batch_size=1000)
+    return reports, evaluations
+
+
+# --- Evaluating a quarter's filings ----------------------------------------------------------
+
+class _MemoCalendar(WorkdayCalendar):
+    """The same calendar, remembering each day's answer for the length of one import (the
+    package lookup costs more than the rest of a row's judgement)."""
+
+    __slots__ = ("_memo",)
+
+    def __init__(self, base: WorkdayCalendar) -> None:
+        super().__init__(base.overrides, base.known_years)
+        self._memo: dict[date, bool] = {}
+
+    def is_workday(self, d: date) -> bool:
+        try:
+            return self._memo[d]
+        except KeyError:
+            answer = self._memo[d] = super().is_workday(d)
+            return answer
+
+
+def import_policy_context() -> PolicyContext:
+    """``policy_context()`` once per task, its calendar memoised for the batch."""
+    ctx = policy_context()
+    return replace(ctx, calendar=_MemoCalendar(ctx.calendar))
+
+
+def evaluation_chunks(requests: Sequence[FilingRequest], size: int | None = None,
+                      ) -> list[list[int]]:
+    """Indexes of ``requests`` in chunks of about ``size`` that can be judged one after the other
+    with the same verdicts as all at once: ``evaluate_filings`` relates the rows of a call only
+    by IOU (DUPLICATE within the file) and by credit code (the amount cap counts earlier accepted
+    loans to the same enterprise), so rows linked by either stay in one chunk, in file order."""
+    size = size or EVALUATION_BATCH
+    parent = list(range(len(requests)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[tuple[str, str], int] = {}
+    for i, req in enumerate(requests):
+        for key in (("code", normalize_credit_code(req.credit_code)),
+                    ("iou", req.iou_number.strip())):
+            j = first.setdefault(key, i)
+            if j != i:
+                parent[root(i)] = root(j)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(requests)):
+        groups.setdefault(root(i), []).append(i)
+    chunks: list[list[int]] = []
+    current: list[int] = []
+    for members in groups.values():
+        if current and len(current) + len(members) > size:
+            chunks.append(sorted(current))
+            current = []
+        current.extend(members)
+    if current:
+        chunks.append(sorted(current))
+    return chunks
+
+
+def _reasons(ev: FilingEvaluation) -> list[list[str]]:
+    return [[str(r.code), str(r.message)] for r in ev.refusals]
+
+
+def _filing_entry(number: int, raw: Sequence[Any], ev: FilingEvaluation | None,
+                  errors: Sequence[str]) -> list[Any]:
+    if ev is None:
+        return [number, raw[_IOU_COL] or "", raw[_NAME_COL] or "", 0, "", "",
+                [["", e] for e in errors]]
+    decision = ev.decision
+    ok = ev.accepted and decision is not None
+    return [number, ev.request.iou_number, ev.request.enterprise_name, int(ok),
+            str(decision.scheme) if ok and decision else "",
+            str(decision.ratio) if ok and decision else "", _reasons(ev)]
+
+
+_FILING_HEADERS = FILINGS.headers
+_IOU_COL = 1 + _FILING_HEADERS.index("借据号")
+_NAME_COL = 1 + _FILING_HEADERS.index("企业名称")
+
+
+def _branches(bank: Bank) -> dict[str, int]:
+    return dict(Branch.objects.filter(bank=bank).values_list("code", "pk"))
+
+
+def _set_progress(batch: ImportBatch, percent: int) -> None:
+    ImportBatch.objects.filter(pk=batch.pk).update(progress=max(0, min(percent, 99)))
+
+
+def validate_filing_rows(batch: ImportBatch, rows: Sequence[Sequence[Any]],
+                         ctx: PolicyContext, today: date) -> list[list[Any]]:
+    """The preview of every row: field errors, else the verdict of ``evaluate_filings``, judged
+    in chunks of about 1,000 rows (a fixed number of queries per chunk) with progress."""
+    cleaned = filing_rows(rows, branches=_branches(batch.bank))
+    good = [i for i, r in enumerate(cleaned) if r.request is not None]
+    requests = [cleaned[i].request for i in good]
+    verdicts: dict[int, FilingEvaluation] = {}
+    chunks = evaluation_chunks(requests)
+    for n, chunk in enumerate(chunks, start=1):
+        evaluations = evaluate_filings(bank=batch.bank, requests=[requests[i] for i in chunk],
+                                       filing_date=today, ctx=ctx)
+        for i, ev in zip(chunk, evaluations, strict=True):
+            verdicts[good[i]] = ev
+        _set_progress(batch, 5 + 90 * n // len(chunks))
+    return [_filing_entry(r.number, raw, verdicts.get(i), r.errors)
+            for i, (r, raw) in enumerate(zip(cleaned, rows, strict=True))]
+
+
+def validate_classification_rows(batch: ImportBatch, rows: Sequence[Sequence[Any]],
+                                 today: date) -> list[list[Any]]:
+    cleaned = classification_rows(rows)
+    good = [r for r in cleaned if r.request is not None]
+    evaluations = evaluate_classifications(
+        bank=batch.bank, requests=[ClassificationRequest(**r.request) for r in good], today=today)
+    verdicts = {r.number: ev for r, ev in zip(good, evaluations, strict=True)}
+    labels = dict(Classification.choices)
+    out = []
+    for r, raw in zip(cleaned, rows, strict=True):
+        ev = verdicts.get(r.number)
+        if ev is None:
+            out.append([r.number, raw[1] or "", "", 0, "", "", [["", e] for e in r.errors]])
+        else:
+            out.append([r.number, ev.request.iou_number, str(labels[ev.request.classification]),
+                        int(ev.accepted), "", ev.request.classified_on.isoformat(),
+                        [list(p) for p in ev.problems]])
+    return out
+
+
+# --- Batches ---------------------------------------------------------------------------------
+
+@transaction.atomic
+def import_batch_create(*, bank: Bank, kind: str, original_name: str, data: bytes,
+                        parsed: ParsedSheet, actor: Any) -> ImportBatch:
+    """Keep an upload that passed the file checks and schedule its validation. The same file
+    uploaded again for the bank is noted (``result["duplicate_of"]``): its rows will be judged
+    DUPLICATE once the first upload is committed, and are never filed twice."""
+    digest = hashlib.sha256(data).hexdigest()
+    earlier = (ImportBatch.objects.filter(bank=bank, kind=kind, sha256=digest)
+               .exclude(status=Status.FAILED).order_by("-created_at").values_list("pk", flat=True)
+               .first())
+    batch = ImportBatch(bank=bank, kind=kind, original_name=original_name[:200], sha256=digest,
+                        uploaded_by=actor, total_rows=len(parsed.rows),
+                        result={"sheet": parsed.sheet, "duplicate_of": earlier,
+                                "rows": parsed.rows})
+    batch.file.save(f"{uuid.uuid4().hex}.xlsx", ContentFile(data), save=False)
+    batch.save()
+    from .tasks import validate_import
+
+    transaction.on_commit(lambda: validate_import.delay(batch.pk))
+    return batch
+
+
+def import_batch_validate(batch_id: int, *, today: date | None = None) -> None:
+    """Validate a batch (the task's body): judge every row, store the preview. Idempotent: a
+    batch already validated or beyond is left alone."""
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().select_related("bank").get(pk=batch_id)
+        if batch.status not in (Status.UPLOADED, Status.VALIDATING):
+            return
+        batch.status, batch.progress = Status.VALIDATING, 1
+        batch.save(update_fields=["status", "progress"])
+    today = today or timezone.localdate()
+    try:
+        with translation.override(settings.LANGUAGE_CODE), batch_gc_paused():
+            rows = batch.result["rows"]
+            if batch.kind == Kind.CLASSIFICATIONS:
+                preview = validate_classification_rows(batch, rows, today)
+            else:
+                preview = validate_filing_rows(batch, rows, import_policy_context(), today)
+            accepted = sum(e[OK] for e in preview)
+            message = _("共 %(total)s 行：通过 %(ok)s 行，退回 %(no)s 行。") % {
+                "total": len(preview), "ok": accepted, "no": len(preview) - accepted}
+    except Exception:
+        logger.exception("import batch %s: validation failed", batch_id)
+        _fail(batch_id, _in_portal_language(gettext_lazy(
+            "校验时发生内部错误，未写入任何数据。请重新上传，或联系系统管理员。")))
+        return
+    ImportBatch.objects.filter(pk=batch_id, status=Status.VALIDATING).update(
+        result={**batch.result, "preview": preview, "validated_on": today.isoformat()},
+        accepted_rows=accepted, rejected_rows=len(preview) - accepted,
+        status=Status.VALIDATED, progress=100, message=message)
+
+
+def _fail(batch_id: int, message: str) -> None:
+    ImportBatch.objects.filter(pk=batch_id).update(status=Status.FAILED, message=message,
+                                                   finished_at=timezone.now())
+
+
+def _in_portal_language(text: str) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(text)
+
+
+@transaction.atomic
+def import_batch_confirm(*, batch: ImportBatch, actor: Any) -> bool:
+    """The bank confirms the preview: schedule the commit once. False when there is nothing to
+    commit or the batch was already confirmed (a second click changes nothing)."""
+    locked = (ImportBatch.objects.select_for_update().only("status", "accepted_rows", "progress")
+              .get(pk=batch.pk))
+    if locked.status != Status.VALIDATED or locked.accepted_rows == 0:
+        return False
+    locked.status, locked.progress = Status.COMMITTING, 0
+    locked.save(update_fields=["status", "progress"])
+    from .tasks import commit_import
+
+    transaction.on_commit(lambda: commit_import.delay(locked.pk, actor.pk))
+    return True
+
+
+def import_batch_commit(batch_id: int, actor_id: int, *, today: date | None = None) -> None:
+    """Commit a confirmed batch (the task's body): the rows accepted in the preview, judged again
+    and written in one transaction by ``filings_commit`` (or ``classifications_commit``). Rows
+    refused now (another upload filed the same IOU meanwhile: DUPLICATE) are reported in the
+    preview. Idempotent: only a batch in COMMITTING is committed, under its row lock."""
+    try:
+        with transaction.atomic(), translation.override(settings.LANGUAGE_CODE), \
+                batch_gc_paused():
+            batch = (ImportBatch.objects.select_for_update().select_related("bank")
+                     .get(pk=batch_id))
+            if batch.status != Status.COMMITTING:
+                return
+            _commit(batch, actor_id, today)
+    except Exception:
+        logger.exception("import batch %s: commit failed", batch_id)
+        _fail(batch_id, _in_portal_language(gettext_lazy(
+            "提交时发生内部错误，未写入任何数据。请重新上传，或联系系统管理员。")))
+
+
+def _commit(batch: ImportBatch, actor_id: int, today: date | None) -> None:
+    from django.contrib.auth import get_user_model
+
+    actor = get_user_model().objects.get(pk=actor_id)
+    result = batch.result
+    preview: list[list[Any]] = result["preview"]
+    by_number = {e[ROW]: e for e in preview}
+    rows = [r for r in result["rows"] if by_number[r[0]][OK]]
+    refused: dict[int, list[list[str]]] = {}  # rows the preview accepted and the commit did not
+    if batch.kind == Kind.CLASSIFICATIONS:
+        cleaned = classification_rows(rows)
+        good = [r for r in cleaned if r.request is not None]
+        reports, evaluations = classifications_commit(
+            bank=batch.bank, requests=[ClassificationRequest(**r.request) for r in good],
+            actor=actor, today=today)
+        written = len(reports)
+        refused.update({r.number: [list(p) for p in ev.problems]
+                        for r, ev in zip(good, evaluations, strict=True) if not ev.accepted})
+    else:
+        cleaned = filing_rows(rows, branches=_branches(batch.bank))
+        good = [r for r in cleaned if r.request is not None]
+        try:
+            filings, evaluations = filings_commit(
+                bank=batch.bank, requests=[r.request for r in good], actor=actor,
+                ctx=import_policy_context(), filing_date=today, batch=batch)
+        except Refusal:  # a concurrent filing of the same IOU won the race; nothing written
+            batch.status, batch.progress = Status.VALIDATED, 0
+            batch.message = _("提交时发现其他上传正在备案相同的借据，本次未写入任何备案。"
+                              "请再次确认提交，重复的借据将以 DUPLICATE 退回。")
+            batch.save(update_fields=["status", "progress", "message"])
+            return
+        written = len(filings)
+        refused.update({r.number: _reasons(ev)
+                        for r, ev in zip(good, evaluations, strict=True) if not ev.accepted})
+    # A row whose cells no longer read (a branch deleted meanwhile) is refused with its errors.
+    refused.update({r.number: [["", e] for e in r.errors] for r in cleaned if r.errors})
+    for number, reasons in refused.items():
+        entry = by_number[number]
+        entry[OK], entry[REASONS] = 0, reasons
+        if batch.kind == Kind.FILINGS:
+            entry[SCHEME], entry[RATIO] = "", ""
+    fields = ["accepted_rows", "rejected_rows", "status", "progress", "finished_at", "message"]
+    if refused:  # the preview changed; otherwise its (large) JSON is not written again
+        batch.result = {**result, "preview": preview}
+        fields.append("result")
+    batch.accepted_rows, batch.rejected_rows = written, len(preview) - written
+    batch.status, batch.progress, batch.finished_at = Status.COMMITTED, 100, timezone.now()
+    batch.message = _("已提交：写入 %(ok)s 行，退回 %(no)s 行。") % {
+        "ok": written, "no": len(preview) - written}
+    batch.save(update_fields=fields)
+
+
+# --- Reads -----------------------------------------------------------------------------------
+
+def import_batch_list_for(*, user: Any) -> QuerySet[ImportBatch]:
+    """The user's banks' batches (every bank for the custodian, the bureau and auditors), without
+    their row data."""
+    return scope_to_user_banks(
+        ImportBatch.objects.select_related("bank", "uploaded_by").defer("result"), user)
+
+
+def import_batch_preview(batch: ImportBatch) -> list[list[Any]]:
+    """The preview entries of a batch, read without its raw rows."""
+    found = (ImportBatch.objects.filter(pk=batch.pk)
+             .values_list("result__preview", flat=True).first())
+    return found or []
+
+
+def import_batch_duplicate_of(batch: ImportBatch) -> int | None:
+    """The earlier batch of the bank with the very same file, if any."""
+    return (ImportBatch.objects.filter(pk=batch.pk)
+            .values_list("result__duplicate_of", flat=True).first())
+
+
+def reason_text(entry: Sequence[Any]) -> str:
+    """The reasons of a preview entry as one cell: ``CODE：message；message``."""
+    return "；".join(f"{code}：{message}" if code else message
+                    for code, message in entry[REASONS])
+
+
+def import_rejected_workbook(batch: ImportBatch) -> bytes:
+    """The rejected rows in the template's format, with their reasons in a last column."""
+    result = ImportBatch.objects.filter(pk=batch.pk).values_list("result", flat=True).get()
+    reasons = {e[ROW]: reason_text(e) for e in result.get("preview", []) if not e[OK]}
+    rows = [r for r in result.get("rows", []) if r[0] in reasons]
+    return build_workbook(LAYOUTS[batch.kind], rows, reasons)

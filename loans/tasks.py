@@ -1,0 +1,18 @@
+"""Celery tasks of the quarter's import: ids in, idempotent (the batch's status, taken under its
+row lock, says whether there is anything left to do)."""
+
+from celery import shared_task
+
+from .import_services import import_batch_commit, import_batch_validate
+
+
+@shared_task(name="loans.tasks.validate_import", acks_late=True)
+def validate_import(batch_id: int) -> None:
+    """Judge every row of an uploaded batch and store the preview."""
+    import_batch_validate(batch_id)
+
+
+@shared_task(name="loans.tasks.commit_import", acks_late=True)
+def commit_import(batch_id: int, actor_id: int) -> None:
+    """Write the accepted rows of a confirmed batch, in one transaction."""
+    import_batch_commit(batch_id, actor_id)

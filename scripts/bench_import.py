@@ -1,0 +1,251 @@
+"""Benchmark of the quarter's Excel import on PostgreSQL (``make bench``).
+
+Creates a throw-away database (``riskcomp_bench``), a bank with agreements for both schemes and an
+officer, and a 10,000-row workbook of valid, varied loans drawn down in 2026Q3 (filed on
+2026-10-09, within the deadline). Then measures:
+
+1. our path, exactly as the portal runs it (upload checks and reading, the validation task, the
+   confirmation, the commit task; tasks eager): ``import_rows_per_s``, the queries per 1,000 rows
+   and, in a second run into a fresh bank, the peak of Python allocations (tracemalloc, which slows
+   the code down, hence a separate run): ``import_peak_mb``;
+2. the same file through a plain django-import-export ``ModelResource`` saving row by row (no
+   rule judged at all): ``import_naive_rows_per_s``, and the ratio ``import_speedup``.
+
+Each figure is printed on a line of its own as ``name: value``. The database is dropped at the end.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/riskcomp python scripts/bench_import.py
+"""
+
+import os
+import random
+import sys
+import tempfile
+import time
+import tracemalloc
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse, urlunparse
+
+ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "10000"))
+# Later runs find the enterprises already there (a bank's usual case); the first is the cold one.
+RUNS = int(os.environ.get("BENCH_IMPORT_RUNS", "1"))
+FILING_DAY = date(2026, 10, 9)  # within the 15 working days after 2026Q3
+BENCH_DB = "riskcomp_bench"
+BASE = Path(__file__).resolve().parent.parent
+
+
+def _database_urls() -> tuple[str, str]:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit("bench_import: DATABASE_URL must point at PostgreSQL, e.g. "
+                 "postgres://postgres@127.0.0.1:5432/riskcomp")
+    parts = urlparse(url)
+    return (urlunparse(parts._replace(path="/postgres")),
+            urlunparse(parts._replace(path=f"/{BENCH_DB}")))
+
+
+def _recreate_database(admin_url: str, drop_only: bool = False) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        if not drop_only:
+            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+
+
+def _setup_django(bench_url: str) -> None:
+    sys.path.insert(0, str(BASE))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "riskcomp.settings.local"
+    os.environ["DATABASE_URL"] = bench_url
+    os.environ["REDIS_URL"] = ""  # tasks eager, in this process
+    os.environ["DJANGO_DEBUG"] = "0"  # as in production: no query log kept in memory
+    import django
+
+    django.setup()
+    import logging
+
+    logging.disable(logging.WARNING)  # eager tasks log each run; the figures are the output
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    from django.utils import timezone
+
+    timezone.localdate = lambda *args, **kwargs: FILING_DAY  # "today" for the filing deadline
+
+
+def _rows(n: int) -> list[list[Any]]:
+    """Raw rows as a bank fills the template: Chinese labels, dates, numbers."""
+    from loans.importing import FILINGS
+    from riskcomp.policy.credit_code import credit_code_check_char
+
+    rnd = random.Random(20261009)  # noqa: S311 - reproducible test data, not secrets
+    chars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    enterprises = []
+    for i in range(max(n * 2 // 5, 1)):
+        body = "91110302" + "".join(rnd.choice(chars) for _ in range(9))
+        profile = rnd.random()
+        if profile < 0.55:  # small company, MICRO (or TECH when in scope)
+            kind, size, tech = "企业法人", rnd.choice(["小型", "微型"]), rnd.random() < 0.3
+        elif profile < 0.75:  # medium tech company, TECH
+            kind, size, tech = "企业法人", "中型", True
+        else:  # individual business, MICRO
+            kind, size, tech = "个体工商户", rnd.choice(["小型", "微型"]), False
+        if size == "微型":
+            tech = False
+        enterprises.append((body + credit_code_check_char(body), f"北京亦庄测试企业{i:05d}有限公司",
+                            kind, size, tech, rnd.random() < 0.25))
+    headers = FILINGS.headers
+    out = []
+    for n_row in range(n):
+        code, name, kind, size, tech, qualified = enterprises[n_row % len(enterprises)]
+        drawdown = date(2026, 7, 1) + timedelta(days=rnd.randrange(92))
+        loan_type = rnd.choice(["信用贷款", "信用贷款", "知识产权质押贷款", "应收账款质押贷款"])
+        share = ""
+        if tech and size == "中型" and rnd.random() < 0.3:
+            loan_type, share = "银担分险贷款", "30"
+        foreign = rnd.random() < 0.03
+        amount = Decimal(rnd.randrange(50, 300)) * 10000
+        values = {
+            "统一社会信用代码": code, "企业名称": name, "主体类型": kind, "企业规模": size,
+            "是否在经开区": "是", "信用合规条件符合": "是",
+            "属于科创支持范围": "是" if tech else "否",
+            "借据号": f"JJ2026Q3{n_row:06d}", "合同号": f"HT2026Q3{n_row:06d}",
+            "贷款品种": loan_type, "贷款金额": str(amount / 7 if foreign else amount),
+            "币种": "USD" if foreign else "CNY", "汇率": "7.1" if foreign else None,
+            "放款日期": drawdown.isoformat(),
+            "合同到期日": (drawdown + timedelta(days=rnd.choice([180, 364, 729]))).isoformat(),
+            "年利率(%)": str(Decimal(rnd.randrange(280, 445)) / 100),
+            "征信未结清贷款余额": str(Decimal(rnd.randrange(0, 500)) * 10000),
+            "征信报告日期": (drawdown - timedelta(days=rnd.randrange(1, 20))).isoformat(),
+            "有其他保险担保或补偿": "否", "首笔贷款": rnd.choice(["是", "否"]),
+            "追加自然人保证": rnd.choice(["是", "否"]),
+            "政府性融资担保机构": "北京市融资担保有限公司" if share else None,
+            "银行分险比例(%)": share or None,
+        }
+        if qualified:
+            values.update({"资质1类型": "国家高新技术企业", "资质1证书编号": f"GR2025{n_row:06d}",
+                           "资质1有效期起": "2025-01-01", "资质1有效期止": "2027-12-31"})
+        if values["贷款金额"] and foreign:
+            values["贷款金额"] = str((amount / 7).quantize(Decimal("0.01")))
+        out.append([n_row + 2, *(values.get(h) for h in headers)])
+    return out
+
+
+def _bank(code: str):  # type: ignore[no-untyped-def]
+    from django.contrib.auth import get_user_model
+
+    from banks.models import Bank, CooperationAgreement
+    from banks.services import officer_grant
+
+    bank = Bank.objects.create(name=f"基准测试银行{code}", short_name=f"基准{code}", code=code)
+    for scheme in ("MICRO", "TECH"):
+        CooperationAgreement.objects.create(
+            bank=bank, scheme=scheme, number=f"BENCH-{code}-{scheme}", signed_on=date(2025, 7, 1),
+            valid_from=date(2025, 7, 1), valid_to=date(2028, 6, 29))
+    officer = get_user_model().objects.create_user(username=f"bench_{code}", password=None)
+    officer_grant(user=officer, bank=bank)
+    return bank, officer
+
+
+class _QueryCounter:
+    """Counts the statements sent to the database (cheaper than logging them)."""
+
+    def __init__(self) -> None:
+        self.queries = 0
+
+    def __call__(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        self.queries += 1
+        return execute(sql, params, many, context)
+
+
+def _our_path(data: bytes, bank, officer):  # type: ignore[no-untyped-def]
+    """Upload (checks and reading), validation task, confirmation, commit task."""
+    from loans.import_services import import_batch_confirm, import_batch_create
+    from loans.importing import FILINGS, read_workbook
+    from loans.models import ImportBatch
+
+    parsed = read_workbook(data, FILINGS)
+    batch = import_batch_create(bank=bank, kind="filings", original_name="bench.xlsx", data=data,
+                                parsed=parsed, actor=officer)  # validation runs on commit
+    batch.refresh_from_db()
+    if batch.status != ImportBatch.Status.VALIDATED:
+        sys.exit(f"bench_import: validation ended {batch.status}: {batch.message}")
+    import_batch_confirm(batch=batch, actor=officer)  # the commit task runs on commit
+    batch.refresh_from_db()
+    if batch.status != ImportBatch.Status.COMMITTED:
+        sys.exit(f"bench_import: commit ended {batch.status}: {batch.message}")
+    return batch
+
+
+def main() -> None:
+    admin_url, bench_url = _database_urls()
+    _recreate_database(admin_url)
+    with tempfile.TemporaryDirectory(prefix="riskcomp-bench-") as var_dir:
+        os.environ["RISKCOMP_VAR_DIR"] = var_dir  # the uploaded workbooks go here
+        try:
+            _setup_django(bench_url)
+            _bench()
+        finally:
+            from django.db import connections
+
+            connections.close_all()
+            _recreate_database(admin_url, drop_only=True)
+
+
+def _bench() -> None:
+    from django.db import connection
+    from import_export.formats.base_formats import XLSX
+
+    from loans.importing import FILINGS, build_workbook
+    from loans.models import LoanFiling
+    from loans.resources import NaiveLoanFilingResource
+
+    started = time.perf_counter()
+    data = build_workbook(FILINGS, _rows(ROWS))
+    print(f"# workbook: {ROWS} rows, {len(data) / 1048576:.1f} MB, built in "
+          f"{time.perf_counter() - started:.1f} s", flush=True)
+
+    runs = []
+    for attempt in range(1, RUNS + 1):  # a fresh bank each time; the best run is reported
+        bank, officer = _bank(f"B{attempt}")
+        count = _QueryCounter()
+        with connection.execute_wrapper(count):
+            started = time.perf_counter()
+            batch = _our_path(data, bank, officer)
+            elapsed = time.perf_counter() - started
+        filed = LoanFiling.objects.filter(bank=bank).count()
+        print(f"# ours, run {attempt}: {filed} of {batch.total_rows} rows filed in "
+              f"{elapsed:.2f} s, {count.queries} queries", flush=True)
+        runs.append((elapsed, count.queries, filed))
+    elapsed, queries, filed = min(runs)
+    ours = ROWS / elapsed
+
+    bank2, officer2 = _bank("M1")
+    tracemalloc.start()
+    _our_path(data, bank2, officer2)
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    bank3, officer3 = _bank("N1")
+    started = time.perf_counter()
+    dataset = XLSX().create_dataset(data)
+    resource_ = NaiveLoanFilingResource(bank=bank3, actor=officer3, filed_on=date(2026, 10, 9))
+    result = resource_.import_data(dataset, dry_run=False, raise_errors=True)
+    naive_elapsed = time.perf_counter() - started
+    naive_filed = LoanFiling.objects.filter(bank=bank3).count()
+    print(f"# naive: {naive_filed} rows saved in {naive_elapsed:.2f} s "
+          f"({result.totals.get('new', 0)} new)", flush=True)
+    naive = ROWS / naive_elapsed
+
+    print(f"import_rows_per_s: {ours:.0f}")
+    print(f"import_naive_rows_per_s: {naive:.0f}")
+    print(f"import_speedup: {ours / naive:.1f}")
+    print(f"import_peak_mb: {peak / 1048576:.1f}")
+    print(f"import_queries_per_1000_rows: {queries / (ROWS / 1000):.1f}")
+    print(f"import_filed_rows: {filed}")
+
+
+if __name__ == "__main__":
+    main()
