@@ -297,13 +297,13 @@ def test_a_rejected_claim_may_be_followed_by_a_new_one(bank_a, officer_a):
 def test_duplicate_caught_by_the_database_constraint_too(bank_a, officer_a, monkeypatch):
     filing = npl_filing(bank_a, officer_a)
     existing = ClaimFactory(filing=filing)
-    real = services.claim_check
+    real = services.bank.claim_check
 
     def blind(**kw):  # type: ignore[no-untyped-def]
         # As if the open claim were committed after our check (a race).
         return replace(real(**kw), refusals=(), open_claim=None)
 
-    monkeypatch.setattr(services, "claim_check", blind)
+    monkeypatch.setattr(services.bank, "claim_check", blind)
     with pytest.raises(Refusal) as exc:
         services.claim_submit(filing=filing, base=Decimal("1000"), documents=documents(),
                               actor=officer_a)

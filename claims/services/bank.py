@@ -17,14 +17,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
-from django.db.models.fields.files import FieldFile
 from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fund.selectors import policy_context
 from loans.models import LoanFiling
-from riskcomp.policy.compensation import compensation_amount, return_amount, to_fen
+from riskcomp.policy.compensation import compensation_amount, return_amount
 from riskcomp.policy.context import PolicyContext
 from riskcomp.policy.deadlines import recovery_notice_deadline, return_deadline
 from riskcomp.policy.params import nearest_params
@@ -32,18 +31,27 @@ from riskcomp.policy.reasons import CalendarUnknown, Refusal, reason
 from riskcomp.policy.types import ReasonCode, Scheme
 from riskcomp.uploads import CheckedUpload, check_upload
 
-from .models import (
+from ..models import (
     Claim,
     ClaimDocument,
     ClaimStatusChange,
-    Payment,
     Recovery,
     RecoveryStatement,
     ReturnPayment,
     SupplementRequest,
     WriteOff,
 )
-from .selectors import claim_check, claim_has_unreturned_recovery, claim_returned_total
+from ..selectors import claim_check, claim_has_unreturned_recovery, claim_returned_total
+from .common import (
+    checked_upload,
+    invalid,
+    locked_claim,
+    money,
+    payment_of,
+    require_status,
+    store_upload,
+    transition,
+)
 
 # The documents a claim comes with (MICRO Art. 13, TECH Art. 14).
 REQUIRED_DOCUMENTS: tuple[str, ...] = (
@@ -58,59 +66,6 @@ MAX_SUPPLEMENT_FILES = 10
 _NUMBER_ATTEMPTS = 5
 CLAIMABLE_FILING_STATUSES = (LoanFiling.Status.ACTIVE, LoanFiling.Status.CLAIMED)
 COMPENSATED_STATUSES = (Claim.Status.PAID, Claim.Status.WRITTEN_OFF)
-
-
-def _invalid(field: str | None, message: str, code: str) -> ValidationError:
-    error = ValidationError(message, code=code)
-    return ValidationError({field: error}) if field else error
-
-
-def _money(value: Decimal, field: str) -> Decimal:
-    value = Decimal(value)
-    if value != to_fen(value):
-        raise _invalid(field, _("金额最多保留两位小数（精确到分）。"), "money_precision")
-    if value <= 0:
-        raise _invalid(field, _("金额必须大于零。"), "money_not_positive")
-    return value
-
-
-def _transition(claim: Claim, to: str, *, actor: Any, now: datetime, note: str = "") -> None:
-    """Move ``claim`` (locked by the caller) along the pipeline and write the history row."""
-    if to not in Claim.TRANSITIONS.get(claim.status, ()):
-        raise _invalid(None, _("申报当前状态为“%(s)s”，不能执行该操作。")
-                       % {"s": claim.get_status_display()}, "wrong_state")
-    ClaimStatusChange.objects.create(claim=claim, from_status=claim.status, to_status=to,
-                                     note=note, actor=actor, changed_at=now)
-    claim.status = to
-    claim.save(update_fields=["status", "updated_at"])
-
-
-def _require_status(claim: Claim, allowed: Sequence[str], message: str) -> None:
-    if claim.status not in allowed:
-        raise _invalid(None, message % {"s": claim.get_status_display()}, "wrong_state")
-
-
-def _locked_claim(claim: Claim) -> Claim:
-    return (Claim.objects.select_for_update(of=("self",)).select_related("filing")
-            .get(pk=claim.pk))
-
-
-def _payment(claim: Claim) -> Payment:
-    try:
-        return claim.payment
-    except Payment.DoesNotExist as exc:
-        raise _invalid(None, _("该申报尚未拨付补偿资金。"), "not_paid") from exc
-
-
-def _store(field: FieldFile, checked: CheckedUpload) -> None:
-    field.save(checked.stored_name(), checked.file, save=False)
-
-
-def _checked(upload: UploadedFile | None, field: str, label: str) -> CheckedUpload:
-    try:
-        return check_upload(upload, label=label)
-    except ValidationError as exc:
-        raise ValidationError({field: exc.error_list}) from exc
 
 
 def _next_number(scheme: Scheme, year: int) -> str:
@@ -145,7 +100,7 @@ def claim_submit(*, filing: LoanFiling, base: Decimal,
     ctx = ctx or policy_context()
     filing = LoanFiling.objects.select_for_update().get(pk=filing.pk)
     if filing.status not in CLAIMABLE_FILING_STATUSES:
-        raise _invalid(None, _("该笔贷款状态为“%(s)s”，不能申报补偿。")
+        raise invalid(None, _("该笔贷款状态为“%(s)s”，不能申报补偿。")
                        % {"s": filing.get_status_display()}, "filing_closed")
     check = claim_check(filing=filing, on=today, ctx=ctx)
     if check.refusals:
@@ -153,14 +108,14 @@ def claim_submit(*, filing: LoanFiling, base: Decimal,
     if check.classified_on is None or check.deadline is None:  # no refusal implies both
         raise Refusal([reason(ReasonCode.NOT_NPL, Scheme(filing.scheme))])
 
-    base = _money(base, "base")
+    base = money(base, "base")
     if base > filing.outstanding_principal:
-        raise _invalid("base", _("申报基数¥%(base)s超过该笔贷款当前本金余额¥%(out)s。")
+        raise invalid("base", _("申报基数¥%(base)s超过该笔贷款当前本金余额¥%(out)s。")
                        % {"base": f"{base:,.2f}", "out": f"{filing.outstanding_principal:,.2f}"},
                        "base_above_outstanding")
     unknown = set(documents) - set(REQUIRED_DOCUMENTS)
     if unknown:
-        raise _invalid(None, _("不支持的材料类型：%(k)s。") % {"k": "、".join(sorted(unknown))},
+        raise invalid(None, _("不支持的材料类型：%(k)s。") % {"k": "、".join(sorted(unknown))},
                        "document_kind")
     labels = dict(ClaimDocument.Kind.choices)
     errors: dict[str, list[ValidationError]] = {}
@@ -219,7 +174,7 @@ def _document_create(*, claim: Claim, kind: str, checked: CheckedUpload,
     doc = ClaimDocument(claim=claim, kind=kind, original_name=checked.original_name,
                         content_type=checked.content_type, size=checked.size,
                         sha256=checked.sha256, uploaded_by=actor)
-    _store(doc.file, checked)
+    store_upload(doc.file, checked)
     doc.save()
     return doc
 
@@ -231,19 +186,19 @@ def claim_resubmit(*, claim: Claim, answer: str, documents: Sequence[UploadedFil
     answer goes on the open request, the files become SUPPLEMENT documents, the claim goes back
     to SUBMITTED."""
     now = now or timezone.now()
-    claim = _locked_claim(claim)
-    _require_status(claim, (Claim.Status.SUPPLEMENT_REQUESTED,),
+    claim = locked_claim(claim)
+    require_status(claim, (Claim.Status.SUPPLEMENT_REQUESTED,),
                     _("申报当前状态为“%(s)s”，没有待答复的补充材料要求。"))
     answer = (answer or "").strip()
     if not answer:
-        raise _invalid("answer", _("请填写对补充材料要求的答复。"), "answer_missing")
+        raise invalid("answer", _("请填写对补充材料要求的答复。"), "answer_missing")
     if len(documents) > MAX_SUPPLEMENT_FILES:
-        raise _invalid("documents", _("一次最多上传%(n)d个文件。") % {"n": MAX_SUPPLEMENT_FILES},
+        raise invalid("documents", _("一次最多上传%(n)d个文件。") % {"n": MAX_SUPPLEMENT_FILES},
                        "too_many_files")
     request = (SupplementRequest.objects.select_for_update()
                .filter(claim=claim, answered_at__isnull=True).order_by("-requested_at").first())
     if request is None:
-        raise _invalid(None, _("没有找到待答复的补充材料要求。"), "no_open_request")
+        raise invalid(None, _("没有找到待答复的补充材料要求。"), "no_open_request")
     label = str(ClaimDocument.Kind.SUPPLEMENT.label)
     checked: list[CheckedUpload] = []
     errors: list[ValidationError] = []
@@ -261,7 +216,7 @@ def claim_resubmit(*, claim: Claim, answer: str, documents: Sequence[UploadedFil
     for item in checked:
         _document_create(claim=claim, kind=ClaimDocument.Kind.SUPPLEMENT, checked=item,
                          actor=actor)
-    _transition(claim, Claim.Status.SUBMITTED, actor=actor, now=now, note=answer)
+    transition(claim, Claim.Status.SUBMITTED, actor=actor, now=now, note=answer)
     return claim
 
 
@@ -277,21 +232,21 @@ def recovery_report(*, claim: Claim, recovered_on: date, amount: Decimal,
     in a year whose holiday schedule is unknown is stored empty (CALENDAR_UNKNOWN)."""
     today = timezone.localdate()
     ctx = ctx or policy_context()
-    claim = _locked_claim(claim)
-    _require_status(claim, (Claim.Status.PAID,),
+    claim = locked_claim(claim)
+    require_status(claim, (Claim.Status.PAID,),
                     _("申报当前状态为“%(s)s”，只有已拨付补偿的申报才能报送追偿回收。"))
-    payment = _payment(claim)
-    amount = _money(amount, "amount")
+    payment = payment_of(claim)
+    amount = money(amount, "amount")
     if recovered_on > today:
-        raise _invalid("recovered_on", _("回收日期不能晚于今天。"), "date_in_future")
+        raise invalid("recovered_on", _("回收日期不能晚于今天。"), "date_in_future")
     if recovered_on < payment.paid_on:
-        raise _invalid("recovered_on", _("回收日期不能早于补偿拨付日期%(d)s。")
+        raise invalid("recovered_on", _("回收日期不能早于补偿拨付日期%(d)s。")
                        % {"d": payment.paid_on.isoformat()}, "recovered_before_payment")
     notified_on = notified_on or today
     if notified_on < recovered_on:
-        raise _invalid("notified_on", _("通知日期不能早于回收日期。"), "notice_before_recovery")
+        raise invalid("notified_on", _("通知日期不能早于回收日期。"), "notice_before_recovery")
     if notified_on > today:
-        raise _invalid("notified_on", _("通知日期不能晚于今天。"), "date_in_future")
+        raise invalid("notified_on", _("通知日期不能晚于今天。"), "date_in_future")
     before = Recovery.objects.filter(claim=claim).aggregate(s=Sum("return_amount"))["s"]
     due = return_amount(recovered=amount, ratio=claim.ratio, paid=payment.amount,
                         returned_before=before or Decimal("0.00"))
@@ -329,43 +284,43 @@ def return_record(*, recovery: Recovery, amount: Decimal, returned_on: date, ref
     recovery = (Recovery.objects.select_for_update(of=("self",)).select_related("claim")
                 .get(pk=recovery.pk))
     if ReturnPayment.objects.filter(recovery=recovery).exists():
-        raise _invalid(None, _("该笔回收已登记返还，不能重复登记。"), "already_returned")
+        raise invalid(None, _("该笔回收已登记返还，不能重复登记。"), "already_returned")
     if recovery.return_amount <= 0:
-        raise _invalid(None, _("该笔回收无需返还（累计返还已达拨付金额）。"), "nothing_to_return")
-    amount = _money(amount, "amount")
+        raise invalid(None, _("该笔回收无需返还（累计返还已达拨付金额）。"), "nothing_to_return")
+    amount = money(amount, "amount")
     if amount != recovery.return_amount:
-        raise _invalid("amount", _("返还金额应为¥%(due)s（回收金额×补偿比例），实际填写¥%(got)s。")
+        raise invalid("amount", _("返还金额应为¥%(due)s（回收金额×补偿比例），实际填写¥%(got)s。")
                        % {"due": f"{recovery.return_amount:,.2f}", "got": f"{amount:,.2f}"},
                        "return_amount_wrong")
     if returned_on > today:
-        raise _invalid("returned_on", _("返还日期不能晚于今天。"), "date_in_future")
+        raise invalid("returned_on", _("返还日期不能晚于今天。"), "date_in_future")
     if returned_on < recovery.recovered_on:
-        raise _invalid("returned_on", _("返还日期不能早于回收日期。"), "returned_before_recovery")
+        raise invalid("returned_on", _("返还日期不能早于回收日期。"), "returned_before_recovery")
     reference = (reference or "").strip()
     if not reference:
-        raise _invalid("reference", _("请填写返还流水号。"), "reference_missing")
+        raise invalid("reference", _("请填写返还流水号。"), "reference_missing")
     if ReturnPayment.objects.filter(reference=reference).exists():
-        raise _invalid("reference", _("返还流水号 %(r)s 已被使用。") % {"r": reference},
+        raise invalid("reference", _("返还流水号 %(r)s 已被使用。") % {"r": reference},
                        "reference_taken")
     checked: CheckedUpload | None = None
     if reconciliation_statement is not None:
-        checked = _checked(reconciliation_statement, "reconciliation_statement",
+        checked = checked_upload(reconciliation_statement, "reconciliation_statement",
                            str(_("返还对账单")))
     elif recovery.claim.scheme == Scheme.TECH:
-        raise _invalid("reconciliation_statement",
+        raise invalid("reconciliation_statement",
                        _("科技创新类贷款返还须附返还对账单（科创方案第十九条）。"),
                        "statement_missing")
     payment = ReturnPayment(recovery=recovery, amount=amount, returned_on=returned_on,
                             reference=reference, recorded_by=actor)
     if checked is not None:
-        _store(payment.reconciliation_statement, checked)
+        store_upload(payment.reconciliation_statement, checked)
     try:
         with transaction.atomic():
             payment.save()
     except IntegrityError as exc:
         if checked is not None:
             payment.reconciliation_statement.delete(save=False)
-        raise _invalid("reference", _("该笔回收已登记返还，或返还流水号已被使用。"),
+        raise invalid("reference", _("该笔回收已登记返还，或返还流水号已被使用。"),
                        "return_duplicate") from exc
     transaction.on_commit(_recompute_suspensions)
     return payment
@@ -388,16 +343,16 @@ def writeoff_apply(*, claim: Claim, ground: str, ruling: UploadedFile | None,
     terminates enforcement, with the ruling and the bank's internal approval (TECH: and the
     application letter). The amount is the claim's net loss: paid minus returned."""
     now = now or timezone.now()
-    claim = _locked_claim(claim)
-    _require_status(claim, (Claim.Status.PAID,),
+    claim = locked_claim(claim)
+    require_status(claim, (Claim.Status.PAID,),
                     _("申报当前状态为“%(s)s”，只有已拨付补偿的申报才能申请核销。"))
-    payment = _payment(claim)
+    payment = payment_of(claim)
     if ground not in WriteOff.Ground.values:
-        raise _invalid("ground", _("请选择核销依据：破产清算或终结执行裁定。"), "ground")
+        raise invalid("ground", _("请选择核销依据：破产清算或终结执行裁定。"), "ground")
     if WriteOff.objects.filter(claim=claim).exclude(status=WriteOff.Status.REJECTED).exists():
-        raise _invalid(None, _("该申报已有办理中的核销申请。"), "writeoff_open")
+        raise invalid(None, _("该申报已有办理中的核销申请。"), "writeoff_open")
     if claim_has_unreturned_recovery(claim):
-        raise _invalid(None, _("该申报有尚未登记返还的回收款，请先完成返还再申请核销。"),
+        raise invalid(None, _("该申报有尚未登记返还的回收款，请先完成返还再申请核销。"),
                        "unreturned_recovery")
     errors: dict[str, list[ValidationError]] = {}
     files: dict[str, CheckedUpload] = {}
@@ -422,14 +377,14 @@ def writeoff_apply(*, claim: Claim, ground: str, ruling: UploadedFile | None,
                          amount=max(Decimal("0.00"), payment.amount - claim_returned_total(claim)),
                          status=WriteOff.Status.APPLIED)
     for field, checked in files.items():
-        _store(getattr(write_off, field), checked)
+        store_upload(getattr(write_off, field), checked)
     try:
         with transaction.atomic():
             write_off.save()
     except IntegrityError as exc:
         for field in files:
             getattr(write_off, field).delete(save=False)
-        raise _invalid(None, _("该申报已有办理中的核销申请。"), "writeoff_open") from exc
+        raise invalid(None, _("该申报已有办理中的核销申请。"), "writeoff_open") from exc
     return write_off
 
 
@@ -441,30 +396,30 @@ def statement_submit(*, claim: Claim, year: int, text: str, document: UploadedFi
     """The bank's written statement of a year's recovery efforts for a compensated loan, one per
     claim and year."""
     now = now or timezone.now()
-    claim = _locked_claim(claim)
-    _require_status(claim, COMPENSATED_STATUSES,
+    claim = locked_claim(claim)
+    require_status(claim, COMPENSATED_STATUSES,
                     _("申报当前状态为“%(s)s”，只有已获补偿的项目需要报送年度追偿情况说明。"))
-    payment = _payment(claim)
+    payment = payment_of(claim)
     this_year = timezone.localdate(now).year
     if not payment.paid_on.year <= year <= this_year:
-        raise _invalid("year", _("年度应在%(a)d至%(b)d之间。")
+        raise invalid("year", _("年度应在%(a)d至%(b)d之间。")
                        % {"a": payment.paid_on.year, "b": this_year}, "year_range")
     text = (text or "").strip()
     if not text:
-        raise _invalid("text", _("请填写追偿工作情况。"), "text_missing")
+        raise invalid("text", _("请填写追偿工作情况。"), "text_missing")
     if RecoveryStatement.objects.filter(claim=claim, year=year).exists():
-        raise _invalid("year", _("%(y)d年度的追偿情况说明已经报送。") % {"y": year},
+        raise invalid("year", _("%(y)d年度的追偿情况说明已经报送。") % {"y": year},
                        "statement_exists")
     statement = RecoveryStatement(claim=claim, year=year, text=text, submitted_by=actor,
                                   submitted_at=now)
     if document is not None:
-        _store(statement.document, _checked(document, "document", str(_("说明文件"))))
+        store_upload(statement.document, checked_upload(document, "document", str(_("说明文件"))))
     try:
         with transaction.atomic():
             statement.save()
     except IntegrityError as exc:
         if statement.document:
             statement.document.delete(save=False)
-        raise _invalid("year", _("%(y)d年度的追偿情况说明已经报送。") % {"y": year},
+        raise invalid("year", _("%(y)d年度的追偿情况说明已经报送。") % {"y": year},
                        "statement_exists") from exc
     return statement
