@@ -4,7 +4,7 @@ on; the custodian, the bureau and auditors see every bank."""
 from datetime import date
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
@@ -70,3 +70,17 @@ def officers_of(bank: Bank) -> QuerySet[Any]:
         bankuserobjectpermission__content_object=bank,
         bankuserobjectpermission__permission__codename=ACT_FOR_BANK,
     ).distinct().order_by("username")
+
+
+def suspension_of(*, bank_id: int, scheme: str) -> SuspensionState | None:
+    """The bank's current state in ``scheme`` (None: never computed, i.e. not suspended)."""
+    return SuspensionState.objects.filter(bank_id=bank_id, scheme=scheme).first()
+
+
+def suspended_pairs() -> set[tuple[int, str]]:
+    """Every (bank id, scheme) currently suspended, automatically or by hand: one query, for
+    screens that mark many claims at once."""
+    return set(
+        SuspensionState.objects.filter(Q(is_auto_suspended=True) | Q(is_manually_suspended=True))
+        .values_list("bank_id", "scheme")
+    )
