@@ -60,3 +60,17 @@ def world(bank_a, bank_b, officer_a, officer_b):  # type: ignore[no-untyped-def]
     ca = ClaimFactory(filing=fa, created_by=officer_a)
     cb = ClaimFactory(filing=fb, created_by=officer_b)
     return {"filing_a": fa, "filing_b": fb, "claim_a": ca, "claim_b": cb}
+
+
+@pytest.fixture
+def reference_data(transactional_db):  # type: ignore[no-untyped-def]
+    """Transactional tests flush the database after each test, taking the data the migrations
+    seeded (role groups, policy versions, LPR, fund sizes) with it: put it back first."""
+    import importlib
+
+    from django.apps import apps
+
+    for module in ("banks.migrations.0002_roles", "fund.migrations.0002_seed_policy_data"):
+        migration = importlib.import_module(module)
+        seed = getattr(migration, "create_groups", None) or migration.seed
+        seed(apps, None)

@@ -68,7 +68,8 @@ def real_broker(celery_worker_process):  # type: ignore[no-untyped-def]
     app.conf.task_always_eager = True
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
 def test_suspension_recompute_runs_on_the_worker(real_broker, bank_a, officer_a):
     FilingFactory(bank=bank_a, filed_by=officer_a, amount=Decimal("96500000.00"),
                   amount_cny=Decimal("96500000.00"))
