@@ -16,7 +16,7 @@ def filing_list_for(*, user: Any) -> QuerySet[LoanFiling]:
 
 
 def filing_detail_for(*, user: Any) -> QuerySet[LoanFiling]:
-    return filing_list_for(user=user).prefetch_related(
+    return filing_list_for(user=user).select_related("filed_by", "import_batch").prefetch_related(
         "classifications", "claims", "enterprise__qualifications"
     )
 

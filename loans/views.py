@@ -10,8 +10,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from banks.selectors import agreement_schemes_for, banks_for
+from claims.models import Claim
+from claims.services import CLAIMABLE_FILING_STATUSES
 from fund.selectors import policy_context
-from riskcomp.choices import LoanType, Scheme
+from riskcomp.choices import NON_PERFORMING, LoanType, Scheme
+from riskcomp.exports import XColumn, xlsx_response
 from riskcomp.listing import Column, Filter, build_listing
 from riskcomp.policy.credit_code import normalize_credit_code
 from riskcomp.policy.reasons import PolicyError, Refusal
@@ -62,6 +65,25 @@ def _quarter_choices(qs) -> tuple[tuple[str, str], ...]:  # type: ignore[no-unty
     return tuple((q, q) for q in quarters)
 
 
+FILING_COLUMNS: tuple[XColumn, ...] = (
+    XColumn(_lazy("借据号"), lambda f: f.iou_number, width=20),
+    XColumn(_lazy("合同号"), lambda f: f.contract_number, width=20),
+    XColumn(_lazy("银行"), lambda f: f.bank.short_name, width=14),
+    XColumn(_lazy("借款企业"), lambda f: f.enterprise.name, width=32),
+    XColumn(_lazy("统一社会信用代码"), lambda f: f.enterprise.credit_code, width=22),
+    XColumn(_lazy("政策"), lambda f: f.scheme, width=8),
+    XColumn(_lazy("贷款品种"), lambda f: f.get_loan_type_display(), width=12),
+    XColumn(_lazy("放款日期"), lambda f: f.drawdown_date, "date", 12),
+    XColumn(_lazy("合同到期日"), lambda f: f.maturity_date, "date", 12),
+    XColumn(_lazy("放款季度"), lambda f: f.quarter, width=10),
+    XColumn(_lazy("金额（元）"), lambda f: f.amount_cny, "money", 18),
+    XColumn(_lazy("年利率（%）"), lambda f: f.rate_percent, width=10),
+    XColumn(_lazy("补偿比例"), lambda f: f.ratio, "ratio", 10),
+    XColumn(_lazy("备案日期"), lambda f: f.filed_on, "date", 12),
+    XColumn(_lazy("状态"), lambda f: f.get_status_display(), width=10),
+)
+
+
 @role_required(*ANY_ROLE)
 def filing_list(request: HttpRequest) -> HttpResponse:
     qs = filing_list_for(user=request.user)
@@ -87,18 +109,30 @@ def filing_list(request: HttpRequest) -> HttpResponse:
         ),
         default_sort="-drawdown",
     )
+    if request.GET.get("export") == "xlsx":
+        return xlsx_response(listing.page.paginator.object_list, FILING_COLUMNS,
+                             title=_("贷款备案"), filename="filings")
     return render(request, "loans/filing_list.html", {"listing": listing})
 
 
 @role_required(*ANY_ROLE)
 def filing_detail(request: HttpRequest, pk: int) -> HttpResponse:
     filing = get_object_or_404(filing_detail_for(user=request.user), pk=pk)
+    classifications = list(filing.classifications.all())
+    claims = list(filing.claims.all())
+    is_officer = role_of(request.user) == Role.BANK_OFFICER
+    # The claim form itself gives the policy's refusals; the button only needs a loan that is
+    # still open, reported non-performing, and without a claim under way.
+    latest = max(classifications, key=lambda c: (c.classified_on, c.pk), default=None)
+    open_claim = any(c.status not in Claim.CLOSED_STATUSES for c in claims)
     return render(request, "loans/filing_detail.html", {
         "filing": filing,
-        "classifications": filing.classifications.all(),
-        "claims": filing.claims.all(),
+        "classifications": classifications,
+        "claims": claims,
+        "can_claim": is_officer and filing.status in CLAIMABLE_FILING_STATUSES
+        and latest is not None and latest.classification in NON_PERFORMING and not open_claim,
         "snapshot_rows": snapshot_rows(filing.snapshot),
-        "can_classify": role_of(request.user) == Role.BANK_OFFICER
+        "can_classify": is_officer
         and filing.status != LoanFiling.Status.CLOSED,
         "classification_form": ClassificationForm(initial={"classified_on": timezone.localdate()}),
     })

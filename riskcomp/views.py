@@ -11,7 +11,12 @@ from django.utils import timezone
 from banks.models import SuspensionState
 from banks.selectors import banks_for, suspension_states_for
 from claims.models import Claim
-from claims.selectors import claim_counts_by_status, claim_list_for, proposals_waiting
+from claims.selectors import (
+    claim_counts_by_status,
+    claim_list_for,
+    proposals_waiting,
+    recoveries_overdue_for,
+)
 from fund.models import LedgerEntry
 from fund.selectors import fund_balance, policy_context
 from loans.selectors import filing_list_for, filing_totals_by_quarter
@@ -63,6 +68,8 @@ def home(request: HttpRequest) -> HttpResponse:
             today, window_params, policy.calendar)
         ctx["quarters"] = filing_totals_by_quarter(user=user)
         ctx["recent_filings"] = filing_list_for(user=user)[:8]
+        ctx["overdue_recoveries"] = list(recoveries_overdue_for(user=user, today=today)
+                                         .select_related("claim__filing__enterprise")[:10])
         ctx["open_claims"] = claim_list_for(user=user).exclude(
             status__in=[*Claim.CLOSED_STATUSES, Claim.Status.PAID, Claim.Status.WRITTEN_OFF]
         )[:8]

@@ -104,14 +104,18 @@ def test_filing_list_search_filter_sort_and_paginate(bank_a, officer_a):
 
 
 @pytest.mark.django_db
-def test_list_query_count_does_not_grow_with_rows(bank_a, officer_a, django_assert_max_num_queries):
+def test_filing_list_query_count_is_the_same_at_10_and_100_rows(bank_a, officer_a,
+                                                                django_assert_max_num_queries):
     client = client_for(officer_a)
-    FilingFactory.create_batch(3, bank=bank_a, filed_by=officer_a)
-    with django_assert_max_num_queries(12) as small:
-        client.get(reverse("loans:filing_list"))
-    FilingFactory.create_batch(40, bank=bank_a, filed_by=officer_a)
-    with django_assert_max_num_queries(len(small.captured_queries)):
-        client.get(reverse("loans:filing_list"))
+    url = reverse("loans:filing_list")
+    FilingFactory.create_batch(10, bank=bank_a, filed_by=officer_a)
+    with django_assert_max_num_queries(12) as ten:
+        client.get(url, {"per_page": 100})
+    FilingFactory.create_batch(90, bank=bank_a, filed_by=officer_a)
+    with django_assert_max_num_queries(len(ten.captured_queries)) as hundred:
+        page = client.get(url, {"per_page": 100})
+    assert "共 100 条" in page.content.decode()
+    assert len(hundred.captured_queries) == len(ten.captured_queries)
 
 
 @pytest.mark.django_db

@@ -11,6 +11,7 @@ scheme given, or for both schemes when none is given.
 
 from __future__ import annotations
 
+import functools
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -251,6 +252,7 @@ def _placeholders(template: str) -> frozenset[str]:
     )
 
 
+@functools.cache  # pure: a handful of (code, scheme, fields) keys, asked once per refusal
 def _template_for(code: ReasonCode, scheme: Scheme | None, fields: frozenset[str]) -> str:
     candidates = (*_TEMPLATES.get((code, scheme), ()), *_TEMPLATES.get((code, None), ()))
     for template in candidates:
@@ -259,6 +261,7 @@ def _template_for(code: ReasonCode, scheme: Scheme | None, fields: frozenset[str
     raise ValueError(f"no message for {code} with figures {sorted(fields)}")
 
 
+@functools.cache
 def _citation(code: ReasonCode, scheme: Scheme | None) -> Message | None:
     if (code, None) in _CITATIONS:
         return gettext_lazy(_CITATIONS[(code, None)])

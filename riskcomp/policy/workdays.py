@@ -12,6 +12,7 @@ days. The source of truth, in order:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from types import MappingProxyType
@@ -24,6 +25,7 @@ _ONE_DAY = timedelta(days=1)
 _NO_OVERRIDES: Mapping[date, bool] = MappingProxyType({})
 
 
+@functools.lru_cache(maxsize=8192)  # deadlines ask about the same few hundred days
 def _package_says(d: date) -> bool | None:
     """What ``chinesecalendar`` says about ``d``; ``None`` when it does not cover the year."""
     try:
