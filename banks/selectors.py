@@ -84,3 +84,22 @@ def suspended_pairs() -> set[tuple[int, str]]:
         SuspensionState.objects.filter(Q(is_auto_suspended=True) | Q(is_manually_suspended=True))
         .values_list("bank_id", "scheme")
     )
+
+
+def suspension_hold(*, bank_id: int, scheme: str) -> dict[str, Any] | None:
+    """Why a bank's queued claims in ``scheme`` are held, or None when it is not suspended:
+    the state and the change that suspended it (its figures and reason). Two queries at most."""
+    from .models import SuspensionChange
+
+    state = suspension_of(bank_id=bank_id, scheme=scheme)
+    if state is None or not state.is_suspended:
+        return None
+    kinds = []
+    if state.is_auto_suspended:
+        kinds.append(SuspensionChange.Kind.AUTO)
+    if state.is_manually_suspended:
+        kinds.append(SuspensionChange.Kind.MANUAL)
+    change = (SuspensionChange.objects.filter(bank_id=bank_id, scheme=scheme, is_suspended=True,
+                                              kind__in=kinds)
+              .order_by("-changed_at", "-pk").first())
+    return {"state": state, "change": change}

@@ -6,20 +6,22 @@ from typing import Any
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db import connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from riskcomp.choices import Scheme
-from riskcomp.policy.params import latest_params, params_for
-from riskcomp.policy.suspension import SuspensionFigures, next_suspended
+from riskcomp.policy.params import SchemeParams, latest_params, params_for
+from riskcomp.policy.reasons import yuan
+from riskcomp.policy.suspension import SuspensionFigures, claim_ratio, next_suspended
 from riskcomp.policy.types import Scheme as PolicyScheme
 from riskcomp.roles import Role
 
 from .models import ACT_FOR_BANK, Bank, CooperationAgreement, SuspensionChange, SuspensionState
+
+ZERO = Decimal("0.00")
 
 
 @transaction.atomic
@@ -36,63 +38,91 @@ def officer_revoke(*, user: Any, bank: Bank, actor: Any | None = None) -> None:
     remove_perm(f"banks.{ACT_FOR_BANK}", user, bank)
 
 
-def _scheme_figures_query(scheme: str):  # type: ignore[no-untyped-def]
-    """One query per scheme: every bank with its filed principal, claimed principal, paid
-    compensation and returns in that scheme (correlated aggregates, no per-bank round trip)."""
+def _figures_by_bank_and_scheme() -> dict[tuple[int, str], list[Decimal]]:
+    """Every bank's filed principal, claimed principal, paid compensation and returns, per
+    scheme: one aggregate query per table, grouped by (bank, scheme), whatever the number of
+    banks, filings or claims (RULES.md, "Suspension of a bank")."""
     from claims.models import Claim, Payment, ReturnPayment
     from loans.models import LoanFiling
 
-    def total(qs, field):  # type: ignore[no-untyped-def]
-        return Coalesce(
-            Subquery(qs.order_by().values(_group).annotate(s=Sum(field)).values("s")[:1]),
-            Value(Decimal("0")), output_field=DecimalField(max_digits=18, decimal_places=2),
-        )
+    sources = (
+        # filed principal: the principal of its accepted filings (only accepted ones are stored)
+        (LoanFiling.objects.values_list("bank_id", "scheme"), "amount_cny"),
+        # claimed principal: the base of its claims submitted and not rejected
+        (Claim.objects.exclude(status__in=Claim.CLOSED_STATUSES)
+         .values_list("bank_id", "scheme"), "base"),
+        (Payment.objects.values_list("claim__bank_id", "claim__scheme"), "amount"),
+        (ReturnPayment.objects.values_list("recovery__claim__bank_id",
+                                           "recovery__claim__scheme"), "amount"),
+    )
+    figures: dict[tuple[int, str], list[Decimal]] = {}
+    for position, (qs, field) in enumerate(sources):
+        for bank_id, scheme, total in qs.order_by().annotate(total=Sum(field)):
+            row = figures.setdefault((bank_id, scheme), [ZERO, ZERO, ZERO, ZERO])
+            row[position] = total or ZERO
+    return figures
 
-    _group = "scheme"
-    filed = LoanFiling.objects.filter(bank=OuterRef("pk"), scheme=scheme)
-    claimed = Claim.objects.filter(bank=OuterRef("pk"), scheme=scheme).exclude(
-        status__in=Claim.CLOSED_STATUSES)
-    paid = Payment.objects.filter(claim__bank=OuterRef("pk"), claim__scheme=scheme).annotate(
-        scheme=F("claim__scheme"))
-    returned = ReturnPayment.objects.filter(
-        recovery__claim__bank=OuterRef("pk"), recovery__claim__scheme=scheme
-    ).annotate(scheme=F("recovery__claim__scheme"))
-    return Bank.objects.order_by("pk").annotate(
-        filed=total(filed, "amount_cny"),
-        claimed=total(claimed, "base"),
-        paid=total(paid, "amount"),
-        returned=total(returned, "amount"),
-    ).values_list("pk", "filed", "claimed", "paid", "returned")
+
+def _resume_reason(params: SchemeParams, figures: SuspensionFigures) -> str:
+    """Why a bank resumes: the figures at that moment beside the resume condition of its scheme
+    (MICRO Art. 8, TECH Art. 9), in the words a bank officer reads on the history."""
+    net = yuan(figures.net_compensation)
+    threshold = yuan(params.suspend_net_compensation)
+    ratio = claim_ratio(figures)
+    if params.suspend_claim_ratio is None:
+        return _("补偿净额¥%(net)s已低于¥%(t)s，恢复办理风险补偿业务（科创方案第九条）。") % {
+            "net": net, "t": threshold}
+    percent = "—" if ratio is None else f"{ratio * 100:.2f}%"
+    return _("申请补偿的不良贷款本金占备案贷款本金%(p)s（阈值%(rt)s），补偿净额¥%(net)s"
+             "（阈值¥%(t)s）：占比已回落或补偿净额已低于阈值，恢复办理风险补偿业务"
+             "（小微办法第八条）。") % {
+        "p": percent, "rt": f"{params.suspend_claim_ratio * 100:.0f}%", "net": net,
+        "t": threshold}
+
+
+# The advisory lock key of the suspension recompute ("SUSPEND!" in ASCII).
+SUSPENSION_LOCK_KEY = 0x53555350454E4421
 
 
 @transaction.atomic
 def suspension_recompute(*, actor: Any | None = None, now: datetime | None = None
                          ) -> list[SuspensionChange]:
     """Recompute every bank's automatic suspension in every scheme (MICRO Art. 8, TECH Art. 9)
-    and record each change with its figures. Idempotent: a second run changes nothing."""
+    and record each change with its figures and reason. Idempotent: a second run changes
+    nothing. The number of queries does not depend on the number of banks or claims."""
     from fund.selectors import policy_context
 
     now = now or timezone.now()
     today = timezone.localdate(now)
     ctx = policy_context()
-    changes: list[SuspensionChange] = []
+    # Two recomputes (nightly beat, one after a payment, one after a return) must not interleave:
+    # locking the existing states is not enough, both could create the same missing state. An
+    # advisory lock for the transaction serialises them; SQLite writers are serial anyway.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SUSPENSION_LOCK_KEY])
     states = {
         (s.bank_id, s.scheme): s
         for s in SuspensionState.objects.select_for_update().order_by("pk")
     }
+    figures_of = _figures_by_bank_and_scheme()
+    changes: list[SuspensionChange] = []
+    created: list[SuspensionState] = []
+    updated: list[SuspensionState] = []
     for scheme in Scheme:
         params = params_for(ctx.params, PolicyScheme(scheme), today) or latest_params(
             ctx.params, PolicyScheme(scheme))
         if params is None:
             continue
-        for bank_id, filed, claimed, paid, returned in _scheme_figures_query(scheme):
+        keys = sorted({k for k in figures_of if k[1] == scheme}
+                      | {k for k in states if k[1] == scheme})
+        for key in keys:
+            filed, claimed, paid, returned = figures_of.get(key, (ZERO, ZERO, ZERO, ZERO))
             figures = SuspensionFigures(filed_principal=filed, claimed_principal=claimed,
                                         net_compensation=paid - returned)
-            state = states.get((bank_id, scheme))
+            state = states.get(key)
             if state is None:
-                if not filed and not claimed and not paid:
-                    continue  # a bank with nothing in this scheme has no state to keep
-                state = SuspensionState(bank_id=bank_id, scheme=scheme)
+                state = SuspensionState(bank_id=key[0], scheme=scheme)
             was = state.is_auto_suspended
             suspended, reason = next_suspended(params, figures, was)
             dirty = state.pk is None or (
@@ -108,14 +138,21 @@ def suspension_recompute(*, actor: Any | None = None, now: datetime | None = Non
             if suspended != was:
                 state.changed_at = now
                 changes.append(SuspensionChange(
-                    bank_id=bank_id, scheme=scheme, kind=SuspensionChange.Kind.AUTO,
+                    bank_id=key[0], scheme=scheme, kind=SuspensionChange.Kind.AUTO,
                     is_suspended=suspended,
-                    reason=str(reason.message) if reason else "",
+                    reason=str(reason.message) if reason else _resume_reason(params, figures),
                     filed_principal=filed, claimed_principal=claimed,
                     net_compensation=figures.net_compensation, changed_at=now, actor=actor,
                 ))
-            state.save()
-    SuspensionChange.objects.bulk_create(changes)
+            (updated if state.pk else created).append(state)
+    SuspensionState.objects.bulk_create(created)
+    SuspensionState.objects.bulk_update(updated, [
+        "filed_principal", "claimed_principal", "net_compensation", "is_auto_suspended",
+        "computed_at", "changed_at"])
+    # Changes are few (a bank crossing a threshold), and saved one by one so that the receivers
+    # of the history row (the notifications to the bank and the custodian) hear of each at once.
+    for change in changes:
+        change.save()
     return changes
 
 

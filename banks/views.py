@@ -1,3 +1,4 @@
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -5,12 +6,17 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from fund.selectors import policy_context
 from riskcomp.choices import Scheme
 from riskcomp.listing import Column, build_listing
+from riskcomp.policy.params import latest_params, params_for
+from riskcomp.policy.suspension import SuspensionFigures, claim_ratio, threshold_distances
+from riskcomp.policy.types import Scheme as PolicyScheme
 from riskcomp.roles import ANY_ROLE, Role, role_of, role_required
 
 from .forms import AgreementForm, ManualSuspensionForm, OfficerForm, TerminateForm
@@ -53,7 +59,8 @@ def bank_list(request: HttpRequest) -> HttpResponse:
 def bank_detail(request: HttpRequest, pk: int) -> HttpResponse:
     bank = get_object_or_404(banks_for(request.user), pk=pk)
     can_manage = role_of(request.user) in (Role.REVIEWER, Role.ADMIN)
-    tech_state = bank.suspension_states.filter(scheme=Scheme.TECH).first()
+    states = _states_with_thresholds(bank)
+    tech_state = next(s for s in states if s.scheme == Scheme.TECH)
     return render(request, "banks/bank_detail.html", {
         "bank": bank,
         "can_manage": can_manage,
@@ -65,11 +72,48 @@ def bank_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "officer_form": OfficerForm(),
         "agreements": bank.agreements.all(),
         "branches": bank.branches.all(),
-        "states": bank.suspension_states.all(),
-        "changes": SuspensionChange.objects.filter(bank=bank).select_related("actor")[:50],
+        "states": states,
+        "changes": [_with_percent(c) for c in SuspensionChange.objects.filter(bank=bank)
+                    .select_related("actor").order_by("-changed_at", "-pk")],
         "filed": bank.filings.order_by().values("scheme").annotate(
             n=Count("id"), principal=Sum("amount_cny")),
     })
+
+
+def _states_with_thresholds(bank: Any) -> list[SuspensionState]:
+    """One row per scheme (a scheme never computed shows as active with zero figures), with
+    the thresholds in force, the claim ratio and the distance to each threshold."""
+    policy = policy_context()
+    today = timezone.localdate()
+    known = {s.scheme: s for s in bank.suspension_states.all()}
+    rows = []
+    for scheme in Scheme:
+        state = known.get(scheme) or SuspensionState(bank=bank, scheme=scheme)
+        params = params_for(policy.params, PolicyScheme(scheme), today) or latest_params(
+            policy.params, PolicyScheme(scheme))
+        figures = SuspensionFigures(filed_principal=state.filed_principal,
+                                    claimed_principal=state.claimed_principal,
+                                    net_compensation=state.net_compensation)
+        state.params = params
+        state.claim_percent = _percent(figures)
+        state.distances = threshold_distances(params, figures) if params else {}
+        # How far over a threshold, as a positive amount for the screen.
+        state.excess = {k: -v for k, v in state.distances.items() if v is not None and v < 0}
+        rows.append(state)
+    return rows
+
+
+def _percent(figures: SuspensionFigures) -> Decimal | None:
+    """Claimed / filed principal as a percentage to two places, for display."""
+    ratio = claim_ratio(figures)
+    return None if ratio is None else (ratio * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def _with_percent(change: SuspensionChange) -> SuspensionChange:
+    change.claim_percent = _percent(SuspensionFigures(
+        filed_principal=change.filed_principal, claimed_principal=change.claimed_principal,
+        net_compensation=change.net_compensation))
+    return change
 
 
 @role_required(Role.REVIEWER, Role.ADMIN)

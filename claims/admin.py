@@ -15,6 +15,7 @@ from .models import (
     SpotCheckItem,
     SupplementRequest,
     WriteOff,
+    WriteOffStatusChange,
 )
 
 
@@ -51,5 +52,5 @@ class ClaimAdmin(ReadOnlyAdmin):
 
 for model in (ClaimDocument, ClaimStatusChange, ReviewDecision, SupplementRequest, Proposal,
               Confirmation, Payment, Recovery, ReturnPayment, WriteOff, RecoveryStatement,
-              SpotCheck, SpotCheckItem):
+              SpotCheck, SpotCheckItem, WriteOffStatusChange):
     admin.site.register(model, ReadOnlyAdmin)

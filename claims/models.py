@@ -211,6 +211,7 @@ class Proposal(models.Model):
                                    related_name="+", verbose_name=_("创建人"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     submitted_at = models.DateTimeField(_("报送时间"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("财政处理完毕时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("补偿初审意见")
@@ -359,8 +360,12 @@ class WriteOff(models.Model):
                                     null=True, blank=True, related_name="+",
                                     verbose_name=_("审核人"))
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    review_note = models.TextField(_("托管机构审核意见"), blank=True)
     document_number = models.CharField(_("财政确认文号"), max_length=60, blank=True)
     document_date = models.DateField(_("财政确认日期"), null=True, blank=True)
+    document = models.FileField(_("财政确认文件扫描件"), upload_to="writeoffs/%Y/%m/",
+                                blank=True)
+    decision_note = models.TextField(_("不予核销理由"), blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    null=True, blank=True, related_name="+",
                                    verbose_name=_("确认人"))
@@ -378,6 +383,27 @@ class WriteOff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.claim.number} {self.get_ground_display()}"
+
+
+class WriteOffStatusChange(models.Model):
+    """A history row per write-off step: the custodian's review, the bureau's decision."""
+
+    write_off = models.ForeignKey(WriteOff, on_delete=models.CASCADE,
+                                  related_name="status_changes", verbose_name=_("核销"))
+    from_status = models.CharField(_("原状态"), max_length=10, choices=WriteOff.Status.choices)
+    to_status = models.CharField(_("新状态"), max_length=10, choices=WriteOff.Status.choices)
+    note = models.TextField(_("说明"), blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                              related_name="+", verbose_name=_("操作人"))
+    changed_at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("核销状态变更")
+        verbose_name_plural = _("核销状态变更")
+        ordering = ["write_off", "changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.write_off_id}: {self.from_status} → {self.to_status}"
 
 
 class RecoveryStatement(models.Model):

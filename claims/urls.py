@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -19,4 +19,8 @@ urlpatterns = [
     path("writeoffs/<int:pk>/file/", views.writeoff_file_download, name="writeoff_file_download"),
     path("statements/<int:pk>/file/", views.statement_file_download,
          name="statement_file_download"),
+    path("", include("claims.payment_urls")),
+    path("", include("claims.proposal_urls")),
+    path("", include("claims.review_urls")),
+    path("spot-checks/", include("claims.spotcheck_urls")),
 ]

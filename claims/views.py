@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from banks.selectors import suspension_hold
 from fund.selectors import policy_context
 from loans.models import LoanFiling
 from loans.selectors import filing_list_for
@@ -247,6 +248,9 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_submit_statement": officer and claim.status in (Claim.Status.PAID,
                                                              Claim.Status.WRITTEN_OFF),
         "today": timezone.localdate(),
+        # A queued claim of a suspended bank waits until it resumes (RULES.md, "Suspension").
+        "suspension_hold": suspension_hold(bank_id=claim.bank_id, scheme=claim.scheme)
+        if claim.status in Claim.WAITING_ON else None,
     })
 
 

@@ -11,7 +11,18 @@ NAV: tuple[tuple[str, Any, frozenset[Role]], ...] = (
     ("home", _("首页"), frozenset(Role)),
     ("loans:filing_list", _("贷款备案"), frozenset(Role)),
     ("claims:claim_list", _("补偿申报"), frozenset(Role)),
+    ("claims:review_queue", _("待审队列"), frozenset({Role.REVIEWER, Role.ADMIN})),
+    ("claims:recovery_list", _("回收返还"), frozenset({Role.BANK_OFFICER})),
     ("calculator", _("补偿测算"), frozenset({Role.BANK_OFFICER, Role.REVIEWER, Role.ADMIN})),
+    ("claims:payment_list", _("拨付"), frozenset({Role.REVIEWER})),
+    ("claims:return_list", _("返还"), frozenset({Role.REVIEWER})),
+    ("claims:proposal_list", _("初审意见"),
+     frozenset({Role.REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN})),
+    ("claims:writeoff_list", _("核销"),
+     frozenset({Role.REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN})),
+    ("fund:ledger", _("资金台账"),
+     frozenset({Role.REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN})),
+    ("claims:spotcheck_list", _("抽查"), frozenset({Role.REVIEWER, Role.AUDITOR})),
     ("banks:bank_list", _("合作银行"),
      frozenset({Role.REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN})),
 )
@@ -22,11 +33,11 @@ def portal(request: HttpRequest) -> dict[str, Any]:
     if role is None:
         return {"current_role": None, "nav_items": []}
     path = request.path
-    items = []
-    for name, label, roles in NAV:
-        if role not in roles:
-            continue
-        url = reverse(name)
-        active = path == url if name == "home" else path.startswith(url)
-        items.append({"url": url, "label": label, "active": active})
+    items = [{"url": reverse(name), "label": label, "active": False}
+             for name, label, roles in NAV if role in roles]
+    # Several entries share a prefix (/claims/ and /claims/queue/): the longest match is current.
+    matches = [i for i in items
+               if path == i["url"] or (i["url"] != "/" and path.startswith(i["url"]))]
+    if matches:
+        max(matches, key=lambda i: len(i["url"]))["active"] = True
     return {"current_role": role, "current_role_label": role.label, "nav_items": items}

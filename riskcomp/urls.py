@@ -24,5 +24,7 @@ urlpatterns = [
     path("banks/", include("banks.urls")),
     path("filings/", include("loans.urls")),
     path("claims/", include("claims.urls")),
+    path("fund/", include("fund.urls")),
+    path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -58,6 +58,7 @@ def home(request: HttpRequest) -> HttpResponse:
     ctx["claim_status_rows"] = _claim_status_rows(counts)
     if role == Role.BANK_OFFICER:
         ctx["banks"] = list(banks_for(user))
+        ctx["single_bank"] = len(ctx["banks"]) == 1
         policy = policy_context()
         today = timezone.localdate()
         ctx["suspension_states"] = [_with_figures(s, policy, today)

@@ -6,12 +6,25 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from banks.models import Bank, CooperationAgreement
-from claims.models import Claim, ClaimDocument, Recovery, RecoveryStatement, ReturnPayment, WriteOff
+from claims.models import (
+    Claim,
+    ClaimDocument,
+    Confirmation,
+    Proposal,
+    Recovery,
+    RecoveryStatement,
+    ReturnPayment,
+    SpotCheck,
+    SpotCheckItem,
+    WriteOff,
+)
 from loans.models import ImportBatch, LoanFiling
+from notifications.models import Notification
 
 from .conftest import client_for
 from .test_claims_bank import access_objects
 from .test_import_security import import_access_objects
+from .test_notifications import notification_access_objects
 
 # URL name -> the model its <pk> addresses. A new object URL must be added here (the walker
 # below fails otherwise), so no object screen escapes the isolation tests.
@@ -39,13 +52,39 @@ OBJECT_URLS = {
     "loans:import_progress": ImportBatch,
     "loans:import_confirm": ImportBatch,
     "loans:import_rejected": ImportBatch,
+    "claims:claim_pay": Claim,
+    "claims:return_receive": ReturnPayment,
+    "claims:spotcheck_detail": SpotCheck,
+    "claims:spotcheck_item": SpotCheckItem,
+    "notifications:open": Notification,
+    "claims:proposal_detail": Proposal,
+    "claims:proposal_decide": Proposal,
+    "claims:proposal_pdf": Proposal,
+    "claims:confirmation_document": Confirmation,
+    "claims:writeoff_detail": WriteOff,
+    "claims:writeoff_forward": WriteOff,
+    "claims:writeoff_reject": WriteOff,
+    "claims:writeoff_decide": WriteOff,
+    "claims:writeoff_file": WriteOff,
+    "claims:review": Claim,
+    "claims:document_inline": ClaimDocument,
 }
 # Object URLs that only take POST: the walker posts an empty form to them.
 POST_ONLY = {"loans:classification_create", "banks:agreement_add", "banks:agreement_end",
-             "banks:manual_suspension", "banks:officer_add", "banks:officer_remove"}
+             "banks:manual_suspension", "banks:officer_add", "banks:officer_remove",
+             "claims:return_receive",
+             "notifications:open",
+             "claims:proposal_decide", "claims:writeoff_forward", "claims:writeoff_reject",
+             "claims:writeoff_decide"}
 # The custodian's screens: a bank officer gets 403 whatever the id.
 STAFF_ONLY = {"banks:agreement_add", "banks:agreement_end", "banks:manual_suspension",
-              "banks:officer_add", "banks:officer_remove"}
+              "claims:claim_pay", "claims:return_receive",
+              "claims:spotcheck_detail", "claims:spotcheck_item",
+              "banks:officer_add", "banks:officer_remove",
+              "claims:proposal_detail", "claims:proposal_decide", "claims:proposal_pdf",
+              "claims:confirmation_document", "claims:writeoff_detail",
+              "claims:writeoff_forward", "claims:writeoff_reject", "claims:writeoff_decide",
+              "claims:writeoff_file", "claims:review", "claims:document_inline"}
 PUBLIC = {"login", "set_language"}
 SKIP_NAMESPACES = {"admin"}
 
@@ -97,6 +136,7 @@ def test_officer_gets_404_for_every_id_of_another_bank(world, officer_a):
         # One recovery, return, write-off, statement and document per bank, with files.
         **access_objects(world),
         **import_access_objects(world),  # one import batch per bank
+        **notification_access_objects(world),  # one notification per bank's officer
     }
     for name, model in OBJECT_URLS.items():
         pattern = dict(portal_urls())[name]

@@ -25,6 +25,7 @@ def test_cny_is_shown_with_thousands_separators(value, shown):
 def test_ratio_shown_as_percent():
     assert pct(Decimal("0.4000")) == "40%"
     assert pct(Decimal("0.2500")) == "25%"
+    assert pct(Decimal("0.0981636848420719880395908")) == "9.82%"
 
 
 @pytest.mark.django_db

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "claims",
     "fund",
     "reports",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -64,6 +65,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "riskcomp.context_processors.portal",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -123,6 +125,8 @@ X_FRAME_OPTIONS = "DENY"
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "riskcomp@localhost")
+# The portal's address, prefixed to the links in notification mails (e.g. https://fund.example).
+RISKCOMP_PORTAL_URL = os.environ.get("RISKCOMP_PORTAL_URL", "")
 
 # Celery: a real broker when REDIS_URL is set, otherwise every task runs in-process.
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -149,6 +153,19 @@ CELERY_BEAT_SCHEDULE = {
     "suspension-recompute-nightly": {
         "task": "banks.tasks.recompute_suspensions",
         "schedule": crontab(hour=1, minute=30),
+    },
+    # After the recompute above, whose changes are written in bulk (no save signal).
+    "notify-suspension-changes": {
+        "task": "notifications.tasks.notify_suspension_changes",
+        "schedule": crontab(hour=1, minute=50),
+    },
+    "notify-overdue-returns": {
+        "task": "notifications.tasks.notify_overdue_returns",
+        "schedule": crontab(hour=7, minute=30),
+    },
+    "notify-filing-windows": {
+        "task": "notifications.tasks.notify_filing_windows",
+        "schedule": crontab(hour=7, minute=35),
     },
 }
 

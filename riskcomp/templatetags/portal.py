@@ -48,10 +48,10 @@ def money(value: Any) -> str:
 
 @register.filter
 def pct(value: Any) -> str:
-    """A ratio stored as 0.4000 shown as 40%."""
+    """A ratio stored as 0.4000 shown as 40%; a computed one to two decimals (9.82%)."""
     if value is None or value == "":
         return "—"
-    d = (Decimal(str(value)) * 100).normalize()
+    d = (Decimal(str(value)) * 100).quantize(Decimal("0.01"), ROUND_HALF_UP).normalize()
     return f"{d:f}%"
 
 

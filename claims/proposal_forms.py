@@ -1,0 +1,82 @@
+"""Forms of the custodian's proposal and write-off review and of the bureau's written decisions.
+They check types and required fields; the rules (states, suspension, periods) are the services'
+and come back as form errors."""
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from riskcomp.choices import Scheme
+
+from .forms import DATE, DocumentField
+from .models import Claim, Confirmation
+
+
+class ClaimChoiceField(forms.ModelMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+    def label_from_instance(self, obj: Claim) -> str:
+        return obj.number
+
+
+class ProposalCreateForm(forms.Form):
+    """The claims picked on the list and the proposal's scheme, period and note. ``confirmed``
+    is set by the preview page: the first post shows the totals, the second creates."""
+
+    claims = ClaimChoiceField(label=_("申报"), queryset=Claim.objects.none(),
+                              error_messages={"required": _("请至少选择一笔初审通过的申报。")})
+    scheme = forms.ChoiceField(label=_("政策"), choices=Scheme.choices)
+    period = forms.RegexField(label=_("所属期间（季度）"), regex=r"^\d{4}Q[1-4]$", max_length=6,
+                              help_text=_("如 2026Q3。科创类按季度报送（科创方案第十五条）。"),
+                              error_messages={"invalid": _("格式应为“年份Q季度”，如 2026Q3。")})
+    note = forms.CharField(label=_("说明"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, claims: QuerySet[Claim], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["claims"].queryset = claims
+
+
+class WrittenDecisionForm(forms.Form):
+    """The bureau's written document (书面确认文件) and its decision."""
+
+    decision = forms.ChoiceField(label=_("财政意见"), choices=Confirmation.Decision.choices,
+                                 widget=forms.RadioSelect)
+    number = forms.CharField(label=_("确认文件文号"), max_length=60)
+    date = forms.DateField(label=_("确认文件日期"), widget=DATE)
+    document = DocumentField(label=_("确认文件扫描件"))
+    reason = forms.CharField(label=_("意见或不予确认的理由"), required=False, max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("不予确认时必填。"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if (data.get("decision") == Confirmation.Decision.REJECTED
+                and not (data.get("reason") or "").strip()):
+            self.add_error("reason", _("请填写不予确认的理由。"))
+        return data
+
+
+class ProposalDecisionForm(WrittenDecisionForm):
+    """The bureau's decision on some claims of a proposal (one document may decide several)."""
+
+    claims = ClaimChoiceField(label=_("申报"), queryset=Claim.objects.none(),
+                              error_messages={"required": _("请至少选择一笔待确认的申报。")})
+    field_order = ("claims", "decision", "number", "date", "document", "reason")
+
+    def __init__(self, *args: Any, claims: QuerySet[Claim], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["claims"].queryset = claims
+
+
+class WriteOffForwardForm(forms.Form):
+    note = forms.CharField(label=_("审核意见"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class WriteOffRejectForm(forms.Form):
+    reason = forms.CharField(label=_("不予核销的理由"), max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 3}))

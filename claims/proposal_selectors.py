@@ -1,0 +1,100 @@
+"""Reads for proposals to the bureau (补偿初审意见), the bureau's queue and write-offs. These
+screens belong to the custodian, the bureau and auditors, who see every bank."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    CharField,
+    Count,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, Concat, ExtractQuarter, ExtractYear
+
+from .models import Claim, ClaimStatusChange, Proposal, WriteOff, WriteOffStatusChange
+
+ZERO = Decimal("0.00")
+
+
+def _passed_at() -> Subquery:
+    return Subquery(
+        ClaimStatusChange.objects.filter(claim=OuterRef("pk"), to_status=Claim.Status.PASSED)
+        .order_by().values("claim").annotate(at=Max("changed_at")).values("at")[:1])
+
+
+def passed_claims() -> QuerySet[Claim]:
+    """Claims waiting to be proposed, with the day they passed review and its quarter (the
+    quarter is taken in the portal's time zone, as ``proposal.period_admits`` does)."""
+    return (Claim.objects.filter(status=Claim.Status.PASSED)
+            .select_related("bank", "filing", "filing__enterprise")
+            .annotate(passed_at=_passed_at())
+            .annotate(passed_quarter=Concat(
+                Cast(ExtractYear("passed_at"), CharField()), Value("Q"),
+                Cast(ExtractQuarter("passed_at"), CharField()), output_field=CharField())))
+
+
+def passed_quarter_choices(qs: QuerySet[Claim]) -> tuple[tuple[str, str], ...]:
+    quarters = (qs.order_by("-passed_quarter").values_list("passed_quarter", flat=True)
+                .distinct()[:12])
+    return tuple((q, q) for q in quarters if q)
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Totals per bank and scheme (one row each) and the grand total of a set of claims."""
+
+    rows: list[dict[str, Any]]
+    count: int
+    base: Decimal
+    compensation: Decimal
+
+
+def totals_by_bank_and_scheme(qs: QuerySet[Claim]) -> Totals:
+    rows = list(qs.order_by().values("bank__short_name", "scheme")
+                .annotate(n=Count("id"), base=Sum("base"), compensation=Sum("compensation"))
+                .order_by("scheme", "bank__short_name"))
+    return Totals(rows=rows, count=sum(r["n"] for r in rows),
+                  base=sum((r["base"] for r in rows), ZERO),
+                  compensation=sum((r["compensation"] for r in rows), ZERO))
+
+
+def proposal_list() -> QuerySet[Proposal]:
+    return Proposal.objects.select_related("created_by").annotate(
+        n_claims=Count("claims"),
+        n_waiting=Count("claims", filter=Q(claims__status=Claim.Status.PROPOSED)),
+        total=Coalesce(Sum("claims__compensation"), ZERO),
+    )
+
+
+def proposal_detail() -> QuerySet[Proposal]:
+    return proposal_list().prefetch_related(Prefetch(
+        "claims", queryset=Claim.objects.select_related(
+            "bank", "filing", "filing__enterprise", "confirmation").order_by("bank__code", "id")))
+
+
+def proposals_waiting_on_bureau() -> QuerySet[Proposal]:
+    return proposal_list().filter(status=Proposal.Status.SUBMITTED).order_by("submitted_at")
+
+
+def writeoff_list() -> QuerySet[WriteOff]:
+    return WriteOff.objects.select_related(
+        "claim", "claim__bank", "claim__filing", "claim__filing__enterprise", "applied_by")
+
+
+def writeoff_detail() -> QuerySet[WriteOff]:
+    return writeoff_list().select_related(
+        "claim__payment", "reviewed_by", "decided_by",
+    ).prefetch_related(Prefetch(
+        "status_changes", queryset=WriteOffStatusChange.objects.select_related("actor")))
+
+
+def writeoffs_waiting_on_bureau() -> QuerySet[WriteOff]:
+    return writeoff_list().filter(status=WriteOff.Status.FORWARDED).order_by("reviewed_at")

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import proposal_views as views
+
+urlpatterns = [
+    path("proposals/", views.proposal_list, name="proposal_list"),
+    path("proposals/new/", views.proposal_create, name="proposal_create"),
+    path("proposals/queue/", views.approver_queue, name="approver_queue"),
+    path("proposals/<int:pk>/", views.proposal_detail, name="proposal_detail"),
+    path("proposals/<int:pk>/decide/", views.proposal_decide, name="proposal_decide"),
+    path("proposals/<int:pk>/pdf/", views.proposal_pdf, name="proposal_pdf"),
+    path("confirmations/<int:pk>/document/", views.confirmation_document,
+         name="confirmation_document"),
+    path("writeoffs/", views.writeoff_list, name="writeoff_list"),
+    path("writeoffs/<int:pk>/", views.writeoff_detail, name="writeoff_detail"),
+    path("writeoffs/<int:pk>/forward/", views.writeoff_forward, name="writeoff_forward"),
+    path("writeoffs/<int:pk>/reject/", views.writeoff_reject, name="writeoff_reject"),
+    path("writeoffs/<int:pk>/decide/", views.writeoff_decide, name="writeoff_decide"),
+    path("writeoffs/<int:pk>/scan/", views.writeoff_file, name="writeoff_file"),
+]

@@ -1,0 +1,403 @@
+"""Screens of the proposal to the bureau (补偿初审意见), the bureau's written decisions and the
+write-offs after the bank's application.
+
+The custodian reviewer gathers passed claims into a proposal and reviews write-off
+applications; the bureau approver confirms or rejects, in writing; auditors (and the admin) read
+everything. Bank officers have no business here: every view answers them 403 before it looks at
+an id. Views stay thin: the role, the form, one service call, a message, a redirect."""
+
+import os
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.forms import Form
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+
+from banks.models import Bank
+from banks.selectors import suspended_pairs
+from riskcomp.choices import Scheme
+from riskcomp.listing import Column, Filter, build_listing
+from riskcomp.policy.reasons import PolicyError
+from riskcomp.roles import Role, role_of, role_required
+from riskcomp.uploads import ALLOWED_TYPES
+
+from . import proposal_selectors as selectors
+from . import services
+from .models import Claim, Confirmation, Proposal, WriteOff
+from .pdf import pdf_response, render_pdf
+from .proposal_forms import (
+    ProposalCreateForm,
+    ProposalDecisionForm,
+    WriteOffForwardForm,
+    WriteOffRejectForm,
+    WrittenDecisionForm,
+)
+from .selectors import claim_returned_total
+from .services.proposal import period_label
+from .views import _add_errors, _add_policy_error
+
+_lazy = gettext_lazy
+STAFF = (Role.REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN)
+PDF_ROLES = (Role.REVIEWER, Role.APPROVER, Role.AUDITOR)
+
+
+def _fail(form: Form, exc: Exception) -> None:
+    """A service's refusal onto the form: rule refusals with their code, input errors by
+    field."""
+    if isinstance(exc, PolicyError):
+        _add_policy_error(form, exc)
+    elif isinstance(exc, ValidationError):
+        _add_errors(form, exc)
+
+
+def _bank_choices() -> tuple[tuple[str, str], ...]:
+    return tuple((str(pk), name) for pk, name in
+                 Bank.objects.order_by("code").values_list("pk", "short_name"))
+
+
+def _mark_suspended(claims: Any) -> list[Claim]:
+    pairs = suspended_pairs()
+    rows = list(claims)
+    for claim in rows:
+        claim.bank_suspended = (claim.bank_id, claim.scheme) in pairs
+    return rows
+
+
+# --- Proposals ------------------------------------------------------------------------------------
+
+@role_required(*STAFF)
+def proposal_list(request: HttpRequest) -> HttpResponse:
+    listing = build_listing(
+        request, selectors.proposal_list(),
+        search_fields=("number", "period", "note"),
+        filters=(
+            Filter("scheme", str(_("政策")), "scheme", tuple(Scheme.choices)),
+            Filter("status", str(_("状态")), "status", tuple(Proposal.Status.choices)),
+        ),
+        columns=(
+            ("number", Column(_lazy("编号"), "number")),
+            ("scheme", Column(_lazy("政策"), "scheme")),
+            ("period", Column(_lazy("所属期间"), "period")),
+            ("claims", Column(_lazy("申报笔数"), "n_claims", numeric=True)),
+            ("waiting", Column(_lazy("待财政确认"), "n_waiting", numeric=True)),
+            ("total", Column(_lazy("补偿金额合计（元）"), "total", numeric=True)),
+            ("submitted", Column(_lazy("报送时间"), "submitted_at")),
+            ("status", Column(_lazy("状态"), "status")),
+        ),
+        default_sort="-submitted",
+    )
+    return render(request, "claims/proposal/proposal_list.html", {
+        "listing": listing, "is_reviewer": role_of(request.user) == Role.REVIEWER})
+
+
+def _create_listing(request: HttpRequest) -> Any:
+    qs = selectors.passed_claims()
+    return build_listing(
+        request, qs,
+        search_fields=("number", "filing__iou_number", "filing__enterprise__name",
+                       "bank__short_name"),
+        filters=(
+            Filter("scheme", str(_("政策")), "scheme", tuple(Scheme.choices)),
+            Filter("bank", str(_("银行")), "bank_id", _bank_choices()),
+            Filter("quarter", str(_("初审通过季度")), "passed_quarter",
+                   selectors.passed_quarter_choices(qs)),
+        ),
+        columns=(
+            ("number", Column(_lazy("申报编号"), "number")),
+            ("enterprise", Column(_lazy("借款企业"), "filing__enterprise__name")),
+            ("bank", Column(_lazy("银行"), "bank__short_name")),
+            ("scheme", Column(_lazy("政策"), "scheme")),
+            ("base", Column(_lazy("基数（元）"), "base", numeric=True)),
+            ("compensation", Column(_lazy("补偿金额（元）"), "compensation", numeric=True)),
+            ("passed", Column(_lazy("初审通过"), "passed_at")),
+        ),
+        default_sort="passed",
+    )
+
+
+@role_required(Role.REVIEWER)
+def proposal_create(request: HttpRequest) -> HttpResponse:
+    """Pick passed claims (filtered by scheme, bank and quarter), see the totals per bank and
+    scheme, then create the proposal. The first POST shows the preview, the second creates."""
+    candidates = Claim.objects.select_related("bank", "filing", "filing__enterprise")
+    if request.method == "POST":
+        form = ProposalCreateForm(request.POST, claims=candidates)
+        if form.is_valid():
+            data = form.cleaned_data
+            if data["confirmed"]:
+                try:
+                    proposal = services.proposal_create(
+                        claims=data["claims"], scheme=data["scheme"], period=data["period"],
+                        note=data["note"], actor=request.user)
+                except (PolicyError, ValidationError) as exc:
+                    _fail(form, exc)
+                else:
+                    messages.success(request, _(
+                        "初审意见 %(n)s 已报送财政，共 %(c)d 笔申报，待财政国资局确认。")
+                        % {"n": proposal.number, "c": len(data["claims"])})
+                    return redirect("claims:proposal_detail", pk=proposal.pk)
+        chosen_qs: QuerySet[Claim] = form.cleaned_data.get("claims") or candidates.none()
+        return render(request, "claims/proposal/proposal_preview.html", {
+            "form": form,
+            "claims": _mark_suspended(chosen_qs.order_by("bank__code", "id")),
+            "totals": selectors.totals_by_bank_and_scheme(chosen_qs),
+        })
+    listing = _create_listing(request)
+    scheme = request.GET.get("scheme", "")
+    quarter = request.GET.get("quarter", "")
+    form = ProposalCreateForm(claims=candidates, initial={
+        "scheme": scheme if scheme in Scheme.values else Scheme.MICRO,
+        "period": quarter or period_label(timezone.localdate()),
+    })
+    return render(request, "claims/proposal/proposal_create.html", {
+        "listing": listing, "form": form,
+        "rows": _mark_suspended(listing.page.object_list),
+        "totals": selectors.totals_by_bank_and_scheme(listing.page.paginator.object_list),
+        "scheme_chosen": scheme in Scheme.values,
+    })
+
+
+def _proposal_page(request: HttpRequest, proposal: Proposal,
+                   decision_form: ProposalDecisionForm | None = None) -> HttpResponse:
+    claims = _mark_suspended(proposal.claims.all())
+    approver = role_of(request.user) == Role.APPROVER
+    waiting = [c for c in claims if c.status == Claim.Status.PROPOSED]
+    if approver and waiting and decision_form is None:
+        decision_form = ProposalDecisionForm(
+            claims=proposal.claims.filter(status=Claim.Status.PROPOSED),
+            initial={"decision": Confirmation.Decision.CONFIRMED,
+                     "date": timezone.localdate()})
+    return render(request, "claims/proposal/proposal_detail.html", {
+        "proposal": proposal, "claims": claims, "waiting": waiting,
+        "totals": selectors.totals_by_bank_and_scheme(proposal.claims.all()),
+        "decision_form": decision_form if approver and waiting else None,
+        "can_pdf": role_of(request.user) in PDF_ROLES,
+    })
+
+
+@role_required(*STAFF)
+def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _proposal_page(request, get_object_or_404(selectors.proposal_detail(), pk=pk))
+
+
+@role_required(Role.APPROVER)
+def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """The bureau's written decision on the claims ticked on the proposal page."""
+    proposal = get_object_or_404(selectors.proposal_detail(), pk=pk)
+    if request.method != "POST":
+        return redirect("claims:proposal_detail", pk=proposal.pk)
+    form = ProposalDecisionForm(request.POST, request.FILES,
+                                claims=proposal.claims.select_related("bank"))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            decided = services.proposal_decide(
+                proposal=proposal, claims=data["claims"], decision=data["decision"],
+                number=data["number"], date=data["date"], document=data["document"],
+                reason=data["reason"], actor=request.user)
+        except (PolicyError, ValidationError) as exc:
+            _fail(form, exc)
+        else:
+            label = dict(Confirmation.Decision.choices)[data["decision"]]
+            messages.success(request, _("已登记财政意见“%(d)s”（%(n)s）：%(c)s。") % {
+                "d": label, "n": data["number"],
+                "c": "、".join(c.claim.number for c in decided)})
+            return redirect("claims:proposal_detail", pk=proposal.pk)
+    return _proposal_page(request, proposal, decision_form=form)
+
+
+@role_required(*PDF_ROLES)
+def proposal_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The proposal as the custodian sends it to the bureau: A4, totals per bank and scheme,
+    one line per claim, page numbers."""
+    proposal = get_object_or_404(selectors.proposal_detail(), pk=pk)
+    content = render_pdf("claims/pdf/proposal.html", {
+        "proposal": proposal, "claims": list(proposal.claims.all()),
+        "totals": selectors.totals_by_bank_and_scheme(proposal.claims.all()),
+        "printed_at": timezone.localtime(),
+    })
+    return pdf_response(content, filename=f"{proposal.number}.pdf")
+
+
+@role_required(*STAFF)
+def approver_queue(request: HttpRequest) -> HttpResponse:
+    """What waits on the bureau: proposals with undecided claims, forwarded write-offs."""
+    return render(request, "claims/proposal/approver_queue.html", {
+        "proposals": selectors.proposals_waiting_on_bureau(),
+        "write_offs": selectors.writeoffs_waiting_on_bureau(),
+    })
+
+
+def _inline(field: Any, filename: str) -> FileResponse:
+    """A stored scan shown in the page (PDF viewer or image), after the caller's permission
+    check. Stored names carry the extension of the type detected at upload."""
+    if not field or not field.name:
+        raise Http404(_("没有该文件。"))
+    ext = os.path.splitext(field.name)[1].lower()
+    types = {v: k for k, v in ALLOWED_TYPES.items()}
+    try:
+        handle = field.storage.open(field.name, "rb")
+    except OSError as exc:
+        raise Http404(_("文件不存在或已被移除。")) from exc
+    response = FileResponse(handle, as_attachment=False, filename=f"{filename}{ext}",
+                            content_type=types.get(ext, "application/octet-stream"))
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@role_required(*STAFF)
+def confirmation_document(request: HttpRequest, pk: int) -> HttpResponse:
+    confirmation = get_object_or_404(Confirmation.objects.select_related("claim"), pk=pk)
+    return _inline(confirmation.document, f"{confirmation.claim.number}-confirmation")
+
+
+# --- Write-offs -----------------------------------------------------------------------------------
+
+# Badge tones of the write-off states, borrowed from the claim states they resemble.
+WRITEOFF_BADGE = {"applied": "submitted", "forwarded": "proposed",
+                  "confirmed": "written_off", "rejected": "rejected"}
+
+
+@role_required(*STAFF)
+def writeoff_list(request: HttpRequest) -> HttpResponse:
+    listing = build_listing(
+        request, selectors.writeoff_list(),
+        search_fields=("claim__number", "claim__filing__enterprise__name",
+                       "claim__bank__short_name", "document_number"),
+        filters=(
+            Filter("status", str(_("状态")), "status", tuple(WriteOff.Status.choices)),
+            Filter("scheme", str(_("政策")), "claim__scheme", tuple(Scheme.choices)),
+            Filter("bank", str(_("银行")), "claim__bank_id", _bank_choices()),
+            Filter("ground", str(_("核销依据")), "ground", tuple(WriteOff.Ground.choices)),
+        ),
+        columns=(
+            ("claim", Column(_lazy("申报编号"), "claim__number")),
+            ("enterprise", Column(_lazy("借款企业"), "claim__filing__enterprise__name")),
+            ("bank", Column(_lazy("银行"), "claim__bank__short_name")),
+            ("scheme", Column(_lazy("政策"), "claim__scheme")),
+            ("ground", Column(_lazy("核销依据"), "ground")),
+            ("amount", Column(_lazy("核销金额（元）"), "amount", numeric=True)),
+            ("applied", Column(_lazy("申请时间"), "applied_at")),
+            ("status", Column(_lazy("状态"), "status")),
+        ),
+        default_sort="-applied",
+    )
+    return render(request, "claims/writeoff/writeoff_list.html",
+                  {"listing": listing, "badges": WRITEOFF_BADGE})
+
+
+def _writeoff_page(request: HttpRequest, write_off: WriteOff, **forms: Form) -> HttpResponse:
+    role = role_of(request.user)
+    ctx: dict[str, Any] = {"write_off": write_off, "claim": write_off.claim,
+                           "badges": WRITEOFF_BADGE}
+    if role == Role.REVIEWER and write_off.status == WriteOff.Status.APPLIED:
+        ctx["forward_form"] = forms.get("forward_form") or WriteOffForwardForm()
+        ctx["reject_form"] = forms.get("reject_form") or WriteOffRejectForm()
+    if role == Role.APPROVER and write_off.status == WriteOff.Status.FORWARDED:
+        ctx["decision_form"] = forms.get("decision_form") or WrittenDecisionForm(
+            initial={"decision": Confirmation.Decision.CONFIRMED,
+                     "date": timezone.localdate()})
+    ctx["payment"] = getattr(write_off.claim, "payment", None)
+    ctx["returned"] = claim_returned_total(write_off.claim)
+    return render(request, "claims/writeoff/writeoff_detail.html", ctx)
+
+
+@role_required(*STAFF)
+def writeoff_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The application with the ruling and the internal approval shown inline, its history, and
+    the decision the current role may take."""
+    return _writeoff_page(request, get_object_or_404(selectors.writeoff_detail(), pk=pk))
+
+
+@role_required(Role.REVIEWER)
+def writeoff_forward(request: HttpRequest, pk: int) -> HttpResponse:
+    write_off = get_object_or_404(selectors.writeoff_detail(), pk=pk)
+    if request.method != "POST":
+        return redirect("claims:writeoff_detail", pk=write_off.pk)
+    form = WriteOffForwardForm(request.POST)
+    if form.is_valid():
+        try:
+            services.writeoff_forward(write_off=write_off, note=form.cleaned_data["note"],
+                                      actor=request.user)
+        except (PolicyError, ValidationError) as exc:
+            _fail(form, exc)
+        else:
+            messages.success(request, _("核销申请（%(n)s）已审核，报送财政国资局确认。")
+                             % {"n": write_off.claim.number})
+            return redirect("claims:writeoff_detail", pk=write_off.pk)
+    return _writeoff_page(request, write_off, forward_form=form)
+
+
+@role_required(Role.REVIEWER)
+def writeoff_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    write_off = get_object_or_404(selectors.writeoff_detail(), pk=pk)
+    if request.method != "POST":
+        return redirect("claims:writeoff_detail", pk=write_off.pk)
+    form = WriteOffRejectForm(request.POST)
+    if form.is_valid():
+        try:
+            services.writeoff_reject(write_off=write_off, reason=form.cleaned_data["reason"],
+                                     actor=request.user)
+        except (PolicyError, ValidationError) as exc:
+            _fail(form, exc)
+        else:
+            messages.success(request, _("已退回核销申请（%(n)s），银行可重新申请。")
+                             % {"n": write_off.claim.number})
+            return redirect("claims:writeoff_detail", pk=write_off.pk)
+    return _writeoff_page(request, write_off, reject_form=form)
+
+
+@role_required(Role.APPROVER)
+def writeoff_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    write_off = get_object_or_404(selectors.writeoff_detail(), pk=pk)
+    if request.method != "POST":
+        return redirect("claims:writeoff_detail", pk=write_off.pk)
+    form = WrittenDecisionForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        written = {"number": data["number"], "date": data["date"],
+                   "document": data["document"]}
+        try:
+            if data["decision"] == Confirmation.Decision.CONFIRMED:
+                done = services.writeoff_confirm(write_off=write_off, note=data["reason"],
+                                                 actor=request.user, **written)
+                message = _("已确认核销 %(n)s，确认损失 ¥%(a)s，该申报已结案。") % {
+                    "n": done.claim.number, "a": f"{done.amount:,.2f}"}
+            else:
+                done = services.writeoff_bureau_reject(write_off=write_off,
+                                                       reason=data["reason"],
+                                                       actor=request.user, **written)
+                message = _("已不予确认核销 %(n)s。") % {"n": done.claim.number}
+        except (PolicyError, ValidationError) as exc:
+            _fail(form, exc)
+        else:
+            messages.success(request, message)
+            return redirect("claims:writeoff_detail", pk=write_off.pk)
+    return _writeoff_page(request, write_off, decision_form=form)
+
+
+WRITEOFF_FILES = {
+    "ruling": _lazy("法院裁定书"),
+    "internal_approval": _lazy("银行内部核销审批"),
+    "application_letter": _lazy("核销申请函"),
+    "document": _lazy("财政确认文件"),
+}
+
+
+@xframe_options_sameorigin  # shown in the review page's <iframe>; still never cross-site
+@role_required(*STAFF)
+def writeoff_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """One of the write-off's scans, inline (``?field=ruling`` etc.)."""
+    write_off = get_object_or_404(WriteOff.objects.select_related("claim"), pk=pk)
+    field = request.GET.get("field", "ruling")
+    if field not in WRITEOFF_FILES:
+        raise Http404(_("没有该文件。"))
+    return _inline(getattr(write_off, field), f"{write_off.claim.number}-{field}")

@@ -1,0 +1,438 @@
+"""Reads for the custodian's review: the claims queue with each claim's review age, and the
+re-check of one claim against its filing (contradictions to highlight on the review page).
+
+The age is counted in Chinese working days (``fund.selectors.policy_context().calendar``) from
+submission, and the clock stops while the claim waits on the bank for supplements: from the
+request to the bank's answer. The queue reads every claim's clock in two queries and counts the
+working days of the whole period once (``WorkdayIndex``), whatever the number of claims.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any, Protocol
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from riskcomp.policy.claims import classified_before_filing
+from riskcomp.policy.compensation import compensation_amount
+from riskcomp.policy.reasons import CalendarUnknown, Reason
+from riskcomp.policy.types import ReasonCode
+from riskcomp.policy.workdays import WorkdayCalendar
+
+from .models import Claim, ClaimStatusChange
+from .selectors import ClaimCheck, claim_detail_for, claim_list_for
+
+_ONE_DAY = timedelta(days=1)
+
+# What the queue shows by default: claims somebody still has to act on.
+OPEN_STATUSES: tuple[str, ...] = (
+    Claim.Status.SUBMITTED, Claim.Status.SUPPLEMENT_REQUESTED, Claim.Status.PASSED,
+    Claim.Status.PROPOSED, Claim.Status.CONFIRMED,
+)
+# Reaching one of these ends the claim's review clock (a paid claim stays paid when written off).
+CLOCK_STOPS: tuple[str, ...] = (
+    Claim.Status.REJECTED, Claim.Status.BUREAU_REJECTED, Claim.Status.PAID,
+)
+WAITING_LABELS = {
+    "custodian": gettext_lazy("托管机构"),
+    "bank": gettext_lazy("银行"),
+    "bureau": gettext_lazy("财政国资局"),
+}
+
+
+@dataclass(frozen=True)
+class AgeBand:
+    key: str
+    label: Any
+    low: int
+    high: int | None  # inclusive; None: no upper bound
+
+    def holds(self, age: int | None) -> bool:
+        return age is not None and age >= self.low and (self.high is None or age <= self.high)
+
+
+AGE_BANDS: tuple[AgeBand, ...] = (
+    AgeBand("le5", gettext_lazy("5个工作日以内"), 0, 5),
+    AgeBand("6to10", gettext_lazy("6–10个工作日"), 6, 10),
+    AgeBand("gt10", gettext_lazy("超过10个工作日"), 11, None),
+)
+# Older than this many working days, the queue shows the age as overdue.
+AGE_ALERT = AGE_BANDS[-1].low
+
+
+# --- The review clock (pure) ------------------------------------------------------------------
+
+class WorkdayCounter(Protocol):
+    def workdays_between(self, a: date, b: date) -> int: ...
+
+
+class WorkdayIndex:
+    """Working days from ``first`` to ``last`` counted once, so that any count inside the
+    period is a subtraction. Outside the period it asks the calendar. A day of a year whose
+    holiday schedule nobody knows makes a count through it raise ``CalendarUnknown``."""
+
+    def __init__(self, calendar: WorkdayCalendar, first: date, last: date) -> None:
+        self.calendar = calendar
+        self.first = first
+        self.last = max(first, last)
+        # _worked[i]: working days in (first, first + i]; _unknown[i]: days of unknown years.
+        self._worked = [0]
+        self._unknown = [0]
+        self._unknown_year: int | None = None
+        d = first
+        while d < self.last:
+            d += _ONE_DAY
+            try:
+                working, unknown = int(calendar.is_workday(d)), 0
+            except CalendarUnknown as exc:
+                working, unknown = 0, 1
+                self._unknown_year = self._unknown_year or exc.year
+            self._worked.append(self._worked[-1] + working)
+            self._unknown.append(self._unknown[-1] + unknown)
+
+    def workdays_between(self, a: date, b: date) -> int:
+        """Working days after ``a`` up to and including ``b`` (as ``WorkdayCalendar``)."""
+        if b < a:
+            return -self.workdays_between(b, a)
+        if a < self.first or b > self.last:
+            return self.calendar.workdays_between(a, b)
+        i, j = (a - self.first).days, (b - self.first).days
+        if self._unknown[j] - self._unknown[i]:
+            raise CalendarUnknown(self._unknown_year or b.year)
+        return self._worked[j] - self._worked[i]
+
+
+def pauses_from_changes(
+    changes: Iterable[tuple[str, str, date]],
+) -> list[tuple[date, date | None]]:
+    """The spans a claim waited on the bank, from its status history (``from``, ``to``, day)
+    in time order: from entering ``supplement`` to leaving it (``None``: still waiting)."""
+    spans: list[tuple[date, date | None]] = []
+    start: date | None = None
+    for from_status, to_status, day in changes:
+        if to_status == Claim.Status.SUPPLEMENT_REQUESTED and start is None:
+            start = day
+        elif from_status == Claim.Status.SUPPLEMENT_REQUESTED and start is not None:
+            spans.append((start, day))
+            start = None
+    if start is not None:
+        spans.append((start, None))
+    return spans
+
+
+def review_age(*, submitted_on: date, until: date,
+               pauses: Sequence[tuple[date, date | None]], calendar: WorkdayCounter) -> int:
+    """Working days the claim has been in review: after ``submitted_on`` up to and including
+    ``until``, less the working days it waited on the bank (each pause counts the days after the
+    request up to and including the answer; an unanswered request pauses until ``until``).
+    Raises ``CalendarUnknown`` when the period reaches a year whose schedule is unknown."""
+    if until <= submitted_on:
+        return 0
+    clipped = sorted(
+        (max(start, submitted_on), min(end or until, until)) for start, end in pauses
+    )
+    merged: list[tuple[date, date]] = []
+    for start, end in clipped:
+        if end <= start:
+            continue
+        if merged and start <= merged[-1][1]:  # overlapping requests pause once
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    age = calendar.workdays_between(submitted_on, until)
+    for start, end in merged:
+        age -= calendar.workdays_between(start, end)
+    return age
+
+
+# --- The queue --------------------------------------------------------------------------------
+
+def review_queue_for(*, user: Any) -> QuerySet[Claim]:
+    """Every claim the user may see, with what a queue row shows."""
+    return claim_list_for(user=user)
+
+
+def queue_status_counts(*, user: Any) -> dict[str, int]:
+    rows = review_queue_for(user=user).order_by().values("status").annotate(n=Count("id"))
+    return {r["status"]: r["n"] for r in rows}
+
+
+def _local_day(moment: datetime) -> date:
+    return timezone.localdate(moment)
+
+
+def queue_ages(qs: QuerySet[Claim], *, today: date,
+               calendar: WorkdayCalendar) -> dict[int, int | None]:
+    """The review age of every claim in ``qs`` (``None`` where the calendar is unknown), keyed
+    in the queryset's order, in two queries: the claims' submission dates and states, and the
+    status changes that pause or stop their clocks."""
+    rows = list(qs.values_list("pk", "submitted_at", "status", "updated_at"))
+    if not rows:
+        return {}
+    changes: dict[int, list[tuple[str, str, date]]] = defaultdict(list)
+    stopped: dict[int, date] = {}
+    history = (ClaimStatusChange.objects
+               .filter(claim__in=qs.order_by().values("pk"))
+               .filter(Q(to_status=Claim.Status.SUPPLEMENT_REQUESTED)
+                       | Q(from_status=Claim.Status.SUPPLEMENT_REQUESTED)
+                       | Q(to_status__in=CLOCK_STOPS))
+               .order_by("claim_id", "changed_at", "id")
+               .values_list("claim_id", "from_status", "to_status", "changed_at"))
+    for claim_id, from_status, to_status, changed_at in history:
+        day = _local_day(changed_at)
+        if to_status in CLOCK_STOPS:
+            stopped.setdefault(claim_id, day)
+        else:
+            changes[claim_id].append((from_status, to_status, day))
+    first = min(_local_day(submitted_at) for _pk, submitted_at, _s, _u in rows)
+    index = WorkdayIndex(calendar, min(first, today), today)
+    ages: dict[int, int | None] = {}
+    for pk, submitted_at, status, updated_at in rows:
+        until = today
+        if status in CLOCK_STOPS or status == Claim.Status.WRITTEN_OFF:
+            # A claim closed without a history row (imported or older data): its last change.
+            until = min(stopped.get(pk, _local_day(updated_at)), today)
+        try:
+            ages[pk] = review_age(submitted_on=_local_day(submitted_at), until=until,
+                                  pauses=pauses_from_changes(changes.get(pk, ())),
+                                  calendar=index)
+        except CalendarUnknown:
+            ages[pk] = None
+    return ages
+
+
+def order_queue(ages: Mapping[int, int | None], *, band: AgeBand | None, by_age: bool,
+                descending: bool = True) -> list[int]:
+    """The ids of ``ages`` (as ``queue_ages`` gives them, in the queryset's order) in the band,
+    in that order or by age (oldest first when ``descending``; unknown ages last)."""
+    ids = list(ages)
+    if band is not None:
+        ids = [pk for pk in ids if band.holds(ages[pk])]
+    if by_age:
+        position = {pk: i for i, pk in enumerate(ids)}
+        sign = -1 if descending else 1
+
+        def key(pk: int) -> tuple[int, int, int]:
+            age = ages[pk]
+            # Ties follow the queryset, read backwards when oldest come first (its age order
+            # is by submission time, newest first for "-age").
+            return (age is None, sign * (age or 0), sign * position[pk])
+
+        ids.sort(key=key)
+    return ids
+
+
+def queue_rows(qs: QuerySet[Claim], ids: Sequence[int], ages: Mapping[int, int | None],
+               suspended: set[tuple[int, str]]) -> list[Claim]:
+    """The claims ``ids`` (one page, or all of them for an export) in that order, each with its
+    ``review_age``, ``age_alert``, ``waiting_label`` and ``bank_suspended``, in one query."""
+    wanted = set(ids)
+    by_pk = {c.pk: c for c in qs.filter(pk__in=ids)} if len(ids) <= 1000 else {
+        c.pk: c for c in qs.iterator(chunk_size=2000) if c.pk in wanted}
+    rows = []
+    for pk in ids:
+        claim = by_pk.get(pk)
+        if claim is None:
+            continue
+        claim.review_age = ages.get(pk)
+        claim.age_alert = claim.review_age is not None and claim.review_age >= AGE_ALERT
+        claim.waiting_label = WAITING_LABELS.get(claim.waiting_on or "", "")
+        claim.bank_suspended = (claim.bank_id, claim.scheme) in suspended
+        rows.append(claim)
+    return rows
+
+
+# --- One claim under review -------------------------------------------------------------------
+
+def review_detail_for(*, user: Any) -> QuerySet[Claim]:
+    """A claim with its whole history (``claims.views._timeline`` reads the prefetches)."""
+    return claim_detail_for(user=user)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something the reviewer must look at: ``level`` is ``contradiction`` (the claim and its
+    filing cannot both be right, or a rule refuses it) or ``warning`` (worth a question)."""
+
+    code: str
+    level: str
+    message: str
+    fields: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_contradiction(self) -> bool:
+        return self.level == "contradiction"
+
+
+CONTRADICTION = "contradiction"
+WARNING = "warning"
+
+
+def _snapshot_date(snapshot: Mapping[str, Any], key: str) -> date | None:
+    loan = snapshot.get("loan")
+    value = loan.get(key) if isinstance(loan, Mapping) else None
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _snapshot_decimal(snapshot: Mapping[str, Any], *path: str) -> Decimal | None:
+    node: Any = snapshot
+    for key in path:
+        node = node.get(key) if isinstance(node, Mapping) else None
+    try:
+        return Decimal(node) if isinstance(node, str) else None
+    except InvalidOperation:
+        return None
+
+
+def _d(value: date) -> str:
+    return value.isoformat()
+
+
+def _y(value: Decimal) -> str:
+    return f"¥{value:,.2f}"
+
+
+def claim_contradictions(
+    *, drawdown_date: date, maturity_date: date, filed_on: date, amount: Decimal,
+    outstanding: Decimal, base: Decimal, ratio: Decimal, filing_ratio: Decimal,
+    compensation: Decimal, classification_date: date, history_classified_on: date | None,
+    submitted_on: date, deadline: date, scheme: str, filing_scheme: str,
+    snapshot: Mapping[str, Any],
+) -> list[Finding]:
+    """What in a claim contradicts its filing, its own figures or the order of events. Pure:
+    the facts in, the findings out (each naming the fields to highlight)."""
+    found: list[Finding] = []
+
+    def add(code: str, level: str, message: str, *fields: str) -> None:
+        found.append(Finding(code, level, message, frozenset(fields)))
+
+    # MICRO Art. 6(2), TECH Art. 7(4): a loan non-performing before its filing is never paid.
+    if classified_before_filing(classification_date, filed_on):
+        add(ReasonCode.NPL_BEFORE_FILING, CONTRADICTION,
+            _("申报的不良分类日期%(c)s早于备案受理日%(f)s。")
+            % {"c": _d(classification_date), "f": _d(filed_on)},
+            "classification_date", "filed_on")
+    if history_classified_on is not None and history_classified_on != classification_date:
+        add("CLASSIFICATION_MISMATCH", WARNING,
+            _("申报的不良分类日期%(c)s与五级分类记录（%(h)s起为不良）不一致。")
+            % {"c": _d(classification_date), "h": _d(history_classified_on)},
+            "classification_date")
+    if base > amount:
+        add("BASE_ABOVE_AMOUNT", CONTRADICTION,
+            _("申报基数%(b)s超过贷款金额%(a)s。") % {"b": _y(base), "a": _y(amount)},
+            "base", "amount")
+    if base > outstanding:
+        add("BASE_ABOVE_OUTSTANDING", CONTRADICTION,
+            _("申报基数%(b)s超过备案贷款当前本金余额%(o)s。")
+            % {"b": _y(base), "o": _y(outstanding)}, "base", "outstanding")
+    elif base != outstanding:
+        add("BASE_DIFFERS", WARNING,
+            _("申报基数%(b)s与备案贷款当前本金余额%(o)s不一致，请核对征信报告中的不良贷款本金余额。")
+            % {"b": _y(base), "o": _y(outstanding)}, "base", "outstanding")
+    if ratio != filing_ratio:
+        add("RATIO_DIFFERS", CONTRADICTION,
+            _("申报的补偿比例与备案确定的比例不一致。"), "ratio")
+    if compensation != compensation_amount(base, ratio):
+        add("COMPENSATION_WRONG", CONTRADICTION,
+            _("补偿金额%(c)s不等于基数×补偿比例（%(e)s）。")
+            % {"c": _y(compensation), "e": _y(compensation_amount(base, ratio))},
+            "compensation")
+    if scheme != filing_scheme:
+        add("SCHEME_DIFFERS", CONTRADICTION, _("申报的政策与备案的适用政策不一致。"), "scheme")
+    # The order of events: drawdown ≤ filing, drawdown ≤ maturity, drawdown ≤ classification
+    # ≤ claim.
+    if drawdown_date > maturity_date:
+        add("DATES_ORDER", CONTRADICTION,
+            _("放款日%(d)s晚于合同到期日%(m)s。")
+            % {"d": _d(drawdown_date), "m": _d(maturity_date)}, "drawdown_date", "maturity_date")
+    if filed_on < drawdown_date:
+        add("DATES_ORDER", CONTRADICTION,
+            _("备案受理日%(f)s早于放款日%(d)s。") % {"f": _d(filed_on), "d": _d(drawdown_date)},
+            "filed_on", "drawdown_date")
+    if classification_date < drawdown_date:
+        add("DATES_ORDER", CONTRADICTION,
+            _("不良分类日期%(c)s早于放款日%(d)s。")
+            % {"c": _d(classification_date), "d": _d(drawdown_date)},
+            "classification_date", "drawdown_date")
+    if classification_date > submitted_on:
+        add("DATES_ORDER", CONTRADICTION,
+            _("不良分类日期%(c)s晚于申报日期%(s)s。")
+            % {"c": _d(classification_date), "s": _d(submitted_on)},
+            "classification_date", "submitted_on")
+    # MICRO Art. 13, TECH Art. 14: within 12 months of maturity.
+    if submitted_on > deadline:
+        add(ReasonCode.CLAIM_LATE, CONTRADICTION,
+            _("申报日期%(s)s晚于申报截止日%(d)s。") % {"s": _d(submitted_on), "d": _d(deadline)},
+            "submitted_on", "deadline")
+    # The snapshot froze the loan at filing; a later edit of the filing shows here.
+    for key, value, label in (("drawdown_date", drawdown_date, _("放款日")),
+                              ("maturity_date", maturity_date, _("合同到期日"))):
+        frozen = _snapshot_date(snapshot, key)
+        if frozen is not None and frozen != value:
+            add("SNAPSHOT_DIFFERS", CONTRADICTION,
+                _("%(l)s与备案快照不一致：快照为%(s)s，现为%(v)s。")
+                % {"l": label, "s": _d(frozen), "v": _d(value)}, key)
+    frozen_amount = _snapshot_decimal(snapshot, "loan", "cny_amount")
+    if frozen_amount is not None and frozen_amount != amount:
+        add("SNAPSHOT_DIFFERS", CONTRADICTION,
+            _("贷款金额与备案快照不一致：快照为%(s)s，现为%(v)s。")
+            % {"s": _y(frozen_amount), "v": _y(amount)}, "amount")
+    frozen_ratio = _snapshot_decimal(snapshot, "ratio")
+    if frozen_ratio is not None and frozen_ratio != filing_ratio:
+        add("SNAPSHOT_DIFFERS", CONTRADICTION,
+            _("补偿比例与备案快照不一致。"), "ratio")
+    return found
+
+
+def review_findings(claim: Claim, check: ClaimCheck) -> list[Finding]:
+    """The policy re-check of ``claim`` as of its submission (``claim_check`` on that day) and
+    its contradictions, without repeats; suspension is shown apart (it is today's state)."""
+    filing = claim.filing
+    found: list[Finding] = []
+    for r in check.refusals:
+        if r.code == ReasonCode.BANK_SUSPENDED:
+            continue
+        if (r.code == ReasonCode.DUPLICATE and check.open_claim is not None
+                and check.open_claim.pk == claim.pk):
+            continue  # the open claim is this one
+        found.append(_from_reason(r))
+    codes = {f.code for f in found}
+    for f in claim_contradictions(
+        drawdown_date=filing.drawdown_date, maturity_date=filing.maturity_date,
+        filed_on=filing.filed_on, amount=filing.amount_cny,
+        outstanding=filing.outstanding_principal, base=claim.base, ratio=claim.ratio,
+        filing_ratio=filing.ratio, compensation=claim.compensation,
+        classification_date=claim.classification_date,
+        history_classified_on=check.classified_on,
+        submitted_on=timezone.localdate(claim.submitted_at), deadline=claim.deadline,
+        scheme=claim.scheme, filing_scheme=filing.scheme, snapshot=filing.snapshot or {},
+    ):
+        # The rule's own message (with its article) already says it.
+        if f.code in (ReasonCode.NPL_BEFORE_FILING, ReasonCode.CLAIM_LATE) and f.code in codes:
+            found = [Finding(x.code, x.level, x.message, x.fields | f.fields)
+                     if x.code == f.code else x for x in found]
+            continue
+        found.append(f)
+    return found
+
+
+_REASON_FIELDS = {
+    ReasonCode.NPL_BEFORE_FILING: frozenset({"classification_date", "filed_on"}),
+    ReasonCode.CLAIM_LATE: frozenset({"submitted_on", "deadline", "maturity_date"}),
+    ReasonCode.NOT_NPL: frozenset({"classification_date"}),
+    ReasonCode.OUTSIDE_VALIDITY: frozenset({"drawdown_date"}),
+}
+
+
+def _from_reason(r: Reason) -> Finding:
+    return Finding(str(r.code), CONTRADICTION, str(r.message),
+                   _REASON_FIELDS.get(ReasonCode(r.code), frozenset()))

@@ -1,0 +1,38 @@
+"""Events written elsewhere, heard through ``post_save`` on their history rows: the
+notifications are written inside the same transaction as the row (a rolled-back transition
+notifies no one) and mailed after it commits. Connected in ``NotificationsConfig.ready()``."""
+
+from typing import Any
+
+from django.db.models.signals import post_save
+
+from banks.models import SuspensionChange
+from claims.models import ClaimStatusChange, Payment
+
+from . import services
+
+
+def on_claim_status_change(sender: Any, instance: ClaimStatusChange, created: bool,
+                           raw: bool = False, **kwargs: Any) -> None:
+    if created and not raw:
+        services.claim_change_notify(change=instance)
+
+
+def on_payment(sender: Any, instance: Payment, created: bool, raw: bool = False,
+               **kwargs: Any) -> None:
+    if created and not raw:
+        services.payment_notify(payment=instance)
+
+
+def on_suspension_change(sender: Any, instance: SuspensionChange, created: bool,
+                         raw: bool = False, **kwargs: Any) -> None:
+    if created and not raw:
+        services.suspension_change_notify(change=instance)
+
+
+def connect() -> None:
+    post_save.connect(on_claim_status_change, sender=ClaimStatusChange,
+                      dispatch_uid="notifications.claim_status_change")
+    post_save.connect(on_payment, sender=Payment, dispatch_uid="notifications.payment")
+    post_save.connect(on_suspension_change, sender=SuspensionChange,
+                      dispatch_uid="notifications.suspension_change")
