@@ -24,6 +24,7 @@ from banks.models import Bank
 from banks.selectors import suspended_pairs
 from riskcomp.choices import Scheme
 from riskcomp.listing import Column, Filter, build_listing
+from riskcomp.pdf import pdf_response, render_pdf
 from riskcomp.policy.reasons import PolicyError
 from riskcomp.roles import Role, role_of, role_required
 from riskcomp.uploads import ALLOWED_TYPES
@@ -31,7 +32,6 @@ from riskcomp.uploads import ALLOWED_TYPES
 from . import proposal_selectors as selectors
 from . import services
 from .models import Claim, Confirmation, Proposal, WriteOff
-from .pdf import pdf_response, render_pdf
 from .proposal_forms import (
     ProposalCreateForm,
     ProposalDecisionForm,

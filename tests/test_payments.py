@@ -555,7 +555,8 @@ def _race(monkeypatch, *calls):  # type: ignore[no-untyped-def]
 
 
 @postgres_only
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
 def test_two_concurrent_payments_of_one_claim_pay_it_once(monkeypatch, bank_a, officer_a,
                                                            reviewer):
     capital("1000000.00")
@@ -574,7 +575,8 @@ def test_two_concurrent_payments_of_one_claim_pay_it_once(monkeypatch, bank_a, o
 
 
 @postgres_only
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
 def test_two_concurrent_payments_above_the_balance_together_let_one_pass(
         monkeypatch, bank_a, officer_a, bank_b, officer_b, reviewer):
     capital("400000.00")

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import date
 from decimal import Decimal
 from urllib.parse import quote
 
@@ -78,7 +79,7 @@ def test_suspension_recompute_runs_on_the_worker(real_broker, bank_a, officer_a)
                                               amount_cny=Decimal("3500000.00")),
                          base=Decimal("3500000.00"), ratio=Decimal("1.0"),
                          compensation=Decimal("3500000.00"), status="paid")
-    Payment.objects.create(claim=claim, amount=Decimal("5000000.01"), paid_on="2026-10-01",
+    Payment.objects.create(claim=claim, amount=Decimal("5000000.01"), paid_on=date(2026, 10, 1),
                            reference="PAY-W-1", paid_by=officer_a)
     result = recompute_suspensions.delay()
     assert not isinstance(result, EagerResult)
