@@ -4,6 +4,7 @@ the form, the Excel import and the calculator judge a loan the same way (``riskc
 Evaluation reads what the rules need in a fixed number of queries per batch (agreements,
 existing IOUs, enterprises, this bank's outstanding filings) and decides every row in memory."""
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -11,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -325,6 +326,58 @@ def _filing_row(bank: Bank, ev: FilingEvaluation, enterprise: Enterprise, actor:
     )
 
 
+# From this many rows on PostgreSQL, filings go in through COPY.
+COPY_FROM_ROWS = 200
+
+
+def _insert_filings(rows: list[LoanFiling]) -> list[LoanFiling]:
+    if connection.vendor != "postgresql" or len(rows) < COPY_FROM_ROWS:
+        return LoanFiling.objects.bulk_create(rows, batch_size=1000)
+    return _copy_filings(rows)
+
+
+def _copy_filings(rows: list[LoanFiling]) -> list[LoanFiling]:
+    """A quarter's thousands of filings through PostgreSQL's COPY. The ORM's multi-row INSERT
+    spends most of an import preparing every field of every row in Python; here psycopg writes
+    the values as they are (dates, Decimals, text, the snapshot as JSON), the constraints still
+    hold (a duplicate IOU fails the whole COPY, as it fails the INSERT), and the ids are read back
+    by (bank, IOU), unique, one query per 1,000 rows."""
+    meta = LoanFiling._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    now = timezone.now()
+    for f in fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            for obj in rows:
+                setattr(obj, f.attname, now)
+    json_fields = {f.attname: f for f in fields if isinstance(f, models.JSONField)}
+
+    def value(obj: LoanFiling, attname: str) -> Any:
+        v = getattr(obj, attname)
+        field = json_fields.get(attname)
+        return json.dumps(v, cls=field.encoder) if field is not None else v
+
+    attnames = [f.attname for f in fields]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
+    with (connection.cursor() as cursor, connection.wrap_database_errors,
+          cursor.cursor.copy(sql) as copy):
+        for obj in rows:
+            copy.write_row([value(obj, a) for a in attnames])
+    ious: dict[int, list[str]] = defaultdict(list)
+    for obj in rows:
+        ious[obj.bank_id].append(obj.iou_number)
+    ids: dict[tuple[int, str], int] = {}
+    for bank_id, numbers in ious.items():
+        for chunk in (numbers[i:i + 1000] for i in range(0, len(numbers), 1000)):
+            ids.update({(bank_id, iou): pk for iou, pk in LoanFiling.objects.filter(
+                bank_id=bank_id, iou_number__in=chunk).values_list("iou_number", "pk")})
+    for obj in rows:
+        obj.pk = ids[(obj.bank_id, obj.iou_number)]
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    return rows
+
+
 @transaction.atomic
 def filings_commit(*, bank: Bank, requests: Sequence[FilingRequest], actor: Any,
                    ctx: PolicyContext, filing_date: date | None = None,
@@ -345,7 +398,7 @@ def filings_commit(*, bank: Bank, requests: Sequence[FilingRequest], actor: Any,
                         late_exception_reason) for ev in accepted]
     try:
         with transaction.atomic():
-            filings = LoanFiling.objects.bulk_create(rows, batch_size=1000)
+            filings = _insert_filings(rows)
     except IntegrityError as exc:  # a concurrent filing of the same IOU won the race
         raise Refusal([reason(ReasonCode.DUPLICATE)]) from exc
     return filings, evaluations

@@ -667,3 +667,31 @@ def test_a_lost_race_at_commit_writes_nothing_and_asks_to_confirm_again(
     confirm(client, batch)
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.COMMITTED and LoanFiling.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_large_import_files_every_row_as_a_small_one_would(both_schemes, officer_a, upload,
+                                                             confirm, monkeypatch):
+    """From ``COPY_FROM_ROWS`` rows on PostgreSQL the filings go in through COPY: the rows read
+    back must be exactly what the ORM's INSERT would have written (ids, Decimals, JSON, times)."""
+    from loans import services as loan_services
+
+    monkeypatch.setattr(loan_services, "COPY_FROM_ROWS", 5)
+    client = client_for(officer_a)
+    rows = [row(**{"借据号": f"JJ-{n:04d}", "合同号": f"HT-{n:04d}", "首笔贷款": "否",
+                   "贷款金额": f"{100000 + n}.{n % 100:02d}"}) for n in range(1, 13)]
+    upload(client, workbook(rows))
+    batch = ImportBatch.objects.get()
+    confirm(client, batch)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.COMMITTED and batch.accepted_rows == 12
+    filings = {f.iou_number: f for f in LoanFiling.objects.all()}
+    assert len(filings) == 12 and len({f.pk for f in filings.values()}) == 12
+    first = filings["JJ-0001"]
+    assert first.amount == Decimal("100001.01") and first.ratio == Decimal("0.3000")
+    assert first.snapshot["scheme"] == "MICRO" and first.created_at is not None
+    assert first.import_batch_id == batch.pk and first.filed_by == officer_a
+    # A second upload of the same rows files nothing twice.
+    upload(client, workbook(rows), name="again.xlsx")
+    again = ImportBatch.objects.exclude(pk=batch.pk).get()
+    assert again.accepted_rows == 0 and LoanFiling.objects.count() == 12
