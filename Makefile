@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 
-.PHONY: run test bench install setup messages system-deps-run system-deps-test lint worker beat clean
+.PHONY: run test bench install setup messages messages-update system-deps-run system-deps-test lint worker beat clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ system-deps-test:
 
 messages: install
 	@$(PY) manage.py compilemessages --ignore=.venv -v0
+
+# N_ (gettext_noop) and _lazy (gettext_lazy) are the aliases the code marks strings with.
+messages-update: install
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=artifacts --ignore=var --keyword=N_ --keyword=_lazy --no-obsolete
 
 setup: install system-deps-run messages
 	@$(PY) manage.py migrate --noinput -v0

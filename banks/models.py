@@ -101,7 +101,8 @@ class CooperationAgreement(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.number}（{self.get_scheme_display()}）"
+        return _("%(name)s（%(detail)s）") % {"name": self.number,
+                                             "detail": self.get_scheme_display()}
 
     def is_active_on(self, day: date) -> bool:
         return self.status == self.Status.ACTIVE and self.valid_from <= day <= self.valid_to

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
+from riskcomp.audit import audit_bulk_created, audit_bulk_updated, audit_context, audit_values
 from riskcomp.choices import Scheme
 from riskcomp.policy.params import SchemeParams, latest_params, params_for
 from riskcomp.policy.reasons import yuan
@@ -82,6 +83,9 @@ def _resume_reason(params: SchemeParams, figures: SuspensionFigures) -> str:
 
 # The advisory lock key of the suspension recompute ("SUSPEND!" in ASCII).
 SUSPENSION_LOCK_KEY = 0x53555350454E4421
+# What a recompute writes on a state.
+STATE_FIELDS = ["filed_principal", "claimed_principal", "net_compensation", "is_auto_suspended",
+                "computed_at", "changed_at"]
 
 
 @transaction.atomic
@@ -109,6 +113,8 @@ def suspension_recompute(*, actor: Any | None = None, now: datetime | None = Non
     changes: list[SuspensionChange] = []
     created: list[SuspensionState] = []
     updated: list[SuspensionState] = []
+    before: dict[int, dict[str, str]] = {}  # the trail's old values of the updated states
+    reasons: dict[tuple[int, str], str] = {}
     for scheme in Scheme:
         params = params_for(ctx.params, PolicyScheme(scheme), today) or latest_params(
             ctx.params, PolicyScheme(scheme))
@@ -130,6 +136,8 @@ def suspension_recompute(*, actor: Any | None = None, now: datetime | None = Non
                 was) != (filed, claimed, figures.net_compensation, suspended)
             if not dirty:
                 continue
+            if state.pk:
+                before[state.pk] = audit_values(state, STATE_FIELDS)
             state.filed_principal = filed
             state.claimed_principal = claimed
             state.net_compensation = figures.net_compensation
@@ -137,18 +145,23 @@ def suspension_recompute(*, actor: Any | None = None, now: datetime | None = Non
             state.computed_at = now
             if suspended != was:
                 state.changed_at = now
+                reasons[key] = (str(reason.message) if reason
+                                else _resume_reason(params, figures))
                 changes.append(SuspensionChange(
                     bank_id=key[0], scheme=scheme, kind=SuspensionChange.Kind.AUTO,
-                    is_suspended=suspended,
-                    reason=str(reason.message) if reason else _resume_reason(params, figures),
+                    is_suspended=suspended, reason=reasons[key],
                     filed_principal=filed, claimed_principal=claimed,
                     net_compensation=figures.net_compensation, changed_at=now, actor=actor,
                 ))
             (updated if state.pk else created).append(state)
     SuspensionState.objects.bulk_create(created)
-    SuspensionState.objects.bulk_update(updated, [
-        "filed_principal", "claimed_principal", "net_compensation", "is_auto_suspended",
-        "computed_at", "changed_at"])
+    SuspensionState.objects.bulk_update(updated, STATE_FIELDS)
+
+    def reason_of(state: SuspensionState) -> str:
+        return reasons.get((state.bank_id, state.scheme), "")
+
+    audit_bulk_created(created, actor=actor, reason=reason_of, related=("bank",))
+    audit_bulk_updated(updated, before=before, actor=actor, reason=reason_of, related=("bank",))
     # Changes are few (a bank crossing a threshold), and saved one by one so that the receivers
     # of the history row (the notifications to the bank and the custodian) hear of each at once.
     for change in changes:
@@ -180,13 +193,14 @@ def _manual(*, bank: Bank, scheme: str, reason: str, actor: Any, suspend: bool
     state.is_manually_suspended = suspend
     state.manual_reason = reason if suspend else ""
     state.changed_at = now
-    state.save()
-    return SuspensionChange.objects.create(
-        bank=bank, scheme=scheme, kind=SuspensionChange.Kind.MANUAL, is_suspended=suspend,
-        reason=reason, filed_principal=state.filed_principal,
-        claimed_principal=state.claimed_principal, net_compensation=state.net_compensation,
-        changed_at=now, actor=actor,
-    )
+    with audit_context(actor=actor, reason=reason):
+        state.save()
+        return SuspensionChange.objects.create(
+            bank=bank, scheme=scheme, kind=SuspensionChange.Kind.MANUAL, is_suspended=suspend,
+            reason=reason, filed_principal=state.filed_principal,
+            claimed_principal=state.claimed_principal, net_compensation=state.net_compensation,
+            changed_at=now, actor=actor,
+        )
 
 
 @transaction.atomic
@@ -218,5 +232,6 @@ def agreement_terminate(*, agreement: CooperationAgreement, reason: str, actor: 
     agreement.status = CooperationAgreement.Status.TERMINATED
     stamp = timezone.localdate().isoformat()
     agreement.note = f"{agreement.note}\n{stamp} 终止：{reason.strip()}".strip()
-    agreement.save(update_fields=["status", "note"])
+    with audit_context(actor=actor, reason=reason):
+        agreement.save(update_fields=["status", "note"])
     return agreement

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from fund.selectors import policy_context
+from riskcomp.audit import trail_context
 from riskcomp.choices import Scheme
 from riskcomp.listing import Column, build_listing
 from riskcomp.policy.params import latest_params, params_for
@@ -20,7 +21,12 @@ from riskcomp.policy.types import Scheme as PolicyScheme
 from riskcomp.roles import ANY_ROLE, Role, role_of, role_required
 
 from .forms import AgreementForm, ManualSuspensionForm, OfficerForm, TerminateForm
-from .models import CooperationAgreement, SuspensionChange, SuspensionState
+from .models import (
+    BankUserObjectPermission,
+    CooperationAgreement,
+    SuspensionChange,
+    SuspensionState,
+)
 from .selectors import banks_for, officers_of
 from .services import (
     agreement_create,
@@ -77,6 +83,10 @@ def bank_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     .select_related("actor").order_by("-changed_at", "-pk")],
         "filed": bank.filings.order_by().values("scheme").annotate(
             n=Count("id"), principal=Sum("amount_cny")),
+        **trail_context(request.user, bank, related=(
+            bank.branches.all(), bank.agreements.all(), bank.suspension_states.all(),
+            bank.suspension_changes.all(), BankUserObjectPermission.objects.filter(
+                content_object=bank))),
     })
 
 
@@ -208,4 +218,5 @@ def _form_errors(request: HttpRequest, form: Any) -> None:
     for field, errors in form.errors.items():
         label = form.fields[field].label if field in form.fields else ""
         for e in errors:
-            messages.error(request, f"{label}：{e}" if label else e)
+            messages.error(request, _("%(label)s：%(error)s") % {"label": label, "error": e}
+                           if label else e)

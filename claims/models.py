@@ -80,7 +80,12 @@ class Claim(models.Model):
                                    & Q(compensation__lte=F("base")),
                                    name="claim_amounts_valid"),
         ]
-        indexes = [models.Index(fields=["bank", "scheme", "status"])]
+        indexes = [
+            models.Index(fields=["bank", "scheme", "status"]),
+            # The lists and home screens read claims in submission order, a page at a time.
+            models.Index(fields=["submitted_at", "id"]),
+            models.Index(fields=["status", "submitted_at", "id"]),
+        ]
 
     def __str__(self) -> str:
         return self.number

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.security import reauth_required
 from fund.selectors import fund_balance
 from riskcomp.choices import Scheme
 from riskcomp.listing import Column, Filter, build_listing
@@ -91,6 +92,7 @@ def payment_list(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.REVIEWER)
+@reauth_required(max_age=300)
 def payment_batch(request: HttpRequest) -> HttpResponse:
     """Step 1 (the ticked claims posted from the list): the batch with its total, the fund's
     balance and each claim's reference. Step 2 (``pay``): pay all of them or none."""
@@ -139,6 +141,7 @@ def payment_batch(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.REVIEWER)
+@reauth_required(max_age=300)
 def claim_pay(request: HttpRequest, pk: int) -> HttpResponse:
     """Pay one confirmed claim from its page."""
     claim = get_object_or_404(claims_for_payment(), pk=pk)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
+from accounts.security import reauth_required
 from banks.models import Bank
 from banks.selectors import suspended_pairs
 from riskcomp.choices import Scheme
@@ -188,6 +189,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(Role.APPROVER)
+@reauth_required(max_age=300)
 def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """The bureau's written decision on the claims ticked on the proposal page."""
     proposal = get_object_or_404(selectors.proposal_detail(), pk=pk)
@@ -208,7 +210,7 @@ def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
             label = dict(Confirmation.Decision.choices)[data["decision"]]
             messages.success(request, _("已登记财政意见“%(d)s”（%(n)s）：%(c)s。") % {
                 "d": label, "n": data["number"],
-                "c": "、".join(c.claim.number for c in decided)})
+                "c": _("、").join(c.claim.number for c in decided)})
             return redirect("claims:proposal_detail", pk=proposal.pk)
     return _proposal_page(request, proposal, decision_form=form)
 

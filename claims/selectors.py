@@ -26,6 +26,7 @@ from banks.models import SuspensionState
 from banks.selectors import scope_to_user_banks
 from loans.models import ClassificationReport, LoanFiling
 from riskcomp.choices import Classification as ClassificationChoice
+from riskcomp.listing import quarter_choices
 from riskcomp.policy.claims import claim_refusals, classified_before_filing
 from riskcomp.policy.compensation import compensation_amount
 from riskcomp.policy.context import PolicyContext
@@ -87,10 +88,13 @@ def proposals_waiting() -> QuerySet[Proposal]:
 
 
 def claim_quarter_choices(qs: QuerySet[Claim]) -> tuple[tuple[str, str], ...]:
-    """The loan quarters present in ``qs`` (newest first), for the quarter filter."""
-    quarters = (qs.order_by("-filing__quarter").values_list("filing__quarter", flat=True)
-                .distinct()[:16])
-    return tuple((q, q) for q in quarters)
+    """The loan quarters from the newest claimed loan's back to the oldest's (newest first), for
+    the quarter filter. Each end walks the filings' quarter index to the first loan with a claim
+    in ``qs``, where a DISTINCT would join every claim to its filing."""
+    claimed = LoanFiling.objects.filter(Exists(qs.order_by().filter(filing=OuterRef("pk"))))
+    quarters = claimed.values_list("quarter", flat=True)
+    return quarter_choices(quarters.order_by("quarter").first(),
+                           quarters.order_by("-quarter").first())
 
 
 # --- Whether a filed loan may be claimed (the form shows this before anything is typed) -----

@@ -19,6 +19,7 @@ from banks.selectors import suspension_hold
 from fund.selectors import policy_context
 from loans.models import LoanFiling
 from loans.selectors import filing_list_for
+from riskcomp.audit import trail_context
 from riskcomp.choices import Scheme
 from riskcomp.listing import Column, Filter, build_listing
 from riskcomp.policy.reasons import PolicyError, Refusal, reason
@@ -66,7 +67,7 @@ def _add_errors(form: Form, exc: ValidationError) -> None:
 def _add_policy_error(form: Form, exc: PolicyError) -> None:
     reasons = exc.reasons if isinstance(exc, Refusal) else (exc.reason,)
     for r in reasons:
-        form.add_error(None, f"{r.code}：{r.message}")
+        form.add_error(None, _("%(code)s：%(message)s") % {"code": r.code, "message": r.message})
 
 
 def _is_officer(request: HttpRequest) -> bool:
@@ -251,7 +252,19 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # A queued claim of a suspended bank waits until it resumes (RULES.md, "Suspension").
         "suspension_hold": suspension_hold(bank_id=claim.bank_id, scheme=claim.scheme)
         if claim.status in Claim.WAITING_ON else None,
+        **trail_context(request.user, claim, related=_trail_related(claim)),
     })
+
+
+def _trail_related(claim: Claim) -> tuple[Any, ...]:
+    """The records of a claim whose changes its 变更记录 shows beside its own (the status
+    history rows are left out: the claim's own entries carry each status change and its note)."""
+    from .models import Confirmation, Payment, ReturnPayment
+
+    return (claim.documents.all(), claim.reviews.all(), claim.supplements.all(),
+            Payment.objects.filter(claim=claim), Confirmation.objects.filter(claim=claim),
+            claim.recoveries.all(), ReturnPayment.objects.filter(recovery__claim=claim),
+            claim.write_offs.all(), claim.statements.all())
 
 
 # --- Claim ------------------------------------------------------------------------------------
@@ -378,8 +391,9 @@ def _recovery_messages(request: HttpRequest, recovery: Recovery) -> None:
         "a": f"{recovery.amount:,.2f}", "due": f"{recovery.return_amount:,.2f}",
         "n": day(recovery.notice_deadline), "r": day(recovery.return_deadline)})
     if recovery.notice_deadline is None or recovery.return_deadline is None:
-        messages.warning(request, f"{ReasonCode.CALENDAR_UNKNOWN}："
-                         f"{reason(ReasonCode.CALENDAR_UNKNOWN).message}")
+        messages.warning(request, _("%(code)s：%(message)s") % {
+            "code": ReasonCode.CALENDAR_UNKNOWN,
+            "message": reason(ReasonCode.CALENDAR_UNKNOWN).message})
     elif recovery.notified_on > recovery.notice_deadline:
         messages.warning(request, _("该笔回收的通知日期晚于通知截止日（回收后20个工作日）。"))
 

@@ -119,7 +119,7 @@ class CalendarDay(models.Model):
         ordering = ["date"]
 
     def __str__(self) -> str:
-        return f"{self.date} {'上班' if self.is_workday else '休息'}"
+        return f"{self.date} {_('上班') if self.is_workday else _('休息')}"
 
 
 class FundSize(models.Model):
@@ -193,6 +193,8 @@ class LedgerEntry(models.Model):
         verbose_name = _("资金台账分录")
         verbose_name_plural = _("资金台账")
         ordering = ["booked_on", "id"]
+        # Django's internal reads and writes go through the guarded manager too.
+        base_manager_name = "objects"
         constraints = [
             models.UniqueConstraint(fields=["fee_year"], condition=Q(kind="management_fee"),
                                     name="one_management_fee_per_year"),

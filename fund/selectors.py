@@ -2,9 +2,12 @@
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, TruncMonth
 
+from riskcomp.choices import Scheme as SchemeChoice
 from riskcomp.policy.context import PolicyContext
 from riskcomp.policy.params import LprRate as LprValue
 from riskcomp.policy.params import SchemeParams
@@ -67,3 +70,146 @@ def fund_balance(*, on: date | None = None) -> Decimal:
         qs = qs.filter(booked_on__lte=on)
     total = qs.aggregate(total=Sum("amount"))["total"]
     return total if total is not None else Decimal("0.00")
+
+
+# --- The fund screen ---------------------------------------------------------------------------
+# Each figure is one grouped query over the ledger, so the screen costs the same few queries
+# whether the ledger holds ten entries or a hundred thousand.
+
+ZERO = Decimal("0.00")
+_FLOWS = (LedgerEntry.Kind.COMPENSATION, LedgerEntry.Kind.RETURN, LedgerEntry.Kind.WRITE_OFF)
+
+
+def _z(value: Decimal | None) -> Decimal:
+    return value if value is not None else ZERO
+
+
+def ledger_scope(*, date_from: date | None = None, date_to: date | None = None,
+                 scheme: str = "") -> QuerySet[LedgerEntry]:
+    """The ledger entries booked in ``[date_from, date_to]`` (either end open) of ``scheme``
+    (blank: every entry, those without a scheme too)."""
+    qs = LedgerEntry.objects.order_by()
+    if date_from is not None:
+        qs = qs.filter(booked_on__gte=date_from)
+    if date_to is not None:
+        qs = qs.filter(booked_on__lte=date_to)
+    if scheme:
+        qs = qs.filter(scheme=scheme)
+    return qs
+
+
+def _next_month(d: date) -> date:
+    return date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+
+
+def ledger_by_month(*, date_from: date | None = None, date_to: date | None = None,
+                    scheme: str = "") -> list[dict[str, Any]]:
+    """Money in (positive amounts) and out (negative, as a positive figure), the net and the
+    number of entries per calendar month, months without entries included, oldest first."""
+    rows = (ledger_scope(date_from=date_from, date_to=date_to, scheme=scheme)
+            .annotate(month=TruncMonth("booked_on")).values("month")
+            .annotate(inflow=Sum("amount", filter=Q(amount__gt=0)),
+                      outflow=Sum("amount", filter=Q(amount__lt=0)),
+                      loss=Sum("loss_amount"), n=Count("pk"))
+            .order_by("month"))
+    found = {(r["month"].year, r["month"].month): r for r in rows}
+    if not found:
+        return []
+    first, last = min(found), max(found)
+    months: list[dict[str, Any]] = []
+    month = date(*first, 1)
+    while (month.year, month.month) <= last:
+        r = found.get((month.year, month.month), {})
+        inflow, outflow = _z(r.get("inflow")), -_z(r.get("outflow"))
+        months.append({"month": month, "inflow": inflow, "outflow": outflow,
+                       "net": inflow - outflow, "loss": _z(r.get("loss")), "n": r.get("n", 0)})
+        month = _next_month(month)
+    return months
+
+
+def ledger_by_kind(*, date_from: date | None = None, date_to: date | None = None,
+                   scheme: str = "") -> list[dict[str, Any]]:
+    """Per kind of entry: the count and sum of its entries, the corrections booked against it
+    (reversals, counted under the kind they reverse) and the net after them, in the order of
+    ``LedgerEntry.Kind`` without the reversal kind itself."""
+    rows = (ledger_scope(date_from=date_from, date_to=date_to, scheme=scheme)
+            .annotate(of_kind=Coalesce("reverses__kind", "kind")).values("of_kind")
+            .annotate(n=Count("pk", filter=~Q(kind=LedgerEntry.Kind.REVERSAL)),
+                      gross=Sum("amount", filter=~Q(kind=LedgerEntry.Kind.REVERSAL)),
+                      corrections=Sum("amount", filter=Q(kind=LedgerEntry.Kind.REVERSAL)),
+                      n_corrections=Count("pk", filter=Q(kind=LedgerEntry.Kind.REVERSAL)),
+                      loss=Sum("loss_amount"))
+            .order_by())
+    found = {r["of_kind"]: r for r in rows}
+    out = []
+    for kind, label in LedgerEntry.Kind.choices:
+        r = found.get(kind)
+        if r is None or kind == LedgerEntry.Kind.REVERSAL:
+            continue
+        amount, corrections = _z(r["gross"]), _z(r["corrections"])
+        out.append({"kind": kind, "label": label, "n": r["n"], "amount": amount,
+                    "n_corrections": r["n_corrections"], "corrections": corrections,
+                    "net": amount + corrections, "loss": _z(r["loss"])})
+    return out
+
+
+def _receivable_sums(date_from: date | None, date_to: date | None) -> dict[str, Any]:
+    """Paid, returned and written off within the range, and the three to its end (for what is
+    still owed then): conditional sums, so one grouped query serves a whole table."""
+    upto = Q(booked_on__lte=date_to) if date_to is not None else Q()
+    within = upto & (Q(booked_on__gte=date_from) if date_from is not None else Q())
+    paid, back, lost = (Q(kind=LedgerEntry.Kind.COMPENSATION), Q(kind=LedgerEntry.Kind.RETURN),
+                        Q(kind=LedgerEntry.Kind.WRITE_OFF))
+    return {
+        "paid": Sum("amount", filter=paid & within),
+        "returned": Sum("amount", filter=back & within),
+        "written_off": Sum("loss_amount", filter=lost & within),
+        "paid_to": Sum("amount", filter=paid & upto),
+        "returned_to": Sum("amount", filter=back & upto),
+        "written_off_to": Sum("loss_amount", filter=lost & upto),
+    }
+
+
+def _receivable_row(r: dict[str, Any]) -> dict[str, Any]:
+    # Compensation is booked as an outflow (negative); the table shows what was paid.
+    paid, returned, written_off = -_z(r["paid"]), _z(r["returned"]), _z(r["written_off"])
+    outstanding = -_z(r["paid_to"]) - _z(r["returned_to"]) - _z(r["written_off_to"])
+    return {"paid": paid, "returned": returned, "written_off": written_off,
+            "outstanding": outstanding}
+
+
+def _receivables(group: tuple[str, ...], *, date_from: date | None, date_to: date | None,
+                 scheme: str) -> list[dict[str, Any]]:
+    qs = LedgerEntry.objects.order_by().filter(kind__in=_FLOWS)
+    if date_to is not None:
+        qs = qs.filter(booked_on__lte=date_to)
+    if scheme:
+        qs = qs.filter(scheme=scheme)
+    rows = qs.values(*group).annotate(**_receivable_sums(date_from, date_to)).order_by(*group)
+    return [{**{k: r[k] for k in group}, **_receivable_row(r)} for r in rows]
+
+
+def _with_total(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    keys = ("paid", "returned", "written_off", "outstanding")
+    return {"rows": rows, "total": {k: sum((r[k] for r in rows), ZERO) for k in keys}}
+
+
+def receivables_by_scheme(*, date_from: date | None = None, date_to: date | None = None,
+                          scheme: str = "") -> dict[str, Any]:
+    """Per scheme: compensation paid, returns received and losses written off within the range,
+    and the receivable still outstanding at its end (paid − returned − written off, RULES.md
+    "Write-off": a write-off turns the receivable into a loss), with the total."""
+    rows = _receivables(("scheme",), date_from=date_from, date_to=date_to, scheme=scheme)
+    labels = dict(SchemeChoice.choices)
+    for r in rows:
+        r["label"] = labels.get(r["scheme"], r["scheme"])
+    return _with_total(rows)
+
+
+def receivables_by_bank(*, date_from: date | None = None, date_to: date | None = None,
+                        scheme: str = "") -> dict[str, Any]:
+    """The same figures per partner bank, by the bank's short name."""
+    rows = _receivables(("bank_id", "bank__short_name"), date_from=date_from, date_to=date_to,
+                        scheme=scheme)
+    rows.sort(key=lambda r: (r["bank__short_name"] or "", r["bank_id"] or 0))
+    return _with_total(rows)

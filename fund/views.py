@@ -1,11 +1,18 @@
-"""The fund's ledger screen (资金台账): every movement of the fund account with the balance after
-it, filters, totals and an Excel export. Read-only, for the custodian, the bureau and auditors."""
+"""The fund's screens: the overview (资金) with balances, monthly flows and receivables; the
+ledger (资金台账), every movement of the fund account with the balance after it, filters, totals
+and an Excel export, for the custodian, the bureau and auditors; and the custodian's own
+entries: capital received, deposit interest, and corrections as reversing entries."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -13,10 +20,19 @@ from claims.exports import XColumn, xlsx_response
 from claims.payment_selectors import bank_choices, ledger_entries, ledger_totals
 from riskcomp.choices import Scheme
 from riskcomp.listing import Column, Filter, build_listing
-from riskcomp.roles import Role, role_required
+from riskcomp.roles import Role, role_of, role_required
 
+from . import services
+from .forms import ManualEntryForm, OverviewFilterForm, ReversalForm
 from .models import LedgerEntry
-from .selectors import fund_balance
+from .selectors import (
+    ZERO,
+    fund_balance,
+    ledger_by_kind,
+    ledger_by_month,
+    receivables_by_bank,
+    receivables_by_scheme,
+)
 
 _lazy = gettext_lazy
 
@@ -48,7 +64,9 @@ def ledger(request: HttpRequest) -> HttpResponse:
     date_to = _date(request.GET.get("to", ""))
     if date_from and date_to and date_from > date_to:
         date_from, date_to = date_to, date_from
-    qs = ledger_entries()
+    # Each row says whether it was reversed or reverses another, without a query per row.
+    can_record = role_of(request.user) == Role.REVIEWER
+    qs = ledger_entries().select_related("reverses", "reversed_by")
     if date_from:
         qs = qs.filter(booked_on__gte=date_from)
     if date_to:
@@ -70,6 +88,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
             ("memo", Column(_lazy("摘要 / 凭证号"))),
             ("amount", Column(_lazy("金额（元）"), "amount", numeric=True)),
             ("balance", Column(_lazy("余额（元）"), numeric=True)),
+            *((("action", Column(_lazy("操作"))),) if can_record else ()),
         ),
         default_sort="-booked",
     )
@@ -78,10 +97,174 @@ def ledger(request: HttpRequest) -> HttpResponse:
         return xlsx_response(rows, LEDGER_COLUMNS, title=_("资金台账"), filename="ledger")
     context: dict[str, Any] = {
         "listing": listing, "totals": ledger_totals(rows), "balance": fund_balance(),
-        "date_from": date_from, "date_to": date_to,
+        "date_from": date_from, "date_to": date_to, "can_record": can_record,
+        "reversible_kinds": services.REVERSIBLE_KINDS,
     }
     if date_from:
         context["opening"] = fund_balance(on=date_from - timedelta(days=1))
     if date_to:
         context["closing"] = fund_balance(on=date_to)
     return render(request, "fund/ledger.html", context)
+
+
+# --- The fund screen ---------------------------------------------------------------------------
+
+CHART_W, CHART_H = 960, 260
+PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 64, 8, 26, 30
+LABEL_W = 52  # room one "2026-01" needs under the axis
+BAR_MAX = 28
+
+
+def _nice_ceiling(value: Decimal) -> Decimal:
+    """The smallest 1, 2 or 5 × 10ⁿ not below ``value``, the chart's top line."""
+    step = Decimal(10) ** (len(str(int(value))) - 1)
+    for m in (1, 2, 5, 10):
+        if value <= m * step:
+            return m * step
+    return 10 * step
+
+
+def _wan(value: Decimal) -> str:
+    return f"{(value / 10000).normalize():,f}"
+
+
+def month_chart(months: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The geometry of an inline SVG bar chart of money in and out per month, in whole pixels
+    computed from the Decimal amounts; ``None`` when there is nothing to draw.
+
+    One month can dwarf all others (the bureau's capital arrives in one transfer, a hundred
+    times any month's payments): then the scale follows the other months and that bar is drawn
+    cut, with its amount written above it, so the payments and returns stay readable."""
+    amounts = sorted((v for m in months for v in (m["inflow"], m["outflow"]) if v > 0),
+                     reverse=True)
+    if not amounts:
+        return None
+    scale_top = amounts[1] if len(amounts) > 1 and amounts[0] > 4 * amounts[1] else amounts[0]
+    ceiling = _nice_ceiling(scale_top)
+    plot_w = CHART_W - PAD_LEFT - PAD_RIGHT
+    plot_h = CHART_H - PAD_TOP - PAD_BOTTOM
+    slot = max(plot_w // len(months), 2)
+    bar = min(max(slot * 2 // 5, 1), BAR_MAX)
+    every = -(-len(months) * LABEL_W // plot_w)  # label every n-th month so labels never touch
+    base = PAD_TOP + plot_h
+    bars, labels = [], []
+    for i, m in enumerate(months):
+        x = PAD_LEFT + i * slot + (slot - 2 * bar) // 2
+        month = m["month"].strftime("%Y-%m")
+        for offset, value, tone, what in ((0, m["inflow"], "in", _("流入")),
+                                          (bar, m["outflow"], "out", _("流出"))):
+            cut = value > ceiling
+            h = plot_h if cut else int(value * plot_h / ceiling)
+            if h:
+                bars.append({"x": x + offset, "y": base - h, "w": bar, "h": h, "tone": tone,
+                             "title": f"{month} {what} ¥{value:,.2f}", "cut": cut,
+                             "mid": x + offset + bar // 2, "text": _wan(value)})
+        if i % every == 0:
+            labels.append({"x": PAD_LEFT + i * slot + slot // 2, "text": month})
+    ticks = [{"y": base - int(plot_h * k / 4), "text": _wan(ceiling * k / 4)} for k in range(5)]
+    return {"w": CHART_W, "h": CHART_H, "left": PAD_LEFT, "right": CHART_W - PAD_RIGHT,
+            "base": base, "label_y": base + 18, "bars": bars, "labels": labels, "ticks": ticks,
+            "is_cut": any(b["cut"] for b in bars)}
+
+
+@role_required(Role.REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN)
+def overview(request: HttpRequest) -> HttpResponse:
+    """The fund at a glance (资金): balance now and on a chosen day, money in and out by month,
+    totals per kind, and per scheme and bank what was paid, returned, written off and is still
+    owed. Every figure is a grouped query: the page costs the same at any ledger size."""
+    form = OverviewFilterForm(request.GET)
+    f = form.values()
+    scope = {"date_from": f["date_from"], "date_to": f["date_to"], "scheme": f["scheme"]}
+    months = ledger_by_month(**scope)
+    # The account's balance belongs to the whole fund; a scheme's entries alone have none.
+    if not f["scheme"]:
+        running = (fund_balance(on=f["date_from"] - timedelta(days=1)) if f["date_from"]
+                   else ZERO)
+        opening = running
+        for m in months:
+            running += m["net"]
+            m["closing"] = running
+    else:
+        opening = None
+    context: dict[str, Any] = {
+        "form": form, "f": f, "balance": fund_balance(), "today": timezone.localdate(),
+        "balance_on": fund_balance(on=f["on"]) if f["on"] else None,
+        "opening": opening, "months": months, "chart": month_chart(months),
+        "inflow": sum((m["inflow"] for m in months), ZERO),
+        "outflow": sum((m["outflow"] for m in months), ZERO),
+        "kinds": ledger_by_kind(**scope),
+        "by_scheme": receivables_by_scheme(**scope), "by_bank": receivables_by_bank(**scope),
+        "can_record": role_of(request.user) == Role.REVIEWER,
+    }
+    context["net"] = context["inflow"] - context["outflow"]
+    return render(request, "fund/overview.html", context)
+
+
+# --- The custodian's entries -------------------------------------------------------------------
+
+def _add_errors(form: Form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+MANUAL_ENTRIES: dict[str, tuple[Any, Any, Any]] = {
+    LedgerEntry.Kind.CAPITAL: (services.ledger_capital_receive, _lazy("登记财政拨入资金"),
+                               _lazy("财政国资局拨入的风险补偿资金到账后登记（小微办法第二十条）。")),
+    LedgerEntry.Kind.INTEREST: (services.ledger_interest_record, _lazy("登记存款利息"),
+                                _lazy("专用账户结息后按银行结息单登记；风险补偿资金只能以银行存款形式存放。")),
+}
+
+
+def _manual_entry(request: HttpRequest, kind: str) -> HttpResponse:
+    service, title, note = MANUAL_ENTRIES[kind]
+    form = ManualEntryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            entry = service(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("已登记%(k)s ¥%(a)s（凭证号 %(r)s）。") % {
+                "k": entry.get_kind_display(), "a": f"{entry.amount:,.2f}", "r": entry.reference})
+            return redirect("fund:ledger")
+    return render(request, "fund/entry_form.html", {
+        "form": form, "title": title, "note": note, "balance": fund_balance()})
+
+
+@role_required(Role.REVIEWER)
+def capital_receive(request: HttpRequest) -> HttpResponse:
+    return _manual_entry(request, LedgerEntry.Kind.CAPITAL)
+
+
+@role_required(Role.REVIEWER)
+def interest_record(request: HttpRequest) -> HttpResponse:
+    return _manual_entry(request, LedgerEntry.Kind.INTEREST)
+
+
+@role_required(Role.REVIEWER)
+def entry_reverse(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a ledger entry by posting its reversal, with the reason and a ticked
+    confirmation; the original stays in the ledger."""
+    entry = get_object_or_404(
+        LedgerEntry.objects.select_related("bank", "claim", "created_by", "reverses",
+                                           "reversed_by"), pk=pk)
+    form = ReversalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            reversal = services.ledger_reverse(entry=entry, reason=form.cleaned_data["reason"],
+                                               actor=request.user)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("已登记冲销分录 %(a)s，原分录保留在台账中。")
+                             % {"a": f"{reversal.amount:,.2f}"})
+            return redirect("fund:ledger")
+    balance = fund_balance()
+    return render(request, "fund/entry_reverse.html", {
+        "entry": entry, "form": form, "balance": balance, "after": balance - entry.amount,
+        "reversible": entry.kind in services.REVERSIBLE_KINDS and entry.reverses_id is None
+        and getattr(entry, "reversed_by", None) is None,
+    })

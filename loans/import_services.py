@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from banks.models import Bank, Branch
 from banks.selectors import scope_to_user_banks
 from fund.selectors import policy_context
+from riskcomp.audit import audit_bulk_created, audit_updated
 from riskcomp.choices import Classification, ReasonCode
 from riskcomp.policy.context import PolicyContext
 from riskcomp.policy.credit_code import normalize_credit_code
@@ -138,6 +139,7 @@ def classifications_commit(*, bank: Bank, requests: Sequence[ClassificationReque
                              classified_on=ev.request.classified_on, note=ev.request.note,
                              reported_by=actor)
         for ev in evaluations if ev.accepted], batch_size=1000)
+    audit_bulk_created(reports, actor=actor, related=("filing",))
     return reports, evaluations
 
 
@@ -230,6 +232,7 @@ def _branches(bank: Bank) -> dict[str, int]:
 
 
 def _set_progress(batch: ImportBatch, percent: int) -> None:
+    # Not in the audit trail: the progress is the task's display, not a change to the batch.
     ImportBatch.objects.filter(pk=batch.pk).update(progress=max(0, min(percent, 99)))
 
 
@@ -321,15 +324,19 @@ def import_batch_validate(batch_id: int, *, today: date | None = None) -> None:
         _fail(batch_id, _in_portal_language(gettext_lazy(
             "校验时发生内部错误，未写入任何数据。请重新上传，或联系系统管理员。")))
         return
-    ImportBatch.objects.filter(pk=batch_id, status=Status.VALIDATING).update(
-        result={**batch.result, "preview": preview, "validated_on": today.isoformat()},
-        accepted_rows=accepted, rejected_rows=len(preview) - accepted,
-        status=Status.VALIDATED, progress=100, message=message)
+    done = {"accepted_rows": accepted, "rejected_rows": len(preview) - accepted,
+            "status": Status.VALIDATED, "message": message}
+    if ImportBatch.objects.filter(pk=batch_id, status=Status.VALIDATING).update(
+            result={**batch.result, "preview": preview, "validated_on": today.isoformat()},
+            progress=100, **done):
+        audit_updated(batch, **done)
 
 
 def _fail(batch_id: int, message: str) -> None:
-    ImportBatch.objects.filter(pk=batch_id).update(status=Status.FAILED, message=message,
-                                                   finished_at=timezone.now())
+    failed = {"status": Status.FAILED, "message": message, "finished_at": timezone.now()}
+    batch = ImportBatch.objects.only("original_name", *failed).filter(pk=batch_id).first()
+    if batch is not None and ImportBatch.objects.filter(pk=batch_id).update(**failed):
+        audit_updated(batch, **failed)
 
 
 def _in_portal_language(text: str) -> str:

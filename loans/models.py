@@ -152,12 +152,16 @@ class LoanFiling(models.Model):
         indexes = [
             models.Index(fields=["bank", "scheme", "quarter"]),
             models.Index(fields=["enterprise", "bank"]),
+            # The filing list's default order (newest drawdown first), across banks and per bank.
+            models.Index(fields=["drawdown_date", "id"]),
+            models.Index(fields=["bank", "drawdown_date", "id"]),
         ]
 
     def __str__(self) -> str:
         if not self.enterprise_id:
             return self.iou_number
-        return f"{self.iou_number}（{self.enterprise.name}）"
+        return _("%(name)s（%(detail)s）") % {"name": self.iou_number,
+                                             "detail": self.enterprise.name}
 
 
 class ClassificationReport(models.Model):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from banks.models import Bank, CooperationAgreement
+from riskcomp.audit import audit_bulk_created, audit_bulk_updated, audit_values
 from riskcomp.policy.context import PolicyContext
 from riskcomp.policy.credit_code import normalize_credit_code, validate_credit_code
 from riskcomp.policy.deadlines import filing_refusal, quarter_of
@@ -271,7 +272,7 @@ def _upsert_enterprises(evaluations: Iterable[FilingEvaluation]) -> dict[str, En
         by_code[ev.request.credit_code] = ev.request
     existing = {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=by_code)}
     fields = ("name", "kind", "size", "is_in_bda", "is_conduct_ok", "is_tech_scope")
-    new, changed = [], []
+    new, changed, before = [], [], {}
     for code, req in by_code.items():
         values = dict(zip(fields, (req.enterprise_name, req.kind, req.size, req.in_bda,
                                    req.conduct_ok, req.tech_scope), strict=True))
@@ -279,12 +280,14 @@ def _upsert_enterprises(evaluations: Iterable[FilingEvaluation]) -> dict[str, En
         if ent is None:
             new.append(Enterprise(credit_code=code, **values))
         elif any(getattr(ent, f) != v for f, v in values.items()):
+            before[ent.pk] = audit_values(ent, fields)
             for f, v in values.items():
                 setattr(ent, f, v)
             changed.append(ent)
-    Enterprise.objects.bulk_create(new, batch_size=1000)
+    audit_bulk_created(Enterprise.objects.bulk_create(new, batch_size=1000))
     if changed:
         Enterprise.objects.bulk_update(changed, fields, batch_size=1000)
+        audit_bulk_updated(changed, before=before)
     result = {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=by_code)}
     # Qualifications the bank reports that the enterprise does not hold yet.
     held = set(Qualification.objects.filter(enterprise__credit_code__in=by_code).values_list(
@@ -297,7 +300,7 @@ def _upsert_enterprises(evaluations: Iterable[FilingEvaluation]) -> dict[str, En
                 quals.append(Qualification(enterprise=result[code], type=q.type,
                                            certificate_no=q.certificate_no,
                                            valid_from=q.valid_from, valid_to=q.valid_to))
-    Qualification.objects.bulk_create(quals, batch_size=1000)
+    audit_bulk_created(Qualification.objects.bulk_create(quals, batch_size=1000))
     return result
 
 
@@ -401,6 +404,7 @@ def filings_commit(*, bank: Bank, requests: Sequence[FilingRequest], actor: Any,
             filings = _insert_filings(rows)
     except IntegrityError as exc:  # a concurrent filing of the same IOU won the race
         raise Refusal([reason(ReasonCode.DUPLICATE)]) from exc
+    audit_bulk_created(filings, actor=actor, reason=late_exception_reason)
     return filings, evaluations
 
 

@@ -3,6 +3,8 @@ row lock, says whether there is anything left to do)."""
 
 from celery import shared_task
 
+from riskcomp.audit import audit_context
+
 from .import_services import import_batch_commit, import_batch_validate
 
 
@@ -15,4 +17,5 @@ def validate_import(batch_id: int) -> None:
 @shared_task(name="loans.tasks.commit_import", acks_late=True)
 def commit_import(batch_id: int, actor_id: int) -> None:
     """Write the accepted rows of a confirmed batch, in one transaction."""
-    import_batch_commit(batch_id, actor_id)
+    with audit_context(actor=actor_id):  # the officer who confirmed, on every entry written
+        import_batch_commit(batch_id, actor_id)

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Max, Min
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -13,9 +14,10 @@ from banks.selectors import agreement_schemes_for, banks_for
 from claims.models import Claim
 from claims.services import CLAIMABLE_FILING_STATUSES
 from fund.selectors import policy_context
+from riskcomp.audit import trail_context
 from riskcomp.choices import NON_PERFORMING, LoanType, Scheme
 from riskcomp.exports import XColumn, xlsx_response
-from riskcomp.listing import Column, Filter, build_listing
+from riskcomp.listing import Column, Filter, build_listing, quarter_choices
 from riskcomp.policy.credit_code import normalize_credit_code
 from riskcomp.policy.reasons import PolicyError, Refusal
 from riskcomp.roles import ANY_ROLE, Role, role_of, role_required
@@ -54,15 +56,16 @@ def snapshot_rows(snapshot: Any, prefix: str = "") -> list[tuple[str, str]]:
         if isinstance(value, dict):
             rows.extend(snapshot_rows(value, f"{label}."))
         elif isinstance(value, list):
-            rows.append((label, "、".join(str(v) for v in value) or "—"))
+            rows.append((label, _("、").join(str(v) for v in value) or "—"))
         else:
             rows.append((label, "—" if value is None else str(value)))
     return rows
 
 
 def _quarter_choices(qs) -> tuple[tuple[str, str], ...]:  # type: ignore[no-untyped-def]
-    quarters = qs.order_by("-quarter").values_list("quarter", flat=True).distinct()[:16]
-    return tuple((q, q) for q in quarters)
+    # The first and latest quarter come from the quarter index; DISTINCT reads every filing.
+    ends = qs.aggregate(first=Min("quarter"), last=Max("quarter"))
+    return quarter_choices(ends["first"], ends["last"])
 
 
 FILING_COLUMNS: tuple[XColumn, ...] = (
@@ -135,6 +138,8 @@ def filing_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_classify": is_officer
         and filing.status != LoanFiling.Status.CLOSED,
         "classification_form": ClassificationForm(initial={"classified_on": timezone.localdate()}),
+        **trail_context(request.user, filing,
+                        related=(filing.classifications.all(), filing.claims.all())),
     })
 
 

@@ -20,11 +20,14 @@ NAV: tuple[tuple[str, Any, frozenset[Role]], ...] = (
      frozenset({Role.REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN})),
     ("claims:writeoff_list", _("核销"),
      frozenset({Role.REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN})),
-    ("fund:ledger", _("资金台账"),
+    ("fund:overview", _("资金"),
      frozenset({Role.REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN})),
     ("claims:spotcheck_list", _("抽查"), frozenset({Role.REVIEWER, Role.AUDITOR})),
+    ("reports:report_list", _("报告"),
+     frozenset({Role.REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN})),
     ("banks:bank_list", _("合作银行"),
      frozenset({Role.REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN})),
+    ("audit:search", _("审计日志"), frozenset({Role.AUDITOR, Role.ADMIN})),
 )
 
 

@@ -66,7 +66,7 @@ def _original_name(upload: UploadedFile) -> str:
 def check_upload(upload: UploadedFile | None, *, label: str = "") -> CheckedUpload:
     """Accept a PDF, PNG or JPEG file within the size limit; raise ``ValidationError`` with a
     Chinese message otherwise. Returns the file's detected type, size and SHA-256."""
-    prefix = f"{label}：" if label else ""
+    prefix = _("%(label)s：") % {"label": label} if label else ""
     if upload is None:
         raise ValidationError(prefix + _("请上传文件。"), code="upload_missing")
     size = upload.size or 0

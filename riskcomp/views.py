@@ -21,6 +21,7 @@ from fund.models import LedgerEntry
 from fund.selectors import fund_balance, policy_context
 from loans.selectors import filing_list_for, filing_totals_by_quarter
 from reports.models import ReportFile
+from reports.selectors import annual_report_due
 
 from .policy.deadlines import open_filing_windows
 from .policy.params import latest_params, params_for
@@ -81,6 +82,7 @@ def home(request: HttpRequest) -> HttpResponse:
             .filter(Q(is_auto_suspended=True) | Q(is_manually_suspended=True))
         )
         ctx["balance"] = fund_balance()
+        ctx["annual"] = annual_report_due(today=timezone.localdate())
         if role in (Role.REVIEWER, Role.ADMIN):
             ctx["queue"] = claim_list_for(user=user).filter(
                 status__in=[Claim.Status.SUBMITTED, Claim.Status.PASSED, Claim.Status.CONFIRMED]

@@ -18,8 +18,10 @@ from claims.models import (
     SpotCheckItem,
     WriteOff,
 )
+from fund.models import LedgerEntry
 from loans.models import ImportBatch, LoanFiling
 from notifications.models import Notification
+from reports.models import ReportFile
 
 from .conftest import client_for
 from .test_claims_bank import access_objects
@@ -68,6 +70,11 @@ OBJECT_URLS = {
     "claims:writeoff_file": WriteOff,
     "claims:review": Claim,
     "claims:document_inline": ClaimDocument,
+    "reports:report_detail": ReportFile,
+    "reports:report_progress": ReportFile,
+    "reports:report_pdf": ReportFile,
+    "reports:report_xlsx": ReportFile,
+    "fund:entry_reverse": LedgerEntry,
 }
 # Object URLs that only take POST: the walker posts an empty form to them.
 POST_ONLY = {"loans:classification_create", "banks:agreement_add", "banks:agreement_end",
@@ -84,7 +91,10 @@ STAFF_ONLY = {"banks:agreement_add", "banks:agreement_end", "banks:manual_suspen
               "claims:proposal_detail", "claims:proposal_decide", "claims:proposal_pdf",
               "claims:confirmation_document", "claims:writeoff_detail",
               "claims:writeoff_forward", "claims:writeoff_reject", "claims:writeoff_decide",
-              "claims:writeoff_file", "claims:review", "claims:document_inline"}
+              "claims:writeoff_file", "claims:review", "claims:document_inline",
+              "reports:report_detail", "reports:report_progress", "reports:report_pdf",
+              "reports:report_xlsx",
+              "fund:entry_reverse"}
 PUBLIC = {"login", "set_language"}
 SKIP_NAMESPACES = {"admin"}
 

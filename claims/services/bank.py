@@ -115,7 +115,7 @@ def claim_submit(*, filing: LoanFiling, base: Decimal,
                        "base_above_outstanding")
     unknown = set(documents) - set(REQUIRED_DOCUMENTS)
     if unknown:
-        raise invalid(None, _("不支持的材料类型：%(k)s。") % {"k": "、".join(sorted(unknown))},
+        raise invalid(None, _("不支持的材料类型：%(k)s。") % {"k": _("、").join(sorted(unknown))},
                        "document_kind")
     labels = dict(ClaimDocument.Kind.choices)
     errors: dict[str, list[ValidationError]] = {}

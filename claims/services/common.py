@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 
+from riskcomp.audit import audit_context
 from riskcomp.policy.compensation import to_fen
 from riskcomp.uploads import CheckedUpload, check_upload
 
@@ -37,10 +38,11 @@ def transition(claim: Claim, to: str, *, actor: Any, now: datetime, note: str = 
     if to not in Claim.TRANSITIONS.get(claim.status, ()):
         raise invalid(None, _("申报当前状态为“%(s)s”，不能执行该操作。")
                        % {"s": claim.get_status_display()}, "wrong_state")
-    ClaimStatusChange.objects.create(claim=claim, from_status=claim.status, to_status=to,
-                                     note=note, actor=actor, changed_at=now)
-    claim.status = to
-    claim.save(update_fields=["status", "updated_at"])
+    with audit_context(actor=actor, reason=note):  # the note is the change's "why" in the trail
+        ClaimStatusChange.objects.create(claim=claim, from_status=claim.status, to_status=to,
+                                         note=note, actor=actor, changed_at=now)
+        claim.status = to
+        claim.save(update_fields=["status", "updated_at"])
 
 
 def require_status(claim: Claim, allowed: Sequence[str], message: str) -> None:

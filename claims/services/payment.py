@@ -86,7 +86,8 @@ def _claim_problems(claim: Claim, paid_on: date, suspended: dict[tuple[int, str]
                    net=yuan(state.net_compensation))
         why = (_("人工暂停原因：%(r)s；") % {"r": state.manual_reason}
                if state.is_manually_suspended and state.manual_reason else "")
-        problems.append(f"{r.code}：{r.message}；{why}{_('恢复前不予拨付。')}")
+        problems.append(_("%(code)s：%(message)s；%(why)s恢复前不予拨付。")
+                        % {"code": r.code, "message": r.message, "why": why})
     try:
         confirmed_on = claim.confirmation.document_date
     except ObjectDoesNotExist:  # confirmed through the admin without a document row
@@ -120,14 +121,16 @@ def _pay(*, claims: Iterable[Claim], paid_on: date, reference: str, batch: bool,
     states = {(b, s): suspension_of(bank_id=b, scheme=s) for b, s in pairs}
     failures = [(c, p) for c in locked for p in _claim_problems(c, paid_on, states)]
     if failures:
-        raise ValidationError([ValidationError(f"{c.number}：{p}", code="not_payable")
-                               for c, p in failures])
+        raise ValidationError([
+            ValidationError(_("%(code)s：%(message)s") % {"code": c.number, "message": p},
+                            code="not_payable")
+            for c, p in failures])
 
     refs = (batch_references(locked, reference) if batch else {locked[0].pk: reference})
     taken = sorted(Payment.objects.filter(reference__in=refs.values())
                    .values_list("reference", flat=True))
     if taken:
-        raise invalid("reference", _("付款流水号 %(r)s 已被使用。") % {"r": "、".join(taken)},
+        raise invalid("reference", _("付款流水号 %(r)s 已被使用。") % {"r": _("、").join(taken)},
                        "reference_taken")
 
     total = sum((c.compensation for c in locked), Decimal("0.00"))

@@ -79,7 +79,7 @@ def suspended_reason(claims: list[Claim], scheme: str) -> Reason | None:
     base = reason(ReasonCode.BANK_SUSPENDED, PolicyScheme(scheme))
     why = (format_lazy(_("（人工暂停：{}）"), state.manual_reason)
            if state.is_manually_suspended and state.manual_reason else "")
-    numbers = "、".join(c.number for c in claims)
+    numbers = _("、").join(c.number for c in claims)
     message = format_lazy(_("{bank}：{msg}{why}。其申报 {numbers} 须待该行恢复后方可报送或确认"),
                           bank=first.bank.short_name, msg=base.message, why=why, numbers=numbers)
     return Reason(code=ReasonCode.BANK_SUSPENDED, message=message)
@@ -306,6 +306,6 @@ def proposal_decide(*, proposal: Proposal, claims: Iterable[Claim], decision: st
     foreign = [c.number for c in chosen if c.proposal_id != proposal.pk]
     if foreign:
         raise invalid("claims", _("申报 %(n)s 不属于初审意见 %(p)s。")
-                      % {"n": "、".join(foreign), "p": proposal.number}, "wrong_proposal")
+                      % {"n": _("、").join(foreign), "p": proposal.number}, "wrong_proposal")
     return [_decide(claim, decision=decision, number=number, date_=date, document=document,
                     note=reason, actor=actor, now=now) for claim in chosen]

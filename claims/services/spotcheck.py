@@ -12,6 +12,8 @@ from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from riskcomp.audit import audit_bulk_created
+
 from ..models import Claim, SpotCheck, SpotCheckItem
 
 # Statuses of a claimed loan the fund has compensated.
@@ -75,8 +77,9 @@ def spot_check_draw(*, year: int, sample_size: int, seed: str | None = None, act
     except IntegrityError as exc:
         raise ValidationError({"year": _("%(y)d年度已经抽查过，每年度只抽样一次。") % {
             "y": year}}) from exc
-    SpotCheckItem.objects.bulk_create(
+    items = SpotCheckItem.objects.bulk_create(
         SpotCheckItem(spot_check=check, claim_id=claim_id) for claim_id in drawn)
+    audit_bulk_created(items, actor=actor, related=("claim",))
     return check
 
 

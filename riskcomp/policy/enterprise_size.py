@@ -222,7 +222,7 @@ def size_contradiction(
         ),
         declared=label(declared),
         industry=gettext_lazy(INDUSTRY_LABELS[Industry(industry)]),
-        figures="，".join(str(part) for part in parts),
+        figures=gettext_lazy("，").join(str(part) for part in parts),
         computed=label(computed),
     )
     return str(message)

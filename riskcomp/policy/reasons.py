@@ -271,7 +271,7 @@ def _citation(code: ReasonCode, scheme: Scheme | None) -> Message | None:
         return None
     if len(found) == 1:
         return found[0]
-    return format_lazy("{}；{}", *found)
+    return format_lazy(gettext_lazy("{}；{}"), *found)
 
 
 def _shown(value: object) -> object:
@@ -306,7 +306,7 @@ def reason(code: ReasonCode, scheme: Scheme | None = None, **fmt: object) -> Rea
     if fmt:
         text = format_lazy(text, **{key: _shown(value) for key, value in fmt.items()})
     cite = _citation(code, scheme)
-    message = text if cite is None else format_lazy("{}（{}）", text, cite)
+    message = text if cite is None else format_lazy(gettext_lazy("{}（{}）"), text, cite)
     return Reason(code=code, message=message)
 
 
@@ -353,8 +353,9 @@ class Refusal(PolicyError):
         if not reasons:
             raise ValueError("a refusal needs at least one reason")
         self.reasons: tuple[Reason, ...] = tuple(reasons)
-        joined = format_lazy("；".join("{}" for _ in self.reasons),
-                             *(r.message for r in self.reasons))
+        # The separator is translated too, so an English page reads "…; …".
+        parts = [p for r in self.reasons for p in (gettext_lazy("；"), r.message)][1:]
+        joined = format_lazy("{}" * len(parts), *parts)
         super().__init__(self.reasons[0].code, joined)
 
     @property

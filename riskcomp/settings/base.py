@@ -2,10 +2,12 @@
 ``DATABASE_URL`` (default: SQLite under var/) and ``REDIS_URL`` (default: none, tasks eager)."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -35,19 +37,32 @@ INSTALLED_APPS = [
     "fund",
     "reports",
     "notifications",
+    "accounts",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "auditlog",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every change made during a request records who made it and from which address.
+    "riskcomp.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "riskcomp.middleware.SessionLifetimeMiddleware",
+    "riskcomp.middleware.TwoFactorMiddleware",
+    # Last, as django-axes asks: it turns a lockout flagged by its backend into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "riskcomp.urls"
@@ -80,6 +95,8 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out username+address is refused before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -117,7 +134,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-SESSION_COOKIE_AGE = 12 * 60 * 60
+# A session ends after 30 minutes without a request and 12 hours after login, whatever the
+# activity (riskcomp.middleware.SessionLifetimeMiddleware). The middleware stamps activity at most
+# once a minute, and that save pushes the session row's expiry SESSION_COOKIE_AGE ahead: an idle
+# session also dies on the server, without a session write on every request.
+SESSION_COOKIE_AGE = 30 * 60
+RISKCOMP_SESSION_MAX_AGE = 12 * 60 * 60
+RISKCOMP_SESSION_TOUCH_EVERY = 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -127,6 +150,12 @@ EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "riskcomp@localhost")
 # The portal's address, prefixed to the links in notification mails (e.g. https://fund.example).
 RISKCOMP_PORTAL_URL = os.environ.get("RISKCOMP_PORTAL_URL", "")
+# The names printed on the cover of the half-year and annual reports.
+RISKCOMP_FUND_NAME = os.environ.get("RISKCOMP_FUND_NAME", "北京经济技术开发区贷款风险补偿资金")
+RISKCOMP_CUSTODIAN_NAME = os.environ.get("RISKCOMP_CUSTODIAN_NAME",
+                                         "北京经济技术开发区贷款风险补偿资金受托管理机构")
+RISKCOMP_FUND_BUREAU_NAME = os.environ.get("RISKCOMP_FUND_BUREAU_NAME",
+                                           "北京经济技术开发区财政国资局")
 
 # Celery: a real broker when REDIS_URL is set, otherwise every task runs in-process.
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -167,6 +196,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.notify_filing_windows",
         "schedule": crontab(hour=7, minute=35),
     },
+    # Reports of the period just ended (H1 in July; H2 and the annual report in January); run
+    # on the first seven days so that a day the scheduler was down is made up. Idempotent.
+    "request-due-reports": {
+        "task": "reports.tasks.request_due_reports",
+        "schedule": crontab(hour=2, minute=10, day_of_month="1-7", month_of_year="1,7"),
+    },
+    # Daily and idempotent: draws last year's fee on the first working day it can (MICRO Art. 24).
+    "management-fee-yearly": {
+        "task": "fund.tasks.post_management_fee",
+        "schedule": crontab(hour=2, minute=20),
+    },
 }
 
 LOGGING = {
@@ -174,9 +214,51 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"},
+                # WeasyPrint logs every page it lays out at INFO; a report has hundreds.
+                "weasyprint": {"level": "WARNING"}},
 }
+
+# The audit trail records the client's address: behind this many reverse proxies (each appending
+# to X-Forwarded-For) it is read from that header, otherwise from the connection.
+RISKCOMP_TRUSTED_PROXIES = int(os.environ.get("RISKCOMP_TRUSTED_PROXIES", "0"))
 
 # Upload limits for documents and spreadsheets (bytes).
 RISKCOMP_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Login throttling (django-axes): five failures for one username from one address lock that
+# pair for 30 minutes; a success clears the count.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.lockout"
+# Behind reverse proxies, RISKCOMP_PROXY_COUNT says how many there are (README): the client's
+# address is then read from X-Forwarded-For, which the outermost proxy overwrites. ipware counts
+# only the proxies named in that header, which is all of them but the one that connects to us.
+RISKCOMP_PROXY_COUNT = int(os.environ.get("RISKCOMP_PROXY_COUNT", "0"))
+AXES_IPWARE_PROXY_COUNT = RISKCOMP_PROXY_COUNT - 1 if RISKCOMP_PROXY_COUNT else None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if RISKCOMP_PROXY_COUNT else ("REMOTE_ADDR",))
+
+# Two-factor authentication (TOTP) for custodian reviewers, bureau approvers, auditors and admins
+# (accounts.security.TWO_FACTOR_ROLES). On unless a settings module turns it off (local, test).
+RISKCOMP_2FA_REQUIRED = True
+OTP_TOTP_ISSUER = "BDA RiskComp"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # admins reset a device; they never read its secret
+
+# Content-Security-Policy (django-csp): no inline script or style anywhere; htmx is told not to
+# inject its indicator <style> (see the htmx-config meta tag in base.html).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "frame-ancestors": [SELF],
+        "object-src": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+    },
+}

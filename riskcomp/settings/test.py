@@ -19,3 +19,6 @@ if not os.environ.get("DATABASE_URL"):
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_EXTENDED = True
+
+# Most tests log in with force_login and need no TOTP step; tests/test_two_factor.py turns it on.
+RISKCOMP_2FA_REQUIRED = False

@@ -1,0 +1,134 @@
+"""Writes for account security: the session register and TOTP enrolment. Each is one function,
+keyword-only, atomic; security events also go to the ``riskcomp.security`` log."""
+
+import logging
+import time
+from importlib import import_module
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .models import UserSession
+from .security import LOGIN_AT, SEEN_AT, SESSION_KEY, mark_verified
+from .selectors import live_session_keys
+
+log = logging.getLogger("riskcomp.security")
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    # The same resolution django-axes uses, so the reverse-proxy settings apply to both.
+    from axes.helpers import get_client_ip_address
+
+    return get_client_ip_address(request)
+
+
+def _session_store() -> Any:
+    return import_module(settings.SESSION_ENGINE).SessionStore
+
+
+@transaction.atomic
+def session_started(*, request: HttpRequest, user: Any) -> UserSession:
+    """Register the session a login has just opened, and forget the user's sessions that have
+    expired since (so the register does not grow without bound)."""
+    key = request.session.session_key
+    if key is None:  # a session that was never saved has no key yet
+        request.session.save()
+        key = request.session.session_key
+    UserSession.objects.filter(user=user).exclude(session_key__in=live_session_keys()).delete()
+    row, _created = UserSession.objects.update_or_create(
+        session_key=key,
+        defaults={
+            "user": user,
+            "user_agent": request.headers.get("User-Agent", "")[:300],
+            "ip_address": _client_ip(request),
+            "created_at": timezone.now(),
+        },
+    )
+    request.session[LOGIN_AT] = request.session[SEEN_AT] = time.time()
+    request.session[SESSION_KEY] = key
+    mark_verified(request)
+    log.info("login user=%s ip=%s", user.pk, row.ip_address)
+    return row
+
+
+@transaction.atomic
+def session_rekeyed(*, request: HttpRequest, user: Any) -> None:
+    """The session key changed under a logged-in user (a password change cycles it): follow it."""
+    old, new = request.session.get(SESSION_KEY), request.session.session_key
+    if new is None or old == new:
+        return
+    updated = (UserSession.objects.select_for_update()
+               .filter(user=user, session_key=old).update(session_key=new))
+    if not updated:
+        UserSession.objects.update_or_create(session_key=new, defaults={
+            "user": user, "user_agent": request.headers.get("User-Agent", "")[:300],
+            "ip_address": _client_ip(request), "created_at": timezone.now()})
+    request.session[SESSION_KEY] = new
+
+
+@transaction.atomic
+def session_closed(*, session_key: str | None) -> None:
+    """The user logged out of this session."""
+    if session_key:
+        UserSession.objects.filter(session_key=session_key).delete()
+
+
+@transaction.atomic
+def session_end(*, user_session: UserSession, actor: Any) -> None:
+    """End one of the actor's sessions (another device or browser): its session row is deleted,
+    so its next request finds no session and is sent to the login page."""
+    row = UserSession.objects.select_for_update().get(pk=user_session.pk, user=actor)
+    _session_store()().delete(row.session_key)
+    row.delete()
+    log.info("session ended user=%s ip=%s by=%s", row.user_id, row.ip_address, actor.pk)
+
+
+@transaction.atomic
+def sessions_end_others(*, actor: Any, keep_key: str | None) -> int:
+    """End every session of the actor except the one making the request; returns how many."""
+    rows = list(UserSession.objects.select_for_update().filter(user=actor)
+                .exclude(session_key=keep_key or ""))
+    store = _session_store()()
+    for row in rows:
+        store.delete(row.session_key)
+    UserSession.objects.filter(pk__in=[r.pk for r in rows]).delete()
+    log.info("other sessions ended user=%s count=%d", actor.pk, len(rows))
+    return len(rows)
+
+
+def totp_matches(key: str, token: str) -> int | None:
+    """The time step ``token`` is valid for under the hex ``key`` (one step of clock drift either
+    way), or None."""
+    token = token.strip().replace(" ", "")
+    if not (token.isdigit() and len(token) == 6):
+        return None
+    totp = TOTP(bytes.fromhex(key), step=30, t0=0, digits=6)
+    totp.time = time.time()
+    return totp.t() if totp.verify(int(token), tolerance=1) else None
+
+
+@transaction.atomic
+def totp_device_enroll(*, user: Any, key: str, token: str, actor: Any) -> TOTPDevice:
+    """Confirm the authenticator the user has just set up with ``key``: the token it shows must
+    match. The user row is locked so two tabs can't enrol two devices."""
+    get_user_model().objects.select_for_update().get(pk=user.pk)
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        raise ValidationError(_("您已绑定身份验证器。如需更换，请联系系统管理员重置。"))
+    step = totp_matches(key, token)
+    if step is None:
+        raise ValidationError(
+            {"token": _("验证码不正确。请确认手机时间准确，并输入身份验证器当前显示的 6 位数字。")})
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    # The token just used may not be used again (last_t), as after any verification.
+    device = TOTPDevice.objects.create(user=user, name=_("身份验证器"), key=key,
+                                       confirmed=True, last_t=step)
+    log.info("totp enrolled user=%s by=%s", user.pk, actor.pk)
+    return device

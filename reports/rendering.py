@@ -1,0 +1,385 @@
+"""The report as a PDF (WeasyPrint) and as an Excel workbook.
+
+A year's detail listings run to hundreds of pages, and WeasyPrint keeps the layout of every page
+of a document in memory until it writes the file. So the PDF is laid out in parts, each its own
+WeasyPrint document: the detail listings in slices of ``PART_ROWS`` rows (each slice repeats the
+table header), then the front part (cover, contents, summaries, charts), which is laid out twice
+so that its contents can give the page where each listing starts. pypdf joins the parts, and a
+last document of empty pages carrying only the running header and "第 X 页 共 Y 页" is laid over
+them, so that page numbers run across the whole report. Peak memory is one part's layout.
+"""
+
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from io import BytesIO
+from typing import Any
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from riskcomp.choices import Scheme
+from riskcomp.exports import _cell as export_cell
+from riskcomp.templatetags.portal import money
+
+from .charts import chart_svg
+from .figures import ReportData, Table
+
+PART_ROWS = 4000
+_lazy = gettext_lazy
+
+# Summary sections of the report: heading, the tables and the charts they show, in order.
+SECTIONS: tuple[tuple[Any, tuple[str, ...], tuple[str, ...]], ...] = (
+    (_lazy("资金收支情况"), ("fund_overview", "ledger_by_kind", "ledger_by_scheme"),
+     ("monthly_ledger", "month_end_balance")),
+    (_lazy("支持贷款（项目备案）情况"), ("filings_by_scheme", "filings_by_bank",
+                                  "filings_by_loan_type", "filings_by_qualification"),
+     ("monthly_filings",)),
+    (_lazy("补偿申报与拨付情况"), ("claims_by_scheme", "claims_by_bank", "claims_by_status"),
+     ()),
+    (_lazy("追偿回收与返还情况"), ("recoveries_returns",), ()),
+    (_lazy("核销情况"), ("write_offs",), ()),
+    (_lazy("补偿应收情况"), ("receivables",), ()),
+    (_lazy("合作银行暂停与恢复情况"), ("suspension_changes",), ()),
+)
+NUMERALS = "一二三四五六七八九十"
+
+# Detail listings: each column's width in half-em units of the fixed-pitch CJK font (a Latin
+# character takes one, a Chinese character two; ``LISTING_LINE_UNITS`` fit on a line at the
+# listing's 7pt). A year's listings run to tens of thousands of rows, and WeasyPrint lays a
+# table cell out as a box of its own: eight cells a row made the annual report take minutes.
+# One fixed-pitch cell a row, its columns padded with spaces, lays out several times faster and
+# still reads as aligned columns; the header row is repeated on every page like any thead.
+DETAIL_UNITS: dict[str, tuple[int, ...]] = {
+    "filings_detail": (26, 38, 18, 4, 16, 10, 10, 16),
+    "claims_detail": (14, 34, 16, 4, 10, 16, 4, 16, 14),
+    "payments_detail": (10, 24, 14, 38, 16, 4, 16),
+    "returns_detail": (10, 24, 14, 16, 4, 16, 16),
+}
+LISTING_LINE_UNITS = 146
+
+
+def _short_schemes() -> dict[str, str]:
+    """Policy names are long; the listings show a scheme's short name."""
+    return {str(Scheme.MICRO.label): _("小微"), str(Scheme.TECH.label): _("科创")}
+
+
+# --- Cells ------------------------------------------------------------------------------------
+
+def cell_text(value: Any, *, is_money: bool = False) -> str:
+    if value is None:
+        return ""
+    if is_money or isinstance(value, Decimal):
+        return money(value)
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    is_number: bool
+
+    @property
+    def wraps(self) -> bool:
+        # Summary cells stay on one line, except free text such as a suspension's reason.
+        return not self.is_number and len(self.text) > 16
+
+
+def _cells(row: Iterable[Any], table: Table, short: dict[str, str] | None = None
+           ) -> list[Cell]:
+    """Formatted cells; with ``short``, a scheme named after the first column is shortened
+    (the first column keeps the full policy name where a table is grouped by scheme)."""
+    short = short or {}
+    return [Cell(cell_text(short.get(v, v) if i and isinstance(v, str) else v,
+                           is_money=i in table.money_columns),
+                 i in table.money_columns or isinstance(v, int | Decimal))
+            for i, v in enumerate(row)]
+
+
+def _summary_context(table: Table) -> dict[str, Any]:
+    short = _short_schemes()
+    return {
+        "key": table.key, "title": table.title, "is_wide": len(table.headers) >= 8,
+        "headers": [Cell(str(h), i in table.money_columns) for i, h in enumerate(table.headers)],
+        "rows": [_cells(r, table, short) for r in table.rows],
+        "total": _cells(table.total, table) if table.total is not None else None,
+    }
+
+
+def _units(ch: str) -> int:
+    # East Asian wide, full-width and ambiguous characters (…, ·) take a full em in the font.
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F", "A") else 1
+
+
+def _fit(text: str, units: int, *, right: bool = False) -> str:
+    """``text`` padded with spaces to exactly ``units`` wide, cut with "…" when longer."""
+    width = sum(_units(ch) for ch in text)
+    if width > units:
+        used, kept = 0, []
+        for ch in text:
+            if used + _units(ch) > units - 2:
+                break
+            kept.append(ch)
+            used += _units(ch)
+        text, width = "".join(kept) + "…", used + 2
+    pad = " " * (units - width)
+    return pad + text if right else text + pad
+
+
+def _units_of(table: Table) -> list[int]:
+    units = DETAIL_UNITS.get(table.key)
+    if units and len(units) == len(table.headers):
+        return list(units)
+    n = max(len(table.headers), 1)
+    return [LISTING_LINE_UNITS // n - 1] * n
+
+
+def _line(values: Iterable[Any], table: Table, short: dict[str, str]) -> str:
+    units = _units_of(table)
+    cells = []
+    for i, value in enumerate(values):
+        value = short.get(value, value) if isinstance(value, str) else value
+        right = i in table.money_columns or isinstance(value, int | Decimal)
+        cells.append(_fit(cell_text(value, is_money=i in table.money_columns), units[i],
+                          right=right))
+    return " ".join(cells).rstrip()
+
+
+def _detail_rows(table: Table, rows: list[tuple]) -> SafeString:
+    """The rows of a listing slice as HTML, built here rather than in the template: 20,000
+    rows through the template engine would cost more than laying them out."""
+    short = _short_schemes()
+    return mark_safe("".join(  # noqa: S308 - every line escaped
+        f"<tr><td>{escape(_line(row, table, short))}" for row in rows))
+
+
+def _detail_header(table: Table) -> str:
+    units = _units_of(table)
+    return " ".join(_fit(str(h), units[i], right=i in table.money_columns)
+                    for i, h in enumerate(table.headers)).rstrip()
+
+
+# --- PDF --------------------------------------------------------------------------------------
+
+def _common(data: ReportData) -> dict[str, Any]:
+    return {
+        "data": data, "title": data.title,
+        "fund_name": settings.RISKCOMP_FUND_NAME, "custodian": settings.RISKCOMP_CUSTODIAN_NAME,
+        "recipient": settings.RISKCOMP_FUND_BUREAU_NAME,
+        "generated_on": timezone.localtime(data.generated_at).date(),
+        "generated_at": timezone.localtime(data.generated_at),
+    }
+
+
+def css_string(text: str) -> SafeString:
+    """``text`` as a quoted CSS string, for the ``content`` of a page margin box."""
+    escaped = "".join(f"\\{ord(ch):x} " if ch in '"\\<>\n\r' else ch for ch in str(text))
+    return mark_safe(f'"{escaped}"')  # noqa: S308 - quotes, backslashes and tags escaped
+
+
+def _layout(html: str) -> Any:
+    from weasyprint import HTML  # heavy import, only where a PDF is made
+
+    return HTML(string=html, base_url=str(settings.BASE_DIR / "static")).render()
+
+
+def _slices(rows: list[tuple]) -> Iterator[list[tuple]]:
+    if not rows:
+        yield []
+    for i in range(0, len(rows), PART_ROWS):
+        yield rows[i:i + PART_ROWS]
+
+
+def _front_html(data: ReportData, attachments: list[dict[str, Any]]) -> str:
+    tables = {t.key: t for t in data.summary}
+    charts = {c.key: c for c in data.charts}
+    sections, placed = [], set()
+    for n, (heading, table_keys, chart_keys) in enumerate(SECTIONS):
+        sections.append({
+            "anchor": f"s{n + 1}", "heading": f"{NUMERALS[n]}、{heading}",
+            "tables": [_summary_context(tables[k]) for k in table_keys if k in tables],
+            "charts": [{"title": charts[k].title, "svg": mark_safe(chart_svg(charts[k]))}  # noqa: S308 - built from escaped text
+                       for k in chart_keys if k in charts and not charts[k].is_empty],
+        })
+        placed.update(table_keys)
+    extra = [t for t in data.summary if t.key not in placed]
+    if extra:
+        n = len(sections)
+        sections.append({"anchor": f"s{n + 1}", "heading": f"{NUMERALS[n]}、{_('其他')}",
+                         "tables": [_summary_context(t) for t in extra], "charts": []})
+    return render_to_string("reports/pdf/front.html", {
+        **_common(data), "sections": sections, "attachments": attachments,
+        "t": data.totals})
+
+
+def _detail_html(data: ReportData, table: Table, rows: list[tuple], *, number: int,
+                 first: bool, last: bool) -> str:
+    return render_to_string("reports/pdf/detail.html", {
+        **_common(data), "table": table, "number": number, "first": first, "last": last,
+        "header": _detail_header(table), "rows_html": _detail_rows(table, rows),
+        "total": (_line(table.total, table, _short_schemes())
+                  if last and table.total is not None else None),
+        "count": len(table.rows),
+    })
+
+
+def render_report_pdf(data: ReportData, *, progress: Callable[[int], None] | None = None
+                      ) -> tuple[bytes, int]:
+    """The report as a PDF and its page count; ``progress`` hears 0..100 as parts are laid out."""
+    from pypdf import PdfReader, PdfWriter
+
+    report = progress or (lambda _percent: None)
+    report(0)
+    weight = sum(max(len(t.rows), 1) for t in data.details) or 1
+    done = 0
+    detail_parts: list[tuple[bytes, int]] = []
+    attachments: list[dict[str, Any]] = []
+    for number, table in enumerate(data.details, start=1):
+        first_offset = sum(pages for _pdf, pages in detail_parts)
+        slices = list(_slices(table.rows))
+        for i, rows in enumerate(slices):
+            document = _layout(_detail_html(data, table, rows, number=number, first=i == 0,
+                                            last=i == len(slices) - 1))
+            detail_parts.append((document.write_pdf(), len(document.pages)))
+            del document
+            done += max(len(rows), 1)
+            report(int(80 * done / weight))
+        attachments.append({"title": table.title, "number": number, "offset": first_offset,
+                            "count": len(table.rows)})
+
+    # The contents give each listing's first page, which depends on the front's own length.
+    front_pages = len(_layout(_front_html(data, attachments)).pages)
+    for attachment in attachments:
+        attachment["page"] = front_pages + attachment["offset"] + 1
+    front = _layout(_front_html(data, attachments))
+    front_pdf, front_pages = front.write_pdf(), len(front.pages)
+    del front
+    report(90)
+
+    writer = PdfWriter()
+    for content in (front_pdf, *(pdf for pdf, _pages in detail_parts)):
+        writer.append(PdfReader(BytesIO(content)))
+    total = len(writer.pages)
+    furniture = PdfReader(BytesIO(_layout(render_to_string("reports/pdf/furniture.html", {
+        **_common(data), "pages": range(total),
+        "fund_name_css": css_string(settings.RISKCOMP_FUND_NAME),
+        "title_css": css_string(data.title)})).write_pdf()))
+    for page, overlay in zip(writer.pages, furniture.pages, strict=True):
+        page.merge_page(overlay)
+        page.compress_content_streams()  # the merged stream is written out uncompressed
+    writer.add_metadata({"/Title": data.title, "/Author": settings.RISKCOMP_CUSTODIAN_NAME,
+                         "/Subject": f"{data.period_start} – {data.period_end}"})
+    out = BytesIO()
+    writer.write(out)
+    report(100)
+    return out.getvalue(), total
+
+
+# --- Excel ------------------------------------------------------------------------------------
+
+def _kind(table: Table, index: int, rows: list[tuple]) -> str:
+    if index in table.money_columns:
+        return "money"
+    sample = next((r[index] for r in rows if r[index] not in (None, "")), None)
+    if isinstance(sample, datetime):
+        return "datetime"
+    if isinstance(sample, date):
+        return "date"
+    if isinstance(sample, bool):
+        return "text"
+    if isinstance(sample, int):
+        return "int"
+    if isinstance(sample, Decimal):
+        return "money"
+    return "text"
+
+
+def report_workbook(data: ReportData) -> bytes:
+    """The report's tables as an .xlsx, one sheet per table after a cover sheet with the key
+    figures; text that looks like a formula is written as text (``riskcomp.exports``)."""
+    wb = Workbook(write_only=True)
+    cover = wb.create_sheet(title=_("报告信息"))
+    cover.column_dimensions["A"].width = 28
+    cover.column_dimensions["B"].width = 40
+    bold = Font(bold=True)
+    for label, value, kind in (
+            (_("报告"), data.title, "text"),
+            (_("报告期间"), f"{data.period_start.isoformat()} — {data.period_end.isoformat()}",
+             "text"),
+            (_("生成时间"), data.generated_at, "datetime")):
+        head = WriteOnlyCell(cover, value=label)
+        head.font = bold
+        cover.append([head, export_cell(cover, value, kind)])
+    cover.append([])
+    for key, value in data.totals.items():
+        cover.append([export_cell(cover, str(TOTAL_LABELS.get(key, key)), "text"),
+                      export_cell(cover, value, "int" if key.endswith("_count") else "money")])
+    for table in (*data.summary, *data.details):
+        ws = wb.create_sheet(title=_sheet_title(table.title))
+        kinds = [_kind(table, i, table.rows) for i in range(len(table.headers))]
+        for i, header in enumerate(table.headers, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = max(12, min(40, 2 * len(header)
+                                                                             + 4))
+        ws.freeze_panes = "A2"
+        header_row = []
+        for header in table.headers:
+            cell = WriteOnlyCell(ws, value=str(header))
+            cell.font = bold
+            header_row.append(cell)
+        ws.append(header_row)
+        for row in table.rows:
+            ws.append([export_cell(ws, v, kinds[i]) for i, v in enumerate(row)])
+        if table.total is not None:
+            cells = [export_cell(ws, v, kinds[i] if kinds[i] in ("money", "int") and v != ""
+                                 else "text") for i, v in enumerate(table.total)]
+            for cell in cells:
+                cell.font = bold
+            ws.append(cells)
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _sheet_title(title: str) -> str:
+    # Excel refuses these characters in sheet names and keeps at most 31.
+    for ch in "[]:*?/\\":
+        title = title.replace(ch, "")
+    return title[:31]
+
+
+TOTAL_LABELS = {
+    "opening_balance": _lazy("期初余额"),
+    "closing_balance": _lazy("期末余额"),
+    "capital": _lazy("财政拨入资金"),
+    "returns": _lazy("银行返还"),
+    "interest": _lazy("存款利息"),
+    "compensation": _lazy("补偿拨付"),
+    "management_fee": _lazy("托管管理费"),
+    "reversal": _lazy("冲销更正（净额）"),
+    "inflow": _lazy("流入合计"),
+    "outflow": _lazy("流出合计"),
+    "net_change": _lazy("本期净变动"),
+    "write_off_loss": _lazy("核销确认损失"),
+    "filings_principal": _lazy("本期备案贷款金额"),
+    "filings_count": _lazy("本期备案笔数"),
+    "claims_count": _lazy("本期申报笔数"),
+    "claims_compensation": _lazy("本期申报补偿金额"),
+    "payments": _lazy("本期拨付金额"),
+    "receivable": _lazy("期末补偿净敞口"),
+    "returns_due": _lazy("期末待返还金额"),
+}
