@@ -25,7 +25,7 @@ from riskcomp.policy.types import QualificationType as PQual
 
 from .services import FilingRequest, QualificationInput
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # what <input type=date> reads
 MONEY_FIELD = {"max_digits": 18, "decimal_places": 2, "min_value": Decimal("0")}
 CURRENCIES = [("CNY", _("人民币 CNY")), ("USD", _("美元 USD")), ("EUR", _("欧元 EUR")),
               ("HKD", _("港元 HKD")), ("JPY", _("日元 JPY")), ("GBP", _("英镑 GBP"))]
