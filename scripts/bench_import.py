@@ -24,52 +24,19 @@ import time
 import tracemalloc
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse, urlunparse
+
+from benchdb import database_urls, recreate_database, setup_django
 
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "10000"))
 # Later runs find the enterprises already there (a bank's usual case); the first is the cold one.
 RUNS = int(os.environ.get("BENCH_IMPORT_RUNS", "1"))
 FILING_DAY = date(2026, 10, 9)  # within the 15 working days after 2026Q3
 BENCH_DB = "riskcomp_bench"
-BASE = Path(__file__).resolve().parent.parent
-
-
-def _database_urls() -> tuple[str, str]:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("bench_import: DATABASE_URL must point at PostgreSQL, e.g. "
-                 "postgres://postgres@127.0.0.1:5432/riskcomp")
-    parts = urlparse(url)
-    return (urlunparse(parts._replace(path="/postgres")),
-            urlunparse(parts._replace(path=f"/{BENCH_DB}")))
-
-
-def _recreate_database(admin_url: str, drop_only: bool = False) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        if not drop_only:
-            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
 
 
 def _setup_django(bench_url: str) -> None:
-    sys.path.insert(0, str(BASE))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "riskcomp.settings.local"
-    os.environ["DATABASE_URL"] = bench_url
-    os.environ["REDIS_URL"] = ""  # tasks eager, in this process
-    os.environ["DJANGO_DEBUG"] = "0"  # as in production: no query log kept in memory
-    import django
-
-    django.setup()
-    import logging
-
-    logging.disable(logging.WARNING)  # eager tasks log each run; the figures are the output
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
+    setup_django(bench_url)
     from django.utils import timezone
 
     timezone.localdate = lambda *args, **kwargs: FILING_DAY  # "today" for the filing deadline
@@ -180,8 +147,8 @@ def _our_path(data: bytes, bank, officer):  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
-    admin_url, bench_url = _database_urls()
-    _recreate_database(admin_url)
+    admin_url, bench_url = database_urls(BENCH_DB)
+    recreate_database(admin_url, BENCH_DB)
     with tempfile.TemporaryDirectory(prefix="riskcomp-bench-") as var_dir:
         os.environ["RISKCOMP_VAR_DIR"] = var_dir  # the uploaded workbooks go here
         try:
@@ -191,7 +158,7 @@ def main() -> None:
             from django.db import connections
 
             connections.close_all()
-            _recreate_database(admin_url, drop_only=True)
+            recreate_database(admin_url, BENCH_DB, drop_only=True)
 
 
 def _bench() -> None:

@@ -20,12 +20,11 @@ request of that screen ran), each on a line of its own. The database is dropped 
 import multiprocessing
 import os
 import random
-import sys
 import time
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse, urlunparse
+
+from benchdb import bench_environment, database_urls, recreate_database
 
 FILINGS = int(os.environ.get("BENCH_SCREENS_FILINGS", "100000"))
 CLAIMS = int(os.environ.get("BENCH_SCREENS_CLAIMS", "10000"))
@@ -34,37 +33,13 @@ ROUNDS = int(os.environ.get("BENCH_SCREENS_ROUNDS", "10"))
 BANKS = 30
 ENTERPRISES = 20_000
 BENCH_DB = "riskcomp_bench_screens"
-BASE = Path(__file__).resolve().parent.parent
 # The list filters a user would set: a scheme, a quarter, a part of an enterprise's name.
 SEARCH = "企业12"
 QUARTER = "2025Q4"
 
 
-def _database_urls() -> tuple[str, str]:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("bench_screens: DATABASE_URL must point at PostgreSQL, e.g. "
-                 "postgres://postgres@127.0.0.1:5432/riskcomp")
-    parts = urlparse(url)
-    return (urlunparse(parts._replace(path="/postgres")),
-            urlunparse(parts._replace(path=f"/{BENCH_DB}")))
-
-
-def _recreate_database(admin_url: str, drop_only: bool = False) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        if not drop_only:
-            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-
-
 def _setup_django(bench_url: str) -> None:
-    sys.path.insert(0, str(BASE))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "riskcomp.settings.local"
-    os.environ["DATABASE_URL"] = bench_url
-    os.environ["REDIS_URL"] = ""  # tasks eager, in this process
-    os.environ["DJANGO_DEBUG"] = "0"  # as in production: no query log, cached templates
+    bench_environment(bench_url)  # as in production: no query log, cached templates
     os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver"
     import logging
     import warnings
@@ -391,8 +366,8 @@ def _bench() -> None:
 
 
 def main() -> None:
-    admin_url, bench_url = _database_urls()
-    _recreate_database(admin_url)
+    admin_url, bench_url = database_urls(BENCH_DB)
+    recreate_database(admin_url, BENCH_DB)
     try:
         _setup_django(bench_url)
         _bench()
@@ -400,7 +375,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        _recreate_database(admin_url, drop_only=True)
+        recreate_database(admin_url, BENCH_DB, drop_only=True)
 
 
 if __name__ == "__main__":

@@ -15,8 +15,8 @@ Each figure is printed on a line of its own as ``name: value``. The database is 
 import os
 import sys
 import time
-from pathlib import Path
-from urllib.parse import urlparse, urlunparse
+
+from benchdb import database_urls, recreate_database, setup_django
 
 FILINGS = int(os.environ.get("BENCH_SUSPENSION_FILINGS", "1000000"))
 CLAIMS = int(os.environ.get("BENCH_SUSPENSION_CLAIMS", "50000"))
@@ -24,43 +24,6 @@ BANKS = 30
 ENTERPRISES = 200_000
 RUNS = 3
 BENCH_DB = "riskcomp_suspension"
-BASE = Path(__file__).resolve().parent.parent
-
-
-def _database_urls() -> tuple[str, str]:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("bench_suspension: DATABASE_URL must point at PostgreSQL, e.g. "
-                 "postgres://postgres@127.0.0.1:5432/riskcomp")
-    parts = urlparse(url)
-    return (urlunparse(parts._replace(path="/postgres")),
-            urlunparse(parts._replace(path=f"/{BENCH_DB}")))
-
-
-def _recreate_database(admin_url: str, drop_only: bool = False) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        if not drop_only:
-            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-
-
-def _setup_django(bench_url: str) -> None:
-    sys.path.insert(0, str(BASE))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "riskcomp.settings.local"
-    os.environ["DATABASE_URL"] = bench_url
-    os.environ["REDIS_URL"] = ""  # tasks eager, in this process
-    os.environ["DJANGO_DEBUG"] = "0"  # as in production: no query log kept in memory
-    import django
-
-    django.setup()
-    import logging
-
-    logging.disable(logging.WARNING)
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
 
 
 # Banks B01..B30, each taking blocks of 20 consecutive filings; a bank's claims are bigger the
@@ -192,16 +155,16 @@ def _bench() -> None:
 
 
 def main() -> None:
-    admin_url, bench_url = _database_urls()
-    _recreate_database(admin_url)
+    admin_url, bench_url = database_urls(BENCH_DB)
+    recreate_database(admin_url, BENCH_DB)
     try:
-        _setup_django(bench_url)
+        setup_django(bench_url)
         _bench()
     finally:
         from django.db import connections
 
         connections.close_all()
-        _recreate_database(admin_url, drop_only=True)
+        recreate_database(admin_url, BENCH_DB, drop_only=True)
 
 
 if __name__ == "__main__":
