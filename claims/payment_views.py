@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from accounts.security import reauth_required
 from fund.selectors import fund_balance
 from riskcomp.choices import Scheme
+from riskcomp.form_errors import add_service_errors
 from riskcomp.listing import Column, Filter, build_listing
 from riskcomp.roles import Role, role_required
 
@@ -43,13 +44,6 @@ from .services.payment import batch_references
 
 _lazy = gettext_lazy
 
-
-def _add_errors(form: Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _sum(amounts: Any) -> Decimal:
@@ -108,7 +102,7 @@ def payment_batch(request: HttpRequest) -> HttpResponse:
                     claims=list(data["claims"]), paid_on=data["paid_on"],
                     reference=data["reference"], actor=request.user)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 total = _sum(p.amount for p in payments)
                 messages.success(request, _(
@@ -156,7 +150,7 @@ def claim_pay(request: HttpRequest, pk: int) -> HttpResponse:
                 payment = services.claim_pay(claim=claim, actor=request.user,
                                              **form.cleaned_data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _(
                     "已拨付申报 %(n)s 补偿 ¥%(a)s，付款流水号 %(r)s。") % {

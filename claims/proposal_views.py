@@ -24,6 +24,7 @@ from accounts.security import reauth_required
 from banks.models import Bank
 from banks.selectors import suspended_pairs
 from riskcomp.choices import Scheme
+from riskcomp.form_errors import add_policy_errors, add_service_errors
 from riskcomp.listing import Column, Filter, build_listing
 from riskcomp.pdf import pdf_response, render_pdf
 from riskcomp.policy.reasons import PolicyError
@@ -42,7 +43,6 @@ from .proposal_forms import (
 )
 from .selectors import claim_returned_total
 from .services.proposal import period_label
-from .views import _add_errors, _add_policy_error
 
 _lazy = gettext_lazy
 STAFF = (Role.REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN)
@@ -53,9 +53,9 @@ def _fail(form: Form, exc: Exception) -> None:
     """A service's refusal onto the form: rule refusals with their code, input errors by
     field."""
     if isinstance(exc, PolicyError):
-        _add_policy_error(form, exc)
+        add_policy_errors(form, exc)
     elif isinstance(exc, ValidationError):
-        _add_errors(form, exc)
+        add_service_errors(form, exc)
 
 
 def _bank_choices() -> tuple[tuple[str, str], ...]:

@@ -22,6 +22,7 @@ from banks.selectors import suspended_pairs, suspension_of
 from fund.selectors import policy_context
 from loans.views import snapshot_rows
 from riskcomp.choices import LoanType, Scheme
+from riskcomp.form_errors import add_service_errors
 from riskcomp.listing import Column, Filter, build_listing
 from riskcomp.roles import Role, role_of, role_required
 from riskcomp.templatetags.portal import cny, pct
@@ -47,7 +48,7 @@ from .review_selectors import (
 )
 from .selectors import claim_check, document_for
 from .services.review import REVIEW_ROLES
-from .views import _add_errors, _timeline
+from .views import _timeline
 
 _lazy = gettext_lazy
 
@@ -246,7 +247,7 @@ def claim_review(request: HttpRequest, pk: int) -> HttpResponse:
                     for message in exc.messages:
                         messages.error(request, message)
                     return redirect("claims:review", pk=claim.pk)
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, SUCCESS[sent] % {"n": claim.number})
                 return redirect("claims:review_queue")

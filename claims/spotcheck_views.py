@@ -7,13 +7,13 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from riskcomp.choices import Scheme
+from riskcomp.form_errors import add_service_errors
 from riskcomp.listing import Column, Filter, build_listing
 from riskcomp.roles import Role, role_of, role_required
 
@@ -24,13 +24,6 @@ from .spotcheck_forms import SpotCheckDrawForm, SpotCheckRecordForm
 
 READERS = (Role.REVIEWER, Role.AUDITOR, Role.ADMIN)
 
-
-def _add_errors(form: Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 @role_required(*READERS)
@@ -65,7 +58,7 @@ def spotcheck_draw(request: HttpRequest) -> HttpResponse:
             try:
                 check = spot_check_draw(actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _(
                     "已抽取%(y)d年度抽查样本 %(n)d 笔，随机种子 %(s)s 已记录。") % {
@@ -172,7 +165,7 @@ def spotcheck_item(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 spot_check_record(item=item, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("已记录申报 %(n)s 的抽查结论。") % {
                     "n": item.claim.number})

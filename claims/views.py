@@ -21,6 +21,7 @@ from loans.models import LoanFiling
 from loans.selectors import filing_list_for
 from riskcomp.audit import trail_context
 from riskcomp.choices import Scheme
+from riskcomp.form_errors import add_policy_errors, add_service_errors
 from riskcomp.listing import Column, Filter, build_listing
 from riskcomp.policy.reasons import PolicyError, Refusal, reason
 from riskcomp.policy.types import ReasonCode
@@ -55,19 +56,6 @@ from .selectors import (
 _lazy = gettext_lazy
 
 
-def _add_errors(form: Form, exc: ValidationError) -> None:
-    """A service's ``ValidationError`` onto the form: by field where the form has it."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-def _add_policy_error(form: Form, exc: PolicyError) -> None:
-    reasons = exc.reasons if isinstance(exc, Refusal) else (exc.reason,)
-    for r in reasons:
-        form.add_error(None, _("%(code)s：%(message)s") % {"code": r.code, "message": r.message})
 
 
 def _is_officer(request: HttpRequest) -> bool:
@@ -295,7 +283,7 @@ def claim_create(request: HttpRequest, filing_pk: int) -> HttpResponse:
             except PolicyError as exc:
                 refusals = (exc.reason,)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _(
                     "补偿申报 %(n)s 已提交，申报补偿金额 ¥%(c)s，等待托管机构初审。") % {
@@ -326,9 +314,9 @@ def claim_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
                 services.claim_resubmit(claim=claim, answer=form.cleaned_data["answer"],
                                documents=form.cleaned_data["documents"], actor=request.user)
             except PolicyError as exc:
-                _add_policy_error(form, exc)
+                add_policy_errors(form, exc)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("已答复补充材料要求，申报 %(n)s 已重新提交。")
                                  % {"n": claim.number})
@@ -367,9 +355,9 @@ def recovery_create(request: HttpRequest, pk: int) -> HttpResponse:
                 recovery = services.recovery_report(claim=claim, actor=request.user,
                                                     **form.cleaned_data)
             except PolicyError as exc:
-                _add_policy_error(form, exc)
+                add_policy_errors(form, exc)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 _recovery_messages(request, recovery)
                 return redirect("claims:claim_detail", pk=claim.pk)
@@ -414,9 +402,9 @@ def return_create(request: HttpRequest, pk: int) -> HttpResponse:
                 services.return_record(recovery=recovery, actor=request.user,
                                        **form.cleaned_data)
             except PolicyError as exc:
-                _add_policy_error(form, exc)
+                add_policy_errors(form, exc)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("已登记返还 ¥%(a)s，待托管机构确认到账。")
                                  % {"a": f"{form.cleaned_data['amount']:,.2f}"})
@@ -450,9 +438,9 @@ def writeoff_create(request: HttpRequest, pk: int) -> HttpResponse:
                 write_off = services.writeoff_apply(claim=claim, actor=request.user,
                                                     **form.cleaned_data)
             except PolicyError as exc:
-                _add_policy_error(form, exc)
+                add_policy_errors(form, exc)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("已提交核销申请，核销金额 ¥%(a)s，等待托管机构审核。")
                                  % {"a": f"{write_off.amount:,.2f}"})
@@ -480,9 +468,9 @@ def statement_create(request: HttpRequest, pk: int) -> HttpResponse:
                 statement = services.statement_submit(claim=claim, actor=request.user,
                                                       **form.cleaned_data)
             except PolicyError as exc:
-                _add_policy_error(form, exc)
+                add_policy_errors(form, exc)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("已报送%(y)d年度追偿情况说明。")
                                  % {"y": statement.year})

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -19,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from claims.exports import XColumn, xlsx_response
 from claims.payment_selectors import bank_choices, ledger_entries, ledger_totals
 from riskcomp.choices import Scheme
+from riskcomp.form_errors import add_service_errors
 from riskcomp.listing import Column, Filter, build_listing
 from riskcomp.roles import Role, role_of, role_required
 
@@ -202,13 +202,6 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 # --- The custodian's entries -------------------------------------------------------------------
 
-def _add_errors(form: Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
 
 MANUAL_ENTRIES: dict[str, tuple[Any, Any, Any]] = {
     LedgerEntry.Kind.CAPITAL: (services.ledger_capital_receive, _lazy("登记财政拨入资金"),
@@ -225,7 +218,7 @@ def _manual_entry(request: HttpRequest, kind: str) -> HttpResponse:
         try:
             entry = service(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("已登记%(k)s ¥%(a)s（凭证号 %(r)s）。") % {
                 "k": entry.get_kind_display(), "a": f"{entry.amount:,.2f}", "r": entry.reference})
@@ -257,7 +250,7 @@ def entry_reverse(request: HttpRequest, pk: int) -> HttpResponse:
             reversal = services.ledger_reverse(entry=entry, reason=form.cleaned_data["reason"],
                                                actor=request.user)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("已登记冲销分录 %(a)s，原分录保留在台账中。")
                              % {"a": f"{reversal.amount:,.2f}"})

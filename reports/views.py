@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_htmx.http import HttpResponseClientRefresh
 
-from claims.views import _add_errors
 from riskcomp.exports import XLSX
+from riskcomp.form_errors import add_service_errors
 from riskcomp.listing import Column, Filter, build_listing
 from riskcomp.roles import Role, role_of, role_required
 
@@ -117,7 +117,7 @@ def report_generate(request: HttpRequest) -> HttpResponse:
             report = services.report_request(kind=data["kind"], period=data["period"],
                                              actor=request.user)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("已提交生成 %(r)s，生成完成后即成为当前版本。")
                              % {"r": report})

@@ -1,0 +1,24 @@
+"""Errors a service raised, shown on the form the user filled in."""
+
+from django.core.exceptions import ValidationError
+from django.forms import Form
+from django.utils.translation import gettext as _
+
+from .policy.reasons import PolicyError, Refusal
+
+
+def add_service_errors(form: Form, exc: ValidationError) -> None:
+    """A service's ``ValidationError`` onto the form: by field where the form has that field,
+    otherwise above the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def add_policy_errors(form: Form, exc: PolicyError) -> None:
+    """Each reason the rules gave, with its code, above the form."""
+    reasons = exc.reasons if isinstance(exc, Refusal) else (exc.reason,)
+    for r in reasons:
+        form.add_error(None, _("%(code)s：%(message)s") % {"code": r.code, "message": r.message})
