@@ -9,6 +9,9 @@
   change gives the session a new key.
 - ``TwoFactorMiddleware``: a user whose role needs a second factor and who has not given a TOTP
   token in this session is sent to the 2FA step from every page except that step and logout.
+- ``ReadOnlyRoleMiddleware``: auditors read; a request of theirs that could change something
+  (any method but GET, HEAD, OPTIONS) is refused with 403 unless it is about their own session,
+  language, password, second factor or notifications.
 """
 
 import time
@@ -20,6 +23,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -27,6 +31,8 @@ from django.utils.translation import gettext as _
 
 from accounts import services
 from accounts.security import LOGIN_AT, SEEN_AT, SESSION_KEY, two_factor_required
+
+from .roles import Role, role_of
 
 
 def _htmx_aware_redirect(request: HttpRequest, url: str) -> HttpResponse:
@@ -98,3 +104,31 @@ class TwoFactorMiddleware:
             return None
         url = f"{reverse('accounts:two_factor')}?{urlencode({'next': request.get_full_path()})}"
         return _htmx_aware_redirect(request, url)
+
+
+# What any user may do for themselves, whatever their role.
+PERSONAL_URLS = frozenset({
+    "login", "logout", "set_language", "password_change", "password_change_done",
+    "accounts:reauth", "accounts:session_end", "accounts:sessions",
+    "accounts:two_factor", "accounts:two_factor_setup",
+    "notifications:list", "notifications:open", "notifications:read_all",
+})
+READ_ONLY_ROLES = frozenset({Role.AUDITOR})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class ReadOnlyRoleMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func: Any, args: Any, kwargs: Any) -> None:
+        if request.method in SAFE_METHODS or not request.user.is_authenticated:
+            return
+        match = request.resolver_match
+        if match is not None and match.view_name in PERSONAL_URLS:
+            return
+        if role_of(request.user) in READ_ONLY_ROLES:
+            raise PermissionDenied(_("审计人员只能查阅，不能修改数据。"))

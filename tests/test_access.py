@@ -22,6 +22,7 @@ from fund.models import LedgerEntry
 from loans.models import ImportBatch, LoanFiling
 from notifications.models import Notification
 from reports.models import ReportFile
+from riskcomp.middleware import PERSONAL_URLS
 
 from .conftest import client_for
 from .test_claims_bank import access_objects
@@ -227,3 +228,39 @@ def test_officer_access_is_one_permission_row_per_bank_not_per_filing(bank_a, of
     FilingFactory.create_batch(5, bank=bank_a, filed_by=officer_a)
     assert BankUserObjectPermission.objects.filter(user=officer_a).count() == 1
     assert UserObjectPermission.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role_fixture",
+                         ["officer_a", "reviewer", "approver", "auditor", "admin_user_"])
+def test_every_url_answers_every_role_without_a_server_error(request, world, role_fixture):
+    """Every pattern, every role, with the ids that exist: an answer (a page, a redirect, 403,
+    404 or 405), never a 500."""
+    client = client_for(request.getfixturevalue(role_fixture))
+    client.raise_request_exception = False
+    ids = {model: list(model.objects.order_by("pk").values_list("pk", flat=True)[:2]) or [1]
+           for model in set(OBJECT_URLS.values())}
+    for name, pattern in portal_urls():
+        if name == "logout":
+            continue
+        for pk in ids.get(OBJECT_URLS.get(name), [1]):
+            status = client.get(_url(name, pattern, pk)).status_code
+            assert status in (200, 302, 403, 404, 405), (role_fixture, name, pk, status)
+
+
+@pytest.mark.django_db
+def test_the_auditor_reads_and_changes_nothing(world, auditor):
+    """Auditors are read-only: every POST outside their own session and notifications is
+    refused, whatever the id."""
+    client = client_for(auditor)
+    ids = {model: model.objects.order_by("pk").values_list("pk", flat=True).first() or 1
+           for model in set(OBJECT_URLS.values())}
+    accepted = []
+    for name, pattern in portal_urls():
+        if name in PERSONAL_URLS:
+            continue
+        pk = ids.get(OBJECT_URLS.get(name), 1)
+        status = client.post(_url(name, pattern, pk)).status_code
+        if status not in (403, 404, 405):
+            accepted.append((name, status))
+    assert not accepted

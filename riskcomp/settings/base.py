@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "riskcomp.middleware.SessionLifetimeMiddleware",
     "riskcomp.middleware.TwoFactorMiddleware",
+    "riskcomp.middleware.ReadOnlyRoleMiddleware",
     # Last, as django-axes asks: it turns a lockout flagged by its backend into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
