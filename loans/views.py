@@ -15,12 +15,21 @@ from claims.models import Claim
 from claims.services import CLAIMABLE_FILING_STATUSES
 from fund.selectors import policy_context
 from riskcomp.audit import trail_context
-from riskcomp.choices import NON_PERFORMING, LoanType, Scheme
+from riskcomp.choices import (
+    NON_PERFORMING,
+    EnterpriseKind,
+    EnterpriseSize,
+    LoanType,
+    QualificationType,
+    ReasonCode,
+    Scheme,
+)
 from riskcomp.exports import XColumn, xlsx_response
 from riskcomp.listing import Column, Filter, build_listing, quarter_choices
 from riskcomp.policy.credit_code import normalize_credit_code
 from riskcomp.policy.reasons import PolicyError, Refusal
 from riskcomp.roles import ANY_ROLE, Role, role_of, role_required
+from riskcomp.templatetags.portal import pct
 
 from .calculator import calculate
 from .forms import CalculatorForm, ClassificationForm, FilingForm
@@ -43,22 +52,69 @@ SNAPSHOT_LABELS = {
     "decided_on": _lazy("判断日期"), "scheme": _lazy("适用政策"), "ratio": _lazy("补偿比例"),
     "filing_deadline": _lazy("备案截止日"), "claim_deadline": _lazy("申报截止日"),
     "enterprise": _lazy("企业"), "loan": _lazy("贷款"), "verdicts": _lazy("政策判断"),
+    "credit_code": _lazy("统一社会信用代码"), "kind": _lazy("主体类型"), "size": _lazy("企业规模"),
+    "in_bda": _lazy("在经开区经营"), "conduct_ok": _lazy("信用合规条件符合"),
+    "tech_scope": _lazy("属于科创支持范围"), "qualified": _lazy("具备资质"),
+    "qualifications": _lazy("资质"), "type": _lazy("贷款品种"), "amount": _lazy("贷款金额"),
+    "currency": _lazy("币种"), "fx_rate": _lazy("折算汇率"), "cny_amount": _lazy("人民币金额"),
+    "drawdown_date": _lazy("放款日期"), "maturity_date": _lazy("合同到期日"),
+    "rate_percent": _lazy("年利率（%）"),
+    "bank_outstanding_to_enterprise": _lazy("本行对该企业已备案未结清余额"),
+    "credit_report_outstanding": _lazy("征信未结清贷款余额"),
+    "credit_report_date": _lazy("征信报告日期"), "other_cover": _lazy("有其他保险担保或补偿"),
+    "first_loan": _lazy("首笔贷款"), "bank_risk_share_percent": _lazy("银行分险比例（%）"),
+    "eligible": _lazy("符合条件"), "reasons": _lazy("不符合原因"), "version": _lazy("政策版本"),
+    "MICRO": Scheme.MICRO.label, "TECH": Scheme.TECH.label,
 }
+# Coded values shown by their labels (the snapshot keeps the codes the decision was made on).
+SNAPSHOT_CHOICES: dict[str, dict[str, Any]] = {
+    "kind": dict(EnterpriseKind.choices), "size": dict(EnterpriseSize.choices),
+    "type": dict(LoanType.choices), "scheme": dict(Scheme.choices),
+    "reasons": dict(ReasonCode.choices),
+}
+RATIO_KEYS = frozenset({"ratio"})
 
 
-def snapshot_rows(snapshot: Any, prefix: str = "") -> list[tuple[str, str]]:
-    """The frozen snapshot as label/value rows (nested keys joined with a dot)."""
+# Inside the enterprise's qualifications, "type" is the qualification's.
+QUALIFICATION_LABELS = {"type": _lazy("资质类型"), "valid_from": _lazy("有效期起"),
+                        "valid_to": _lazy("有效期止")}
+QUALIFICATION_CHOICES = {"type": dict(QualificationType.choices)}
+
+
+def _snapshot_value(key: str, value: Any, choices: dict[str, dict[str, Any]]) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return str(_("是") if value else _("否"))
+    if key in RATIO_KEYS:
+        return pct(value)
+    labels = choices.get(key)
+    if isinstance(value, list):
+        shown = [f"{v} {labels[v]}" if labels and v in labels else str(v) for v in value]
+        return str(_("、")).join(shown)
+    if labels and value in labels:
+        return str(labels[value])
+    return str(value)
+
+
+def snapshot_rows(snapshot: Any, prefix: str = "", labels: dict[str, Any] | None = None,
+                  choices: dict[str, dict[str, Any]] | None = None) -> list[tuple[str, str]]:
+    """The frozen snapshot as label/value rows (nested keys joined with a dot), in Chinese."""
     if not isinstance(snapshot, dict):
         return []
+    labels = SNAPSHOT_LABELS if labels is None else labels
+    choices = SNAPSHOT_CHOICES if choices is None else choices
     rows: list[tuple[str, str]] = []
     for key, value in snapshot.items():
-        label = f"{prefix}{SNAPSHOT_LABELS.get(key, key) if not prefix else key}"
+        label = f"{prefix}{labels.get(key, key)}"
         if isinstance(value, dict):
-            rows.extend(snapshot_rows(value, f"{label}."))
-        elif isinstance(value, list):
-            rows.append((label, _("、").join(str(v) for v in value) or "—"))
+            rows.extend(snapshot_rows(value, f"{label} · "))
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            for n, item in enumerate(value, start=1):
+                rows.extend(snapshot_rows(item, f"{label}{n} · ", QUALIFICATION_LABELS,
+                                          QUALIFICATION_CHOICES))
         else:
-            rows.append((label, "—" if value is None else str(value)))
+            rows.append((label, _snapshot_value(key, value, choices)))
     return rows
 
 

@@ -111,3 +111,21 @@ def test_filing_list_links_to_the_import_for_officers_only(bank_a, officer_a, re
     import_url = reverse("loans:import_list")
     assert import_url in client_for(officer_a).get(reverse("loans:filing_list")).content.decode()
     assert import_url not in client_for(reviewer).get(reverse("loans:filing_list")).content.decode()
+
+
+def test_the_snapshot_reads_in_words_not_codes():
+    from loans.views import snapshot_rows
+
+    rows = dict(snapshot_rows({
+        "enterprise": {"credit_code": "X", "kind": "company", "in_bda": True,
+                       "qualifications": [{"type": "high_tech", "valid_from": "2025-01-01",
+                                           "valid_to": "2027-12-31"}]},
+        "loan": {"type": "credit", "fx_rate": None, "first_loan": False},
+        "verdicts": {"MICRO": {"eligible": False, "reasons": ["AMOUNT_CAP"], "ratio": None}},
+        "ratio": "0.4000",
+    }))
+    assert rows["企业 · 主体类型"] == "企业法人" and rows["企业 · 在经开区经营"] == "是"
+    assert rows["企业 · 资质1 · 资质类型"] == "国家高新技术企业"
+    assert rows["贷款 · 贷款品种"] == "信用贷款" and rows["贷款 · 首笔贷款"] == "否"
+    assert rows["贷款 · 折算汇率"] == "—" and rows["补偿比例"] == "40%"
+    assert rows["政策判断 · 小微企业贷款风险补偿 · 不符合原因"] == "AMOUNT_CAP 单户贷款金额超限"
