@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, connection, models, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -284,7 +285,7 @@ def _upsert_enterprises(evaluations: Iterable[FilingEvaluation]) -> dict[str, En
             for f, v in values.items():
                 setattr(ent, f, v)
             changed.append(ent)
-    audit_bulk_created(Enterprise.objects.bulk_create(new, batch_size=1000))
+    audit_bulk_created(_insert_enterprises(new))
     if changed:
         Enterprise.objects.bulk_update(changed, fields, batch_size=1000)
         audit_bulk_updated(changed, before=before)
@@ -329,23 +330,33 @@ def _filing_row(bank: Bank, ev: FilingEvaluation, enterprise: Enterprise, actor:
     )
 
 
-# From this many rows on PostgreSQL, filings go in through COPY.
+# From this many rows on PostgreSQL, filings and enterprises go in through COPY.
 COPY_FROM_ROWS = 200
 
 
 def _insert_filings(rows: list[LoanFiling]) -> list[LoanFiling]:
     if connection.vendor != "postgresql" or len(rows) < COPY_FROM_ROWS:
         return LoanFiling.objects.bulk_create(rows, batch_size=1000)
-    return _copy_filings(rows)
+    return _copy_rows(LoanFiling, rows, lambda f: (f.bank_id, f.iou_number),
+                      lambda keys: Q(bank_id=keys[0][0], iou_number__in=[k[1] for k in keys]),
+                      ("bank_id", "iou_number"))
 
 
-def _copy_filings(rows: list[LoanFiling]) -> list[LoanFiling]:
-    """A quarter's thousands of filings through PostgreSQL's COPY. The ORM's multi-row INSERT
+def _insert_enterprises(rows: list[Enterprise]) -> list[Enterprise]:
+    if connection.vendor != "postgresql" or len(rows) < COPY_FROM_ROWS:
+        return Enterprise.objects.bulk_create(rows, batch_size=1000)
+    return _copy_rows(Enterprise, rows, lambda e: (e.credit_code,),
+                      lambda keys: Q(credit_code__in=[k[0] for k in keys]), ("credit_code",))
+
+
+def _copy_rows(model: type[Any], rows: list[Any], key: Any, lookup: Any,
+               key_fields: tuple[str, ...]) -> list[Any]:
+    """A quarter's thousands of rows through PostgreSQL's COPY. The ORM's multi-row INSERT
     spends most of an import preparing every field of every row in Python; here psycopg writes
-    the values as they are (dates, Decimals, text, the snapshot as JSON), the constraints still
-    hold (a duplicate IOU fails the whole COPY, as it fails the INSERT), and the ids are read back
-    by (bank, IOU), unique, one query per 1,000 rows."""
-    meta = LoanFiling._meta
+    the values as they are (dates, Decimals, text, JSON), the constraints still hold (a duplicate
+    fails the whole COPY, as it fails the INSERT), and the ids are read back by the rows' unique
+    ``key``, one query per 1,000 rows of one group (``lookup`` builds the filter of a group)."""
+    meta = model._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     now = timezone.now()
     for f in fields:
@@ -354,7 +365,7 @@ def _copy_filings(rows: list[LoanFiling]) -> list[LoanFiling]:
                 setattr(obj, f.attname, now)
     json_fields = {f.attname: f for f in fields if isinstance(f, models.JSONField)}
 
-    def value(obj: LoanFiling, attname: str) -> Any:
+    def value(obj: Any, attname: str) -> Any:
         v = getattr(obj, attname)
         field = json_fields.get(attname)
         return json.dumps(v, cls=field.encoder) if field is not None else v
@@ -366,16 +377,17 @@ def _copy_filings(rows: list[LoanFiling]) -> list[LoanFiling]:
           cursor.cursor.copy(sql) as copy):
         for obj in rows:
             copy.write_row([value(obj, a) for a in attnames])
-    ious: dict[int, list[str]] = defaultdict(list)
+    groups: dict[Any, list[tuple[Any, ...]]] = defaultdict(list)
     for obj in rows:
-        ious[obj.bank_id].append(obj.iou_number)
-    ids: dict[tuple[int, str], int] = {}
-    for bank_id, numbers in ious.items():
-        for chunk in (numbers[i:i + 1000] for i in range(0, len(numbers), 1000)):
-            ids.update({(bank_id, iou): pk for iou, pk in LoanFiling.objects.filter(
-                bank_id=bank_id, iou_number__in=chunk).values_list("iou_number", "pk")})
+        k = key(obj)
+        groups[k[:-1]].append(k)
+    ids: dict[tuple[Any, ...], int] = {}
+    for keys in groups.values():
+        for chunk in (keys[i:i + 1000] for i in range(0, len(keys), 1000)):
+            for *k, pk in model.objects.filter(lookup(chunk)).values_list(*key_fields, "pk"):
+                ids[tuple(k)] = pk
     for obj in rows:
-        obj.pk = ids[(obj.bank_id, obj.iou_number)]
+        obj.pk = ids[key(obj)]
         obj._state.adding = False
         obj._state.db = connection.alias
     return rows

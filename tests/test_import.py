@@ -679,7 +679,9 @@ def test_a_large_import_files_every_row_as_a_small_one_would(both_schemes, offic
     monkeypatch.setattr(loan_services, "COPY_FROM_ROWS", 5)
     client = client_for(officer_a)
     rows = [row(**{"借据号": f"JJ-{n:04d}", "合同号": f"HT-{n:04d}", "首笔贷款": "否",
-                   "贷款金额": f"{100000 + n}.{n % 100:02d}"}) for n in range(1, 13)]
+                   "贷款金额": f"{100000 + n}.{n % 100:02d}",
+                   "统一社会信用代码": make_credit_code(700 + n % 6),
+                   "企业名称": f"北京亦庄批量{n % 6}号有限公司"}) for n in range(1, 13)]
     upload(client, workbook(rows))
     batch = ImportBatch.objects.get()
     confirm(client, batch)
@@ -691,6 +693,10 @@ def test_a_large_import_files_every_row_as_a_small_one_would(both_schemes, offic
     assert first.amount == Decimal("100001.01") and first.ratio == Decimal("0.3000")
     assert first.snapshot["scheme"] == "MICRO" and first.created_at is not None
     assert first.import_batch_id == batch.pk and first.filed_by == officer_a
+    # Six new enterprises (also through COPY), each with its id on its filings.
+    assert Enterprise.objects.count() == 6
+    assert {f.enterprise.credit_code for f in filings.values()} == {
+        make_credit_code(700 + k) for k in range(6)}
     # A second upload of the same rows files nothing twice.
     upload(client, workbook(rows), name="again.xlsx")
     again = ImportBatch.objects.exclude(pk=batch.pk).get()

@@ -6,6 +6,8 @@ character over the first 17: weights 3^i mod 31, check = 31 - (sum mod 31), 31 g
 
 from __future__ import annotations
 
+import functools
+
 from .reasons import PolicyError
 from .types import ReasonCode
 
@@ -32,6 +34,8 @@ def credit_code_check_char(first17: str) -> str:
     return CHARSET[(31 - total % 31) % 31]
 
 
+# An import checks each code several times; only a valid code returns, so only those are kept.
+@functools.lru_cache(maxsize=65536)
 def validate_credit_code(code: str) -> None:
     """Raise ``PolicyError(BAD_CREDIT_CODE)`` saying what is wrong with ``code``, if anything."""
     if len(code) != LENGTH:
