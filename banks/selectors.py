@@ -103,3 +103,23 @@ def suspension_hold(*, bank_id: int, scheme: str) -> dict[str, Any] | None:
                                               kind__in=kinds)
               .order_by("-changed_at", "-pk").first())
     return {"state": state, "change": change}
+
+
+def with_threshold_figures(state: SuspensionState, policy: Any, today: date) -> SuspensionState:
+    """Attach to a bank's state in a scheme what its screens show: the thresholds in force
+    (``params``), the claim ratio, the distance to each threshold (``distances``, negative once
+    over) and, once over, by how much (``excess``, positive) — MICRO Art. 8, TECH Art. 9."""
+    from riskcomp.policy.params import latest_params, params_for
+    from riskcomp.policy.suspension import SuspensionFigures, claim_ratio, threshold_distances
+    from riskcomp.policy.types import Scheme as PolicyScheme
+
+    params = params_for(policy.params, PolicyScheme(state.scheme), today) or latest_params(
+        policy.params, PolicyScheme(state.scheme))
+    figures = SuspensionFigures(filed_principal=state.filed_principal,
+                                claimed_principal=state.claimed_principal,
+                                net_compensation=state.net_compensation)
+    state.params = params
+    state.claim_ratio = claim_ratio(figures)
+    state.distances = threshold_distances(params, figures) if params else {}
+    state.excess = {k: -v for k, v in state.distances.items() if v is not None and v < 0}
+    return state

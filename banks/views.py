@@ -15,9 +15,7 @@ from fund.selectors import policy_context
 from riskcomp.audit import trail_context
 from riskcomp.choices import Scheme
 from riskcomp.listing import Column, build_listing
-from riskcomp.policy.params import latest_params, params_for
-from riskcomp.policy.suspension import SuspensionFigures, claim_ratio, threshold_distances
-from riskcomp.policy.types import Scheme as PolicyScheme
+from riskcomp.policy.suspension import SuspensionFigures, claim_ratio
 from riskcomp.roles import ANY_ROLE, Role, role_of, role_required
 
 from .forms import AgreementForm, ManualSuspensionForm, OfficerForm, TerminateForm
@@ -27,7 +25,7 @@ from .models import (
     SuspensionChange,
     SuspensionState,
 )
-from .selectors import banks_for, officers_of
+from .selectors import banks_for, officers_of, with_threshold_figures
 from .services import (
     agreement_create,
     agreement_terminate,
@@ -99,16 +97,7 @@ def _states_with_thresholds(bank: Any) -> list[SuspensionState]:
     rows = []
     for scheme in Scheme:
         state = known.get(scheme) or SuspensionState(bank=bank, scheme=scheme)
-        params = params_for(policy.params, PolicyScheme(scheme), today) or latest_params(
-            policy.params, PolicyScheme(scheme))
-        figures = SuspensionFigures(filed_principal=state.filed_principal,
-                                    claimed_principal=state.claimed_principal,
-                                    net_compensation=state.net_compensation)
-        state.params = params
-        state.claim_percent = _percent(figures)
-        state.distances = threshold_distances(params, figures) if params else {}
-        # How far over a threshold, as a positive amount for the screen.
-        state.excess = {k: -v for k, v in state.distances.items() if v is not None and v < 0}
+        with_threshold_figures(state, policy, today)
         rows.append(state)
     return rows
 

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from banks.models import SuspensionState
-from banks.selectors import banks_for, suspension_states_for
+from banks.selectors import banks_for, suspension_states_for, with_threshold_figures
 from claims.models import Claim
 from claims.selectors import (
     claim_counts_by_status,
@@ -25,7 +25,6 @@ from reports.selectors import annual_report_due
 
 from .policy.deadlines import open_filing_windows
 from .policy.params import latest_params, params_for
-from .policy.suspension import SuspensionFigures, claim_ratio, threshold_distances
 from .policy.types import Scheme
 from .roles import Role, role_of
 
@@ -33,19 +32,6 @@ from .roles import Role, role_of
 def _claim_status_rows(counts: dict[str, int]) -> list[dict[str, Any]]:
     return [{"status": value, "label": label, "count": counts.get(value, 0)}
             for value, label in Claim.Status.choices]
-
-
-def _with_figures(state: SuspensionState, policy: Any, today: Any) -> SuspensionState:
-    """Attach the claim ratio and the distance to each threshold (policy.suspension)."""
-    params = params_for(policy.params, Scheme(state.scheme), today) or latest_params(
-        policy.params, Scheme(state.scheme))
-    figures = SuspensionFigures(filed_principal=state.filed_principal,
-                                claimed_principal=state.claimed_principal,
-                                net_compensation=state.net_compensation)
-    state.claim_ratio = claim_ratio(figures)
-    state.params = params
-    state.distances = threshold_distances(params, figures) if params else {}
-    return state
 
 
 @login_required
@@ -62,7 +48,7 @@ def home(request: HttpRequest) -> HttpResponse:
         ctx["single_bank"] = len(ctx["banks"]) == 1
         policy = policy_context()
         today = timezone.localdate()
-        ctx["suspension_states"] = [_with_figures(s, policy, today)
+        ctx["suspension_states"] = [with_threshold_figures(s, policy, today)
                                     for s in suspension_states_for(user)]
         window_params = params_for(policy.params, Scheme.MICRO, today) or latest_params(
             policy.params, Scheme.TECH)

@@ -129,3 +129,17 @@ def test_the_snapshot_reads_in_words_not_codes():
     assert rows["贷款 · 贷款品种"] == "信用贷款" and rows["贷款 · 首笔贷款"] == "否"
     assert rows["贷款 · 折算汇率"] == "—" and rows["补偿比例"] == "40%"
     assert rows["政策判断 · 小微企业贷款风险补偿 · 不符合原因"] == "AMOUNT_CAP 单户贷款金额超限"
+
+
+@pytest.mark.django_db
+def test_home_shows_how_far_over_a_threshold_as_a_positive_amount(bank_a, officer_a):
+    from banks.models import SuspensionState
+
+    SuspensionState.objects.create(
+        bank=bank_a, scheme="MICRO", is_auto_suspended=True,
+        filed_principal=Decimal("100000000.00"), claimed_principal=Decimal("4000000.00"),
+        net_compensation=Decimal("5500000.00"))
+    html = client_for(officer_a).get(reverse("home")).content.decode()
+    assert "已超出 ¥500,000.00" in html  # 5,500,000 against the 5,000,000 threshold
+    assert "已超出 ¥1,000,000.00" in html  # 4,000,000 claimed against 3% of 100,000,000
+    assert "-¥" not in html
