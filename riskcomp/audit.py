@@ -155,7 +155,7 @@ class AuditMiddleware(AuditlogMiddleware):
     """auditlog's middleware, with the client's address read the way our proxy sets it.
 
     auditlog takes the first address of ``X-Forwarded-For``, which the client can write
-    itself. Behind ``RISKCOMP_TRUSTED_PROXIES`` proxies that each append the address they
+    itself. Behind ``RISKCOMP_PROXY_COUNT`` proxies that each append the address they
     received from, the client's is that many places from the end; with none, the header is
     ignored and the socket's address is the client's."""
 
@@ -163,7 +163,7 @@ class AuditMiddleware(AuditlogMiddleware):
     def _get_remote_addr(request: HttpRequest) -> str | None:
         if settings.AUDITLOG_DISABLE_REMOTE_ADDR:
             return None
-        proxies = getattr(settings, "RISKCOMP_TRUSTED_PROXIES", 0)
+        proxies = getattr(settings, "RISKCOMP_PROXY_COUNT", 0)
         forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",")
                      if a.strip()]
         if proxies and len(forwarded) >= proxies:

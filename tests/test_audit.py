@@ -85,7 +85,7 @@ def test_the_forwarded_address_is_read_only_behind_a_trusted_proxy(reviewer, set
     # No proxy configured: a client cannot put another address in the trail.
     client.post(url, {"action": "suspend", "reason": "甲"}, REMOTE_ADDR="10.0.0.9",
                 HTTP_X_FORWARDED_FOR="1.1.1.1")
-    settings.RISKCOMP_TRUSTED_PROXIES = 1
+    settings.RISKCOMP_PROXY_COUNT = 1
     # Behind one proxy the last address it appended is the client's, whatever came before.
     client.post(url, {"action": "lift", "reason": "乙"}, REMOTE_ADDR="10.0.0.1",
                 HTTP_X_FORWARDED_FOR="1.1.1.1, 172.16.5.6")

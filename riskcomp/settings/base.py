@@ -220,10 +220,6 @@ LOGGING = {
                 "weasyprint": {"level": "WARNING"}},
 }
 
-# The audit trail records the client's address: behind this many reverse proxies (each appending
-# to X-Forwarded-For) it is read from that header, otherwise from the connection.
-RISKCOMP_TRUSTED_PROXIES = int(os.environ.get("RISKCOMP_TRUSTED_PROXIES", "0"))
-
 # Upload limits for documents and spreadsheets (bytes).
 RISKCOMP_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
