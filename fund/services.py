@@ -16,17 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from riskcomp.policy.compensation import to_fen
+from riskcomp.policy.fund import MANAGEMENT_FEE_FIRST_YEAR, management_fee
 
 from .models import FundSize, LedgerEntry
 
 # The key of the PostgreSQL advisory lock held by every transaction that takes money out of the
 # fund ("RISKCOMP" in ASCII, a fixed 64-bit number no other lock of this database uses).
 FUND_LOCK_KEY = 0x5249534B434F4D50
-
-# MICRO Art. 24: "自2025年起，托管机构可按年度提取……按照风险补偿资金规模的0.8%提取". The fee of
-# a year is drawn once that year has ended, on the fund size the bureau set for it (FundSize).
-MANAGEMENT_FEE_RATE = Decimal("0.008")
-MANAGEMENT_FEE_FIRST_YEAR = 2025
 
 # Entries the ledger itself owns. Compensation, return and write-off entries mirror a claim's
 # payment, return receipt or write-off one to one (the suspension figures and the claim's own
@@ -141,8 +137,8 @@ def ledger_interest_record(*, amount: Decimal, booked_on: date, reference: str, 
 # --- Management fee ----------------------------------------------------------------------------
 
 def management_fee_for(fund_size: Decimal) -> Decimal:
-    """The custodian's fee for a year: 0.8% of that year's fund size (MICRO Art. 24)."""
-    return to_fen(fund_size * MANAGEMENT_FEE_RATE)
+    """The custodian's fee for a year on that year's fund size (policy.fund, MICRO Art. 24)."""
+    return management_fee(fund_size)
 
 
 @transaction.atomic

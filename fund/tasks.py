@@ -6,11 +6,12 @@ from celery import shared_task
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from riskcomp.policy.fund import MANAGEMENT_FEE_FIRST_YEAR
 from riskcomp.policy.reasons import CalendarUnknown
 
 from .models import LedgerEntry
 from .selectors import policy_context
-from .services import MANAGEMENT_FEE_FIRST_YEAR, ledger_management_fee_post
+from .services import ledger_management_fee_post
 
 logger = logging.getLogger(__name__)
 

@@ -27,6 +27,7 @@ from fund.models import LedgerEntry
 from fund.selectors import fund_balance
 from loans.models import LoanFiling
 from riskcomp.choices import LoanType, QualificationType, Scheme
+from riskcomp.policy.fund import half_year
 
 from .charts import Chart, Series
 from .models import ReportFile
@@ -81,8 +82,7 @@ def report_period(kind: str, period: str) -> tuple[date, date]:
             raise ValueError(_("半年度报告期应写作“2026H1”或“2026H2”，收到“%(p)s”。")
                              % {"p": period})
         year = int(m.group(1))
-        start, end = ((date(year, 1, 1), date(year, 6, 30)) if m.group(2) == "1"
-                      else (date(year, 7, 1), date(year, 12, 31)))
+        start, end = half_year(year, int(m.group(2)))
     elif kind == ReportFile.Kind.ANNUAL:
         m = _ANNUAL.match(period)
         if not m:

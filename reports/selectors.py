@@ -12,6 +12,7 @@ from django.db.models import Min, QuerySet
 from django.utils.translation import gettext as _
 
 from fund.models import PolicyVersion
+from riskcomp.policy.fund import annual_report_due as annual_report_due_on
 
 from .models import ReportFile
 
@@ -20,8 +21,6 @@ Status = ReportFile.Status
 ACTIVE_STATUSES = (Status.PENDING, Status.RUNNING)
 # The kinds a reviewer generates here; proposals have their own PDF on the proposal page.
 GENERATED_KINDS = (Kind.SEMIANNUAL, Kind.ANNUAL)
-# MICRO Art. 25, TECH Art. 25: the previous year's report is due by the end of March.
-ANNUAL_DUE_MONTH, ANNUAL_DUE_DAY = 3, 31
 
 
 def report_list() -> QuerySet[ReportFile]:
@@ -117,7 +116,7 @@ def annual_report_due(*, today: date) -> AnnualReportDue | None:
     if first is None or year < first:
         return None
     period = period_label(Kind.ANNUAL, year)
-    due_on = date(today.year, ANNUAL_DUE_MONTH, ANNUAL_DUE_DAY)
+    due_on = annual_report_due_on(year)
     return AnnualReportDue(
         year=year, period=period, due_on=due_on, days_left=(due_on - today).days,
         report=current_report(kind=Kind.ANNUAL, period=period),

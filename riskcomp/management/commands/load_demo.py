@@ -77,6 +77,7 @@ from riskcomp.policy.deadlines import (
     return_deadline,
 )
 from riskcomp.policy.enterprise_size import Industry, classify_size
+from riskcomp.policy.fund import management_fee
 from riskcomp.policy.params import SchemeParams, params_for
 from riskcomp.policy.reasons import CalendarUnknown
 from riskcomp.policy.types import Scheme as PolicyScheme
@@ -91,7 +92,7 @@ LAST_REPORTED_QUARTER_END = date(2026, 9, 30)
 FEN = Decimal("0.01")
 WAN = Decimal(10000)
 CAPITAL = Decimal("100000000.00")  # MICRO Art. 20, TECH Art. 21
-MANAGEMENT_FEE_2025 = Decimal("800000.00")  # MICRO Art. 24: 0.8% of CNY 100,000,000
+MANAGEMENT_FEE_2025 = management_fee(Decimal("100000000.00"))  # on the 2025 fund size
 DEPOSIT_RATE = Decimal("0.0115")  # agreement deposit, for the interest entries
 
 S = Claim.Status
