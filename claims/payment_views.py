@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from accounts.security import reauth_required
 from fund.selectors import fund_balance
 from riskcomp.choices import Scheme
+from riskcomp.exports import wants_xlsx
 from riskcomp.form_errors import add_service_errors
 from riskcomp.listing import Column, Filter, build_listing
 from riskcomp.roles import Role, role_required
@@ -76,7 +77,7 @@ def payment_list(request: HttpRequest) -> HttpResponse:
         default_sort="confirmation",
     )
     qs = listing.page.paginator.object_list
-    if request.GET.get("export") == "xlsx":
+    if wants_xlsx(request):
         return xlsx_response(qs, CLAIM_COLUMNS, title=_("待拨付"), filename="payable")
     waiting = qs.order_by().aggregate(n=Count("pk"), total=Sum("compensation"))
     return render(request, "claims/payment/payment_list.html", {
@@ -218,7 +219,7 @@ def return_list(request: HttpRequest) -> HttpResponse:
             ("state", Column(_lazy("处理状态"), "receipt_rank")),
         ),
     )
-    if request.GET.get("export") == "xlsx":
+    if wants_xlsx(request):
         return xlsx_response(listing.page.paginator.object_list, RETURN_COLUMNS,
                              title=_("返还"), filename="returns")
     return render(request, "claims/payment/return_list.html", {

@@ -22,6 +22,7 @@ from banks.selectors import suspended_pairs, suspension_of
 from fund.selectors import policy_context
 from loans.views import snapshot_rows
 from riskcomp.choices import LoanType, Scheme
+from riskcomp.exports import wants_xlsx
 from riskcomp.form_errors import add_service_errors
 from riskcomp.listing import Column, Filter, build_listing
 from riskcomp.roles import Role, role_of, role_required
@@ -122,7 +123,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     ids = order_queue(ages, band=band, by_age=listing.sort.lstrip("-") == "age",
                       descending=listing.sort.startswith("-"))
     suspended = suspended_pairs()
-    if request.GET.get("export") == "xlsx":
+    if wants_xlsx(request):
         return xlsx_response(queue_rows(filtered, ids, ages, suspended), QUEUE_EXPORT,
                              title=_("待审队列"), filename="review-queue")
     page = Paginator(ids, listing.page.paginator.per_page).get_page(request.GET.get("page"))

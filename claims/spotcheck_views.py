@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from riskcomp.choices import Scheme
+from riskcomp.exports import wants_xlsx
 from riskcomp.form_errors import add_service_errors
 from riskcomp.listing import Column, Filter, build_listing
 from riskcomp.roles import Role, role_of, role_required
@@ -138,7 +139,7 @@ def spotcheck_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         default_sort="claim",
     )
-    if request.GET.get("export") == "xlsx":
+    if wants_xlsx(request):
         return xlsx_response(listing.page.paginator.object_list, ITEM_COLUMNS,
                              title=_("%(y)d年度抽查") % {"y": check.year},
                              filename=f"spot-check-{check.year}")

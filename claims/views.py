@@ -21,6 +21,7 @@ from loans.models import LoanFiling
 from loans.selectors import filing_list_for
 from riskcomp.audit import trail_context
 from riskcomp.choices import Scheme
+from riskcomp.exports import wants_xlsx
 from riskcomp.form_errors import add_policy_errors, add_service_errors
 from riskcomp.listing import Column, Filter, build_listing
 from riskcomp.policy.reasons import PolicyError, Refusal, reason
@@ -62,9 +63,6 @@ def _is_officer(request: HttpRequest) -> bool:
     return role_of(request.user) == Role.BANK_OFFICER
 
 
-def _want_export(request: HttpRequest) -> bool:
-    return request.GET.get("export") == "xlsx"
-
 
 # --- Lists ------------------------------------------------------------------------------------
 
@@ -92,7 +90,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         ),
         default_sort="-submitted",
     )
-    if _want_export(request):
+    if wants_xlsx(request):
         return xlsx_response(listing.page.paginator.object_list, CLAIM_COLUMNS,
                              title=_("补偿申报"), filename="claims")
     counts = claim_counts_by_status(user=request.user)
@@ -143,7 +141,7 @@ def recovery_list(request: HttpRequest) -> HttpResponse:
         ),
         default_sort="-recovered",
     )
-    if _want_export(request):
+    if wants_xlsx(request):
         return xlsx_response(listing.page.paginator.object_list, RECOVERY_COLUMNS,
                              title=_("追偿回收"), filename="recoveries")
     return render(request, "claims/recovery_list.html", {

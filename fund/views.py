@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from claims.exports import XColumn, xlsx_response
 from claims.payment_selectors import bank_choices, ledger_entries, ledger_totals
 from riskcomp.choices import Scheme
+from riskcomp.exports import wants_xlsx
 from riskcomp.form_errors import add_service_errors
 from riskcomp.listing import Column, Filter, build_listing
 from riskcomp.roles import Role, role_of, role_required
@@ -93,7 +94,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
         default_sort="-booked",
     )
     rows = listing.page.paginator.object_list
-    if request.GET.get("export") == "xlsx":
+    if wants_xlsx(request):
         return xlsx_response(rows, LEDGER_COLUMNS, title=_("资金台账"), filename="ledger")
     context: dict[str, Any] = {
         "listing": listing, "totals": ledger_totals(rows), "balance": fund_balance(),

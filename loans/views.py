@@ -24,7 +24,7 @@ from riskcomp.choices import (
     ReasonCode,
     Scheme,
 )
-from riskcomp.exports import XColumn, xlsx_response
+from riskcomp.exports import XColumn, wants_xlsx, xlsx_response
 from riskcomp.listing import Column, Filter, build_listing, quarter_choices
 from riskcomp.policy.credit_code import normalize_credit_code
 from riskcomp.policy.reasons import PolicyError, Refusal
@@ -168,7 +168,7 @@ def filing_list(request: HttpRequest) -> HttpResponse:
         ),
         default_sort="-drawdown",
     )
-    if request.GET.get("export") == "xlsx":
+    if wants_xlsx(request):
         return xlsx_response(listing.page.paginator.object_list, FILING_COLUMNS,
                              title=_("贷款备案"), filename="filings")
     return render(request, "loans/filing_list.html", {"listing": listing})

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .audit import ACTION_LABELS, TrailRow, audited_models, trail_queryset, trail_rows
-from .exports import XColumn, xlsx_response
+from .exports import XColumn, wants_xlsx, xlsx_response
 from .listing import Column, Filter, build_listing
 from .roles import Role, role_required
 
@@ -98,7 +98,7 @@ def search(request: HttpRequest) -> HttpResponse:
         ),
         default_sort="-time",
     )
-    if get.get("export") == "xlsx":
+    if wants_xlsx(get):
         return xlsx_response(_readable(listing.page.paginator.object_list), EXPORT_COLUMNS,
                              title=_("审计日志"), filename="audit")
     context: dict[str, Any] = {

@@ -103,3 +103,10 @@ def xlsx_response(rows: Iterable[Any], columns: tuple[XColumn, ...], *, title: s
     response["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.xlsx"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def wants_xlsx(params: Any) -> bool:
+    """Whether a list was asked for as a workbook (``?export=xlsx``, the export button's link);
+    ``params`` is the request or its query dict."""
+    get = getattr(params, "GET", params)
+    return get.get("export") == "xlsx"

@@ -26,7 +26,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from benchdb import database_urls, recreate_database, setup_django
+from benchdb import QueryCounter, run, setup_django
 
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "10000"))
 # Later runs find the enterprises already there (a bank's usual case); the first is the cold one.
@@ -116,16 +116,6 @@ def _bank(code: str):  # type: ignore[no-untyped-def]
     return bank, officer
 
 
-class _QueryCounter:
-    """Counts the statements sent to the database (cheaper than logging them)."""
-
-    def __init__(self) -> None:
-        self.queries = 0
-
-    def __call__(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-        self.queries += 1
-        return execute(sql, params, many, context)
-
 
 def _our_path(data: bytes, bank, officer):  # type: ignore[no-untyped-def]
     """Upload (checks and reading), validation task, confirmation, commit task."""
@@ -147,18 +137,9 @@ def _our_path(data: bytes, bank, officer):  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
-    admin_url, bench_url = database_urls(BENCH_DB)
-    recreate_database(admin_url, BENCH_DB)
     with tempfile.TemporaryDirectory(prefix="riskcomp-bench-") as var_dir:
         os.environ["RISKCOMP_VAR_DIR"] = var_dir  # the uploaded workbooks go here
-        try:
-            _setup_django(bench_url)
-            _bench()
-        finally:
-            from django.db import connections
-
-            connections.close_all()
-            recreate_database(admin_url, BENCH_DB, drop_only=True)
+        run(BENCH_DB, _setup_django, _bench)
 
 
 def _bench() -> None:
@@ -177,7 +158,7 @@ def _bench() -> None:
     runs = []
     for attempt in range(1, RUNS + 1):  # a fresh bank each time; the best run is reported
         bank, officer = _bank(f"B{attempt}")
-        count = _QueryCounter()
+        count = QueryCounter()
         with connection.execute_wrapper(count):
             started = time.perf_counter()
             batch = _our_path(data, bank, officer)

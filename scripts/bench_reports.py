@@ -21,7 +21,7 @@ import sys
 import time
 from datetime import date
 
-from benchdb import database_urls, recreate_database, setup_django
+from benchdb import run, setup_django
 
 FILINGS = int(os.environ.get("BENCH_REPORTS_FILINGS", "20000"))
 CLAIMS = int(os.environ.get("BENCH_REPORTS_CLAIMS", "3000"))
@@ -214,16 +214,7 @@ def _bench() -> None:
 
 
 def main() -> None:
-    admin_url, bench_url = database_urls(BENCH_DB)
-    recreate_database(admin_url, BENCH_DB)
-    try:
-        setup_django(bench_url)
-        _bench()
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        recreate_database(admin_url, BENCH_DB, drop_only=True)
+    run(BENCH_DB, setup_django, _bench)
 
 
 if __name__ == "__main__":

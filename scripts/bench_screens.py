@@ -24,7 +24,7 @@ import time
 from collections import defaultdict
 from typing import Any
 
-from benchdb import bench_environment, database_urls, recreate_database
+from benchdb import QueryCounter, bench_environment, run
 
 FILINGS = int(os.environ.get("BENCH_SCREENS_FILINGS", "100000"))
 CLAIMS = int(os.environ.get("BENCH_SCREENS_CLAIMS", "10000"))
@@ -57,14 +57,6 @@ def _setup_django(bench_url: str) -> None:
     call_command("migrate", verbosity=0, interactive=False)
 
 
-class _QueryCounter:
-    def __init__(self) -> None:
-        self.queries = 0
-
-    def __call__(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-        self.queries += 1
-        return execute(sql, params, many, context)
-
 
 class ServerTiming:
     """Times the request inside the server and counts its queries (``Server-Timing``)."""
@@ -75,7 +67,7 @@ class ServerTiming:
     def __call__(self, request: Any) -> Any:
         from django.db import connection
 
-        counter = _QueryCounter()
+        counter = QueryCounter()
         with connection.execute_wrapper(counter):
             started = time.perf_counter()
             response = self.get_response(request)
@@ -349,8 +341,8 @@ def _bench() -> None:
         runs = pool.map(_client_run, range(CLIENTS))
     wall = time.perf_counter() - started
     by_screen: dict[str, list[tuple[float, int]]] = defaultdict(list)
-    for run in runs:
-        for screen, ms, queries in run:
+    for client_run in runs:
+        for screen, ms, queries in client_run:
             by_screen[screen].append((ms, queries))
     requests = sum(len(v) for v in by_screen.values())
     print(f"# {CLIENTS} clients, {requests} timed requests in {wall:.1f} s", flush=True)
@@ -366,16 +358,7 @@ def _bench() -> None:
 
 
 def main() -> None:
-    admin_url, bench_url = database_urls(BENCH_DB)
-    recreate_database(admin_url, BENCH_DB)
-    try:
-        _setup_django(bench_url)
-        _bench()
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        recreate_database(admin_url, BENCH_DB, drop_only=True)
+    run(BENCH_DB, _setup_django, _bench)
 
 
 if __name__ == "__main__":

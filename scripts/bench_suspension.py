@@ -16,7 +16,7 @@ import os
 import sys
 import time
 
-from benchdb import database_urls, recreate_database, setup_django
+from benchdb import QueryCounter, run, setup_django
 
 FILINGS = int(os.environ.get("BENCH_SUSPENSION_FILINGS", "1000000"))
 CLAIMS = int(os.environ.get("BENCH_SUSPENSION_CLAIMS", "50000"))
@@ -96,14 +96,6 @@ FROM claims_recovery r WHERE r.return_amount > 0;
 """
 
 
-class _QueryCounter:
-    def __init__(self) -> None:
-        self.queries = 0
-
-    def __call__(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-        self.queries += 1
-        return execute(sql, params, many, context)
-
 
 def _fill() -> None:
     from django.db import connection, transaction
@@ -140,7 +132,7 @@ def _bench() -> None:
     changes = SuspensionChange.objects.count()
     runs = []
     for _ in range(RUNS):
-        count = _QueryCounter()
+        count = QueryCounter()
         with connection.execute_wrapper(count):
             started = time.perf_counter()
             suspension_recompute()
@@ -155,16 +147,7 @@ def _bench() -> None:
 
 
 def main() -> None:
-    admin_url, bench_url = database_urls(BENCH_DB)
-    recreate_database(admin_url, BENCH_DB)
-    try:
-        setup_django(bench_url)
-        _bench()
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        recreate_database(admin_url, BENCH_DB, drop_only=True)
+    run(BENCH_DB, setup_django, _bench)
 
 
 if __name__ == "__main__":

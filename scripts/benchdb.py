@@ -5,6 +5,7 @@ this process). Each ``scripts/bench_*.py`` creates its database, measures, and d
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -50,3 +51,30 @@ def setup_django(bench_url: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
+
+
+class QueryCounter:
+    """Counts the statements sent to the database (cheaper than logging them); install it with
+    ``connection.execute_wrapper``."""
+
+    def __init__(self) -> None:
+        self.queries = 0
+
+    def __call__(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        self.queries += 1
+        return execute(sql, params, many, context)
+
+
+def run(db_name: str, setup: Callable[[str], None], bench: Callable[[], None]) -> None:
+    """Create the benchmark's database, set Django up on it, measure, and drop it whatever
+    happens."""
+    admin_url, bench_url = database_urls(db_name)
+    recreate_database(admin_url, db_name)
+    try:
+        setup(bench_url)
+        bench()
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        recreate_database(admin_url, db_name, drop_only=True)
