@@ -319,42 +319,41 @@ def writeoff_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _writeoff_page(request, get_object_or_404(selectors.writeoff_detail(), pk=pk))
 
 
-@role_required(Role.REVIEWER)
-def writeoff_forward(request: HttpRequest, pk: int) -> HttpResponse:
+def _writeoff_review(request: HttpRequest, pk: int, form_class: type[Form], form_key: str,
+                     act: Any, done: str) -> HttpResponse:
+    """The custodian's two answers to an application (forward it, send it back): the form,
+    one service call, a message, the page again."""
     write_off = get_object_or_404(selectors.writeoff_detail(), pk=pk)
     if request.method != "POST":
         return redirect("claims:writeoff_detail", pk=write_off.pk)
-    form = WriteOffForwardForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            services.writeoff_forward(write_off=write_off, note=form.cleaned_data["note"],
-                                      actor=request.user)
+            act(write_off, form.cleaned_data)
         except (PolicyError, ValidationError) as exc:
             _fail(form, exc)
         else:
-            messages.success(request, _("核销申请（%(n)s）已审核，报送财政国资局确认。")
-                             % {"n": write_off.claim.number})
+            messages.success(request, done % {"n": write_off.claim.number})
             return redirect("claims:writeoff_detail", pk=write_off.pk)
-    return _writeoff_page(request, write_off, forward_form=form)
+    return _writeoff_page(request, write_off, **{form_key: form})
+
+
+@role_required(Role.REVIEWER)
+def writeoff_forward(request: HttpRequest, pk: int) -> HttpResponse:
+    return _writeoff_review(
+        request, pk, WriteOffForwardForm, "forward_form",
+        lambda w, data: services.writeoff_forward(write_off=w, note=data["note"],
+                                                  actor=request.user),
+        _("核销申请（%(n)s）已审核，报送财政国资局确认。"))
 
 
 @role_required(Role.REVIEWER)
 def writeoff_reject(request: HttpRequest, pk: int) -> HttpResponse:
-    write_off = get_object_or_404(selectors.writeoff_detail(), pk=pk)
-    if request.method != "POST":
-        return redirect("claims:writeoff_detail", pk=write_off.pk)
-    form = WriteOffRejectForm(request.POST)
-    if form.is_valid():
-        try:
-            services.writeoff_reject(write_off=write_off, reason=form.cleaned_data["reason"],
-                                     actor=request.user)
-        except (PolicyError, ValidationError) as exc:
-            _fail(form, exc)
-        else:
-            messages.success(request, _("已退回核销申请（%(n)s），银行可重新申请。")
-                             % {"n": write_off.claim.number})
-            return redirect("claims:writeoff_detail", pk=write_off.pk)
-    return _writeoff_page(request, write_off, reject_form=form)
+    return _writeoff_review(
+        request, pk, WriteOffRejectForm, "reject_form",
+        lambda w, data: services.writeoff_reject(write_off=w, reason=data["reason"],
+                                                 actor=request.user),
+        _("已退回核销申请（%(n)s），银行可重新申请。"))
 
 
 @role_required(Role.APPROVER)
