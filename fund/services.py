@@ -15,8 +15,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from riskcomp.policy.compensation import to_fen
 from riskcomp.policy.fund import MANAGEMENT_FEE_FIRST_YEAR, management_fee
+from riskcomp.validation import invalid, money
 
 from .models import FundSize, LedgerEntry
 
@@ -34,10 +34,6 @@ REASON_MAX = 120
 MEMO_MAX = LedgerEntry._meta.get_field("memo").max_length or 200
 REFERENCE_MAX = LedgerEntry._meta.get_field("reference").max_length or 60
 
-
-def _invalid(field: str | None, message: str, code: str) -> ValidationError:
-    error = ValidationError(message, code=code)
-    return ValidationError({field: error}) if field else error
 
 
 def fund_lock() -> None:
@@ -85,7 +81,7 @@ def _balance() -> Decimal:
 
 
 def _short_of(outflow: Decimal) -> ValidationError:
-    return _invalid(None, _("资金账户余额 ¥%(b)s 不足以支出 ¥%(a)s。")
+    return invalid(None, _("资金账户余额 ¥%(b)s 不足以支出 ¥%(a)s。")
                     % {"b": f"{_balance():,.2f}", "a": f"{outflow:,.2f}"}, "fund_short")
 
 
@@ -93,22 +89,18 @@ def _short_of(outflow: Decimal) -> ValidationError:
 
 def _manual_inflow(*, kind: str, amount: Decimal, booked_on: date, reference: str, memo: str,
                    actor: Any, default_memo: str) -> LedgerEntry:
-    amount = Decimal(amount)
-    if amount <= 0:
-        raise _invalid("amount", _("金额必须大于零。"), "money_not_positive")
-    if amount != to_fen(amount):
-        raise _invalid("amount", _("金额最多保留两位小数（精确到分）。"), "money_precision")
+    amount = money(amount, "amount")
     if booked_on > timezone.localdate():
-        raise _invalid("booked_on", _("记账日期不能晚于今天。"), "future_date")
+        raise invalid("booked_on", _("记账日期不能晚于今天。"), "future_date")
     reference = (reference or "").strip()
     if not reference:
-        raise _invalid("reference", _("请填写凭证号。"), "reference_missing")
+        raise invalid("reference", _("请填写凭证号。"), "reference_missing")
     if len(reference) > REFERENCE_MAX:
-        raise _invalid("reference", _("凭证号最多%(n)d个字符。") % {"n": REFERENCE_MAX},
+        raise invalid("reference", _("凭证号最多%(n)d个字符。") % {"n": REFERENCE_MAX},
                        "reference_too_long")
     # The same bank slip entered twice would count the money twice.
     if LedgerEntry.objects.filter(kind=kind, reference=reference).exists():
-        raise _invalid("reference", _("凭证号 %(r)s 已登记过同类分录，请勿重复登记。")
+        raise invalid("reference", _("凭证号 %(r)s 已登记过同类分录，请勿重复登记。")
                        % {"r": reference}, "reference_taken")
     return ledger_post(kind=kind, amount=amount, booked_on=booked_on, reference=reference,
                        memo=(memo or "").strip() or default_memo, actor=actor)
@@ -148,21 +140,21 @@ def ledger_management_fee_post(*, year: int, booked_on: date, actor: Any) -> Led
     (a reversed fee stays drawn: the correction is the bureau's decision, not a re-run) or when
     the balance cannot cover it."""
     if year < MANAGEMENT_FEE_FIRST_YEAR:
-        raise _invalid(None, _("托管管理费自%(y)d年起按年度提取（小微办法第二十四条）。")
+        raise invalid(None, _("托管管理费自%(y)d年起按年度提取（小微办法第二十四条）。")
                        % {"y": MANAGEMENT_FEE_FIRST_YEAR}, "fee_before_policy")
     if booked_on.year <= year:
-        raise _invalid(None, _("%(y)d年度尚未结束，管理费须在年度结束后提取。") % {"y": year},
+        raise invalid(None, _("%(y)d年度尚未结束，管理费须在年度结束后提取。") % {"y": year},
                        "fee_year_open")
     fund_lock()
     if LedgerEntry.objects.filter(kind=LedgerEntry.Kind.MANAGEMENT_FEE, fee_year=year).exists():
-        raise _invalid(None, _("%(y)d年度托管管理费已提取。") % {"y": year}, "fee_posted")
+        raise invalid(None, _("%(y)d年度托管管理费已提取。") % {"y": year}, "fee_posted")
     size = FundSize.objects.filter(year=year).values_list("amount", flat=True).first()
     if size is None:
-        raise _invalid(None, _("尚未录入%(y)d年度资金规模，无法计算托管管理费。") % {"y": year},
+        raise invalid(None, _("尚未录入%(y)d年度资金规模，无法计算托管管理费。") % {"y": year},
                        "fund_size_missing")
     fee = management_fee_for(size)
     if fee <= 0:
-        raise _invalid(None, _("%(y)d年度资金规模为零，无管理费可提取。") % {"y": year},
+        raise invalid(None, _("%(y)d年度资金规模为零，无管理费可提取。") % {"y": year},
                        "fee_zero")
     if _balance() < fee:
         raise _short_of(fee)
@@ -173,7 +165,7 @@ def ledger_management_fee_post(*, year: int, booked_on: date, actor: Any) -> Led
                 fee_year=year, reference=f"GLF-{year}", actor=actor,
                 memo=_("%(y)d年度托管管理费（小微办法第二十四条：资金规模×0.8%%）") % {"y": year})
     except IntegrityError as exc:  # SQLite has no advisory lock; the constraint still holds
-        raise _invalid(None, _("%(y)d年度托管管理费已提取。") % {"y": year},
+        raise invalid(None, _("%(y)d年度托管管理费已提取。") % {"y": year},
                        "fee_posted") from exc
 
 
@@ -187,21 +179,21 @@ def ledger_reverse(*, entry: LedgerEntry, reason: str, actor: Any,
     One reversal per entry; a reversal is not reversed again (post the right entry instead)."""
     reason = " ".join((reason or "").split())
     if not reason:
-        raise _invalid("reason", _("请填写冲销原因。"), "reason_missing")
+        raise invalid("reason", _("请填写冲销原因。"), "reason_missing")
     if len(reason) > REASON_MAX:
-        raise _invalid("reason", _("冲销原因最多%(n)d个字符。") % {"n": REASON_MAX},
+        raise invalid("reason", _("冲销原因最多%(n)d个字符。") % {"n": REASON_MAX},
                        "reason_too_long")
     fund_lock()
     original = LedgerEntry.objects.select_related("reversed_by").get(pk=entry.pk)
     if original.kind == LedgerEntry.Kind.REVERSAL:
-        raise _invalid(None, _("冲销分录不能再被冲销；如冲销有误，请重新登记正确的分录。"),
+        raise invalid(None, _("冲销分录不能再被冲销；如冲销有误，请重新登记正确的分录。"),
                        "is_reversal")
     done = getattr(original, "reversed_by", None)
     if done is not None:
-        raise _invalid(None, _("该分录已于%(d)s冲销，不能重复冲销。")
+        raise invalid(None, _("该分录已于%(d)s冲销，不能重复冲销。")
                        % {"d": done.booked_on.isoformat()}, "already_reversed")
     if original.kind not in REVERSIBLE_KINDS:
-        raise _invalid(None, _("“%(k)s”分录与申报的拨付、返还或核销记录一一对应，"
+        raise invalid(None, _("“%(k)s”分录与申报的拨付、返还或核销记录一一对应，"
                                "不能在台账中单独冲销。") % {"k": original.get_kind_display()},
                        "not_reversible")
     amount = -original.amount
@@ -219,4 +211,4 @@ def ledger_reverse(*, entry: LedgerEntry, reason: str, actor: Any,
                 claim_id=original.claim_id, reference=original.reference,
                 reverses_id=original.pk)
     except IntegrityError as exc:  # the one-to-one ``reverses`` holds without the lock too
-        raise _invalid(None, _("该分录已冲销，不能重复冲销。"), "already_reversed") from exc
+        raise invalid(None, _("该分录已冲销，不能重复冲销。"), "already_reversed") from exc

@@ -4,7 +4,6 @@ message, keyed by the form field where there is one."""
 
 from collections.abc import Sequence
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -13,24 +12,10 @@ from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 
 from riskcomp.audit import audit_context
-from riskcomp.policy.compensation import to_fen
 from riskcomp.uploads import CheckedUpload, check_upload
+from riskcomp.validation import invalid, money
 
 from ..models import Claim, ClaimStatusChange, Payment
-
-
-def invalid(field: str | None, message: str, code: str) -> ValidationError:
-    error = ValidationError(message, code=code)
-    return ValidationError({field: error}) if field else error
-
-
-def money(value: Decimal, field: str) -> Decimal:
-    value = Decimal(value)
-    if value != to_fen(value):
-        raise invalid(field, _("金额最多保留两位小数（精确到分）。"), "money_precision")
-    if value <= 0:
-        raise invalid(field, _("金额必须大于零。"), "money_not_positive")
-    return value
 
 
 def transition(claim: Claim, to: str, *, actor: Any, now: datetime, note: str = "") -> None:
@@ -71,3 +56,7 @@ def checked_upload(upload: UploadedFile | None, field: str, label: str) -> Check
         return check_upload(upload, label=label)
     except ValidationError as exc:
         raise ValidationError({field: exc.error_list}) from exc
+
+
+__all__ = ["checked_upload", "invalid", "locked_claim", "money", "payment_of", "require_status",
+           "store_upload", "transition"]
