@@ -29,6 +29,7 @@ from riskcomp.listing import Column, Filter, build_listing, quarter_choices
 from riskcomp.policy.credit_code import normalize_credit_code
 from riskcomp.policy.reasons import PolicyError, Refusal
 from riskcomp.roles import ANY_ROLE, Role, role_of, role_required
+from riskcomp.templatetags.portal import money as money_text
 from riskcomp.templatetags.portal import pct
 
 from .calculator import calculate
@@ -73,6 +74,8 @@ SNAPSHOT_CHOICES: dict[str, dict[str, Any]] = {
     "reasons": dict(ReasonCode.choices),
 }
 RATIO_KEYS = frozenset({"ratio"})
+MONEY_KEYS = frozenset({"amount", "cny_amount", "bank_outstanding_to_enterprise",
+                        "credit_report_outstanding"})
 
 
 # Inside the enterprise's qualifications, "type" is the qualification's.
@@ -88,6 +91,8 @@ def _snapshot_value(key: str, value: Any, choices: dict[str, dict[str, Any]]) ->
         return str(_("是") if value else _("否"))
     if key in RATIO_KEYS:
         return pct(value)
+    if key in MONEY_KEYS:
+        return money_text(value)
     labels = choices.get(key)
     if isinstance(value, list):
         shown = [f"{v} {labels[v]}" if labels and v in labels else str(v) for v in value]

@@ -120,7 +120,8 @@ def test_the_snapshot_reads_in_words_not_codes():
         "enterprise": {"credit_code": "X", "kind": "company", "in_bda": True,
                        "qualifications": [{"type": "high_tech", "valid_from": "2025-01-01",
                                            "valid_to": "2027-12-31"}]},
-        "loan": {"type": "credit", "fx_rate": None, "first_loan": False},
+        "loan": {"type": "credit", "fx_rate": None, "first_loan": False,
+                 "amount": "10000000.00"},
         "verdicts": {"MICRO": {"eligible": False, "reasons": ["AMOUNT_CAP"], "ratio": None}},
         "ratio": "0.4000",
     }))
@@ -128,6 +129,7 @@ def test_the_snapshot_reads_in_words_not_codes():
     assert rows["企业 · 资质1 · 资质类型"] == "国家高新技术企业"
     assert rows["贷款 · 贷款品种"] == "信用贷款" and rows["贷款 · 首笔贷款"] == "否"
     assert rows["贷款 · 折算汇率"] == "—" and rows["补偿比例"] == "40%"
+    assert rows["贷款 · 贷款金额"] == "10,000,000.00"
     assert rows["政策判断 · 小微企业贷款风险补偿 · 不符合原因"] == "AMOUNT_CAP 单户贷款金额超限"
 
 
