@@ -231,6 +231,15 @@ def _branches(bank: Bank) -> dict[str, int]:
     return dict(Branch.objects.filter(bank=bank).values_list("code", "pk"))
 
 
+def _update(batch: ImportBatch, **values: Any) -> None:
+    """Write ``values`` to the batch's row and its trail. Not ``save()``: auditlog would read the
+    whole row again (thousands of rows of JSON) to compare it with the instance."""
+    ImportBatch.objects.filter(pk=batch.pk).update(**values)
+    audit_updated(batch, **values)
+    for name, value in values.items():
+        setattr(batch, name, value)
+
+
 def _set_progress(batch: ImportBatch, percent: int) -> None:
     # Not in the audit trail: the progress is the task's display, not a change to the batch.
     ImportBatch.objects.filter(pk=batch.pk).update(progress=max(0, min(percent, 99)))
@@ -247,7 +256,7 @@ def validate_filing_rows(batch: ImportBatch, rows: Sequence[Sequence[Any]],
     chunks = evaluation_chunks(requests)
     for n, chunk in enumerate(chunks, start=1):
         evaluations = evaluate_filings(bank=batch.bank, requests=[requests[i] for i in chunk],
-                                       filing_date=today, ctx=ctx)
+                                       filing_date=today, ctx=ctx, snapshots=False)
         for i, ev in zip(chunk, evaluations, strict=True):
             verdicts[good[i]] = ev
         _set_progress(batch, 5 + 90 * n // len(chunks))
@@ -306,8 +315,7 @@ def import_batch_validate(batch_id: int, *, today: date | None = None) -> None:
         batch = ImportBatch.objects.select_for_update().select_related("bank").get(pk=batch_id)
         if batch.status not in (Status.UPLOADED, Status.VALIDATING):
             return
-        batch.status, batch.progress = Status.VALIDATING, 1
-        batch.save(update_fields=["status", "progress"])
+        _update(batch, status=Status.VALIDATING, progress=1)
     today = today or timezone.localdate()
     try:
         with translation.override(settings.LANGUAGE_CODE), batch_gc_paused():
@@ -327,8 +335,7 @@ def import_batch_validate(batch_id: int, *, today: date | None = None) -> None:
     done = {"accepted_rows": accepted, "rejected_rows": len(preview) - accepted,
             "status": Status.VALIDATED, "message": message}
     if ImportBatch.objects.filter(pk=batch_id, status=Status.VALIDATING).update(
-            result={**batch.result, "preview": preview, "validated_on": today.isoformat()},
-            progress=100, **done):
+            preview=preview, progress=100, **done):
         audit_updated(batch, **done)
 
 
@@ -352,8 +359,7 @@ def import_batch_confirm(*, batch: ImportBatch, actor: Any) -> bool:
               .get(pk=batch.pk))
     if locked.status != Status.VALIDATED or locked.accepted_rows == 0:
         return False
-    locked.status, locked.progress = Status.COMMITTING, 0
-    locked.save(update_fields=["status", "progress"])
+    _update(locked, status=Status.COMMITTING, progress=0)
     from .tasks import commit_import
 
     transaction.on_commit(lambda: commit_import.delay(locked.pk, actor.pk))
@@ -383,10 +389,9 @@ def _commit(batch: ImportBatch, actor_id: int, today: date | None) -> None:
     from django.contrib.auth import get_user_model
 
     actor = get_user_model().objects.get(pk=actor_id)
-    result = batch.result
-    preview: list[list[Any]] = result["preview"]
+    preview: list[list[Any]] = batch.preview
     by_number = {e[ROW]: e for e in preview}
-    rows = [r for r in result["rows"] if by_number[r[0]][OK]]
+    rows = [r for r in batch.result["rows"] if by_number[r[0]][OK]]
     refused: dict[int, list[list[str]]] = {}  # rows the preview accepted and the commit did not
     if batch.kind == Kind.CLASSIFICATIONS:
         cleaned = classification_rows(rows)
@@ -405,10 +410,9 @@ def _commit(batch: ImportBatch, actor_id: int, today: date | None) -> None:
                 bank=batch.bank, requests=[r.request for r in good], actor=actor,
                 ctx=import_policy_context(), filing_date=today, batch=batch)
         except Refusal:  # a concurrent filing of the same IOU won the race; nothing written
-            batch.status, batch.progress = Status.VALIDATED, 0
-            batch.message = _("提交时发现其他上传正在备案相同的借据，本次未写入任何备案。"
-                              "请再次确认提交，重复的借据将以 DUPLICATE 退回。")
-            batch.save(update_fields=["status", "progress", "message"])
+            _update(batch, status=Status.VALIDATED, progress=0, message=_(
+                "提交时发现其他上传正在备案相同的借据，本次未写入任何备案。"
+                "请再次确认提交，重复的借据将以 DUPLICATE 退回。"))
             return
         written = len(filings)
         refused.update({r.number: _reasons(ev)
@@ -420,15 +424,11 @@ def _commit(batch: ImportBatch, actor_id: int, today: date | None) -> None:
         entry[OK], entry[REASONS] = 0, reasons
         if batch.kind == Kind.FILINGS:
             entry[SCHEME], entry[RATIO] = "", ""
-    fields = ["accepted_rows", "rejected_rows", "status", "progress", "finished_at", "message"]
-    if refused:  # the preview changed; otherwise its (large) JSON is not written again
-        batch.result = {**result, "preview": preview}
-        fields.append("result")
-    batch.accepted_rows, batch.rejected_rows = written, len(preview) - written
-    batch.status, batch.progress, batch.finished_at = Status.COMMITTED, 100, timezone.now()
-    batch.message = _("已提交：写入 %(ok)s 行，退回 %(no)s 行。") % {
-        "ok": written, "no": len(preview) - written}
-    batch.save(update_fields=fields)
+    done: dict[str, Any] = {"preview": preview} if refused else {}  # else not written again
+    _update(batch, accepted_rows=written, rejected_rows=len(preview) - written,
+            status=Status.COMMITTED, progress=100, finished_at=timezone.now(),
+            message=_("已提交：写入 %(ok)s 行，退回 %(no)s 行。") % {
+                "ok": written, "no": len(preview) - written}, **done)
 
 
 # --- Reads -----------------------------------------------------------------------------------
@@ -437,13 +437,13 @@ def import_batch_list_for(*, user: Any) -> QuerySet[ImportBatch]:
     """The user's banks' batches (every bank for the custodian, the bureau and auditors), without
     their row data."""
     return scope_to_user_banks(
-        ImportBatch.objects.select_related("bank", "uploaded_by").defer("result"), user)
+        ImportBatch.objects.select_related("bank", "uploaded_by").defer("result", "preview"),
+        user)
 
 
 def import_batch_preview(batch: ImportBatch) -> list[list[Any]]:
     """The preview entries of a batch, read without its raw rows."""
-    found = (ImportBatch.objects.filter(pk=batch.pk)
-             .values_list("result__preview", flat=True).first())
+    found = ImportBatch.objects.filter(pk=batch.pk).values_list("preview", flat=True).first()
     return found or []
 
 
@@ -461,7 +461,8 @@ def reason_text(entry: Sequence[Any]) -> str:
 
 def import_rejected_workbook(batch: ImportBatch) -> bytes:
     """The rejected rows in the template's format, with their reasons in a last column."""
-    result = ImportBatch.objects.filter(pk=batch.pk).values_list("result", flat=True).get()
-    reasons = {e[ROW]: reason_text(e) for e in result.get("preview", []) if not e[OK]}
+    result, preview = (ImportBatch.objects.filter(pk=batch.pk)
+                       .values_list("result", "preview").get())
+    reasons = {e[ROW]: reason_text(e) for e in preview if not e[OK]}
     rows = [r for r in result.get("rows", []) if r[0] in reasons]
     return build_workbook(LAYOUTS[batch.kind], rows, reasons)

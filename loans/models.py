@@ -216,7 +216,11 @@ class ImportBatch(models.Model):
     rejected_rows = models.PositiveIntegerField(_("退回行数"), default=0)
     progress = models.PositiveSmallIntegerField(_("进度（%）"), default=0)
     message = models.TextField(_("说明"), blank=True)
-    result = models.JSONField(_("校验结果"), default=dict, blank=True)
+    # The upload's content: its data rows as read, the sheet's name, an earlier identical upload.
+    result = models.JSONField(_("上传内容"), default=dict, blank=True)
+    # One verdict per data row, written by the validation (see loans.import_services); a column
+    # of its own so that the preview and the status are read and written without the rows.
+    preview = models.JSONField(_("校验预览"), default=list, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     related_name="+", verbose_name=_("上传人"))
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)

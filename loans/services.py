@@ -190,9 +190,11 @@ class _AgreementIndex:
 
 
 def evaluate_filings(*, bank: Bank, requests: Sequence[FilingRequest], filing_date: date,
-                     ctx: PolicyContext, allow_late: bool = False) -> list[FilingEvaluation]:
+                     ctx: PolicyContext, allow_late: bool = False,
+                     snapshots: bool = True) -> list[FilingEvaluation]:
     """Judge every request as a filing by ``bank`` on ``filing_date``; rows are judged in order,
-    so a loan earlier in the same batch counts toward a later one's amount cap."""
+    so a loan earlier in the same batch counts toward a later one's amount cap. ``snapshots``
+    False leaves the accepted rows' snapshots empty (a preview, which writes nothing)."""
     codes = {normalize_credit_code(r.credit_code) for r in requests}
     existing_ious = set(LoanFiling.objects.filter(
         bank=bank, iou_number__in=[r.iou_number for r in requests],
@@ -247,17 +249,23 @@ def evaluate_filings(*, bank: Bank, requests: Sequence[FilingRequest], filing_da
                 refusals.append(late)
         ev.refusals = tuple(refusals)
         if ev.accepted:
-            ev.snapshot = _snapshot(enterprise, loan, decision, filing_date)
+            if snapshots:
+                ev.snapshot = _snapshot(enterprise, loan, decision, filing_date)
             outstanding[req.credit_code].append(
                 (day, req.maturity_date, decision.cny_amount))
     return results
 
 
 def _normalized(req: FilingRequest) -> FilingRequest:
-    return replace(req, credit_code=normalize_credit_code(req.credit_code),
-                   iou_number=req.iou_number.strip(), contract_number=req.contract_number.strip(),
-                   currency=(req.currency or "CNY").strip().upper(),
-                   enterprise_name=req.enterprise_name.strip())
+    changes = {"credit_code": normalize_credit_code(req.credit_code),
+               "iou_number": req.iou_number.strip(),
+               "contract_number": req.contract_number.strip(),
+               "currency": (req.currency or "CNY").strip().upper(),
+               "enterprise_name": req.enterprise_name.strip()}
+    # An imported row comes cleaned already: no copy then (a quarter has thousands of rows).
+    if all(getattr(req, k) == v for k, v in changes.items()):
+        return req
+    return replace(req, **changes)
 
 
 def _quarter(day: date) -> str:

@@ -73,9 +73,10 @@ AUDITED: tuple[tuple[str, tuple[str, ...]], ...] = (
     # Copying it into the trail would double what a quarter's import writes.
     ("loans.LoanFiling", ("snapshot",)),
     ("loans.ClassificationReport", ()),
-    # The upload's rows and preview are the file's content (kept with its SHA-256), not a change
-    # anyone makes; the progress percentage is a display of the task's advance.
-    ("loans.ImportBatch", ("result", "progress")),
+    # The upload's rows and their preview are the file's content (kept with its SHA-256) and
+    # what the rules made of it, not a change anyone makes; the progress percentage is a
+    # display of the task's advance.
+    ("loans.ImportBatch", ("result", "preview", "progress")),
     ("claims.*", ()),
     ("claims.Claim", ("updated_at",)),
     ("fund.PolicyVersion", ()),

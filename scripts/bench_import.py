@@ -5,9 +5,12 @@ officer, and a 10,000-row workbook of valid, varied loans drawn down in 2026Q3 (
 2026-10-09, within the deadline). Then measures:
 
 1. our path, exactly as the portal runs it (upload checks and reading, the validation task, the
-   confirmation, the commit task; tasks eager): ``import_rows_per_s``, the queries per 1,000 rows
-   and, in a second run into a fresh bank, the peak of Python allocations (tracemalloc, which slows
-   the code down, hence a separate run): ``import_peak_mb``;
+   confirmation, the commit task; tasks eager), in a process that has already imported a small
+   file of other loans, as a Celery worker has (the first import of a process also pays for
+   loading modules, catalogues and connections once), with enterprises new to the portal:
+   ``import_rows_per_s``, the queries per 1,000 rows and, in a second run into a fresh bank, the
+   peak of Python allocations (tracemalloc, which slows the code down, hence a separate run):
+   ``import_peak_mb``;
 2. the same file through a plain django-import-export ``ModelResource`` saving row by row (no
    rule judged at all): ``import_naive_rows_per_s``, and the ratio ``import_speedup``.
 
@@ -29,7 +32,7 @@ from typing import Any
 from benchdb import QueryCounter, run, setup_django
 
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "10000"))
-# Later runs find the enterprises already there (a bank's usual case); the first is the cold one.
+# Later runs find the enterprises already there (a bank's usual case); the first creates them.
 RUNS = int(os.environ.get("BENCH_IMPORT_RUNS", "1"))
 FILING_DAY = date(2026, 10, 9)  # within the 15 working days after 2026Q3
 BENCH_DB = "riskcomp_bench"
@@ -42,16 +45,20 @@ def _setup_django(bench_url: str) -> None:
     timezone.localdate = lambda *args, **kwargs: FILING_DAY  # "today" for the filing deadline
 
 
-def _rows(n: int) -> list[list[Any]]:
-    """Raw rows as a bank fills the template: Chinese labels, dates, numbers."""
+WARM_UP_ROWS = 500
+
+
+def _rows(n: int, seed: int = 20261009, area: str = "110302") -> list[list[Any]]:
+    """Raw rows as a bank fills the template: Chinese labels, dates, numbers. ``area`` (in the
+    credit codes) and ``seed`` give another file of other enterprises."""
     from loans.importing import FILINGS
     from riskcomp.policy.credit_code import credit_code_check_char
 
-    rnd = random.Random(20261009)  # noqa: S311 - reproducible test data, not secrets
+    rnd = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
     chars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
     enterprises = []
     for i in range(max(n * 2 // 5, 1)):
-        body = "91110302" + "".join(rnd.choice(chars) for _ in range(9))
+        body = "91" + area + "".join(rnd.choice(chars) for _ in range(9))
         profile = rnd.random()
         if profile < 0.55:  # small company, MICRO (or TECH when in scope)
             kind, size, tech = "企业法人", rnd.choice(["小型", "微型"]), rnd.random() < 0.3
@@ -126,11 +133,11 @@ def _our_path(data: bytes, bank, officer):  # type: ignore[no-untyped-def]
     parsed = read_workbook(data, FILINGS)
     batch = import_batch_create(bank=bank, kind="filings", original_name="bench.xlsx", data=data,
                                 parsed=parsed, actor=officer)  # validation runs on commit
-    batch.refresh_from_db()
+    batch.refresh_from_db(fields=["status", "message"])  # as the progress page polls it
     if batch.status != ImportBatch.Status.VALIDATED:
         sys.exit(f"bench_import: validation ended {batch.status}: {batch.message}")
     import_batch_confirm(batch=batch, actor=officer)  # the commit task runs on commit
-    batch.refresh_from_db()
+    batch.refresh_from_db(fields=["status", "message", "total_rows"])
     if batch.status != ImportBatch.Status.COMMITTED:
         sys.exit(f"bench_import: commit ended {batch.status}: {batch.message}")
     return batch
@@ -154,6 +161,10 @@ def _bench() -> None:
     data = build_workbook(FILINGS, _rows(ROWS))
     print(f"# workbook: {ROWS} rows, {len(data) / 1048576:.1f} MB, built in "
           f"{time.perf_counter() - started:.1f} s", flush=True)
+
+    warm_bank, warm_officer = _bank("WARM")
+    _our_path(build_workbook(FILINGS, _rows(WARM_UP_ROWS, seed=1, area="110115")), warm_bank,
+              warm_officer)
 
     runs = []
     for attempt in range(1, RUNS + 1):  # a fresh bank each time; the best run is reported

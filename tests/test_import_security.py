@@ -264,12 +264,12 @@ def import_access_objects(world) -> dict:  # type: ignore[no-untyped-def, type-a
         bank=world["filing_a"].bank, original_name="a.xlsx", sha256="a" * 64,
         uploaded_by=world["filing_a"].filed_by, status=ImportBatch.Status.VALIDATED,
         total_rows=1, rejected_rows=1,
-        result={"rows": [[2, *([None] * len(FILINGS.headers))]],
-                "preview": [[2, "JJ", "", 0, "", "", [["", "x"]]]]})
+        result={"rows": [[2, *([None] * len(FILINGS.headers))]]},
+        preview=[[2, "JJ", "", 0, "", "", [["", "x"]]]])
     ImportBatch.objects.create(
         bank=world["filing_b"].bank, original_name="b.xlsx", sha256="b" * 64,
         uploaded_by=world["filing_b"].filed_by, status=ImportBatch.Status.VALIDATED,
-        total_rows=1, accepted_rows=1, result={"rows": [], "preview": []})
+        total_rows=1, accepted_rows=1, result={"rows": []})
     return {ImportBatch: {own.pk}}
 
 
