@@ -45,7 +45,14 @@ from .importing import (
     filing_rows,
 )
 from .models import ClassificationReport, ImportBatch, LoanFiling
-from .services import FilingEvaluation, FilingRequest, evaluate_filings, filings_commit
+from .services import (
+    FilingEvaluation,
+    FilingRequest,
+    RecordedVerdicts,
+    evaluate_filings,
+    filings_commit,
+    record_verdicts,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -246,9 +253,11 @@ def _set_progress(batch: ImportBatch, percent: int) -> None:
 
 
 def validate_filing_rows(batch: ImportBatch, rows: Sequence[Sequence[Any]],
-                         ctx: PolicyContext, today: date) -> list[list[Any]]:
+                         ctx: PolicyContext, today: date,
+                         ) -> tuple[list[list[Any]], dict[str, Any]]:
     """The preview of every row: field errors, else the verdict of ``evaluate_filings``, judged
-    in chunks of about 1,000 rows (a fixed number of queries per chunk) with progress."""
+    in chunks of about 1,000 rows (a fixed number of queries per chunk) with progress; and the
+    accepted rows' verdicts as recorded for the commit (``verdicts`` of the batch)."""
     cleaned = filing_rows(rows, branches=_branches(batch.bank))
     good = [i for i, r in enumerate(cleaned) if r.request is not None]
     requests = [cleaned[i].request for i in good]
@@ -260,8 +269,24 @@ def validate_filing_rows(batch: ImportBatch, rows: Sequence[Sequence[Any]],
         for i, ev in zip(chunk, evaluations, strict=True):
             verdicts[good[i]] = ev
         _set_progress(batch, 5 + 90 * n // len(chunks))
-    return [_filing_entry(r.number, raw, verdicts.get(i), r.errors)
-            for i, (r, raw) in enumerate(zip(cleaned, rows, strict=True))]
+    in_order = [(cleaned[i].number, verdicts[i]) for i in sorted(verdicts)]
+    accepted = [(number, ev) for number, ev in in_order if ev.accepted]
+    recorded = record_verdicts(bank=batch.bank, evaluations=[ev for _n, ev in accepted], ctx=ctx,
+                               filing_date=today)
+    preview = [_filing_entry(r.number, raw, verdicts.get(i), r.errors)
+               for i, (r, raw) in enumerate(zip(cleaned, rows, strict=True))]
+    return preview, {"digest": recorded.digest,
+                     "rows": [[number, d] for (number, _ev), d
+                              in zip(accepted, recorded.decided, strict=True)]}
+
+
+def _recorded(batch: ImportBatch, numbers: Sequence[int]) -> RecordedVerdicts | None:
+    """The verdicts recorded at validation for the rows ``numbers``, if it recorded them all."""
+    stored = batch.verdicts or {}
+    decided = {number: d for number, d in stored.get("rows", ())}
+    if not stored.get("digest") or any(n not in decided for n in numbers):
+        return None
+    return RecordedVerdicts(stored["digest"], tuple(decided[n] for n in numbers))
 
 
 def validate_classification_rows(batch: ImportBatch, rows: Sequence[Sequence[Any]],
@@ -320,10 +345,12 @@ def import_batch_validate(batch_id: int, *, today: date | None = None) -> None:
     try:
         with translation.override(settings.LANGUAGE_CODE), batch_gc_paused():
             rows = batch.result["rows"]
+            recorded = None
             if batch.kind == Kind.CLASSIFICATIONS:
                 preview = validate_classification_rows(batch, rows, today)
             else:
-                preview = validate_filing_rows(batch, rows, import_policy_context(), today)
+                preview, recorded = validate_filing_rows(batch, rows, import_policy_context(),
+                                                         today)
             accepted = sum(e[OK] for e in preview)
             message = _("共 %(total)s 行：通过 %(ok)s 行，退回 %(no)s 行。") % {
                 "total": len(preview), "ok": accepted, "no": len(preview) - accepted}
@@ -335,7 +362,7 @@ def import_batch_validate(batch_id: int, *, today: date | None = None) -> None:
     done = {"accepted_rows": accepted, "rejected_rows": len(preview) - accepted,
             "status": Status.VALIDATED, "message": message}
     if ImportBatch.objects.filter(pk=batch_id, status=Status.VALIDATING).update(
-            preview=preview, progress=100, **done):
+            preview=preview, verdicts=recorded, progress=100, **done):
         audit_updated(batch, **done)
 
 
@@ -368,7 +395,8 @@ def import_batch_confirm(*, batch: ImportBatch, actor: Any) -> bool:
 
 def import_batch_commit(batch_id: int, actor_id: int, *, today: date | None = None) -> None:
     """Commit a confirmed batch (the task's body): the rows accepted in the preview, judged again
-    and written in one transaction by ``filings_commit`` (or ``classifications_commit``). Rows
+    (or taken as recorded at validation when nothing their verdicts depend on has changed) and
+    written in one transaction by ``filings_commit`` (or ``classifications_commit``). Rows
     refused now (another upload filed the same IOU meanwhile: DUPLICATE) are reported in the
     preview. Idempotent: only a batch in COMMITTING is committed, under its row lock."""
     try:
@@ -408,7 +436,8 @@ def _commit(batch: ImportBatch, actor_id: int, today: date | None) -> None:
         try:
             filings, evaluations = filings_commit(
                 bank=batch.bank, requests=[r.request for r in good], actor=actor,
-                ctx=import_policy_context(), filing_date=today, batch=batch)
+                ctx=import_policy_context(), filing_date=today, batch=batch,
+                recorded=_recorded(batch, [r.number for r in good]))
         except Refusal:  # a concurrent filing of the same IOU won the race; nothing written
             _update(batch, status=Status.VALIDATED, progress=0, message=_(
                 "提交时发现其他上传正在备案相同的借据，本次未写入任何备案。"
@@ -436,9 +465,8 @@ def _commit(batch: ImportBatch, actor_id: int, today: date | None) -> None:
 def import_batch_list_for(*, user: Any) -> QuerySet[ImportBatch]:
     """The user's banks' batches (every bank for the custodian, the bureau and auditors), without
     their row data."""
-    return scope_to_user_banks(
-        ImportBatch.objects.select_related("bank", "uploaded_by").defer("result", "preview"),
-        user)
+    return scope_to_user_banks(ImportBatch.objects.select_related("bank", "uploaded_by")
+                               .defer("result", "preview", "verdicts"), user)
 
 
 def import_batch_preview(batch: ImportBatch) -> list[list[Any]]:

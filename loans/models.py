@@ -221,6 +221,9 @@ class ImportBatch(models.Model):
     # One verdict per data row, written by the validation (see loans.import_services); a column
     # of its own so that the preview and the status are read and written without the rows.
     preview = models.JSONField(_("校验预览"), default=list, blank=True)
+    # What the rules decided for the accepted rows, and the fingerprint of what they were
+    # decided on (``loans.services.RecordedVerdicts``): the commit reuses them when unchanged.
+    verdicts = models.JSONField(_("校验判定"), null=True, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     related_name="+", verbose_name=_("上传人"))
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)

@@ -4,6 +4,7 @@ the form, the Excel import and the calculator judge a loan the same way (``riskc
 Evaluation reads what the rules need in a fixed number of queries per batch (agreements,
 existing IOUs, enterprises, this bank's outstanding filings) and decides every row in memory."""
 
+import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -96,7 +97,11 @@ class FilingEvaluation:
 
     @property
     def accepted(self) -> bool:
-        return not self.refusals and self.decision is not None and self.decision.scheme is not None
+        if self.refusals:
+            return False
+        if self.decision is None:  # taken from the verdicts recorded at validation
+            return bool(self.snapshot.get("scheme"))
+        return self.decision.scheme is not None
 
     @property
     def codes(self) -> list[str]:
@@ -123,7 +128,25 @@ def _facts(req: FilingRequest, bank_outstanding: Decimal) -> tuple[EnterpriseFac
     return enterprise, loan
 
 
-def _snapshot(enterprise: EnterpriseFacts, loan: LoanFacts, decision: LoanDecision,
+def _decided(decision: LoanDecision, bank_outstanding: Decimal) -> dict[str, Any]:
+    """What the rules decided for an accepted loan, as JSON: the part of its snapshot that the
+    request alone does not give (kept with a validated import, see ``RecordedVerdicts``)."""
+    return {
+        "cny_amount": str(decision.cny_amount),
+        "bank_outstanding_to_enterprise": str(bank_outstanding),
+        "verdicts": {str(s): {"eligible": v.eligible, "reasons": [str(r.code) for r in v.reasons],
+                              "ratio": None if v.ratio is None else str(v.ratio),
+                              "version": v.version}
+                     for s, v in decision.verdicts.items()},
+        "scheme": None if decision.scheme is None else str(decision.scheme),
+        "ratio": None if decision.ratio is None else str(decision.ratio),
+        "filing_deadline": None if decision.filing_deadline is None
+        else decision.filing_deadline.isoformat(),
+        "claim_deadline": decision.claim_deadline.isoformat(),
+    }
+
+
+def _snapshot(enterprise: EnterpriseFacts, loan: LoanFacts, decided: dict[str, Any],
               filing_date: date) -> dict[str, Any]:
     """The facts the decision was made on, frozen with the filing (JSON)."""
     return {
@@ -140,27 +163,22 @@ def _snapshot(enterprise: EnterpriseFacts, loan: LoanFacts, decision: LoanDecisi
         "loan": {
             "type": str(loan.loan_type), "amount": str(loan.amount), "currency": loan.currency,
             "fx_rate": None if loan.fx_rate is None else str(loan.fx_rate),
-            "cny_amount": str(decision.cny_amount),
+            "cny_amount": decided["cny_amount"],
             "drawdown_date": loan.drawdown_date.isoformat(),
             "maturity_date": loan.maturity_date.isoformat(),
             "rate_percent": str(loan.rate_percent),
-            "bank_outstanding_to_enterprise": str(loan.bank_outstanding_to_enterprise),
+            "bank_outstanding_to_enterprise": decided["bank_outstanding_to_enterprise"],
             "credit_report_outstanding": str(loan.credit_report_outstanding),
             "credit_report_date": loan.credit_report_date.isoformat(),
             "other_cover": loan.other_cover, "first_loan": loan.first_loan,
             "bank_risk_share_percent": None if loan.bank_risk_share_percent is None
             else str(loan.bank_risk_share_percent),
         },
-        "verdicts": {str(s): {"eligible": v.eligible, "reasons": [str(r.code) for r in v.reasons],
-                              "ratio": None if v.ratio is None else str(v.ratio),
-                              "version": v.version}
-                     for s, v in decision.verdicts.items()},
-        "scheme": None if decision.scheme is None else str(decision.scheme),
-        "ratio": None if decision.ratio is None else str(decision.ratio),
-        "filing_deadline": None if decision.filing_deadline is None
-        else decision.filing_deadline.isoformat(),
-        "claim_deadline": decision.claim_deadline.isoformat(),
+        **{key: decided[key] for key in _DECISION_KEYS},
     }
+
+
+_DECISION_KEYS = ("verdicts", "scheme", "ratio", "filing_deadline", "claim_deadline")
 
 
 def _scheme_refusals(decision: LoanDecision, bank_schemes: Sequence[str]) -> list[Reason]:
@@ -179,14 +197,36 @@ def _scheme_refusals(decision: LoanDecision, bank_schemes: Sequence[str]) -> lis
     return out or [reason(ReasonCode.NO_AGREEMENT)]
 
 
-class _AgreementIndex:
-    def __init__(self, bank: Bank) -> None:
-        self.rows = list(CooperationAgreement.objects.filter(
-            bank=bank, status=CooperationAgreement.Status.ACTIVE,
-        ).values_list("scheme", "valid_from", "valid_to"))
+@dataclass
+class FilingInputs:
+    """What the database adds to a batch of requests for their verdicts: the bank's filed IOUs
+    among them, its active agreements, and its filed loans to their enterprises that may still
+    be outstanding (credit code → drawdown, maturity, outstanding principal)."""
+
+    existing_ious: set[str]
+    agreements: list[tuple[str, date, date]]
+    outstanding: dict[str, list[tuple[date, date, Decimal]]]
 
     def schemes_on(self, day: date) -> list[str]:
-        return sorted({s for s, start, end in self.rows if start <= day <= end})
+        return sorted({s for s, start, end in self.agreements if start <= day <= end})
+
+
+def filing_inputs(*, bank: Bank, requests: Sequence[FilingRequest]) -> FilingInputs:
+    """Read what ``judge_filings`` needs for ``requests`` besides the policy data: 3 queries."""
+    codes = {normalize_credit_code(r.credit_code) for r in requests}
+    existing_ious = set(LoanFiling.objects.filter(
+        bank=bank, iou_number__in=[r.iou_number.strip() for r in requests],
+    ).values_list("iou_number", flat=True))
+    agreements = list(CooperationAgreement.objects.filter(
+        bank=bank, status=CooperationAgreement.Status.ACTIVE,
+    ).values_list("scheme", "valid_from", "valid_to"))
+    outstanding: dict[str, list[tuple[date, date, Decimal]]] = defaultdict(list)
+    for code, start, end, principal in LoanFiling.objects.filter(
+        bank=bank, enterprise__credit_code__in=codes, status__in=OUTSTANDING_STATUSES,
+    ).values_list("enterprise__credit_code", "drawdown_date", "maturity_date",
+                  "outstanding_principal"):
+        outstanding[code].append((start, end, principal))
+    return FilingInputs(existing_ious, agreements, outstanding)
 
 
 def evaluate_filings(*, bank: Bank, requests: Sequence[FilingRequest], filing_date: date,
@@ -195,19 +235,16 @@ def evaluate_filings(*, bank: Bank, requests: Sequence[FilingRequest], filing_da
     """Judge every request as a filing by ``bank`` on ``filing_date``; rows are judged in order,
     so a loan earlier in the same batch counts toward a later one's amount cap. ``snapshots``
     False leaves the accepted rows' snapshots empty (a preview, which writes nothing)."""
-    codes = {normalize_credit_code(r.credit_code) for r in requests}
-    existing_ious = set(LoanFiling.objects.filter(
-        bank=bank, iou_number__in=[r.iou_number for r in requests],
-    ).values_list("iou_number", flat=True))
-    agreements = _AgreementIndex(bank)
-    # This bank's filed loans to these enterprises that may still be outstanding.
-    outstanding: dict[str, list[tuple[date, date, Decimal]]] = defaultdict(list)
-    for code, start, end, principal in LoanFiling.objects.filter(
-        bank=bank, enterprise__credit_code__in=codes, status__in=OUTSTANDING_STATUSES,
-    ).values_list("enterprise__credit_code", "drawdown_date", "maturity_date",
-                  "outstanding_principal"):
-        outstanding[code].append((start, end, principal))
+    return judge_filings(filing_inputs(bank=bank, requests=requests), requests,
+                         filing_date=filing_date, ctx=ctx, allow_late=allow_late,
+                         snapshots=snapshots)
 
+
+def judge_filings(inputs: FilingInputs, requests: Sequence[FilingRequest], *, filing_date: date,
+                  ctx: PolicyContext, allow_late: bool = False,
+                  snapshots: bool = True) -> list[FilingEvaluation]:
+    """``evaluate_filings`` on inputs already read (which it does not change)."""
+    outstanding = defaultdict(list, {code: list(v) for code, v in inputs.outstanding.items()})
     seen_ious: set[str] = set()
     results: list[FilingEvaluation] = []
     for raw in requests:
@@ -219,7 +256,7 @@ def evaluate_filings(*, bank: Bank, requests: Sequence[FilingRequest], filing_da
             validate_credit_code(req.credit_code)
         except PolicyError as exc:
             refusals.append(exc.reason)
-        if req.iou_number in existing_ious or req.iou_number in seen_ious:
+        if req.iou_number in inputs.existing_ious or req.iou_number in seen_ious:
             refusals.append(reason(ReasonCode.DUPLICATE, iou=req.iou_number))
         seen_ious.add(req.iou_number)
         if refusals:
@@ -230,7 +267,7 @@ def evaluate_filings(*, bank: Bank, requests: Sequence[FilingRequest], filing_da
             (p for start, end, p in outstanding[req.credit_code] if start <= day <= end),
             Decimal("0.00"))
         enterprise, loan = _facts(req, ev.bank_outstanding)
-        bank_schemes = agreements.schemes_on(day)
+        bank_schemes = inputs.schemes_on(day)
         try:
             decision = decide_loan(bank_schemes=bank_schemes, enterprise=enterprise, loan=loan,
                                    params_all=ctx.params, lpr=ctx.lpr, cal=ctx.calendar,
@@ -250,10 +287,80 @@ def evaluate_filings(*, bank: Bank, requests: Sequence[FilingRequest], filing_da
         ev.refusals = tuple(refusals)
         if ev.accepted:
             if snapshots:
-                ev.snapshot = _snapshot(enterprise, loan, decision, filing_date)
+                ev.snapshot = _snapshot(enterprise, loan, _decided(decision, ev.bank_outstanding),
+                                        filing_date)
             outstanding[req.credit_code].append(
                 (day, req.maturity_date, decision.cny_amount))
     return results
+
+
+# --- Verdicts recorded at validation --------------------------------------------------------
+# A quarter's rows are judged when the file is validated and again when the bank confirms.
+# When nothing the verdicts depend on has changed in between (the rows accepted, what the
+# database adds to them, the policy data, the filing date), the second judgement would repeat
+# the first: the commit then takes the recorded verdicts instead of judging 10,000 rows again.
+
+def _canonical(value: Any) -> Any:
+    """``value`` as JSON-able data whose text does not depend on set or dict order."""
+    if isinstance(value, (set, frozenset)):
+        return sorted((_canonical(v) for v in value), key=repr)
+    if isinstance(value, dict) or hasattr(value, "items"):
+        return sorted(([_canonical(k), _canonical(v)] for k, v in value.items()), key=repr)
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if hasattr(value, "__dataclass_fields__"):
+        return [type(value).__name__,
+                *(_canonical(getattr(value, f)) for f in value.__dataclass_fields__)]
+    return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+
+
+def inputs_digest(inputs: FilingInputs, requests: Sequence[FilingRequest], *, ctx: PolicyContext,
+                  filing_date: date, allow_late: bool = False) -> str:
+    """A fingerprint of everything the verdicts on ``requests`` depend on besides the rows'
+    own cells (which a batch keeps unchanged): which rows, in which order, the database's
+    inputs, the policy versions, LPR and calendar, the filing date."""
+    wanted = {normalize_credit_code(r.credit_code) for r in requests}
+    data = [
+        [(normalize_credit_code(r.credit_code), r.iou_number.strip()) for r in requests],
+        inputs.existing_ious, inputs.agreements,
+        {code: rows for code, rows in inputs.outstanding.items() if code in wanted},
+        ctx.params, ctx.lpr, ctx.calendar.overrides, ctx.calendar.known_years,
+        filing_date, allow_late,
+    ]
+    text = json.dumps(_canonical(data), ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class RecordedVerdicts:
+    """The verdicts of a batch's accepted requests as judged at validation (``_decided`` of
+    each, in the requests' order) and the ``inputs_digest`` they were judged on."""
+
+    digest: str
+    decided: tuple[dict[str, Any], ...]
+
+
+def record_verdicts(*, bank: Bank, evaluations: Sequence[FilingEvaluation], ctx: PolicyContext,
+                    filing_date: date) -> RecordedVerdicts:
+    """Record the accepted ones of ``evaluations`` (judged on ``filing_date``) for the commit."""
+    accepted = [ev for ev in evaluations if ev.accepted and ev.decision is not None]
+    requests = [ev.request for ev in accepted]
+    digest = inputs_digest(filing_inputs(bank=bank, requests=requests), requests, ctx=ctx,
+                           filing_date=filing_date)
+    return RecordedVerdicts(digest, tuple(_decided(ev.decision, ev.bank_outstanding)
+                                          for ev in accepted if ev.decision is not None))
+
+
+def _recorded_evaluations(requests: Sequence[FilingRequest], decided: Sequence[dict[str, Any]],
+                          filing_date: date) -> list[FilingEvaluation]:
+    out = []
+    for raw, record in zip(requests, decided, strict=True):
+        req = _normalized(raw)
+        outstanding = Decimal(record["bank_outstanding_to_enterprise"])
+        enterprise, loan = _facts(req, outstanding)
+        out.append(FilingEvaluation(request=req, bank_outstanding=outstanding,
+                                    snapshot=_snapshot(enterprise, loan, record, filing_date)))
+    return out
 
 
 def _normalized(req: FilingRequest) -> FilingRequest:
@@ -316,25 +423,27 @@ def _upsert_enterprises(evaluations: Iterable[FilingEvaluation]) -> dict[str, En
 def _filing_row(bank: Bank, ev: FilingEvaluation, enterprise: Enterprise, actor: Any,
                 filing_date: date, batch: ImportBatch | None,
                 late_exception_reason: str) -> LoanFiling:
-    req, decision = ev.request, ev.decision
-    if decision is None or decision.scheme is None or decision.ratio is None:
-        raise ValueError("only accepted evaluations become filings")
-    version = decision.verdicts[decision.scheme].version or ""
+    # The snapshot says what was decided, whether judged now or recorded at validation.
+    req, snap = ev.request, ev.snapshot
+    scheme, ratio = snap.get("scheme"), snap.get("ratio")
+    if not ev.accepted or scheme is None or ratio is None:
+        raise ValueError("only accepted evaluations with their snapshot become filings")
+    cny_amount = Decimal(snap["loan"]["cny_amount"])
     return LoanFiling(
         bank=bank, branch_id=req.branch_id, enterprise=enterprise, iou_number=req.iou_number,
         contract_number=req.contract_number, drawdown_date=req.drawdown_date,
         maturity_date=req.maturity_date, amount=req.amount, currency=req.currency,
-        fx_rate=req.fx_rate, amount_cny=decision.cny_amount, rate_percent=req.rate_percent,
+        fx_rate=req.fx_rate, amount_cny=cny_amount, rate_percent=req.rate_percent,
         loan_type=req.loan_type, has_natural_person_guarantee=req.has_natural_person_guarantee,
         has_other_cover=req.other_cover, guarantee_institution=req.guarantee_institution,
         bank_risk_share_percent=req.bank_risk_share_percent,
         credit_report_outstanding=req.credit_report_outstanding,
         credit_report_date=req.credit_report_date,
         bank_outstanding_to_enterprise=ev.bank_outstanding, is_first_loan=req.first_loan,
-        filed_on=filing_date, quarter=_quarter(req.drawdown_date), scheme=str(decision.scheme),
-        ratio=decision.ratio, policy_version=version, snapshot=ev.snapshot,
-        late_exception_reason=late_exception_reason,
-        outstanding_principal=decision.cny_amount, import_batch=batch, filed_by=actor,
+        filed_on=filing_date, quarter=_quarter(req.drawdown_date), scheme=scheme,
+        ratio=Decimal(ratio), policy_version=snap["verdicts"][scheme]["version"] or "",
+        snapshot=snap, late_exception_reason=late_exception_reason,
+        outstanding_principal=cny_amount, import_batch=batch, filed_by=actor,
     )
 
 
@@ -405,14 +514,24 @@ def _copy_rows(model: type[Any], rows: list[Any], key: Any, lookup: Any,
 def filings_commit(*, bank: Bank, requests: Sequence[FilingRequest], actor: Any,
                    ctx: PolicyContext, filing_date: date | None = None,
                    batch: ImportBatch | None = None, late_exception_reason: str = "",
+                   recorded: RecordedVerdicts | None = None,
                    ) -> tuple[list[LoanFiling], list[FilingEvaluation]]:
     """File every acceptable request in one transaction; return the filings and all the
     evaluations (refused ones carry their reasons). The bank row is locked so that two uploads
-    of the same quarter at once are judged one after the other: the second finds DUPLICATE."""
+    of the same quarter at once are judged one after the other: the second finds DUPLICATE.
+    ``recorded`` verdicts (of these very requests) are taken instead of judging again when
+    their digest says that nothing they depend on has changed."""
     Bank.objects.select_for_update().get(pk=bank.pk)
     filing_date = filing_date or timezone.localdate()
-    evaluations = evaluate_filings(bank=bank, requests=requests, filing_date=filing_date,
-                                   ctx=ctx, allow_late=bool(late_exception_reason))
+    allow_late = bool(late_exception_reason)
+    inputs = filing_inputs(bank=bank, requests=requests)
+    if (recorded is not None and len(recorded.decided) == len(requests)
+            and recorded.digest == inputs_digest(inputs, requests, ctx=ctx,
+                                                 filing_date=filing_date, allow_late=allow_late)):
+        evaluations = _recorded_evaluations(requests, recorded.decided, filing_date)
+    else:
+        evaluations = judge_filings(inputs, requests, filing_date=filing_date, ctx=ctx,
+                                    allow_late=allow_late)
     accepted = [ev for ev in evaluations if ev.accepted]
     if not accepted:
         return [], evaluations

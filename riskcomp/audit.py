@@ -76,7 +76,7 @@ AUDITED: tuple[tuple[str, tuple[str, ...]], ...] = (
     # The upload's rows and their preview are the file's content (kept with its SHA-256) and
     # what the rules made of it, not a change anyone makes; the progress percentage is a
     # display of the task's advance.
-    ("loans.ImportBatch", ("result", "preview", "progress")),
+    ("loans.ImportBatch", ("result", "preview", "verdicts", "progress")),
     ("claims.*", ()),
     ("claims.Claim", ("updated_at",)),
     ("fund.PolicyVersion", ()),

@@ -1,5 +1,8 @@
+import io
+
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from riskcomp.roles import Role
 
@@ -74,3 +77,29 @@ def reference_data(transactional_db):  # type: ignore[no-untyped-def]
         migration = importlib.import_module(module)
         seed = getattr(migration, "create_groups", None) or migration.seed
         seed(apps, None)
+
+
+# --- The quarter's import, as the officer's browser sends it ----------------------------------
+
+@pytest.fixture
+def upload(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    """POST a file to the upload screen (the validation task runs on commit, eagerly)."""
+
+    def send(client, content: bytes, kind: str = "filings", name: str = "2026Q2.xlsx",
+             **extra):  # type: ignore[no-untyped-def]
+        file = io.BytesIO(content)
+        file.name = name
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(reverse("loans:import_upload"),
+                               {"kind": kind, "file": file, **extra})
+
+    return send
+
+
+@pytest.fixture
+def confirm(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    def send(client, batch):  # type: ignore[no-untyped-def]
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(reverse("loans:import_confirm", args=[batch.pk]))
+
+    return send

@@ -94,30 +94,6 @@ def sheet_rows(content: bytes, sheet: str) -> list[tuple]:  # type: ignore[type-
     return list(wb[sheet].iter_rows(values_only=True))
 
 
-@pytest.fixture
-def upload(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
-    """POST a file to the upload screen (the validation task runs on commit, eagerly)."""
-
-    def send(client, content: bytes, kind: str = "filings", name: str = "2026Q2.xlsx",
-             **extra):  # type: ignore[no-untyped-def]
-        file = io.BytesIO(content)
-        file.name = name
-        with django_capture_on_commit_callbacks(execute=True):
-            return client.post(reverse("loans:import_upload"),
-                               {"kind": kind, "file": file, **extra})
-
-    return send
-
-
-@pytest.fixture
-def confirm(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
-    def send(client, batch):  # type: ignore[no-untyped-def]
-        with django_capture_on_commit_callbacks(execute=True):
-            return client.post(reverse("loans:import_confirm", args=[batch.pk]))
-
-    return send
-
-
 def preview_of(batch: ImportBatch) -> dict[int, list]:  # type: ignore[type-arg]
     return {e[0]: e for e in import_batch_preview(batch)}
 

@@ -33,6 +33,11 @@ class Migration(migrations.Migration):
             name="preview",
             field=models.JSONField(blank=True, default=list, verbose_name="校验预览"),
         ),
+        migrations.AddField(
+            model_name="importbatch",
+            name="verdicts",
+            field=models.JSONField(blank=True, null=True, verbose_name="校验判定"),
+        ),
         migrations.AlterField(
             model_name="importbatch",
             name="result",
