@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Min, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fund.models import PolicyVersion
@@ -98,10 +99,18 @@ class AnnualReportDue:
     days_left: int
     report: ReportFile | None  # the current (issued) version
     active: ReportFile | None  # a version queued or being generated
+    first_issued_on: date | None = None  # the first version's day (a later one may correct it)
 
     @property
     def is_overdue(self) -> bool:
         return self.report is None and self.days_left < 0
+
+    @property
+    def issued_late_by(self) -> int:
+        """Days the first version came after the due date (0 when on time or not issued)."""
+        if self.first_issued_on is None:
+            return 0
+        return max((self.first_issued_on - self.due_on).days, 0)
 
     @property
     def days_overdue(self) -> int:
@@ -117,8 +126,17 @@ def annual_report_due(*, today: date) -> AnnualReportDue | None:
         return None
     period = period_label(Kind.ANNUAL, year)
     due_on = annual_report_due_on(year)
+    report = current_report(kind=Kind.ANNUAL, period=period)
+    first_issued = None
+    if report is not None and report.finished_at is not None:
+        first = report.finished_at
+        if report.version > 1:  # an earlier version was issued first
+            first = (ReportFile.objects.filter(kind=Kind.ANNUAL, period=period,
+                                               status=ReportFile.Status.DONE)
+                     .aggregate(first=Min("finished_at"))["first"]) or first
+        first_issued = timezone.localtime(first).date()
     return AnnualReportDue(
         year=year, period=period, due_on=due_on, days_left=(due_on - today).days,
-        report=current_report(kind=Kind.ANNUAL, period=period),
-        active=active_report(kind=Kind.ANNUAL, period=period),
+        report=report, active=active_report(kind=Kind.ANNUAL, period=period),
+        first_issued_on=first_issued,
     )

@@ -31,16 +31,24 @@ NAV: tuple[tuple[str, Any, frozenset[Role]], ...] = (
 )
 
 
+# Pages that belong to an entry whose address is not a prefix of theirs.
+NAV_PAGES: dict[str, frozenset[str]] = {
+    "claims:review_queue": frozenset({"claims:review", "claims:document_inline"}),
+}
+
+
 def portal(request: HttpRequest) -> dict[str, Any]:
     role = role_of(request.user)
     if role is None:
         return {"current_role": None, "nav_items": []}
     path = request.path
-    items = [{"url": reverse(name), "label": label, "active": False}
+    items = [{"name": name, "url": reverse(name), "label": label, "active": False}
              for name, label, roles in NAV if role in roles]
+    view = request.resolver_match.view_name if request.resolver_match else ""
+    owner = [i for i in items if view in NAV_PAGES.get(i["name"], ())]
     # Several entries share a prefix (/claims/ and /claims/queue/): the longest match is current.
-    matches = [i for i in items
-               if path == i["url"] or (i["url"] != "/" and path.startswith(i["url"]))]
+    matches = owner or [i for i in items
+                        if path == i["url"] or (i["url"] != "/" and path.startswith(i["url"]))]
     if matches:
         max(matches, key=lambda i: len(i["url"]))["active"] = True
     return {"current_role": role, "current_role_label": role.label, "nav_items": items}

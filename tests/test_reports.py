@@ -412,6 +412,26 @@ def test_the_annual_report_is_due_on_31_march_and_shows_when_it_is_late(renderer
     assert selectors.annual_report_due(today=date(2025, 12, 1)) is None  # no full year yet
 
 
+@pytest.mark.django_db
+def test_an_annual_report_issued_after_31_march_is_shown_late_by_its_first_version(
+        renderer, reviewer, run_tasks, monkeypatch):
+    first = run_tasks(kind=Kind.ANNUAL, period="2025")
+    ReportFile.objects.filter(pk=first.pk).update(finished_at=datetime(2026, 4, 2, 9, tzinfo=SH))
+    state = selectors.annual_report_due(today=date(2026, 4, 20))
+    assert state.first_issued_on == date(2026, 4, 2) and state.issued_late_by == 2
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: date(2026, 4, 20))
+    page = client_for(reviewer).get(reverse("home")).content.decode()
+    assert "已生成 v1" in page and "逾期 2 天生成" in page
+    # A corrected second version later on does not make the report later than it was.
+    second = run_tasks(kind=Kind.ANNUAL, period="2025")
+    assert second.version == 2 and second.is_current
+    ReportFile.objects.filter(pk=second.pk).update(finished_at=datetime(2026, 5, 6, 9, tzinfo=SH))
+    assert selectors.annual_report_due(today=date(2026, 6, 1)).issued_late_by == 2
+    # Issued on time: nothing to say.
+    ReportFile.objects.filter(pk=first.pk).update(finished_at=datetime(2026, 3, 31, 23, tzinfo=SH))
+    assert selectors.annual_report_due(today=date(2026, 6, 1)).issued_late_by == 0
+
+
 # --- Screens --------------------------------------------------------------------------------------
 
 @pytest.mark.django_db

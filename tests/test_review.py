@@ -620,3 +620,17 @@ def test_queue_query_count_is_the_same_for_ten_and_a_hundred_claims(bank_a, offi
             assert client.get(url, {"per_page": 100}).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.django_db
+def test_the_review_page_is_marked_in_the_nav_as_the_queue(bank_a, officer_a, reviewer):
+    """/claims/<pk>/review/ starts like the claim list's address, yet belongs to the queue."""
+    claim = make_claim(bank_a, officer_a)
+    client = client_for(reviewer)
+    for url, current in ((reverse("claims:review", args=[claim.pk]), "claims:review_queue"),
+                         (reverse("claims:claim_detail", args=[claim.pk]), "claims:claim_list"),
+                         (reverse("claims:review_queue"), "claims:review_queue")):
+        page = client.get(url).content.decode()
+        marked = [chunk.split('"')[0] for chunk in page.split('<a href="')[1:]
+                  if chunk.split(">")[0].endswith('aria-current="page"')]
+        assert marked == [reverse(current)], url
