@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from riskcomp.audit import trail_context
 from riskcomp.choices import Scheme
 from riskcomp.exports import wants_xlsx
 from riskcomp.form_errors import add_service_errors
@@ -178,4 +179,6 @@ def spotcheck_item(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "claims/spotcheck/item.html", {
         "item": item, "claim": item.claim, "payment": _payment(item.claim),
         "form": form if can_record else None,
+        # A finding recorded again replaces the one shown; the trail keeps every earlier one.
+        **trail_context(request.user, item),
     })

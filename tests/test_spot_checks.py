@@ -114,6 +114,20 @@ def test_an_issue_needs_a_finding_and_the_record_keeps_who_and_when(population, 
 
 
 @pytest.mark.django_db
+def test_a_finding_recorded_again_keeps_the_earlier_one_on_the_item_page(population, reviewer,
+                                                                           auditor):
+    check = spot_check_draw(year=2026, sample_size=1, seed="s", actor=reviewer)
+    item = check.items.get()
+    spot_check_record(item=item, result="issue", finding="催收记录缺失", actor=reviewer)
+    spot_check_record(item=item, result="compliant", finding="银行已补交催收记录", actor=reviewer)
+    for user in (reviewer, auditor):
+        page = client_for(user).get(reverse("claims:spotcheck_item", args=[item.pk]))
+        text = page.content.decode()
+        trail = text[text.index('id="audit-trail"'):]
+        assert "催收记录缺失" in trail and "银行已补交催收记录" in trail and "发现问题" in trail
+
+
+@pytest.mark.django_db
 def test_reviewer_draws_through_the_screen_and_records_a_finding(population, reviewer):
     client = client_for(reviewer)
     form = client.get(reverse("claims:spotcheck_draw")).content.decode()
