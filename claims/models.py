@@ -205,6 +205,7 @@ class Proposal(models.Model):
         DRAFT = "draft", _("草稿")
         SUBMITTED = "submitted", _("已报财政")
         DECIDED = "decided", _("财政已处理")
+        WITHDRAWN = "withdrawn", _("已全部撤回")  # every claim taken back out before a decision
 
     number = models.CharField(_("编号"), max_length=30, unique=True)
     scheme = models.CharField(_("政策"), max_length=8, choices=Scheme.choices)
@@ -225,6 +226,33 @@ class Proposal(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class ProposalWithdrawal(models.Model):
+    """A claim the custodian took back out of a proposal before the bureau decided it: the
+    proposal keeps the record (the document sent to the bureau listed the claim), the claim is
+    free again for a later proposal."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="withdrawals",
+                                 verbose_name=_("初审意见"))
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="withdrawals",
+                              verbose_name=_("申报"))
+    reason = models.TextField(_("撤回原因"))
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="+", verbose_name=_("撤回人"))
+    withdrawn_at = models.DateTimeField(_("撤回时间"))
+
+    class Meta:
+        verbose_name = _("撤回记录")
+        verbose_name_plural = _("撤回记录")
+        ordering = ["withdrawn_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "claim"],
+                                    name="withdrawn_once_per_proposal"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proposal.number} {self.claim.number}"
 
 
 class Confirmation(models.Model):

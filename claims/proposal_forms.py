@@ -77,6 +77,12 @@ class WriteOffForwardForm(forms.Form):
                            widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class ProposalWithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("撤回原因"), max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("将记入初审意见和申报的办理记录，并通知银行和财政。"))
+
+
 class WriteOffRejectForm(forms.Form):
     reason = forms.CharField(label=_("不予核销的理由"), max_length=2000,
                              widget=forms.Textarea(attrs={"rows": 3}))

@@ -19,7 +19,14 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, Concat, ExtractQuarter, ExtractYear
 
-from .models import Claim, ClaimStatusChange, Proposal, WriteOff, WriteOffStatusChange
+from .models import (
+    Claim,
+    ClaimStatusChange,
+    Proposal,
+    ProposalWithdrawal,
+    WriteOff,
+    WriteOffStatusChange,
+)
 
 ZERO = Decimal("0.00")
 
@@ -78,6 +85,12 @@ def proposal_detail() -> QuerySet[Proposal]:
     return proposal_list().prefetch_related(Prefetch(
         "claims", queryset=Claim.objects.select_related(
             "bank", "filing", "filing__enterprise", "confirmation").order_by("bank__code", "id")))
+
+
+def withdrawals_of(proposal: Proposal) -> list[ProposalWithdrawal]:
+    """The claims taken back out of ``proposal``, in the order they were withdrawn."""
+    return list(proposal.withdrawals.select_related(
+        "claim", "claim__bank", "claim__filing__enterprise", "withdrawn_by"))
 
 
 def proposals_waiting_on_bureau() -> QuerySet[Proposal]:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("proposals/<int:pk>/", views.proposal_detail, name="proposal_detail"),
     path("proposals/<int:pk>/decide/", views.proposal_decide, name="proposal_decide"),
     path("proposals/<int:pk>/pdf/", views.proposal_pdf, name="proposal_pdf"),
+    path("<int:pk>/withdraw/", views.proposal_withdraw, name="proposal_withdraw"),
     path("confirmations/<int:pk>/document/", views.confirmation_document,
          name="confirmation_document"),
     path("writeoffs/", views.writeoff_list, name="writeoff_list"),

@@ -37,6 +37,7 @@ from .models import Claim, Confirmation, Proposal, WriteOff
 from .proposal_forms import (
     ProposalCreateForm,
     ProposalDecisionForm,
+    ProposalWithdrawForm,
     WriteOffForwardForm,
     WriteOffRejectForm,
     WrittenDecisionForm,
@@ -180,6 +181,8 @@ def _proposal_page(request: HttpRequest, proposal: Proposal,
         "totals": selectors.totals_by_bank_and_scheme(proposal.claims.all()),
         "decision_form": decision_form if approver and waiting else None,
         "can_pdf": role_of(request.user) in PDF_ROLES,
+        "can_withdraw": role_of(request.user) == Role.REVIEWER and bool(waiting),
+        "withdrawals": selectors.withdrawals_of(proposal),
     })
 
 
@@ -215,6 +218,33 @@ def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
     return _proposal_page(request, proposal, decision_form=form)
 
 
+@role_required(Role.REVIEWER)
+def proposal_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take claim ``pk`` back out of its proposal: the claim and its proposal, the reason, a
+    confirmation; the claim returns to the passed claims."""
+    claim = get_object_or_404(Claim.objects.select_related(
+        "bank", "filing", "filing__enterprise", "proposal"), pk=pk)
+    if claim.proposal is None:
+        messages.info(request, _("申报 %(n)s 不在任何初审意见中。") % {"n": claim.number})
+        return redirect("claims:claim_detail", pk=claim.pk)
+    proposal = claim.proposal
+    form = ProposalWithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.proposal_withdraw(claim=claim, reason=form.cleaned_data["reason"],
+                                       actor=request.user)
+        except (PolicyError, ValidationError) as exc:
+            _fail(form, exc)
+        else:
+            messages.success(request, _("已将申报 %(n)s 撤出初审意见 %(p)s，可放入以后的初审意见。")
+                             % {"n": claim.number, "p": proposal.number})
+            return redirect("claims:proposal_detail", pk=proposal.pk)
+    return render(request, "claims/proposal/proposal_withdraw.html", {
+        "claim": claim, "proposal": proposal, "form": form,
+        "can_withdraw": claim.status == Claim.Status.PROPOSED,
+    })
+
+
 @role_required(*PDF_ROLES)
 def proposal_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The proposal as the custodian sends it to the bureau: A4, totals per bank and scheme,
@@ -222,6 +252,7 @@ def proposal_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = get_object_or_404(selectors.proposal_detail(), pk=pk)
     content = render_pdf("claims/pdf/proposal.html", {
         "proposal": proposal, "claims": list(proposal.claims.all()),
+        "withdrawals": selectors.withdrawals_of(proposal),
         "totals": selectors.totals_by_bank_and_scheme(proposal.claims.all()),
         "printed_at": timezone.localtime(),
     })

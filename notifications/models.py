@@ -17,6 +17,7 @@ class Notification(models.Model):
         RETURN_OVERDUE = "return_overdue", _("返还逾期")
         SUSPENSION = "suspension", _("暂停与恢复")
         FILING_WINDOW = "filing_window", _("备案窗口")
+        WITHDRAWAL = "withdrawal", _("撤出初审意见")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                   related_name="notifications", verbose_name=_("接收人"))

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models.signals import post_save
 
 from banks.models import SuspensionChange
-from claims.models import ClaimStatusChange, Payment
+from claims.models import ClaimStatusChange, Payment, ProposalWithdrawal
 
 from . import services
 
@@ -30,9 +30,17 @@ def on_suspension_change(sender: Any, instance: SuspensionChange, created: bool,
         services.suspension_change_notify(change=instance)
 
 
+def on_withdrawal(sender: Any, instance: ProposalWithdrawal, created: bool,
+                  raw: bool = False, **kwargs: Any) -> None:
+    if created and not raw:
+        services.withdrawal_notify(withdrawal=instance)
+
+
 def connect() -> None:
     post_save.connect(on_claim_status_change, sender=ClaimStatusChange,
                       dispatch_uid="notifications.claim_status_change")
     post_save.connect(on_payment, sender=Payment, dispatch_uid="notifications.payment")
+    post_save.connect(on_withdrawal, sender=ProposalWithdrawal,
+                      dispatch_uid="notifications.withdrawal")
     post_save.connect(on_suspension_change, sender=SuspensionChange,
                       dispatch_uid="notifications.suspension_change")

@@ -39,6 +39,11 @@ def custodian_reviewers() -> list[Any]:
                                                 is_active=True).distinct())
 
 
+def bureau_approvers() -> list[Any]:
+    return list(get_user_model().objects.filter(groups__name=Role.APPROVER.value,
+                                                is_active=True).distinct())
+
+
 def all_bank_officers() -> list[Any]:
     """Every active user acting for at least one active bank."""
     return list(get_user_model().objects.filter(

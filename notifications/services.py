@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from banks.models import SuspensionChange
-from claims.models import Claim, ClaimStatusChange, Payment, Recovery
+from claims.models import Claim, ClaimStatusChange, Payment, ProposalWithdrawal, Recovery
 from claims.selectors import _overdue_annotations
 from fund.selectors import policy_context
 from riskcomp.choices import Scheme
@@ -26,7 +26,7 @@ from riskcomp.policy.types import Scheme as PolicyScheme
 from riskcomp.templatetags.portal import cny
 
 from .models import Notification
-from .selectors import all_bank_officers, bank_officers, custodian_reviewers
+from .selectors import all_bank_officers, bank_officers, bureau_approvers, custodian_reviewers
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +127,26 @@ def claim_change_notify(*, change: ClaimStatusChange) -> list[Notification]:
         body = "\n".join(part for part in (lead, change.note) if part)
     return notify(recipients=bank_officers(claim.bank), kind=kind, title=title, body=body,
                   url=_claim_url(claim.pk), key=f"claim-change:{change.pk}")
+
+
+def withdrawal_notify(*, withdrawal: ProposalWithdrawal) -> list[Notification]:
+    """A claim taken back out of a proposal: the bank's officers (their claim waits again) and
+    the bureau's approvers (one claim fewer to decide)."""
+    claim, proposal = withdrawal.claim, withdrawal.proposal
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("申报 %(number)s 已撤出初审意见 %(proposal)s") % {
+            "number": claim.number, "proposal": proposal.number}
+        body = "\n".join((
+            _("补偿金额 %(amount)s。申报回到“初审通过”，将随以后的初审意见报送。") % {
+                "amount": cny(claim.compensation)},
+            _("原因：%(reason)s") % {"reason": withdrawal.reason}))
+    key = f"withdrawal:{withdrawal.pk}"
+    return [
+        *notify(recipients=bank_officers(claim.bank), kind=Kind.WITHDRAWAL, title=title,
+                body=body, url=_claim_url(claim.pk), key=key),
+        *notify(recipients=bureau_approvers(), kind=Kind.WITHDRAWAL, title=title, body=body,
+                url=reverse("claims:proposal_detail", args=[proposal.pk]), key=key),
+    ]
 
 
 def payment_notify(*, payment: Payment) -> list[Notification]:

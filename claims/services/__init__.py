@@ -16,7 +16,13 @@ from .bank import (
     writeoff_apply,
 )
 from .payment import claim_pay, claims_pay_batch, return_receive
-from .proposal import claim_bureau_reject, claim_confirm, proposal_create, proposal_decide
+from .proposal import (
+    claim_bureau_reject,
+    claim_confirm,
+    proposal_create,
+    proposal_decide,
+    proposal_withdraw,
+)
 from .review import claim_request_supplement, claim_review_pass, claim_review_reject
 from .spotcheck import spot_check_draw, spot_check_population, spot_check_record
 from .writeoff import (
@@ -42,6 +48,7 @@ __all__ = [
     "claims_pay_batch",
     "proposal_create",
     "proposal_decide",
+    "proposal_withdraw",
     "recovery_report",
     "return_receive",
     "return_record",

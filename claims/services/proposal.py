@@ -29,7 +29,7 @@ from riskcomp.policy.types import ReasonCode
 from riskcomp.policy.types import Scheme as PolicyScheme
 from riskcomp.uploads import CheckedUpload
 
-from ..models import Claim, ClaimStatusChange, Confirmation, Proposal
+from ..models import Claim, ClaimStatusChange, Confirmation, Proposal, ProposalWithdrawal
 from .common import checked_upload, invalid, locked_claim, require_status, store_upload, transition
 
 PERIOD_RE = re.compile(r"^(\d{4})Q([1-4])$")
@@ -173,15 +173,46 @@ def proposal_create(*, claims: Iterable[Claim], scheme: str, period: str, note: 
 
 
 def proposal_follow(proposal_id: int | None, *, now: datetime) -> None:
-    """The proposal is decided once none of its claims still waits on the bureau."""
+    """The proposal is decided once none of its claims still waits on the bureau, or withdrawn
+    when the custodian has taken every claim back out of it."""
     if proposal_id is None:
         return
     proposal = Proposal.objects.select_for_update().get(pk=proposal_id)
-    waiting = proposal.claims.filter(status=Claim.Status.PROPOSED).exists()
-    if not waiting and proposal.status != Proposal.Status.DECIDED:
-        proposal.status = Proposal.Status.DECIDED
-        proposal.decided_at = now
+    if proposal.claims.filter(status=Claim.Status.PROPOSED).exists():
+        return
+    if proposal.claims.exists():
+        status, decided_at = Proposal.Status.DECIDED, now
+    else:
+        status, decided_at = Proposal.Status.WITHDRAWN, None
+    if proposal.status != status:
+        proposal.status, proposal.decided_at = status, decided_at
         proposal.save(update_fields=["status", "decided_at"])
+
+
+@transaction.atomic
+def proposal_withdraw(*, claim: Claim, reason: str, actor: Any,
+                      now: datetime | None = None) -> ProposalWithdrawal:
+    """Take a claim the bureau has not decided yet back out of its proposal (the bank withdrew
+    it, a fact needs checking again): the claim returns to PASSED and may go into a later
+    proposal; the proposal keeps the withdrawal, with its reason, beside the claims it still
+    carries. Refused once the bureau has decided the claim."""
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise invalid("reason", _("请填写撤回原因。"), "reason_missing")
+    # The claim first, then its proposal: the order in which the bureau's decision locks them.
+    locked = locked_claim(claim)
+    require_status(locked, (Claim.Status.PROPOSED,),
+                   _("申报当前状态为“%(s)s”，只有待财政确认的申报才能撤出初审意见。"))
+    proposal = Proposal.objects.select_for_update().get(pk=locked.proposal_id)
+    withdrawal = ProposalWithdrawal.objects.create(
+        proposal=proposal, claim=locked, reason=reason, withdrawn_by=actor, withdrawn_at=now)
+    locked.proposal = None
+    locked.save(update_fields=["proposal", "updated_at"])
+    transition(locked, Claim.Status.PASSED, actor=actor, now=now,
+               note=_("撤出初审意见 %(p)s：%(r)s") % {"p": proposal.number, "r": reason})
+    proposal_follow(proposal.pk, now=now)
+    return withdrawal
 
 
 # --- The bureau's written decision --------------------------------------------------------------
