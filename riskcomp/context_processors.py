@@ -34,6 +34,7 @@ NAV: tuple[tuple[str, Any, frozenset[Role]], ...] = (
 # Pages that belong to an entry whose address is not a prefix of theirs.
 NAV_PAGES: dict[str, frozenset[str]] = {
     "claims:review_queue": frozenset({"claims:review", "claims:document_inline"}),
+    "claims:proposal_list": frozenset({"claims:proposal_withdraw"}),
 }
 
 

@@ -96,6 +96,8 @@ def test_reviewer_withdraws_on_the_screen_after_confirming(bank_a, officer_a, re
     assert url in page
     form = client.get(url).content.decode()
     assert "data-confirm" in form and proposal.number in form and first.number in form
+    current = reverse("claims:proposal_list")
+    assert f'href="{current}" class="active" aria-current="page"' in form  # the nav's entry
     # Without a reason: the form says so and nothing changes.
     answer = client.post(url, {"reason": ""}).content.decode()
     assert "必填" in answer or "请填写" in answer
