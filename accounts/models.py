@@ -21,3 +21,40 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.ip_address or '-'} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class SecurityEvent(models.Model):
+    """A login, a failed one, a lockout, a second-factor or password check, an ended session, a
+    password change: the security trail auditors read (审计日志 › 安全事件). Append-only, like the
+    audit trail: on PostgreSQL the database refuses UPDATE and DELETE (migration 0003)."""
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", _("登录成功")
+        LOGIN_FAILED = "login_failed", _("登录失败")
+        LOCKED_OUT = "locked_out", _("登录锁定")
+        LOGOUT = "logout", _("退出登录")
+        SESSION_ENDED = "session_ended", _("结束其他会话")
+        TOTP_ENROLLED = "totp_enrolled", _("绑定身份验证器")
+        TOTP_FAILED = "totp_failed", _("动态验证码错误")
+        REAUTH = "reauth", _("再次确认密码")
+        REAUTH_FAILED = "reauth_failed", _("再次确认密码失败")
+        PASSWORD_CHANGED = "password_changed", _("修改密码")
+
+    kind = models.CharField(_("事件"), max_length=20, choices=Kind.choices, db_index=True)
+    # The account, when one is known; a failed login keeps the name as typed. PROTECT: a user
+    # who appears here is deactivated, never deleted.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                             blank=True, related_name="+", verbose_name=_("用户"))
+    username = models.CharField(_("用户名"), max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP地址"), null=True, blank=True)
+    user_agent = models.CharField(_("浏览器标识"), max_length=300, blank=True)
+    detail = models.CharField(_("说明"), max_length=300, blank=True)
+    at = models.DateTimeField(_("时间"), db_index=True)
+
+    class Meta:
+        verbose_name = _("安全事件")
+        verbose_name_plural = _("安全事件")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.username} @ {self.ip_address or '-'}"

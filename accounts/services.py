@@ -1,5 +1,6 @@
-"""Writes for account security: the session register and TOTP enrolment. Each is one function,
-keyword-only, atomic; security events also go to the ``riskcomp.security`` log."""
+"""Writes for account security: the session register, TOTP enrolment and the security trail.
+Each is one function, keyword-only, atomic; every security event is a ``SecurityEvent`` row and
+a line of the ``riskcomp.security`` log."""
 
 import logging
 import time
@@ -11,12 +12,12 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import UserSession
+from .models import SecurityEvent, UserSession
 from .security import LOGIN_AT, SEEN_AT, SESSION_KEY, mark_verified
 from .selectors import live_session_keys
 
@@ -28,6 +29,22 @@ def _client_ip(request: HttpRequest) -> str | None:
     from axes.helpers import get_client_ip_address
 
     return get_client_ip_address(request)
+
+
+def security_event(*, kind: str, request: HttpRequest | None = None, user: Any = None,
+                   username: str = "", detail: str = "") -> SecurityEvent:
+    """Write one event of the security trail: who (the account, or the name as typed), from
+    where (address and browser of ``request``), what, when."""
+    if user is not None and not getattr(user, "is_authenticated", False):
+        user = None
+    name = username or (user.get_username() if user is not None else "")
+    event = SecurityEvent.objects.create(
+        kind=kind, user=user, username=name[:150],
+        ip_address=_client_ip(request) if request is not None else None,
+        user_agent=request.headers.get("User-Agent", "")[:300] if request is not None else "",
+        detail=detail[:300], at=timezone.now())
+    log.info("%s user=%s name=%s ip=%s %s", kind, event.user_id, name, event.ip_address, detail)
+    return event
 
 
 def _session_store() -> Any:
@@ -55,7 +72,7 @@ def session_started(*, request: HttpRequest, user: Any) -> UserSession:
     request.session[LOGIN_AT] = request.session[SEEN_AT] = time.time()
     request.session[SESSION_KEY] = key
     mark_verified(request)
-    log.info("login user=%s ip=%s", user.pk, row.ip_address)
+    security_event(kind=SecurityEvent.Kind.LOGIN, request=request, user=user)
     return row
 
 
@@ -82,17 +99,24 @@ def session_closed(*, session_key: str | None) -> None:
 
 
 @transaction.atomic
-def session_end(*, user_session: UserSession, actor: Any) -> None:
+def session_end(*, user_session: UserSession, actor: Any,
+                request: HttpRequest | None = None) -> None:
     """End one of the actor's sessions (another device or browser): its session row is deleted,
     so its next request finds no session and is sent to the login page."""
     row = UserSession.objects.select_for_update().get(pk=user_session.pk, user=actor)
     _session_store()().delete(row.session_key)
     row.delete()
-    log.info("session ended user=%s ip=%s by=%s", row.user_id, row.ip_address, actor.pk)
+    with translation.override(settings.LANGUAGE_CODE):  # stored text: the portal's language
+        detail = _("结束了 %(ip)s 的会话（%(at)s 登录）") % {
+            "ip": row.ip_address or "-",
+            "at": f"{timezone.localtime(row.created_at):%Y-%m-%d %H:%M}"}
+    security_event(kind=SecurityEvent.Kind.SESSION_ENDED, request=request, user=actor,
+                   detail=detail)
 
 
 @transaction.atomic
-def sessions_end_others(*, actor: Any, keep_key: str | None) -> int:
+def sessions_end_others(*, actor: Any, keep_key: str | None,
+                        request: HttpRequest | None = None) -> int:
     """End every session of the actor except the one making the request; returns how many."""
     rows = list(UserSession.objects.select_for_update().filter(user=actor)
                 .exclude(session_key=keep_key or ""))
@@ -100,7 +124,10 @@ def sessions_end_others(*, actor: Any, keep_key: str | None) -> int:
     for row in rows:
         store.delete(row.session_key)
     UserSession.objects.filter(pk__in=[r.pk for r in rows]).delete()
-    log.info("other sessions ended user=%s count=%d", actor.pk, len(rows))
+    with translation.override(settings.LANGUAGE_CODE):
+        detail = _("结束了其他 %(n)d 个会话") % {"n": len(rows)}
+    security_event(kind=SecurityEvent.Kind.SESSION_ENDED, request=request, user=actor,
+                   detail=detail)
     return len(rows)
 
 
@@ -116,7 +143,8 @@ def totp_matches(key: str, token: str) -> int | None:
 
 
 @transaction.atomic
-def totp_device_enroll(*, user: Any, key: str, token: str, actor: Any) -> TOTPDevice:
+def totp_device_enroll(*, user: Any, key: str, token: str, actor: Any,
+                       request: HttpRequest | None = None) -> TOTPDevice:
     """Confirm the authenticator the user has just set up with ``key``: the token it shows must
     match. The user row is locked so two tabs can't enrol two devices."""
     get_user_model().objects.select_for_update().get(pk=user.pk)
@@ -130,5 +158,5 @@ def totp_device_enroll(*, user: Any, key: str, token: str, actor: Any) -> TOTPDe
     # The token just used may not be used again (last_t), as after any verification.
     device = TOTPDevice.objects.create(user=user, name=_("身份验证器"), key=key,
                                        confirmed=True, last_t=step)
-    log.info("totp enrolled user=%s by=%s", user.pk, actor.pk)
+    security_event(kind=SecurityEvent.Kind.TOTP_ENROLLED, request=request, user=user)
     return device

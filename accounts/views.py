@@ -1,12 +1,13 @@
 """Account security screens: the TOTP step after the password (enrolment on first use), the
-"confirm your password" page before paying or confirming, "my sessions", and the lockout page
-django-axes shows after too many failed logins."""
+"confirm your password" page before paying or confirming, "my sessions", the password change
+and the lockout page django-axes shows after too many failed logins."""
 
 import math
 from typing import Any
 
 import django_otp
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from . import services, totp
 from .forms import ReauthForm, TokenForm
-from .models import UserSession
+from .models import SecurityEvent, UserSession
 from .security import PENDING_TOTP_KEY, mark_verified, safe_next, two_factor_required
 from .selectors import confirmed_totp_device, sessions_of
 
@@ -51,6 +52,8 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             django_otp.login(request, verified)
             mark_verified(request)
             return redirect(next_url)
+        services.security_event(kind=SecurityEvent.Kind.TOTP_FAILED, request=request,
+                                user=request.user)
         if not allowed:
             wait = (details or {}).get("locked_until")
             form.add_error("token", _("验证失败次数过多，请稍后再试。")
@@ -80,7 +83,8 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             device = services.totp_device_enroll(
-                user=request.user, key=key, token=form.cleaned_data["token"], actor=request.user)
+                user=request.user, key=key, token=form.cleaned_data["token"], actor=request.user,
+                request=request)
         except ValidationError as exc:
             for error in exc.messages:
                 form.add_error("token", error)
@@ -104,6 +108,8 @@ def reauth(request: HttpRequest) -> HttpResponse:
     form = ReauthForm(request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
         mark_verified(request)
+        services.security_event(kind=SecurityEvent.Kind.REAUTH, request=request,
+                                user=request.user)
         return redirect(next_url)
     return render(request, "accounts/reauth.html", {"form": form, "next": next_url})
 
@@ -123,7 +129,7 @@ def session_end(request: HttpRequest) -> HttpResponse:
     """End one other session (``session``) or all of them (``all``)."""
     current = request.session.session_key
     if request.POST.get("all"):
-        n = services.sessions_end_others(actor=request.user, keep_key=current)
+        n = services.sessions_end_others(actor=request.user, keep_key=current, request=request)
         messages.success(request, _("已结束其他 %(n)d 个会话。") % {"n": n})
         return redirect("accounts:sessions")
     pk = request.POST.get("session", "")
@@ -131,7 +137,7 @@ def session_end(request: HttpRequest) -> HttpResponse:
     if row.session_key == current:
         messages.info(request, _("当前会话请使用右上角的“退出”结束。"))
     else:
-        services.session_end(user_session=row, actor=request.user)
+        services.session_end(user_session=row, actor=request.user, request=request)
         messages.success(request, _("已结束该会话，该设备需要重新登录。"))
     return redirect("accounts:sessions")
 
@@ -145,3 +151,13 @@ def lockout(request: HttpRequest, original_response: HttpResponse | None = None,
     cool_off = get_cool_off(request)
     minutes = math.ceil(cool_off.total_seconds() / 60) if cool_off else None
     return render(request, "accounts/lockout.html", {"minutes": minutes}, status=429)
+
+
+class PasswordChange(auth_views.PasswordChangeView):
+    """Django's password change, written to the security trail."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        services.security_event(kind=SecurityEvent.Kind.PASSWORD_CHANGED, request=self.request,
+                                user=form.user)
+        return response

@@ -1,5 +1,7 @@
-"""The auditor's search screen (审计日志): every entry of the trail, filtered by kind of record,
-user, action, dates and record, with an Excel export. Read-only; bank officers get 403."""
+"""The auditor's search screens (审计日志): every entry of the trail, filtered by kind of record,
+user, action, dates and record; and the security trail (安全事件: logins, failures, lockouts,
+password and second-factor checks). Both with an Excel export, read-only; bank officers get
+403, and only auditors and the administrator see the security trail."""
 
 from collections.abc import Iterator
 from datetime import date
@@ -15,14 +17,18 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import SecurityEvent
+
 from .audit import ACTION_LABELS, TrailRow, audited_models, trail_queryset, trail_rows
 from .exports import XColumn, wants_xlsx, xlsx_response
 from .listing import Column, Filter, build_listing
-from .roles import Role, role_required
+from .roles import Role, role_of, role_required
 
 _lazy = gettext_lazy
 
 AUDIT_ROLES = (Role.AUDITOR, Role.REVIEWER, Role.APPROVER, Role.ADMIN)
+# The security trail names everyone's addresses and failed logins: auditors and the administrator.
+SECURITY_ROLES = (Role.AUDITOR, Role.ADMIN)
 
 EXPORT_COLUMNS: tuple[XColumn, ...] = (
     XColumn(_lazy("时间"), lambda r: r.entry.timestamp, "datetime", 17),
@@ -38,6 +44,17 @@ EXPORT_COLUMNS: tuple[XColumn, ...] = (
 # Entries made readable per round when exporting: the related records they name are read once
 # per round, not once per entry.
 EXPORT_CHUNK = 2000
+
+
+SECURITY_COLUMNS: tuple[XColumn, ...] = (
+    XColumn(_lazy("时间"), lambda e: e.at, "datetime", 17),
+    XColumn(_lazy("事件"), lambda e: e.get_kind_display(), width=16),
+    XColumn(_lazy("用户名"), lambda e: e.username, width=18),
+    XColumn(_lazy("姓名"), lambda e: e.user.get_full_name() if e.user else "", width=12),
+    XColumn(_lazy("IP地址"), lambda e: e.ip_address or "", width=16),
+    XColumn(_lazy("说明"), lambda e: e.detail, width=36),
+    XColumn(_lazy("浏览器标识"), lambda e: e.user_agent, width=50),
+)
 
 
 def _date(value: str) -> date | None:
@@ -64,12 +81,17 @@ def _readable(entries: QuerySet[LogEntry]) -> Iterator[TrailRow]:
         yield from trail_rows(chunk)
 
 
-@role_required(*AUDIT_ROLES)
-def search(request: HttpRequest) -> HttpResponse:
-    get = request.GET
+def _dates(get: Any) -> tuple[date | None, date | None]:
     date_from, date_to = _date(get.get("from", "")), _date(get.get("to", ""))
     if date_from and date_to and date_from > date_to:
         date_from, date_to = date_to, date_from
+    return date_from, date_to
+
+
+@role_required(*AUDIT_ROLES)
+def search(request: HttpRequest) -> HttpResponse:
+    get = request.GET
+    date_from, date_to = _dates(get)
     object_id = get.get("object", "").strip()
     qs = trail_queryset()
     if date_from:
@@ -104,5 +126,41 @@ def search(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "listing": listing, "rows": trail_rows(listing.page.object_list),
         "date_from": date_from, "date_to": date_to, "object_id": object_id,
+        "can_see_security": role_of(request.user) in SECURITY_ROLES,
     }
     return render(request, "audit/search.html", context)
+
+
+@role_required(*SECURITY_ROLES)
+def security(request: HttpRequest) -> HttpResponse:
+    """安全事件: the security trail, searchable by user name and address, filtered by event and
+    dates, newest first."""
+    get = request.GET
+    date_from, date_to = _dates(get)
+    qs = SecurityEvent.objects.select_related("user")
+    if date_from:
+        qs = qs.filter(at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(at__date__lte=date_to)
+    listing = build_listing(
+        request, qs,
+        search_fields=("username", "user__first_name", "user__last_name", "ip_address",
+                       "detail"),
+        filters=(Filter("kind", _("事件"), "kind", tuple(SecurityEvent.Kind.choices)),),
+        columns=(
+            ("time", Column(_lazy("时间"), "at")),
+            ("kind", Column(_lazy("事件"), "kind")),
+            ("user", Column(_lazy("用户名"), "username")),
+            ("ip", Column(_lazy("IP地址"), "ip_address")),
+            ("detail", Column(_lazy("说明"))),
+        ),
+        default_sort="-time",
+    )
+    if wants_xlsx(get):
+        return xlsx_response(listing.page.paginator.object_list.iterator(chunk_size=2000),
+                             SECURITY_COLUMNS, title=_("安全事件"), filename="security-events")
+    return render(request, "audit/security.html", {
+        "listing": listing, "date_from": date_from, "date_to": date_to,
+        "failures": (SecurityEvent.Kind.LOGIN_FAILED, SecurityEvent.Kind.LOCKED_OUT,
+                     SecurityEvent.Kind.TOTP_FAILED, SecurityEvent.Kind.REAUTH_FAILED),
+    })
