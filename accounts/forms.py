@@ -1,9 +1,14 @@
+import copy
 from typing import Any
 
+import django_otp
 from django import forms
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+
+from .security import two_factor_required
+from .selectors import confirmed_totp_device
 
 
 class TokenForm(forms.Form):
@@ -22,6 +27,9 @@ class TokenForm(forms.Form):
 
 
 class ReauthForm(forms.Form):
+    """The password again and, for the roles that log in with a second factor, a fresh token:
+    a session left open on an unattended desk does not pay with the password alone."""
+
     password = forms.CharField(
         label=_("登录密码"), strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}))
@@ -29,6 +37,33 @@ class ReauthForm(forms.Form):
     def __init__(self, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
         self.request = request
         super().__init__(*args, **kwargs)
+        user: Any = request.user
+        self.device = confirmed_totp_device(user) if two_factor_required(user) else None
+        if self.device is not None:
+            token = self.fields["token"] = copy.deepcopy(TokenForm.base_fields["token"])
+            token.widget.attrs.pop("autofocus", None)
+
+    def clean_token(self) -> str:
+        return TokenForm.clean_token(self)  # type: ignore[arg-type]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # The token is checked only after the password, so that a wrong password does not use up
+        # the authenticator's throttle.
+        if self.device is not None and not self.errors:
+            allowed, _details = self.device.verify_is_allowed()
+            if not allowed:
+                self.add_error("token", _("验证失败次数过多，请稍后再试。"))
+            elif django_otp.verify_token(self.request.user, self.device.persistent_id,
+                                         cleaned["token"]) is None:
+                self.add_error("token", _(
+                    "验证码不正确或已使用过。请输入身份验证器当前显示的 6 位数字。"))
+        return cleaned
+
+    @property
+    def token_refused(self) -> bool:
+        """The password was right and the token was not."""
+        return "token" in self.errors and "password" not in self.errors
 
     def clean_password(self) -> str:
         password: str = self.cleaned_data["password"]

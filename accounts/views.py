@@ -103,14 +103,19 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def reauth(request: HttpRequest) -> HttpResponse:
-    """Confirm the password before a sensitive action, then go back to it."""
+    """Confirm the password (and the authenticator's token, for the roles with a second factor)
+    before a sensitive action, then go back to it."""
     next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"))
     form = ReauthForm(request.POST or None, request=request)
-    if request.method == "POST" and form.is_valid():
-        mark_verified(request)
-        services.security_event(kind=SecurityEvent.Kind.REAUTH, request=request,
-                                user=request.user)
-        return redirect(next_url)
+    if request.method == "POST":
+        if form.is_valid():
+            mark_verified(request)
+            services.security_event(kind=SecurityEvent.Kind.REAUTH, request=request,
+                                    user=request.user)
+            return redirect(next_url)
+        if form.token_refused:  # a wrong password is recorded by the login-failure signal
+            services.security_event(kind=SecurityEvent.Kind.TOTP_FAILED, request=request,
+                                    user=request.user)
     return render(request, "accounts/reauth.html", {"form": form, "next": next_url})
 
 

@@ -233,8 +233,9 @@ def test_paying_asks_for_the_password_when_it_was_given_over_5_minutes_ago(
     response = client.get(pay)
     assert response["Location"] == (
         f"{reverse('accounts:reauth')}?next=%2Fclaims%2F{claim.pk}%2Fpay%2F")
-    page = client.get(response["Location"])
-    assert "确认密码" in page.content.decode()
+    page = client.get(response["Location"]).content.decode()
+    assert "确认身份" in page and 'name="password"' in page
+    assert 'name="token"' not in page  # no second factor in these settings
     wrong = client.post(response["Location"], {"password": "not-it", "next": pay})
     assert wrong.status_code == 200 and "密码不正确" in wrong.content.decode()
     right = client.post(response["Location"], {"password": PASSWORD, "next": pay})

@@ -169,6 +169,36 @@ def test_verifying_counts_as_a_recent_password_for_payments(reviewer):
 
 
 @pytest.mark.django_db
+def test_confirming_before_a_payment_asks_for_a_fresh_token_too(reviewer):
+    from accounts.models import SecurityEvent
+
+    device = with_device(reviewer)
+    client = password_login("reviewer")
+    assert client.post(reverse("accounts:two_factor"),
+                       {"token": token_for(device.key)}).status_code == 302
+    session = client.session
+    session[VERIFIED_AT] = time.time() - 3600  # an hour ago: paying asks again
+    session.save()
+    confirm = reverse("accounts:reauth")
+    page = client.get(confirm).content.decode()
+    assert 'name="password"' in page and 'name="token"' in page
+    # The password alone is not enough, nor a wrong token.
+    assert "token" in client.post(confirm, {"password": PASSWORD}).context["form"].errors
+    time.sleep(1.1)  # django-otp waits one second after a failure before it checks again
+    wrong = "000000" if token_for(device.key, offset=2) != "000000" else "111111"
+    refused = client.post(confirm, {"password": PASSWORD, "token": wrong})
+    assert "验证码不正确" in refused.content.decode()
+    assert time.time() - client.session[VERIFIED_AT] > 3000
+    assert SecurityEvent.objects.filter(kind=SecurityEvent.Kind.TOTP_FAILED).exists()
+    time.sleep(1.1)
+    # A wrong password with the right token: refused, and the token is not spent.
+    next_token = token_for(device.key, offset=1)
+    assert client.post(confirm, {"password": "not-it", "token": next_token}).status_code == 200
+    done = client.post(confirm, {"password": PASSWORD, "token": next_token, "next": "/"})
+    assert done.status_code == 302 and time.time() - client.session[VERIFIED_AT] < 60
+
+
+@pytest.mark.django_db
 def test_htmx_requests_are_redirected_as_a_whole_page(reviewer):
     with_device(reviewer)
     client = password_login("reviewer")
