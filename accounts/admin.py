@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import UserSession
+from .models import SecurityEvent, UserSession
 
 
 @admin.register(UserSession)
@@ -16,4 +16,23 @@ class UserSessionAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(admin.ModelAdmin):
+    """Read-only: the security trail is written by logins, confirmations and sessions alone."""
+
+    list_display = ("at", "kind", "username", "ip_address", "detail")
+    list_filter = ("kind",)
+    search_fields = ("username", "ip_address", "detail")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
         return False

@@ -7,6 +7,7 @@ from .models import (
     Confirmation,
     Payment,
     Proposal,
+    ProposalWithdrawal,
     Recovery,
     RecoveryStatement,
     ReturnPayment,
@@ -51,6 +52,6 @@ class ClaimAdmin(ReadOnlyAdmin):
 
 
 for model in (ClaimDocument, ClaimStatusChange, ReviewDecision, SupplementRequest, Proposal,
-              Confirmation, Payment, Recovery, ReturnPayment, WriteOff, RecoveryStatement,
-              SpotCheck, SpotCheckItem, WriteOffStatusChange):
+              ProposalWithdrawal, Confirmation, Payment, Recovery, ReturnPayment, WriteOff,
+              RecoveryStatement, SpotCheck, SpotCheckItem, WriteOffStatusChange):
     admin.site.register(model, ReadOnlyAdmin)

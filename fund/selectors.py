@@ -12,7 +12,7 @@ from riskcomp.policy.context import PolicyContext
 from riskcomp.policy.params import LprRate as LprValue
 from riskcomp.policy.params import SchemeParams
 from riskcomp.policy.types import EnterpriseKind, EnterpriseSize, LoanType, Scheme
-from riskcomp.policy.workdays import WorkdayCalendar
+from riskcomp.policy.workdays import WorkdayCalendar, years_to_enter
 
 from .models import CalendarDay, CalendarYear, LedgerEntry, LprRate, PolicyVersion
 
@@ -61,6 +61,12 @@ def policy_context() -> PolicyContext:
             known_years=CalendarYear.objects.values_list("year", flat=True),
         ),
     )
+
+
+def calendar_years_missing(*, today: date) -> list[int]:
+    """The years whose holiday schedule is due to be entered and is not (one query)."""
+    cal = WorkdayCalendar(known_years=CalendarYear.objects.values_list("year", flat=True))
+    return years_to_enter(cal, today)
 
 
 def fund_balance(*, on: date | None = None) -> Decimal:

@@ -6,7 +6,7 @@ import pytest
 
 from riskcomp.policy.reasons import CalendarUnknown
 from riskcomp.policy.types import ReasonCode
-from riskcomp.policy.workdays import WorkdayCalendar
+from riskcomp.policy.workdays import WorkdayCalendar, years_to_enter
 
 CAL = WorkdayCalendar()
 
@@ -189,3 +189,20 @@ def test_is_within_workdays_decides_when_the_answer_is_certain(start, end, n, wi
 def test_is_within_workdays_raises_when_the_answer_depends_on_an_unknown_year():
     with pytest.raises(CalendarUnknown):
         CAL.is_within_workdays(date(2026, 12, 28), date(2027, 1, 12), 10)
+
+
+@pytest.mark.parametrize(("today", "known", "expected"), [
+    (date(2026, 10, 31), (), []),  # the package covers 2026; 2027 is not asked for yet
+    (date(2026, 11, 1), (), [2027]),  # from November, next year's schedule is due
+    (date(2026, 11, 26), (2027,), []),  # staff entered it
+    (date(2027, 3, 1), (), [2027]),  # still missing in the year itself
+    (date(2027, 12, 1), (2027,), [2028]),
+])
+def test_years_to_enter_are_this_year_and_from_november_the_next(today, known, expected):
+    assert years_to_enter(WorkdayCalendar(known_years=known), today) == expected
+
+
+def test_a_year_is_known_from_the_package_or_from_staff():
+    assert WorkdayCalendar().knows_year(2025)
+    assert not WorkdayCalendar().knows_year(2027)
+    assert WorkdayCalendar(known_years=[2027]).knows_year(2027)

@@ -147,3 +147,26 @@ def test_bank_home_shows_filing_window_and_distance_to_thresholds(bank_a, office
     assert "2.5%" in page  # claimed / filed
     assert "尚余 ¥1,000,000.00" in page  # 5,000,000 − 4,000,000 net compensation
     assert "尚余 ¥500,000.00" in page  # 3% of 100,000,000 − 2,500,000 claimed
+
+
+@pytest.mark.django_db
+def test_reviewer_home_asks_for_next_years_holiday_schedule_in_november(
+        reviewer, approver, admin_user_, monkeypatch):
+    from datetime import date
+
+    from django.utils import timezone
+
+    from fund.models import CalendarYear
+
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: date(2026, 11, 26))
+    page = client_for(reviewer).get(reverse("home")).content.decode()
+    assert "节假日安排待录入" in page and "2027 年的法定节假日" in page
+    assert "admin/fund/calendaryear/add" not in page  # only the administrator maintains it
+    assert "admin/fund/calendaryear/add" in client_for(admin_user_).get(
+        reverse("home")).content.decode()
+    assert "节假日安排待录入" not in client_for(approver).get(reverse("home")).content.decode()
+    CalendarYear.objects.create(year=2027, source="国办发明电〔2026〕7号")
+    assert "节假日安排待录入" not in client_for(reviewer).get(reverse("home")).content.decode()
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: date(2026, 6, 1))
+    CalendarYear.objects.all().delete()
+    assert "节假日安排待录入" not in client_for(reviewer).get(reverse("home")).content.decode()

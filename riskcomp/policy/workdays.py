@@ -69,6 +69,11 @@ class WorkdayCalendar:
             f"known_years={sorted(self._known_years)})"
         )
 
+    def knows_year(self, year: int) -> bool:
+        """Whether the working days of ``year`` are known: the package covers it, or staff
+        declared its whole official schedule entered."""
+        return year in self._known_years or _package_says(date(year, 1, 1)) is not None
+
     def is_workday(self, d: date) -> bool:
         """Whether ``d`` is a working day; ``CalendarUnknown`` if nobody knows."""
         if d in self._overrides:
@@ -141,3 +146,16 @@ class WorkdayCalendar:
         if first_unknown is None:  # only when n == 0: the deadline is ``start`` itself
             return False
         raise CalendarUnknown(first_unknown)
+
+
+# The State Council publishes the next year's holiday schedule in the autumn (usually November);
+# from this month on the next year's deadlines (a fourth quarter's filing deadline in January,
+# for one) need it.
+NEXT_YEAR_FROM_MONTH = 11
+
+
+def years_to_enter(cal: WorkdayCalendar, today: date) -> list[int]:
+    """The years whose official schedule staff should enter now: this year, and from November
+    the next one, when neither the package nor staff know them."""
+    years = [today.year] + ([today.year + 1] if today.month >= NEXT_YEAR_FROM_MONTH else [])
+    return [y for y in years if not cal.knows_year(y)]
