@@ -229,7 +229,7 @@ def _officer_banks(user: Any) -> list[Any]:
 
 def _preview(bank: Any, request_obj: Any) -> FilingEvaluation:
     return evaluate_filings(bank=bank, requests=[request_obj], filing_date=timezone.localdate(),
-                            ctx=policy_context())[0]
+                            ctx=policy_context(), snapshots=False)[0]
 
 
 @role_required(Role.BANK_OFFICER)
