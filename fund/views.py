@@ -3,7 +3,7 @@ ledger (资金台账), every movement of the fund account with the balance after
 and an Excel export, for the custodian, the bureau and auditors; and the custodian's own
 entries: capital received, deposit interest, and corrections as reversing entries."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +20,7 @@ from claims.payment_selectors import bank_choices, ledger_entries, ledger_totals
 from riskcomp.choices import Scheme
 from riskcomp.exports import wants_xlsx
 from riskcomp.form_errors import add_service_errors
-from riskcomp.listing import Column, Filter, build_listing
+from riskcomp.listing import Column, Filter, build_listing, date_range, in_date_range
 from riskcomp.roles import Role, role_of, role_required
 
 from . import services
@@ -52,26 +52,13 @@ LEDGER_COLUMNS: tuple[XColumn, ...] = (
 )
 
 
-def _date(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value.strip()) if value else None
-    except ValueError:
-        return None
-
-
 @role_required(Role.REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN)
 def ledger(request: HttpRequest) -> HttpResponse:
-    date_from = _date(request.GET.get("from", ""))
-    date_to = _date(request.GET.get("to", ""))
-    if date_from and date_to and date_from > date_to:
-        date_from, date_to = date_to, date_from
-    # Each row says whether it was reversed or reverses another, without a query per row.
+    date_from, date_to = date_range(request.GET)
     can_record = role_of(request.user) == Role.REVIEWER
-    qs = ledger_entries().select_related("reverses", "reversed_by")
-    if date_from:
-        qs = qs.filter(booked_on__gte=date_from)
-    if date_to:
-        qs = qs.filter(booked_on__lte=date_to)
+    # Each row says whether it was reversed or reverses another, without a query per row.
+    qs = in_date_range(ledger_entries().select_related("reverses", "reversed_by"), "booked_on",
+                       date_from, date_to)
     listing = build_listing(
         request, qs,
         search_fields=("memo", "reference", "claim__number"),

@@ -4,7 +4,6 @@ password and second-factor checks). Both with an Excel export, read-only; bank o
 403, and only auditors and the administrator see the security trail."""
 
 from collections.abc import Iterator
-from datetime import date
 from itertools import islice
 from typing import Any
 
@@ -21,7 +20,7 @@ from accounts.models import SecurityEvent
 
 from .audit import ACTION_LABELS, TrailRow, audited_models, trail_queryset, trail_rows
 from .exports import XColumn, wants_xlsx, xlsx_response
-from .listing import Column, Filter, build_listing
+from .listing import Column, Filter, build_listing, date_range, in_date_range
 from .roles import Role, role_of, role_required
 
 _lazy = gettext_lazy
@@ -57,13 +56,6 @@ SECURITY_COLUMNS: tuple[XColumn, ...] = (
 )
 
 
-def _date(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value.strip()) if value else None
-    except ValueError:
-        return None
-
-
 def model_choices() -> tuple[tuple[str, str], ...]:
     types = ContentType.objects.get_for_models(*audited_models())
     return tuple((str(ct.pk), str(model._meta.verbose_name)) for model, ct in types.items())
@@ -81,23 +73,12 @@ def _readable(entries: QuerySet[LogEntry]) -> Iterator[TrailRow]:
         yield from trail_rows(chunk)
 
 
-def _dates(get: Any) -> tuple[date | None, date | None]:
-    date_from, date_to = _date(get.get("from", "")), _date(get.get("to", ""))
-    if date_from and date_to and date_from > date_to:
-        date_from, date_to = date_to, date_from
-    return date_from, date_to
-
-
 @role_required(*AUDIT_ROLES)
 def search(request: HttpRequest) -> HttpResponse:
     get = request.GET
-    date_from, date_to = _dates(get)
+    date_from, date_to = date_range(get)
     object_id = get.get("object", "").strip()
-    qs = trail_queryset()
-    if date_from:
-        qs = qs.filter(timestamp__date__gte=date_from)
-    if date_to:
-        qs = qs.filter(timestamp__date__lte=date_to)
+    qs = in_date_range(trail_queryset(), "timestamp__date", date_from, date_to)
     if object_id:
         qs = qs.filter(object_pk=object_id[:40])
     listing = build_listing(
@@ -136,12 +117,9 @@ def security(request: HttpRequest) -> HttpResponse:
     """安全事件: the security trail, searchable by user name and address, filtered by event and
     dates, newest first."""
     get = request.GET
-    date_from, date_to = _dates(get)
-    qs = SecurityEvent.objects.select_related("user")
-    if date_from:
-        qs = qs.filter(at__date__gte=date_from)
-    if date_to:
-        qs = qs.filter(at__date__lte=date_to)
+    date_from, date_to = date_range(get)
+    qs = in_date_range(SecurityEvent.objects.select_related("user"), "at__date", date_from,
+                       date_to)
     listing = build_listing(
         request, qs,
         search_fields=("username", "user__first_name", "user__last_name", "ip_address",

@@ -4,6 +4,7 @@ unchecked."""
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
@@ -42,6 +43,32 @@ class Listing:
 
 PAGE_SIZES = (25, 50, 100)
 _QUARTER = re.compile(r"(\d{4})Q([1-4])")
+
+
+def date_range(params: Any) -> tuple[date | None, date | None]:
+    """A list's ``from``/``to`` dates (ISO; anything else is ignored, reversed ones swapped)."""
+
+    def parse(value: str) -> date | None:
+        try:
+            return date.fromisoformat(value.strip()) if value else None
+        except ValueError:
+            return None
+
+    date_from, date_to = parse(params.get("from", "")), parse(params.get("to", ""))
+    if date_from and date_to and date_from > date_to:
+        date_from, date_to = date_to, date_from
+    return date_from, date_to
+
+
+def in_date_range(qs: QuerySet[Any], on: str, date_from: date | None,
+                  date_to: date | None) -> QuerySet[Any]:
+    """``qs`` limited to the days from ``date_from`` to ``date_to`` (both included) of the date
+    ``on`` (``at__date`` for a datetime)."""
+    if date_from:
+        qs = qs.filter(**{f"{on}__gte": date_from})
+    if date_to:
+        qs = qs.filter(**{f"{on}__lte": date_to})
+    return qs
 
 
 def quarter_choices(first: str | None, last: str | None, *,
