@@ -14,10 +14,13 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.db.models import Sum
-from django.test import override_settings
+from django.test import Client, override_settings
+from django.urls import reverse
 
+from accounts.models import SecurityEvent
 from banks.models import Bank, CooperationAgreement, SuspensionChange, SuspensionState
 from claims.models import Claim, ClaimStatusChange, Confirmation, Payment, ReturnPayment, WriteOff
+from claims.services import proposal_withdraw as withdraw
 from fund.models import LedgerEntry
 from fund.selectors import fund_balance, policy_context
 from loans.models import ClassificationReport, Enterprise, LoanFiling
@@ -277,6 +280,12 @@ def test_reset_loads_the_same_data_again_for_the_same_seed():
         with pytest.raises(CommandError, match="SQLite"):
             call_command("load_demo", "--reset", stdout=StringIO())
     else:
+        # What demo users do between two resets: log in, take a claim out of a proposal.
+        Client().post(reverse("login"), {"username": "reviewer", "password": DEMO_PASSWORD})
+        reviewer = get_user_model().objects.get(username="reviewer")
+        proposed = Claim.objects.filter(status=Claim.Status.PROPOSED).first()
+        withdraw(claim=proposed, reason="演示", actor=reviewer)
+        assert SecurityEvent.objects.filter(user=reviewer).exists()
         call_command("load_demo", "--reset", stdout=StringIO())
     assert fingerprint() == before
     assert len(SuspensionState.objects.filter(is_auto_suspended=True)) == 1

@@ -1292,11 +1292,16 @@ def wipe_demo() -> None:
             "--reset 仅支持 SQLite；PostgreSQL 的资金台账由触发器保护，请删除并重建数据库后重新 "
             "migrate / --reset works on SQLite only; on PostgreSQL drop and recreate the "
             "database, run migrate, then load_demo.")
+    from accounts.models import SecurityEvent
+    from claims.models import ProposalWithdrawal
     from reports.models import ReportFile
 
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {LedgerEntry._meta.db_table}")  # noqa: S608 - fixed name
-    for model in (SpotCheckItem, SpotCheck, RecoveryStatement, WriteOff, ReturnPayment, Recovery,
+    # The demo users' logins go with them (a real user is deactivated, never deleted).
+    SecurityEvent.objects.filter(user__username__in=DEMO_USERNAMES).delete()
+    for model in (ProposalWithdrawal, SpotCheckItem, SpotCheck, RecoveryStatement, WriteOff,
+                  ReturnPayment, Recovery,
                   Payment, Confirmation, Claim, Proposal, ClassificationReport, LoanFiling,
                   ImportBatch, Qualification, Enterprise, SuspensionChange, SuspensionState,
                   CooperationAgreement, Branch, Bank, ReportFile):
