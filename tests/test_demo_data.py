@@ -289,3 +289,21 @@ def test_reset_loads_the_same_data_again_for_the_same_seed():
         call_command("load_demo", "--reset", stdout=StringIO())
     assert fingerprint() == before
     assert len(SuspensionState.objects.filter(is_auto_suspended=True)) == 1
+
+
+def test_the_half_year_reports_are_requested_and_render(demo, tmp_path, settings):
+    """Auditors of the demo have reports to read: the half-years the loans span, requested as
+    the reviewer; rendered once the request commits (here the test's transaction never does, so
+    the task runs by hand)."""
+    from reports.models import ReportFile
+    from reports.tasks import generate_report
+
+    reports = list(ReportFile.objects.order_by("period"))
+    assert [(r.kind, r.period, r.generated_by.username) for r in reports] == [
+        ("semiannual", "2025H2", "reviewer"), ("semiannual", "2026H1", "reviewer")]
+    assert "2025H2 v1" in demo and "2026H1 v1" in demo
+    settings.MEDIA_ROOT = tmp_path
+    generate_report(reports[1].pk)
+    reports[1].refresh_from_db()
+    assert reports[1].status == ReportFile.Status.DONE and reports[1].is_current
+    assert reports[1].file.read(5) == b"%PDF-"

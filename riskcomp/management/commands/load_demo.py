@@ -136,6 +136,9 @@ DEMO_USERS: tuple[DemoUser, ...] = (
              "Django admin and everything"),
 )
 DEMO_USERNAMES = tuple(u.username for u in DEMO_USERS)
+# The half-years the demo's loans span, reported as the reviewer would request them, so that
+# auditors have reports to read; the 2025 annual report is left for the reviewer to generate.
+DEMO_REPORT_PERIODS = ("2025H2", "2026H1")
 
 
 @dataclass(frozen=True)
@@ -1349,9 +1352,26 @@ class Command(BaseCommand):
                 wipe_demo()
             loader = DemoLoader(options["seed"], self.stdout)
             loader.run()
-        self._report(loader, time.monotonic() - started)
+        reports = self._half_year_reports()
+        self._report(loader, time.monotonic() - started, reports)
 
-    def _report(self, loader: DemoLoader, seconds: float) -> None:
+    def _half_year_reports(self) -> list[Any]:
+        """Request the demo's half-year reports (each in its own transaction: the task renders
+        it once the request is committed, at once with the local settings, else on the worker)."""
+        from reports.models import ReportFile
+        from reports.services import report_request
+
+        reviewer = get_user_model().objects.get(username="reviewer")
+        requested = []
+        for period in DEMO_REPORT_PERIODS:
+            with transaction.atomic():
+                requested.append(report_request(kind=ReportFile.Kind.SEMIANNUAL, period=period,
+                                                actor=reviewer))
+        for report in requested:
+            report.refresh_from_db()
+        return requested
+
+    def _report(self, loader: DemoLoader, seconds: float, reports: list[Any]) -> None:
         c = loader.counts
         filings = LoanFiling.objects.count()
         by_status = Counter(Claim.objects.values_list("status", flat=True))
@@ -1375,6 +1395,8 @@ class Command(BaseCommand):
             f"  资金台账 ledger entries {c['ledger_entries']}, 余额 balance ¥{loader.balance:,}",
             "  暂停 suspended: " + ", ".join(f"{s.bank.short_name} {s.scheme}"
                                              for s in suspended),
+            "  半年度报告 half-year reports: " + ", ".join(
+                f"{r.period} v{r.version} {r.get_status_display()}" for r in reports),
             "",
         ]
         self.stdout.write("\n".join(lines))
