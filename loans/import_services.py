@@ -454,6 +454,8 @@ def _commit(batch: ImportBatch, actor_id: int, today: date | None) -> None:
         if batch.kind == Kind.FILINGS:
             entry[SCHEME], entry[RATIO] = "", ""
     done: dict[str, Any] = {"preview": preview} if refused else {}  # else not written again
+    if batch.verdicts is not None:
+        done["verdicts"] = None  # used up: the filings' snapshots keep what was decided
     _update(batch, accepted_rows=written, rejected_rows=len(preview) - written,
             status=Status.COMMITTED, progress=100, finished_at=timezone.now(),
             message=_("已提交：写入 %(ok)s 行，退回 %(no)s 行。") % {

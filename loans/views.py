@@ -34,7 +34,8 @@ from riskcomp.templatetags.portal import pct
 
 from .calculator import calculate
 from .forms import CalculatorForm, ClassificationForm, FilingForm
-from .models import Enterprise, LoanFiling
+from .import_services import import_batch_list_for
+from .models import Enterprise, ImportBatch, LoanFiling
 from .selectors import filing_detail_for, filing_list_for
 from .services import FilingEvaluation, classification_report, evaluate_filings
 from .services import filing_create as filing_service_create
@@ -148,9 +149,20 @@ FILING_COLUMNS: tuple[XColumn, ...] = (
 )
 
 
+def _batch_of(request: HttpRequest) -> ImportBatch | None:
+    """The import batch ``?batch=`` names, when it is one of the user's banks'."""
+    pk = request.GET.get("batch", "")
+    if not pk.isdigit():
+        return None
+    return import_batch_list_for(user=request.user).filter(pk=int(pk)).first()
+
+
 @role_required(*ANY_ROLE)
 def filing_list(request: HttpRequest) -> HttpResponse:
     qs = filing_list_for(user=request.user)
+    batch = _batch_of(request)
+    if batch is not None:  # the loans one import filed, from its page
+        qs = qs.filter(import_batch=batch)
     listing = build_listing(
         request, qs,
         search_fields=("iou_number", "contract_number", "enterprise__name",
@@ -176,7 +188,7 @@ def filing_list(request: HttpRequest) -> HttpResponse:
     if wants_xlsx(request):
         return xlsx_response(listing.page.paginator.object_list, FILING_COLUMNS,
                              title=_("贷款备案"), filename="filings")
-    return render(request, "loans/filing_list.html", {"listing": listing})
+    return render(request, "loans/filing_list.html", {"listing": listing, "batch": batch})
 
 
 @role_required(*ANY_ROLE)

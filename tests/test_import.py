@@ -677,3 +677,22 @@ def test_a_large_import_files_every_row_as_a_small_one_would(both_schemes, offic
     upload(client, workbook(rows), name="again.xlsx")
     again = ImportBatch.objects.exclude(pk=batch.pk).get()
     assert again.accepted_rows == 0 and LoanFiling.objects.count() == 12
+
+
+@pytest.mark.django_db
+def test_the_batch_page_links_to_the_loans_it_filed(both_schemes, bank_b, officer_a, officer_b,
+                                                    upload, confirm):
+    client = client_for(officer_a)
+    FilingFactory(bank=both_schemes, iou_number="JJ-FORM-1", filed_by=officer_a)
+    upload(client, workbook([row(), tech_row()]))
+    batch = ImportBatch.objects.get()
+    confirm(client, batch)
+    page = client.get(reverse("loans:import_detail", args=[batch.pk])).content.decode()
+    url = f"{reverse('loans:filing_list')}?batch={batch.pk}"
+    assert url in page and "查看本批备案（2 笔）" in page
+    listed = client.get(url).content.decode()
+    assert "JJ-0001" in listed and "JJ-0002" in listed and "JJ-FORM-1" not in listed
+    assert f"导入批次 #{batch.pk}" in listed and f'name="batch" value="{batch.pk}"' in listed
+    # Another bank's officer who tries the address sees their own list, nothing of bank A.
+    other = client_for(officer_b).get(url).content.decode()
+    assert "JJ-0001" not in other and f"导入批次 #{batch.pk}" not in other

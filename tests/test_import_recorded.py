@@ -77,6 +77,7 @@ def test_unchanged_batch_is_committed_on_its_recorded_verdicts(
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.COMMITTED and batch.accepted_rows == 3
     assert len(judged) == 3  # not judged again
+    assert batch.verdicts is None  # used up: the snapshots keep them
     recorded = _filed(both_schemes)
 
     # The same file for another bank, its commit made to judge again: the very same filings.

@@ -270,8 +270,9 @@ def test_officer_uploads_the_quarter_reports_an_npl_and_claims_compensation(brow
     assert "已确认提交" in main_text(page)
     steps.shot(page, "committed")
 
-    nav(page, "贷款备案")
+    go(page, "main >> a:has-text('查看本批备案（2 笔）')")  # the loans this file filed
     assert page.locator("table.data tbody tr").count() == 2
+    assert "导入批次 #" in main_text(page)
     steps.shot(page, "filings")
     go(page, "main >> a:text-is('JJ-J001')")
     assert "JJ-J001" in page.inner_text("h1") and "40%" in main_text(page)
