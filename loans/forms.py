@@ -23,7 +23,7 @@ from riskcomp.policy.types import EnterpriseSize as PSize
 from riskcomp.policy.types import LoanType as PLoanType
 from riskcomp.policy.types import QualificationType as PQual
 
-from .services import FilingRequest, QualificationInput
+from .services import FilingRequest, filing_request
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # what <input type=date> reads
 MONEY_FIELD = {"max_digits": 18, "decimal_places": 2, "min_value": Decimal("0")}
@@ -199,26 +199,7 @@ class FilingForm(CalculatorForm):
         return next(b for b in self.banks if str(b.pk) == wanted)
 
     def to_request(self) -> FilingRequest:
-        d = self.cleaned_data
-        quals = tuple(
-            QualificationInput(type=d[f"q{i}_type"], certificate_no=d[f"q{i}_no"],
-                               valid_from=d[f"q{i}_from"], valid_to=d[f"q{i}_to"])
-            for i in range(1, QUALIFICATION_ROWS + 1) if d.get(f"q{i}_type"))
-        return FilingRequest(
-            credit_code=d["credit_code"], enterprise_name=d["enterprise_name"], kind=d["kind"],
-            size=d["size"], in_bda=d["in_bda"], conduct_ok=d["conduct_ok"],
-            tech_scope=d["tech_scope"], iou_number=d["iou_number"],
-            contract_number=d["contract_number"], loan_type=d["loan_type"], amount=d["amount"],
-            currency=d["currency"], fx_rate=d["fx_rate"] if d["currency"] != "CNY" else None,
-            drawdown_date=d["drawdown_date"], maturity_date=d["maturity_date"],
-            rate_percent=d["rate_percent"],
-            credit_report_outstanding=d["credit_report_outstanding"],
-            credit_report_date=d["credit_report_date"], other_cover=d["other_cover"],
-            first_loan=d["first_loan"], bank_risk_share_percent=d["bank_risk_share_percent"],
-            has_natural_person_guarantee=d["has_natural_person_guarantee"],
-            guarantee_institution=d["guarantee_institution"], branch_id=d.get("branch"),
-            qualifications=quals,
-        )
+        return filing_request(self.cleaned_data, branch_id=self.cleaned_data.get("branch"))
 
 
 class ClassificationForm(forms.Form):

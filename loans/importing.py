@@ -54,7 +54,7 @@ from .resources import (
     FilingRowResource,
     YesNoCell,
 )
-from .services import FilingRequest, QualificationInput
+from .services import filing_request
 
 # Limits. The spreadsheet limit is below the portal's general upload limit.
 MAX_SPREADSHEET_BYTES = 10 * 1024 * 1024
@@ -538,25 +538,8 @@ def filing_rows(rows: Sequence[Sequence[Any]], *, branches: dict[str, int]) -> l
         if errors:
             out.append(RowResult(number=number, errors=errors))
             continue
-        quals = tuple(
-            QualificationInput(type=d[f"q{i}_type"], certificate_no=d[f"q{i}_no"],
-                               valid_from=d[f"q{i}_from"], valid_to=d[f"q{i}_to"])
-            for i in range(1, QUALIFICATION_COLUMNS + 1) if d[f"q{i}_type"])
-        out.append(RowResult(number=number, request=FilingRequest(
-            credit_code=d["credit_code"], enterprise_name=d["enterprise_name"], kind=d["kind"],
-            size=d["size"], in_bda=d["in_bda"], conduct_ok=d["conduct_ok"],
-            tech_scope=d["tech_scope"], iou_number=d["iou_number"],
-            contract_number=d["contract_number"], loan_type=d["loan_type"], amount=d["amount"],
-            currency=d["currency"], fx_rate=d["fx_rate"] if d["currency"] != "CNY" else None,
-            drawdown_date=d["drawdown_date"], maturity_date=d["maturity_date"],
-            rate_percent=d["rate_percent"],
-            credit_report_outstanding=d["credit_report_outstanding"],
-            credit_report_date=d["credit_report_date"], other_cover=d["other_cover"],
-            first_loan=d["first_loan"], bank_risk_share_percent=d["bank_risk_share_percent"],
-            has_natural_person_guarantee=d["has_natural_person_guarantee"],
-            guarantee_institution=d["guarantee_institution"],
-            branch_id=branches[d["branch_code"]] if d["branch_code"] else None,
-            qualifications=quals)))
+        out.append(RowResult(number=number, request=filing_request(
+            d, branch_id=branches[d["branch_code"]] if d["branch_code"] else None)))
     return out
 
 

@@ -87,6 +87,31 @@ class FilingRequest:
     qualifications: tuple[QualificationInput, ...] = ()
 
 
+def filing_request(d: dict[str, Any], *, branch_id: int | None) -> FilingRequest:
+    """The request of a cleaned filing form or import row (both use these field names, with
+    qualifications in ``q1_…``, ``q2_…`` up to as many as they have)."""
+    quals = []
+    i = 1
+    while f"q{i}_type" in d:
+        if d[f"q{i}_type"]:
+            quals.append(QualificationInput(type=d[f"q{i}_type"], certificate_no=d[f"q{i}_no"],
+                                            valid_from=d[f"q{i}_from"], valid_to=d[f"q{i}_to"]))
+        i += 1
+    return FilingRequest(
+        credit_code=d["credit_code"], enterprise_name=d["enterprise_name"], kind=d["kind"],
+        size=d["size"], in_bda=d["in_bda"], conduct_ok=d["conduct_ok"],
+        tech_scope=d["tech_scope"], iou_number=d["iou_number"],
+        contract_number=d["contract_number"], loan_type=d["loan_type"], amount=d["amount"],
+        currency=d["currency"], fx_rate=d["fx_rate"] if d["currency"] != "CNY" else None,
+        drawdown_date=d["drawdown_date"], maturity_date=d["maturity_date"],
+        rate_percent=d["rate_percent"], credit_report_outstanding=d["credit_report_outstanding"],
+        credit_report_date=d["credit_report_date"], other_cover=d["other_cover"],
+        first_loan=d["first_loan"], bank_risk_share_percent=d["bank_risk_share_percent"],
+        has_natural_person_guarantee=d["has_natural_person_guarantee"],
+        guarantee_institution=d["guarantee_institution"], branch_id=branch_id,
+        qualifications=tuple(quals))
+
+
 @dataclass
 class FilingEvaluation:
     request: FilingRequest
