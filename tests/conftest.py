@@ -1,4 +1,7 @@
 import io
+import os
+import shutil
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -103,3 +106,25 @@ def confirm(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
             return client.post(reverse("loans:import_confirm", args=[batch.pk]))
 
     return send
+
+
+# --- Headless Chromium (Debian's chromium), one per test module ----------------------------------
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed (make test installs it with apt-get)")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
+    # itself are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run"])
+        yield b
+        b.close()

@@ -1,8 +1,6 @@
 """Each demo user logs in through headless Chromium and sees the Chinese home of their role.
 Screenshots of every step are saved under artifacts/screens/ as test artefacts."""
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,7 +9,6 @@ from django.core.management import call_command
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
               pytest.mark.usefixtures("reference_data")]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screens"
 DEMO_PASSWORD = "Demo-2026-pass"
 HOMES = [
@@ -21,23 +18,6 @@ HOMES = [
     ("auditor", "审计查询"),
     ("admin", "托管机构工作台"),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium is not installed (make test installs it with apt-get)")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
-    # itself are still synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run"])
-        yield b
-        b.close()
 
 
 def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]

@@ -9,9 +9,7 @@ under artifacts/screens/journeys/<journey>-NN-<step>.png (test artefacts, not co
 
 import hashlib
 import io
-import os
 import re
-import shutil
 import time
 from datetime import date, datetime
 from decimal import Decimal
@@ -42,7 +40,6 @@ from .factories import AgreementFactory, BankFactory, UserFactory, make_credit_c
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
               pytest.mark.usefixtures("reference_data")]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screens" / "journeys"
 PASSWORD = "Secret-pass-123"  # tests.factories.UserFactory
 # A Friday in 2026: 2026Q2 loans may still be filed (until 2026-07-21), every working-day
@@ -67,23 +64,6 @@ ONE_PAGE_PDF = _one_page_pdf()
 
 
 # --- Fixtures ----------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def browser():  # type: ignore[no-untyped-def]
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium is not installed (make test installs it with apt-get)")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
-    # itself are still synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run"])
-        yield b
-        b.close()
-
 
 @pytest.fixture(autouse=True)
 def _today(monkeypatch):  # type: ignore[no-untyped-def]

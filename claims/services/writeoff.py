@@ -17,7 +17,7 @@ from fund.models import LedgerEntry
 from ..models import Claim, WriteOff, WriteOffStatusChange
 from ..selectors import claim_has_unreturned_recovery, claim_returned_total
 from .common import invalid, locked_claim, payment_of, require_status, store_upload, transition
-from .proposal import written_decision
+from .proposal import WrittenDecision, written_decision
 
 
 def _locked(write_off: WriteOff) -> WriteOff:
@@ -35,6 +35,21 @@ def _step(write_off: WriteOff, to: str, *, actor: Any, now: datetime, note: str)
     WriteOffStatusChange.objects.create(write_off=write_off, from_status=write_off.status,
                                         to_status=to, note=note, actor=actor, changed_at=now)
     write_off.status = to
+
+
+def _record_decision(write_off: WriteOff, to: str, written: WrittenDecision, note: str, *,
+                     actor: Any, now: datetime, fields: tuple[str, ...] = ()) -> None:
+    """The bureau's written decision on the application (confirmed or not), with its history
+    row; ``fields`` names what the caller set besides."""
+    _step(write_off, to, actor=actor, now=now, note=f"{written.number} {note}".strip())
+    write_off.document_number = written.number
+    write_off.document_date = written.date
+    write_off.decision_note = note
+    write_off.decided_by = actor
+    write_off.decided_at = now
+    store_upload(write_off.document, written.document)
+    write_off.save(update_fields=["status", *fields, "document_number", "document_date",
+                                  "document", "decision_note", "decided_by", "decided_at"])
 
 
 def _refuse_unreturned(claim: Claim) -> None:
@@ -110,18 +125,9 @@ def writeoff_confirm(*, write_off: WriteOff, number: str, date: date | None,
     _refuse_unreturned(claim)
     payment = payment_of(claim)
     loss = max(Decimal("0.00"), payment.amount - claim_returned_total(claim))
-    note = (note or "").strip()
-    _step(write_off, WriteOff.Status.CONFIRMED, actor=actor, now=now,
-          note=f"{written.number} {note}".strip())
     write_off.amount = loss
-    write_off.document_number = written.number
-    write_off.document_date = written.date
-    write_off.decision_note = note
-    write_off.decided_by = actor
-    write_off.decided_at = now
-    store_upload(write_off.document, written.document)
-    write_off.save(update_fields=["status", "amount", "document_number", "document_date",
-                                  "document", "decision_note", "decided_by", "decided_at"])
+    _record_decision(write_off, WriteOff.Status.CONFIRMED, written, (note or "").strip(),
+                     actor=actor, now=now, fields=("amount",))
     transition(claim, Claim.Status.WRITTEN_OFF, actor=actor, now=now,
                note=_("财政确认核销：%(n)s") % {"n": written.number})
     LedgerEntry.objects.create(
@@ -147,15 +153,6 @@ def writeoff_bureau_reject(*, write_off: WriteOff, number: str, date: date | Non
              _("核销申请当前状态为“%(s)s”，不在待财政确认状态。"))
     written = written_decision(number=number, date_=date, document=document,
                                not_before=_applied_on(write_off), reason_text=reason or "")
-    reason = reason.strip()
-    _step(write_off, WriteOff.Status.REJECTED, actor=actor, now=now,
-          note=f"{written.number} {reason}")
-    write_off.document_number = written.number
-    write_off.document_date = written.date
-    write_off.decision_note = reason
-    write_off.decided_by = actor
-    write_off.decided_at = now
-    store_upload(write_off.document, written.document)
-    write_off.save(update_fields=["status", "document_number", "document_date", "document",
-                                  "decision_note", "decided_by", "decided_at"])
+    _record_decision(write_off, WriteOff.Status.REJECTED, written, reason.strip(), actor=actor,
+                     now=now)
     return write_off
