@@ -21,7 +21,14 @@ import sys
 import time
 from datetime import date
 
-from benchdb import run, setup_django
+from benchdb import (
+    SEED_BANKS_AND_ENTERPRISES,
+    SEED_OFFICER,
+    analyze_and_count,
+    load_sql,
+    run,
+    setup_django,
+)
 
 FILINGS = int(os.environ.get("BENCH_REPORTS_FILINGS", "20000"))
 CLAIMS = int(os.environ.get("BENCH_REPORTS_CLAIMS", "3000"))
@@ -34,21 +41,7 @@ BENCH_DB = "riskcomp_reports_bench"
 # Filing g is filed on day g % 360 of the year; every third is TECH. One claim on every
 # (filings / claims)-th filing; the claim's status cycles so that half are paid and a tenth
 # written off. Returns come in for every third paid claim.
-_FILL = """
-INSERT INTO auth_user (password, is_superuser, username, first_name, last_name, email, is_staff,
-                       is_active, date_joined)
-VALUES ('!', false, 'bench_officer', '', '', '', false, true, now());
-
-INSERT INTO banks_bank (name, short_name, code, is_active, created_at)
-SELECT '基准测试银行' || g || '经开区支行', '基准银行' || g, 'B' || lpad(g::text, 2, '0'), true,
-       now()
-FROM generate_series(1, %(banks)s) g;
-
-INSERT INTO loans_enterprise (credit_code, name, kind, size, is_in_bda, industry, is_conduct_ok,
-                              is_tech_scope, created_at, updated_at)
-SELECT '91110302' || lpad(g::text, 10, '0'), '北京亦庄基准科技企业' || g || '有限公司', 'company',
-       CASE WHEN g %% 3 = 0 THEN 'medium' ELSE 'small' END, true, '', true, g %% 3 = 0, now(), now()
-FROM generate_series(1, %(enterprises)s) g;
+_OWN_FILL = """
 
 INSERT INTO loans_loanfiling (
     iou_number, contract_number, drawdown_date, maturity_date, amount, currency, amount_cny,
@@ -165,26 +158,15 @@ SELECT (SELECT min(id) FROM banks_bank) + g, 'MICRO', 'auto', g %% 2 = 0,
        make_date(%(year)s, 1 + g, 10)::timestamptz
 FROM generate_series(0, 9) g;
 """
+_FILL = "".join((SEED_OFFICER, SEED_BANKS_AND_ENTERPRISES, _OWN_FILL))
 
 
 def _fill() -> None:
-    from django.db import connection, transaction
-
     started = time.perf_counter()
-    params = {"banks": BANKS, "enterprises": ENTERPRISES, "filings": FILINGS, "claims": CLAIMS,
-              "year": YEAR}
-    with transaction.atomic(), connection.cursor() as cursor:
-        for statement in _FILL.split(";\n"):
-            if statement.strip():
-                cursor.execute(statement, params)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-        counts = {}
-        for table in ("loans_loanfiling", "claims_claim", "claims_payment",
-                      "claims_returnpayment", "fund_ledgerentry"):
-            cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - fixed names
-            counts[table] = cursor.fetchone()[0]
-    print(f"# data: {counts} in {time.perf_counter() - started:.1f} s", flush=True)
+    load_sql(_FILL, {"banks": BANKS, "enterprises": ENTERPRISES, "filings": FILINGS,
+                     "claims": CLAIMS, "year": YEAR})
+    analyze_and_count(("loans_loanfiling", "claims_claim", "claims_payment",
+                       "claims_returnpayment", "fund_ledgerentry"), started)
 
 
 def _bench() -> None:

@@ -24,7 +24,14 @@ import time
 from collections import defaultdict
 from typing import Any
 
-from benchdb import QueryCounter, bench_environment, run
+from benchdb import (
+    SEED_BANKS_AND_ENTERPRISES,
+    QueryCounter,
+    analyze_and_count,
+    bench_environment,
+    load_sql,
+    run,
+)
 
 FILINGS = int(os.environ.get("BENCH_SCREENS_FILINGS", "100000"))
 CLAIMS = int(os.environ.get("BENCH_SCREENS_CLAIMS", "10000"))
@@ -80,16 +87,7 @@ class ServerTiming:
 # Filings: banks B01..B30 take blocks of 20 consecutive filings; drawdowns spread over 2024Q1 to
 # 2026Q3; every third filing is TECH. A claim on every (filings / claims)-th filing, its status
 # cycling through the pipeline, submitted within the last 200 days.
-_FILL = """
-INSERT INTO banks_bank (name, short_name, code, is_active, created_at)
-SELECT '基准测试银行' || g, '基准' || g, 'B' || lpad(g::text, 2, '0'), true, now()
-FROM generate_series(1, %(banks)s) g;
-
-INSERT INTO loans_enterprise (credit_code, name, kind, size, is_in_bda, industry, is_conduct_ok,
-                              is_tech_scope, created_at, updated_at)
-SELECT '91110302' || lpad(g::text, 10, '0'), '北京亦庄基准企业' || g || '有限公司', 'company',
-       CASE WHEN g %% 3 = 0 THEN 'medium' ELSE 'small' END, true, '', true, g %% 3 = 0, now(), now()
-FROM generate_series(1, %(enterprises)s) g;
+_OWN_FILL = """
 
 INSERT INTO loans_loanfiling (
     iou_number, contract_number, drawdown_date, maturity_date, amount, currency, amount_cny,
@@ -195,6 +193,7 @@ SELECT 'return', rp.amount, 0, rp.returned_on, c.scheme, c.bank_id, c.id, rp.id,
 FROM claims_returnpayment rp JOIN claims_recovery r ON r.id = rp.recovery_id
 JOIN claims_claim c ON c.id = r.claim_id
 """
+_FILL = "".join((SEED_BANKS_AND_ENTERPRISES, _OWN_FILL))
 
 
 def _users() -> dict[str, Any]:
@@ -235,30 +234,20 @@ def _proposals(reviewer: Any) -> None:
 
 
 def _fill() -> dict[str, Any]:
-    from django.db import connection, transaction
 
     from banks.services import suspension_recompute
 
     started = time.perf_counter()
     users = _users()
-    params = {"banks": BANKS, "enterprises": ENTERPRISES, "filings": FILINGS, "claims": CLAIMS}
-    with transaction.atomic(), connection.cursor() as cursor:
-        for statement in _FILL.split(";\n"):
-            if statement.strip():
-                cursor.execute(statement, params)
+    load_sql(_FILL, {"banks": BANKS, "enterprises": ENTERPRISES, "filings": FILINGS,
+                     "claims": CLAIMS})
     _officer_bank(users["officer"])
     _proposals(users["reviewer"])
     suspension_recompute()
-    with connection.cursor() as cursor:
-        # What autovacuum does after a bulk load: statistics, and the GIN indexes' pending
-        # entries merged (until then the planner shuns the trigram indexes).
-        cursor.execute("VACUUM ANALYZE")
-        counts = {}
-        for table in ("loans_loanfiling", "claims_claim", "claims_claimstatuschange",
-                      "claims_payment", "fund_ledgerentry", "banks_suspensionstate"):
-            cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - fixed names
-            counts[table] = cursor.fetchone()[0]
-    print(f"# data: {counts} in {time.perf_counter() - started:.1f} s", flush=True)
+    # Until the GIN indexes' pending entries are merged the planner shuns the trigram indexes.
+    analyze_and_count(("loans_loanfiling", "claims_claim", "claims_claimstatuschange",
+                       "claims_payment", "fund_ledgerentry", "banks_suspensionstate"), started,
+                      vacuum=True)
     return users
 
 

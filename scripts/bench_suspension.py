@@ -16,7 +16,15 @@ import os
 import sys
 import time
 
-from benchdb import QueryCounter, run, setup_django
+from benchdb import (
+    SEED_BANKS_AND_ENTERPRISES,
+    SEED_OFFICER,
+    QueryCounter,
+    analyze_and_count,
+    load_sql,
+    run,
+    setup_django,
+)
 
 FILINGS = int(os.environ.get("BENCH_SUSPENSION_FILINGS", "1000000"))
 CLAIMS = int(os.environ.get("BENCH_SUSPENSION_CLAIMS", "50000"))
@@ -29,20 +37,7 @@ BENCH_DB = "riskcomp_suspension"
 # Banks B01..B30, each taking blocks of 20 consecutive filings; a bank's claims are bigger the
 # higher its number, so that some banks stay under the thresholds and others go over them.
 # Every third filing is TECH.
-_FILL = """
-INSERT INTO auth_user (password, is_superuser, username, first_name, last_name, email, is_staff,
-                       is_active, date_joined)
-VALUES ('!', false, 'bench_officer', '', '', '', false, true, now());
-
-INSERT INTO banks_bank (name, short_name, code, is_active, created_at)
-SELECT '基准测试银行' || g, '基准' || g, 'B' || lpad(g::text, 2, '0'), true, now()
-FROM generate_series(1, %(banks)s) g;
-
-INSERT INTO loans_enterprise (credit_code, name, kind, size, is_in_bda, industry, is_conduct_ok,
-                              is_tech_scope, created_at, updated_at)
-SELECT '91110302' || lpad(g::text, 10, '0'), '北京亦庄基准企业' || g || '有限公司', 'company',
-       CASE WHEN g %% 3 = 0 THEN 'medium' ELSE 'small' END, true, '', true, g %% 3 = 0, now(), now()
-FROM generate_series(1, %(enterprises)s) g;
+_OWN_FILL = """
 
 INSERT INTO loans_loanfiling (
     iou_number, contract_number, drawdown_date, maturity_date, amount, currency, amount_cny,
@@ -94,26 +89,16 @@ INSERT INTO claims_returnpayment (recovery_id, amount, returned_on, reference,
 SELECT r.id, r.return_amount, date '2026-06-12', 'RET' || r.id, '', r.reported_by_id, now()
 FROM claims_recovery r WHERE r.return_amount > 0;
 """
+_FILL = "".join((SEED_OFFICER, SEED_BANKS_AND_ENTERPRISES, _OWN_FILL))
 
 
 
 def _fill() -> None:
-    from django.db import connection, transaction
-
     started = time.perf_counter()
-    params = {"banks": BANKS, "enterprises": ENTERPRISES, "filings": FILINGS, "claims": CLAIMS}
-    with transaction.atomic(), connection.cursor() as cursor:
-        for statement in _FILL.split(";\n"):
-            if statement.strip():
-                cursor.execute(statement, params)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-        counts = {}
-        for table in ("loans_loanfiling", "claims_claim", "claims_payment",
-                      "claims_returnpayment"):
-            cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - fixed names
-            counts[table] = cursor.fetchone()[0]
-    print(f"# data: {counts} in {time.perf_counter() - started:.1f} s", flush=True)
+    load_sql(_FILL, {"banks": BANKS, "enterprises": ENTERPRISES, "filings": FILINGS,
+                     "claims": CLAIMS})
+    analyze_and_count(("loans_loanfiling", "claims_claim", "claims_payment",
+                       "claims_returnpayment"), started)
 
 
 def _bench() -> None:
