@@ -17,6 +17,7 @@ from riskcomp.policy.deadlines import (
     next_quarter_start,
     notified_on_time,
     quarter_of,
+    recovery_deadlines,
     recovery_notice_deadline,
     return_deadline,
 )
@@ -234,3 +235,12 @@ def test_open_filing_windows_show_previous_quarter_until_its_deadline() -> None:
     assert [w.quarter for w in later] == [(2026, 4)]
     mid_year = open_filing_windows(date(2026, 5, 6), MICRO_2025, cal)
     assert [(w.quarter, w.deadline) for w in mid_year] == [((2026, 2), date(2026, 7, 21))]
+
+
+def test_recovery_deadlines_are_none_where_the_calendar_does_not_know():
+    known = recovery_deadlines(date(2026, 3, 2), date(2026, 3, 10), MICRO, CAL)
+    assert known == (recovery_notice_deadline(date(2026, 3, 2), MICRO, CAL),
+                     return_deadline(date(2026, 3, 10), MICRO, CAL))
+    # December 2026: the 20 working days of the notice run into 2027, which nobody knows yet.
+    notice, due = recovery_deadlines(date(2026, 12, 10), date(2026, 12, 11), MICRO, CAL)
+    assert notice is None and due == return_deadline(date(2026, 12, 11), MICRO, CAL)

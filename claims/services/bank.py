@@ -25,9 +25,9 @@ from fund.selectors import policy_context
 from loans.models import LoanFiling
 from riskcomp.policy.compensation import compensation_amount, return_amount
 from riskcomp.policy.context import PolicyContext
-from riskcomp.policy.deadlines import recovery_notice_deadline, return_deadline
+from riskcomp.policy.deadlines import recovery_deadlines
 from riskcomp.policy.params import nearest_params
-from riskcomp.policy.reasons import CalendarUnknown, Refusal, reason
+from riskcomp.policy.reasons import Refusal, reason
 from riskcomp.policy.types import ReasonCode, Scheme
 from riskcomp.uploads import CheckedUpload, check_upload
 
@@ -251,17 +251,8 @@ def recovery_report(*, claim: Claim, recovered_on: date, amount: Decimal,
     due = return_amount(recovered=amount, ratio=claim.ratio, paid=payment.amount,
                         returned_before=before or Decimal("0.00"))
     params = nearest_params(ctx.params, Scheme(claim.scheme), claim.filing.drawdown_date)
-    notice_by: date | None = None
-    return_by: date | None = None
-    if params is not None:
-        try:
-            notice_by = recovery_notice_deadline(recovered_on, params, ctx.calendar)
-        except CalendarUnknown:
-            notice_by = None
-        try:
-            return_by = return_deadline(notified_on, params, ctx.calendar)
-        except CalendarUnknown:
-            return_by = None
+    notice_by, return_by = (None, None) if params is None else recovery_deadlines(
+        recovered_on, notified_on, params, ctx.calendar)
     return Recovery.objects.create(
         claim=claim, recovered_on=recovered_on, amount=amount, notified_on=notified_on,
         return_amount=due, notice_deadline=notice_by, return_deadline=return_by,

@@ -114,6 +114,22 @@ def return_deadline(notified_on: date, params: SchemeParams, cal: WorkdayCalenda
     return cal.add_workdays(notified_on, params.return_workdays)
 
 
+def recovery_deadlines(
+    recovered_on: date, notified_on: date, params: SchemeParams, cal: WorkdayCalendar
+) -> tuple[date | None, date | None]:
+    """A recovery's notice and return deadlines (MICRO Art. 18, TECH Art. 19), each None when
+    it falls in a year the calendar does not know: stored as unknown, never guessed."""
+    try:
+        notice_by: date | None = recovery_notice_deadline(recovered_on, params, cal)
+    except CalendarUnknown:
+        notice_by = None
+    try:
+        return_by: date | None = return_deadline(notified_on, params, cal)
+    except CalendarUnknown:
+        return_by = None
+    return notice_by, return_by
+
+
 def notified_on_time(
     recovered_on: date, notified_on: date, params: SchemeParams, cal: WorkdayCalendar
 ) -> bool:

@@ -73,13 +73,11 @@ from riskcomp.policy.deadlines import (
     filing_deadline,
     next_quarter_start,
     quarter_of,
-    recovery_notice_deadline,
-    return_deadline,
+    recovery_deadlines,
 )
 from riskcomp.policy.enterprise_size import Industry, classify_size
 from riskcomp.policy.fund import management_fee
 from riskcomp.policy.params import SchemeParams, params_for
-from riskcomp.policy.reasons import CalendarUnknown
 from riskcomp.policy.types import Scheme as PolicyScheme
 from riskcomp.roles import Role
 
@@ -1137,14 +1135,8 @@ class DemoLoader:
                 notified_on = self.cal.add_workdays(recovered_on, rng.randint(2, 10))
                 due = return_amount(recovered=amount, ratio=claim.ratio, paid=paid,
                                     returned_before=returned)
-                try:
-                    notice_deadline = recovery_notice_deadline(recovered_on, params, self.cal)
-                except CalendarUnknown:
-                    notice_deadline = None
-                try:
-                    pay_deadline = return_deadline(notified_on, params, self.cal)
-                except CalendarUnknown:
-                    pay_deadline = None
+                notice_deadline, pay_deadline = recovery_deadlines(recovered_on, notified_on,
+                                                                   params, self.cal)
                 recovery = Recovery(
                     claim=claim, recovered_on=recovered_on, amount=amount,
                     notified_on=notified_on, return_amount=due, notice_deadline=notice_deadline,
