@@ -2,7 +2,6 @@
 with its hysteresis, idempotent, in a number of queries that does not grow with the data; the
 bank's page with figures, thresholds and history; the held claim explained to the officer."""
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -13,28 +12,10 @@ from django.urls import reverse
 from banks.models import SuspensionChange, SuspensionState
 from banks.services import suspension_manual_set, suspension_recompute
 from banks.tasks import recompute_suspensions
-from claims.models import Payment, Recovery, ReturnPayment
 
 from .conftest import client_for
 from .factories import BankFactory, ClaimFactory, FilingFactory
-
-_ref = iter(range(1, 100_000))
-
-
-def pay(claim, amount: str) -> Payment:  # type: ignore[no-untyped-def]
-    return Payment.objects.create(claim=claim, amount=Decimal(amount), paid_on=date(2026, 10, 1),
-                                  reference=f"SCALE-PAY{next(_ref)}", paid_by=claim.created_by)
-
-
-def give_back(claim, amount: str) -> ReturnPayment:  # type: ignore[no-untyped-def]
-    rec = Recovery.objects.create(
-        claim=claim, recovered_on=date(2026, 10, 10), amount=Decimal(amount) * 10,
-        notified_on=date(2026, 10, 12), return_amount=Decimal(amount),
-        reported_by=claim.created_by)
-    return ReturnPayment.objects.create(recovery=rec, amount=Decimal(amount),
-                                        returned_on=date(2026, 10, 20),
-                                        reference=f"SCALE-RET{next(_ref)}",
-                                        recorded_by=claim.created_by)
+from .test_suspension_task import give_back, pay
 
 
 def tech_state(bank) -> SuspensionState:  # type: ignore[no-untyped-def]
