@@ -38,8 +38,8 @@ def _passed_at() -> Subquery:
 
 
 def passed_claims() -> QuerySet[Claim]:
-    """Claims waiting to be proposed, with the day they passed review and its quarter (the
-    quarter is taken in the portal's time zone, as ``proposal.period_admits`` does)."""
+    """Claims waiting to be proposed, with the day they passed review and its quarter (in the
+    portal's time zone, the day ``riskcomp.policy.claims.proposal_admits`` is given)."""
     return (Claim.objects.filter(status=Claim.Status.PASSED)
             .select_related("bank", "filing", "filing__enterprise")
             .annotate(passed_at=_passed_at())

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from riskcomp.policy.claims import claim_refusals
+from riskcomp.policy.claims import claim_refusals, proposal_admits
 from riskcomp.policy.params import DEFAULT_SCHEME_PARAMS
 from riskcomp.policy.types import Classification, ReasonCode, Scheme
 
@@ -123,3 +123,13 @@ def test_params_of_another_scheme_are_a_programming_error():
             claim_date=date(2026, 3, 10), params=MICRO, bank_suspended=False,
             has_open_claim=False,
         )
+
+
+@pytest.mark.parametrize(("quarter", "passed", "admitted"), [
+    ((2026, 3), date(2026, 9, 30), True),  # passed in the quarter
+    ((2026, 3), date(2026, 4, 2), True),  # held back from an earlier quarter
+    ((2026, 3), date(2026, 10, 1), False),  # waits for 2026Q4
+    ((2026, 3), None, True),
+])
+def test_a_proposal_carries_claims_passed_by_the_end_of_its_quarter(quarter, passed, admitted):
+    assert proposal_admits(quarter, passed) is admitted

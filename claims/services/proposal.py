@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from banks.selectors import suspension_of
 from riskcomp.choices import Scheme
+from riskcomp.policy.claims import proposal_admits
 from riskcomp.policy.deadlines import quarter_of
 from riskcomp.policy.reasons import Reason, Refusal, reason
 from riskcomp.policy.types import ReasonCode
@@ -60,11 +61,9 @@ def passed_on(claims: Iterable[Claim]) -> dict[int, date]:
 
 
 def period_admits(period: str, passed: date | None) -> bool:
-    """**Reading** (TECH Art. 15, "按季度"): a proposal of quarter P carries the claims that
-    passed the first review in P or in an earlier quarter (claims held back, e.g. while their bank
-    was suspended, go with the next proposal); a claim passed after P waits for its own quarter.
-    The same reading serves MICRO, whose proposals are labelled by quarter too."""
-    return passed is None or quarter_of(passed) <= parse_period(period)
+    """Whether a proposal of ``period`` (2026Q3) may carry a claim passed on ``passed``: the
+    rule is ``riskcomp.policy.claims.proposal_admits``."""
+    return proposal_admits(parse_period(period), passed)
 
 
 # --- Suspension --------------------------------------------------------------------------------

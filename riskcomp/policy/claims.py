@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from .deadlines import claim_deadline
+from .deadlines import claim_deadline, quarter_of
 from .params import SchemeParams
 from .reasons import Reason, reason
 from .types import Classification, ReasonCode, Scheme, is_non_performing
@@ -82,3 +82,16 @@ def claim_refusals(
     if has_open_claim:
         refusals.append(reason(ReasonCode.DUPLICATE, scheme))
     return tuple(refusals)
+
+
+def proposal_admits(quarter: tuple[int, int], passed_on: date | None) -> bool:
+    """Whether a proposal to the bureau for ``quarter`` (year, quarter) may carry a claim that
+    passed the first review on ``passed_on``.
+
+    Reading (TECH Art. 15, "按季度"): a proposal of quarter P carries the claims that passed the
+    first review in P or in an earlier quarter (claims held back, e.g. while their bank was
+    suspended, go with the next proposal); a claim passed after P waits for its own quarter. The
+    same reading serves MICRO, whose proposals are labelled by quarter too. A claim without a
+    recorded pass day is admitted.
+    """
+    return passed_on is None or quarter_of(passed_on) <= quarter
