@@ -1,12 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
 
 from accounts import views as account_views
 from loans.views import calculator
 
-from . import views
+from . import errors, views
 
 admin.site.site_header = _("贷款风险补偿资金管理平台")
 admin.site.site_title = _("风险补偿资金")
@@ -31,4 +33,10 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("audit/", include("riskcomp.audit_urls")),
     path("admin/", admin.site.urls),
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
 ]
+
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
+handler404 = errors.page_not_found
+handler500 = errors.server_error
