@@ -1,9 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import RedirectView
 
 from accounts import views as account_views
 from loans.views import calculator
@@ -33,7 +31,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("audit/", include("riskcomp.audit_urls")),
     path("admin/", admin.site.urls),
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("favicon.ico", views.favicon),
 ]
 
 handler400 = errors.bad_request

@@ -5,7 +5,8 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 
 from banks.models import SuspensionState
@@ -89,3 +90,9 @@ def home(request: HttpRequest) -> HttpResponse:
             ctx["reports"] = ReportFile.objects.filter(is_current=True)[:10]
             template = "home/auditor.html"
     return render(request, template, ctx)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page says; the static URL is resolved per
+    request because the manifest storage only knows it after collectstatic."""
+    return redirect(static("favicon.svg"), permanent=True)
