@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from . import services, totp
 from .forms import ReauthForm, TokenForm
@@ -120,6 +120,7 @@ def reauth(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def session_list(request: HttpRequest) -> HttpResponse:
     """The user's open sessions: this one and any other browser or device."""
     return render(request, "accounts/sessions.html", {

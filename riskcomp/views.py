@@ -7,6 +7,7 @@ from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from banks.models import SuspensionState
 from banks.selectors import banks_for, suspension_states_for, with_threshold_figures
@@ -35,6 +36,7 @@ def _claim_status_rows(counts: dict[str, int]) -> list[dict[str, Any]]:
 
 
 @login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     role = role_of(user)

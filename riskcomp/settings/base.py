@@ -45,6 +45,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so that every response carries it, the health check's included.
+    "riskcomp.request_guards.PermissionsPolicyMiddleware",
+    # Before HTTPS redirect, sessions and login: the reverse proxy's probe (riskcomp/health.py).
+    "riskcomp.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -53,6 +57,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A NUL in a query parameter is a 400 before any list or search sends it to PostgreSQL.
+    "riskcomp.request_guards.NulByteMiddleware",
     # Every change made during a request records who made it and from which address.
     "riskcomp.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
