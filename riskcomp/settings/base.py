@@ -251,6 +251,9 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 RISKCOMP_2FA_REQUIRED = True
 OTP_TOTP_ISSUER = "BDA RiskComp"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # admins reset a device; they never read its secret
+# Binding an authenticator needs a one-time code from the administrator, valid this long.
+RISKCOMP_TOTP_ENROLMENT_CODE_HOURS = int(os.environ.get("RISKCOMP_TOTP_ENROLMENT_CODE_HOURS",
+                                                        "72"))
 
 # Content-Security-Policy (django-csp): no inline script or style anywhere; htmx is told not to
 # inject its indicator <style> (see the htmx-config meta tag in base.html).
