@@ -4,6 +4,7 @@
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
@@ -217,15 +218,25 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
+    "formatters": {"line": {
+        "format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"django.db.backends": {"level": "WARNING"},
                 # WeasyPrint logs every page it lays out at INFO; a report has hundreds.
                 "weasyprint": {"level": "WARNING"}},
 }
+# RISKCOMP_LOG_DIR=/var/log/riskcomp: the web processes also write riskcomp.log there. A
+# WatchedFileHandler reopens the file once logrotate has moved it (no copytruncate needed).
+RISKCOMP_LOG_DIR = os.environ.get("RISKCOMP_LOG_DIR", "")
+if RISKCOMP_LOG_DIR:
+    LOGGING["handlers"]["file"] = {
+        "class": "logging.handlers.WatchedFileHandler", "formatter": "line", "encoding": "utf-8",
+        "filename": str(Path(RISKCOMP_LOG_DIR) / "riskcomp.log")}
+    LOGGING["root"]["handlers"] = ["console", "file"]
 
 # Upload limits for documents and spreadsheets (bytes).
 RISKCOMP_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
