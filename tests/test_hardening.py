@@ -117,12 +117,37 @@ READ_ONLY = {
     "claims:document_inline", "claims:spotcheck_list", "claims:spotcheck_detail",
     "fund:overview", "fund:ledger", "reports:report_list", "reports:report_detail",
     "reports:report_progress", "reports:report_pdf", "reports:report_xlsx",
-    "notifications:list", "audit:search", "audit:security",
+    "notifications:list", "audit:search", "audit:security", "password_change_done",
+}
+# The screens that take a POST (a form, an action).
+WRITES = {
+    "login", "logout", "password_change", "set_language", "calculator",
+    "accounts:two_factor", "accounts:two_factor_setup", "accounts:reauth", "accounts:session_end",
+    "banks:agreement_add", "banks:agreement_end", "banks:manual_suspension", "banks:officer_add",
+    "banks:officer_remove", "loans:filing_create", "loans:filing_preview",
+    "loans:classification_create", "loans:import_upload", "loans:import_confirm",
+    "claims:claim_create", "claims:claim_resubmit", "claims:recovery_create",
+    "claims:writeoff_create", "claims:statement_create", "claims:return_create",
+    "claims:payment_batch", "claims:claim_pay", "claims:return_receive", "claims:proposal_create",
+    "claims:proposal_decide", "claims:proposal_withdraw", "claims:writeoff_forward",
+    "claims:writeoff_reject", "claims:writeoff_decide", "claims:review", "claims:spotcheck_draw",
+    "claims:spotcheck_item", "fund:capital_receive", "fund:interest_record", "fund:entry_reverse",
+    "reports:report_generate", "notifications:open", "notifications:read_all",
+}
+# Import screens that only read; a POST to them shows the same page and changes nothing.
+IMPORT_READS = {
+    "loans:import_list", "loans:import_template_filings", "loans:import_template_classifications",
+    "loans:import_detail", "loans:import_progress", "loans:import_rejected",
 }
 
 
-def test_every_read_only_view_is_a_portal_url():
-    assert {name for name, _pattern in portal_urls()} >= READ_ONLY
+def test_every_url_is_either_read_only_or_takes_a_post():
+    """A new screen must be put in one of the sets, and a read-only one gets its 405 tested."""
+    names = {name for name, _pattern in portal_urls()}
+    assert not READ_ONLY & WRITES and not IMPORT_READS & (READ_ONLY | WRITES)
+    assert names == READ_ONLY | WRITES | IMPORT_READS, (
+        sorted(names - READ_ONLY - WRITES - IMPORT_READS),
+        sorted((READ_ONLY | WRITES | IMPORT_READS) - names))
 
 
 @pytest.mark.django_db
