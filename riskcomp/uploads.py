@@ -2,8 +2,10 @@
 
 A document is accepted by its content, never by its name or the browser's claimed type: the
 first bytes must be those of a PDF, PNG or JPEG file (``filetype``), and its size must not exceed
-``settings.RISKCOMP_MAX_UPLOAD_BYTES``. Every accepted file carries its SHA-256, so that a
-document shown years later can be proven to be the one that was submitted.
+``settings.RISKCOMP_MAX_UPLOAD_BYTES``. A PDF that would run something when opened (JavaScript,
+automatic or additional actions, launching a program) is refused, as is, for the import, a
+workbook with macros (``workbook_macro_parts``). Every accepted file carries its SHA-256, so
+that a document shown years later can be proven to be the one that was submitted.
 
 Serving is the other half: ``serve_document`` streams a stored file as an attachment, always
 after the caller's own permission check (the media directory is never served by URL).
