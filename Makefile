@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 
-.PHONY: run test bench install setup messages messages-update system-deps-run system-deps-test lint worker beat clean
+.PHONY: run test restore-test bench install setup messages messages-update system-deps-run system-deps-test lint worker beat clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ run: setup
 
 test: install system-deps-test messages
 	@bash scripts/test.sh
+
+# Back up a scratch PostgreSQL database with the demo data, restore it elsewhere, compare.
+restore-test: install messages
+	@bash scripts/test_restore.sh
 
 bench: install messages
 	@bash scripts/bench.sh

@@ -74,3 +74,13 @@ class ReauthForm(forms.Form):
         if checked is None or checked.pk != user.pk:
             raise forms.ValidationError(_("密码不正确。"))
         return password
+
+
+class EnrolmentCodeForm(forms.Form):
+    """The one-time code the administrator issued for binding an authenticator."""
+
+    code = forms.CharField(
+        label=_("绑定码"), max_length=40, strip=True,
+        help_text=_("系统管理员为您签发的一次性绑定码（如 ABCD-EFGH-JKLM），有效期内使用一次。"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True,
+                                      "autocapitalize": "characters", "spellcheck": "false"}))

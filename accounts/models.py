@@ -35,6 +35,8 @@ class SecurityEvent(models.Model):
         LOGOUT = "logout", _("退出登录")
         SESSION_ENDED = "session_ended", _("结束其他会话")
         TOTP_ENROLLED = "totp_enrolled", _("绑定身份验证器")
+        TOTP_CODE_ISSUED = "totp_code_issued", _("签发身份验证器绑定码")
+        TOTP_CODE_FAILED = "totp_code_failed", _("绑定码错误")
         TOTP_FAILED = "totp_failed", _("动态验证码错误")
         REAUTH = "reauth", _("再次确认密码")
         REAUTH_FAILED = "reauth_failed", _("再次确认密码失败")
@@ -58,3 +60,28 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.username} @ {self.ip_address or '-'}"
+
+
+class TotpEnrolmentCode(models.Model):
+    """A one-time code the administrator issues so that a user can bind an authenticator: the
+    password alone does not let whoever logs in first bind their own phone to the account. The
+    code is shown once when issued; only its hash is kept. It expires, and is spent by the
+    enrolment it allowed."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="totp_enrolment_codes", verbose_name=_("用户"))
+    code_hash = models.CharField(_("绑定码摘要"), max_length=128)
+    # None: issued on the server with ``manage.py totp_enrolment_code`` (the first administrator).
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                  blank=True, related_name="+", verbose_name=_("签发人"))
+    created_at = models.DateTimeField(_("签发时间"))
+    expires_at = models.DateTimeField(_("有效期至"))
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("身份验证器绑定码")
+        verbose_name_plural = _("身份验证器绑定码")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -32,6 +32,8 @@ SEEN_AT = "riskcomp_seen_at"
 VERIFIED_AT = "riskcomp_verified_at"
 SESSION_KEY = "riskcomp_session_key"
 PENDING_TOTP_KEY = "riskcomp_pending_totp_key"
+# The enrolment code the user has typed and the server accepted (its row id), until bound.
+ENROLMENT_GRANT_KEY = "riskcomp_totp_enrolment_grant"
 
 # The roles that pay, confirm, read everything or administer: a stolen password alone must not
 # be enough for them. Bank officers see only their own bank and are not required.

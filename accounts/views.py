@@ -16,12 +16,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from . import services, totp
-from .forms import ReauthForm, TokenForm
+from .forms import EnrolmentCodeForm, ReauthForm, TokenForm
 from .models import SecurityEvent, UserSession
-from .security import PENDING_TOTP_KEY, mark_verified, safe_next, two_factor_required
+from .security import (
+    ENROLMENT_GRANT_KEY,
+    PENDING_TOTP_KEY,
+    mark_verified,
+    safe_next,
+    two_factor_required,
+)
 from .selectors import confirmed_totp_device, sessions_of
 
 
@@ -68,13 +74,19 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
-    """First login of a user who needs a second factor: show a new secret as text and QR code,
-    and bind it once the authenticator's first token matches."""
+    """First login of a user who needs a second factor. First the one-time enrolment code the
+    administrator issued (a password alone must not let whoever logs in first bind their own
+    phone); then a new secret as text and QR code, bound once the authenticator's first token
+    matches."""
     next_url = safe_next(request, request.POST.get("next") or request.GET.get("next"))
     if _not_needed(request):
         return redirect(next_url)
     if confirmed_totp_device(request.user) is not None:
         return redirect(_with_next("accounts:two_factor", next_url))
+    grant = request.session.get(ENROLMENT_GRANT_KEY)
+    if not services.enrolment_grant_live(user=request.user, grant_id=grant):
+        request.session.pop(ENROLMENT_GRANT_KEY, None)
+        return _enrolment_code_step(request, next_url)
     # The secret lives in the session until confirmed: opening the page writes nothing.
     key = request.session.get(PENDING_TOTP_KEY)
     if not isinstance(key, str) or len(key) != 40:
@@ -83,13 +95,14 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             device = services.totp_device_enroll(
-                user=request.user, key=key, token=form.cleaned_data["token"], actor=request.user,
-                request=request)
+                user=request.user, key=key, token=form.cleaned_data["token"],
+                enrolment_code_id=grant, actor=request.user, request=request)
         except ValidationError as exc:
             for error in exc.messages:
                 form.add_error("token", error)
         else:
             request.session.pop(PENDING_TOTP_KEY, None)
+            request.session.pop(ENROLMENT_GRANT_KEY, None)
             django_otp.login(request, device)
             mark_verified(request)
             messages.success(request, _("身份验证器已绑定。今后登录时，输入密码后还需输入验证码。"))
@@ -99,6 +112,20 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         "secret": totp.secret_for_display(key),
         "qr": totp.qr_data_uri(totp.config_url(request.user, key)),
     })
+
+
+def _enrolment_code_step(request: HttpRequest, next_url: str) -> HttpResponse:
+    form = EnrolmentCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        row = services.live_enrolment_code(user=request.user, code=form.cleaned_data["code"])
+        if row is not None:
+            request.session[ENROLMENT_GRANT_KEY] = row.pk
+            return redirect(_with_next("accounts:two_factor_setup", next_url))
+        services.enrolment_code_refused(user=request.user, request=request)
+        form.add_error("code", _("绑定码不正确、已使用或已过期。请核对后重新输入，"
+                                 "或联系系统管理员重新签发。"))
+    return render(request, "accounts/two_factor_enrolment_code.html", {
+        "form": form, "next": next_url, "two_factor_pending": True})
 
 
 @login_required
@@ -120,6 +147,7 @@ def reauth(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def session_list(request: HttpRequest) -> HttpResponse:
     """The user's open sessions: this one and any other browser or device."""
     return render(request, "accounts/sessions.html", {

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from fund.selectors import policy_context
 from riskcomp.audit import trail_context
@@ -39,6 +39,7 @@ STAFF = (Role.REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN)
 
 
 @role_required(*STAFF)
+@require_safe
 def bank_list(request: HttpRequest) -> HttpResponse:
     qs = banks_for(request.user).annotate(
         n_filings=Count("filings", distinct=True),
@@ -60,6 +61,7 @@ def bank_list(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*ANY_ROLE)
+@require_safe
 def bank_detail(request: HttpRequest, pk: int) -> HttpResponse:
     bank = get_object_or_404(banks_for(request.user), pk=pk)
     can_manage = role_of(request.user) in (Role.REVIEWER, Role.ADMIN)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.security import reauth_required
 from fund.selectors import fund_balance
@@ -54,6 +54,7 @@ def _sum(amounts: Any) -> Decimal:
 # --- Payment -----------------------------------------------------------------------------------
 
 @role_required(Role.REVIEWER)
+@require_safe
 def payment_list(request: HttpRequest) -> HttpResponse:
     """Confirmed claims waiting for payment, with checkboxes for a batch."""
     listing = build_listing(
@@ -192,6 +193,7 @@ RETURN_COLUMNS: tuple[XColumn, ...] = (
 
 
 @role_required(Role.REVIEWER)
+@require_safe
 def return_list(request: HttpRequest) -> HttpResponse:
     """Every recovery across banks with what is to be returned and by when, whether the bank has
     returned it and whether the money has been confirmed; overdue ones first."""

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_safe
 
 from accounts.security import reauth_required
 from banks.models import Bank
@@ -75,6 +76,7 @@ def _mark_suspended(claims: Any) -> list[Claim]:
 # --- Proposals ------------------------------------------------------------------------------------
 
 @role_required(*STAFF)
+@require_safe
 def proposal_list(request: HttpRequest) -> HttpResponse:
     listing = build_listing(
         request, selectors.proposal_list(),
@@ -187,6 +189,7 @@ def _proposal_page(request: HttpRequest, proposal: Proposal,
 
 
 @role_required(*STAFF)
+@require_safe
 def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _proposal_page(request, get_object_or_404(selectors.proposal_detail(), pk=pk))
 
@@ -246,6 +249,7 @@ def proposal_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(*PDF_ROLES)
+@require_safe
 def proposal_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The proposal as the custodian sends it to the bureau: A4, totals per bank and scheme,
     one line per claim, page numbers."""
@@ -260,6 +264,7 @@ def proposal_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(*STAFF)
+@require_safe
 def approver_queue(request: HttpRequest) -> HttpResponse:
     """What waits on the bureau: proposals with undecided claims, forwarded write-offs."""
     return render(request, "claims/proposal/approver_queue.html", {
@@ -287,6 +292,7 @@ def _inline(field: Any, filename: str) -> FileResponse:
 
 
 @role_required(*STAFF)
+@require_safe
 def confirmation_document(request: HttpRequest, pk: int) -> HttpResponse:
     confirmation = get_object_or_404(Confirmation.objects.select_related("claim"), pk=pk)
     return _inline(confirmation.document, f"{confirmation.claim.number}-confirmation")
@@ -300,6 +306,7 @@ WRITEOFF_BADGE = {"applied": "submitted", "forwarded": "proposed",
 
 
 @role_required(*STAFF)
+@require_safe
 def writeoff_list(request: HttpRequest) -> HttpResponse:
     listing = build_listing(
         request, selectors.writeoff_list(),
@@ -344,6 +351,7 @@ def _writeoff_page(request: HttpRequest, write_off: WriteOff, **forms: Form) -> 
 
 
 @role_required(*STAFF)
+@require_safe
 def writeoff_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The application with the ruling and the internal approval shown inline, its history, and
     the decision the current role may take."""
@@ -426,6 +434,7 @@ WRITEOFF_FILES = {
 
 @xframe_options_sameorigin  # shown in the review page's <iframe>; still never cross-site
 @role_required(*STAFF)
+@require_safe
 def writeoff_file(request: HttpRequest, pk: int) -> HttpResponse:
     """One of the write-off's scans, inline (``?field=ruling`` etc.)."""
     write_off = get_object_or_404(WriteOff.objects.select_related("claim"), pk=pk)

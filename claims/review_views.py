@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_safe
 
 from banks.models import Bank
 from banks.selectors import suspended_pairs, suspension_of
@@ -94,6 +95,7 @@ QUEUE_EXPORT: tuple[XColumn, ...] = (
 # --- The queue --------------------------------------------------------------------------------
 
 @role_required(*READ_ROLES)
+@require_safe
 def review_queue(request: HttpRequest) -> HttpResponse:
     """Every claim across banks, open ones by default, oldest in review first."""
     today = timezone.localdate()
@@ -285,6 +287,7 @@ def claim_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*READ_ROLES)
 @xframe_options_sameorigin
+@require_safe
 def document_inline(request: HttpRequest, pk: int) -> HttpResponse:
     """A claim document shown in the review page (PDF in a frame, images as images):
     ``claims:document_download`` sends files as attachments, which a frame cannot show. Only

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_safe
 
 from riskcomp.audit import trail_context
 from riskcomp.choices import Scheme
@@ -29,6 +30,7 @@ READERS = (Role.REVIEWER, Role.AUDITOR, Role.ADMIN)
 
 
 @role_required(*READERS)
+@require_safe
 def spotcheck_list(request: HttpRequest) -> HttpResponse:
     qs = SpotCheck.objects.select_related("drawn_by").annotate(
         n_items=Count("items"),
@@ -117,6 +119,7 @@ ITEM_COLUMNS: tuple[XColumn, ...] = (
 
 
 @role_required(*READERS)
+@require_safe
 def spotcheck_detail(request: HttpRequest, pk: int) -> HttpResponse:
     check = get_object_or_404(SpotCheck.objects.select_related("drawn_by"), pk=pk)
     items = _items(check)

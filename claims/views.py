@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 
 from banks.selectors import suspension_hold
 from fund.selectors import policy_context
@@ -67,6 +68,7 @@ def _is_officer(request: HttpRequest) -> bool:
 # --- Lists ------------------------------------------------------------------------------------
 
 @role_required(*ANY_ROLE)
+@require_safe
 def claim_list(request: HttpRequest) -> HttpResponse:
     qs = claim_list_for(user=request.user)
     listing = build_listing(
@@ -109,6 +111,7 @@ RETURN_STATES = (
 
 
 @role_required(*ANY_ROLE)
+@require_safe
 def recovery_list(request: HttpRequest) -> HttpResponse:
     qs = recovery_list_for(user=request.user).annotate(return_state=Case(
         When(return_payment__isnull=False, then=Value("returned")),
@@ -214,6 +217,7 @@ def _has(obj: Any, attr: str) -> bool:
 
 
 @role_required(*ANY_ROLE)
+@require_safe
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(claim_detail_for(user=request.user), pk=pk)
     officer = _is_officer(request)
@@ -482,12 +486,14 @@ def statement_create(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Files (permission-checked, as attachments) -----------------------------------------------
 
 @role_required(*ANY_ROLE)
+@require_safe
 def document_download(request: HttpRequest, pk: int) -> HttpResponse:
     doc: ClaimDocument = get_object_or_404(document_for(user=request.user), pk=pk)
     return serve_document(doc.file, filename=doc.original_name, content_type=doc.content_type)
 
 
 @role_required(*ANY_ROLE)
+@require_safe
 def return_statement_download(request: HttpRequest, pk: int) -> HttpResponse:
     payment = get_object_or_404(return_payment_for(user=request.user), pk=pk)
     return serve_document(payment.reconciliation_statement,
@@ -498,6 +504,7 @@ WRITEOFF_FILES = ("ruling", "internal_approval", "application_letter")
 
 
 @role_required(*ANY_ROLE)
+@require_safe
 def writeoff_file_download(request: HttpRequest, pk: int) -> HttpResponse:
     write_off = get_object_or_404(writeoff_for(user=request.user), pk=pk)
     field = request.GET.get("field", "ruling")
@@ -508,6 +515,7 @@ def writeoff_file_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(*ANY_ROLE)
+@require_safe
 def statement_file_download(request: HttpRequest, pk: int) -> HttpResponse:
     statement = get_object_or_404(statement_for(user=request.user), pk=pk)
     return serve_document(statement.document,

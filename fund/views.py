@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 
 from claims.exports import XColumn, xlsx_response
 from claims.payment_selectors import bank_choices, ledger_entries, ledger_totals
@@ -53,6 +54,7 @@ LEDGER_COLUMNS: tuple[XColumn, ...] = (
 
 
 @role_required(Role.REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN)
+@require_safe
 def ledger(request: HttpRequest) -> HttpResponse:
     date_from, date_to = date_range(request.GET)
     can_record = role_of(request.user) == Role.REVIEWER
@@ -156,6 +158,7 @@ def month_chart(months: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 @role_required(Role.REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN)
+@require_safe
 def overview(request: HttpRequest) -> HttpResponse:
     """The fund at a glance (资金): balance now and on a chosen day, money in and out by month,
     totals per kind, and per scheme and bank what was paid, returned, written off and is still

@@ -43,6 +43,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from riskcomp.choices import ReasonCode
 from riskcomp.policy.credit_code import credit_code_check_char
+from riskcomp.uploads import workbook_macro_parts
 
 from .resources import (
     QUALIFICATION_COLUMNS,
@@ -205,6 +206,14 @@ def check_container(data: bytes) -> None:
     names = {e.filename for e in entries}
     if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
         raise ImportFileError(_("该压缩文件不是Excel工作簿（.xlsx），请下载导入模板填写后上传。"))
+    check_no_macros(data)
+
+
+def check_no_macros(data: bytes) -> None:
+    """Refuse a workbook with macros or controls (.xlsm, or one renamed .xlsx)."""
+    if workbook_macro_parts(data):
+        raise ImportFileError(_("该工作簿含有宏（VBA）或控件，为安全起见不予导入。请在Excel中"
+                                "“另存为”Excel工作簿（.xlsx）后再上传。"))
 
 
 # --- Reading the data sheet -------------------------------------------------------------------

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from banks.selectors import agreement_schemes_for, banks_for
 from claims.models import Claim
@@ -35,8 +35,8 @@ from riskcomp.templatetags.portal import pct
 from .calculator import calculate
 from .forms import CalculatorForm, ClassificationForm, FilingForm
 from .import_services import import_batch_list_for
-from .models import Enterprise, ImportBatch, LoanFiling
-from .selectors import filing_detail_for, filing_list_for
+from .models import ImportBatch, LoanFiling
+from .selectors import enterprise_as_filed, filing_detail_for, filing_list_for
 from .services import FilingEvaluation, classification_report, evaluate_filings
 from .services import filing_create as filing_service_create
 
@@ -158,6 +158,7 @@ def _batch_of(request: HttpRequest) -> ImportBatch | None:
 
 
 @role_required(*ANY_ROLE)
+@require_safe
 def filing_list(request: HttpRequest) -> HttpResponse:
     qs = filing_list_for(user=request.user)
     batch = _batch_of(request)
@@ -192,6 +193,7 @@ def filing_list(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*ANY_ROLE)
+@require_safe
 def filing_detail(request: HttpRequest, pk: int) -> HttpResponse:
     filing = get_object_or_404(filing_detail_for(user=request.user), pk=pk)
     classifications = list(filing.classifications.all())
@@ -290,22 +292,23 @@ def filing_preview(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.BANK_OFFICER)
+@require_safe
 def enterprise_lookup(request: HttpRequest) -> HttpResponse:
-    """Find an enterprise by its credit code and refill the enterprise part of the form."""
+    """Find an enterprise by its credit code among this bank's own filings and refill the
+    enterprise part of the form; a borrower only another bank filed is not found."""
     code = normalize_credit_code(request.GET.get("credit_code", ""))
-    enterprise = Enterprise.objects.filter(credit_code=code).prefetch_related(
-        "qualifications").first()
+    found = enterprise_as_filed(user=request.user, credit_code=code) if code else None
     initial: dict[str, Any] = {"credit_code": code}
-    if enterprise is not None:
-        initial.update(enterprise_name=enterprise.name, kind=enterprise.kind,
-                       size=enterprise.size, in_bda=enterprise.is_in_bda,
-                       conduct_ok=enterprise.is_conduct_ok, tech_scope=enterprise.is_tech_scope)
-        for i, q in enumerate(enterprise.qualifications.all()[:2], start=1):
-            initial.update({f"q{i}_type": q.type, f"q{i}_no": q.certificate_no,
-                            f"q{i}_from": q.valid_from, f"q{i}_to": q.valid_to})
+    if found is not None:
+        initial.update(enterprise_name=found["name"], kind=found["kind"], size=found["size"],
+                       in_bda=found["in_bda"], conduct_ok=found["conduct_ok"],
+                       tech_scope=found["tech_scope"])
+        for i, q in enumerate(found["qualifications"][:2], start=1):
+            initial.update({f"q{i}_type": q["type"], f"q{i}_no": q["certificate_no"],
+                            f"q{i}_from": q["valid_from"], f"q{i}_to": q["valid_to"]})
     form = FilingForm(banks=_officer_banks(request.user), initial=initial)
     return render(request, "loans/_filing_enterprise.html", {
-        "form": form, "found": enterprise, "looked_up": bool(code)})
+        "form": form, "found": found, "looked_up": bool(code)})
 
 
 @role_required(Role.BANK_OFFICER)

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from riskcomp.listing import Column, Filter, build_listing
 from riskcomp.roles import ANY_ROLE, role_required
@@ -22,6 +22,7 @@ STATES = (("unread", _lazy("未读")), ("read", _lazy("已读")))
 
 
 @role_required(*ANY_ROLE)
+@require_safe
 def notification_list(request: HttpRequest) -> HttpResponse:
     listing = build_listing(
         request, notifications_for(user=request.user),

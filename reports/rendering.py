@@ -31,6 +31,7 @@ from openpyxl.utils import get_column_letter
 
 from riskcomp.choices import Scheme
 from riskcomp.exports import _cell as export_cell
+from riskcomp.pdf import html_document
 from riskcomp.templatetags.portal import money
 
 from .charts import chart_svg
@@ -193,9 +194,7 @@ def css_string(text: str) -> SafeString:
 
 
 def _layout(html: str) -> Any:
-    from weasyprint import HTML  # heavy import, only where a PDF is made
-
-    return HTML(string=html, base_url=str(settings.BASE_DIR / "static")).render()
+    return html_document(html).render()
 
 
 def _slices(rows: list[tuple]) -> Iterator[list[tuple]]:

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 from django_htmx.http import HttpResponseClientRefresh
 
 from riskcomp.exports import XLSX
@@ -35,6 +36,7 @@ def _can_generate(request: HttpRequest) -> bool:
 
 
 @role_required(*READERS)
+@require_safe
 def report_list(request: HttpRequest) -> HttpResponse:
     periods = tuple((p, p) for p in ReportFile.objects.order_by("-period")
                     .values_list("period", flat=True).distinct())
@@ -68,6 +70,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*READERS)
+@require_safe
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(selectors.report_list(), pk=pk)
     versions = list(selectors.report_versions(kind=report.kind, period=report.period))
@@ -83,6 +86,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(*READERS)
+@require_safe
 def report_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """Polled by htmx every 2 s while the version is queued or generated; once it has finished
     (done or failed) the page reloads to show the result."""
@@ -146,6 +150,7 @@ def _download_name(report: ReportFile, extension: str) -> str:
 
 
 @role_required(*READERS)
+@require_safe
 def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The stored PDF as issued, with its SHA-256 in ``X-Report-SHA256`` so that a copy can be
     checked against the portal's record."""
@@ -160,6 +165,7 @@ def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(*READERS)
+@require_safe
 def report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     """The tables of the report as Excel, stored with its PDF from the same figures."""
     report = _done_report(pk)

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 
 from accounts.models import SecurityEvent
 
@@ -74,6 +75,7 @@ def _readable(entries: QuerySet[LogEntry]) -> Iterator[TrailRow]:
 
 
 @role_required(*AUDIT_ROLES)
+@require_safe
 def search(request: HttpRequest) -> HttpResponse:
     get = request.GET
     date_from, date_to = date_range(get)
@@ -113,6 +115,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*SECURITY_ROLES)
+@require_safe
 def security(request: HttpRequest) -> HttpResponse:
     """安全事件: the security trail, searchable by user name and address, filtered by event and
     dates, newest first."""

@@ -2,8 +2,10 @@
 
 A document is accepted by its content, never by its name or the browser's claimed type: the
 first bytes must be those of a PDF, PNG or JPEG file (``filetype``), and its size must not exceed
-``settings.RISKCOMP_MAX_UPLOAD_BYTES``. Every accepted file carries its SHA-256, so that a
-document shown years later can be proven to be the one that was submitted.
+``settings.RISKCOMP_MAX_UPLOAD_BYTES``. A PDF that would run something when opened (JavaScript,
+automatic or additional actions, launching a program) is refused, as is, for the import, a
+workbook with macros (``workbook_macro_parts``). Every accepted file carries its SHA-256, so
+that a document shown years later can be proven to be the one that was submitted.
 
 Serving is the other half: ``serve_document`` streams a stored file as an attachment, always
 after the caller's own permission check (the media directory is never served by URL).
@@ -12,7 +14,11 @@ after the caller's own permission check (the media directory is never served by 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
+import re
+import zipfile
+import zlib
 from dataclasses import dataclass
 
 import filetype
@@ -95,6 +101,16 @@ def check_upload(upload: UploadedFile | None, *, label: str = "") -> CheckedUplo
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
+    if kind.mime == "application/pdf":
+        active = pdf_active_content(upload.read())
+        upload.seek(0)
+        if active:
+            raise ValidationError(
+                prefix + _("文件“%(name)s”含有脚本或自动执行的动作，为安全起见不予接收。"
+                           "请使用扫描件，或将文件“打印为 PDF”后重新上传。")
+                % {"name": _original_name(upload)},
+                code="upload_active_content",
+            )
     return CheckedUpload(
         file=upload,
         original_name=_original_name(upload),
@@ -103,6 +119,73 @@ def check_upload(upload: UploadedFile | None, *, label: str = "") -> CheckedUplo
         size=size,
         sha256=digest.hexdigest(),
     )
+
+
+# --- Active content: PDF scripts and actions, workbook macros ---------------------------------
+
+# PDF names that run something: JavaScript (also as an /OpenAction or in a form field), the
+# additional actions fired on opening a page or leaving a field, and launching a program.
+_PDF_ACTIVE_NAMES = re.compile(rb"/(JS|JavaScript|AA|Launch)(?=[\x00\t\n\x0c\r /<>\[\]()%{}]|$)")
+_PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+_PDF_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.S)
+# Object streams hold dictionaries in compressed form; they are inflated to look inside them,
+# within a budget, so that a small file cannot make the check inflate gigabytes.
+_PDF_INFLATE_BUDGET = 64 * 1024 * 1024
+
+
+def _unescape_names(text: bytes) -> bytes:
+    # "/J#61vaScript" is the same name as "/JavaScript" (PDF 1.2+).
+    return _PDF_NAME_ESCAPE.sub(lambda m: bytes([int(m[1], 16)]), text)
+
+
+def pdf_active_content(data: bytes) -> list[str]:
+    """The names of the actions a PDF would run when opened or used (``JS``, ``JavaScript``,
+    ``AA``, ``Launch``), found in its objects and in its compressed object streams; empty for a
+    plain document. Other streams (page content, images) are data, not dictionaries, and are
+    skipped: random bytes in a scan must not look like an action."""
+    found: set[str] = set()
+    budget = _PDF_INFLATE_BUDGET
+    outside, last = [], 0
+    for m in _PDF_STREAM.finditer(data):
+        head = data[last:m.start()]
+        outside.append(head)
+        last = m.end()
+        dictionary = _unescape_names(head[-2048:])
+        if b"/ObjStm" in dictionary and b"/FlateDecode" in dictionary and budget > 0:
+            inflater = zlib.decompressobj()
+            try:
+                body = inflater.decompress(m[1], budget)
+            except zlib.error:
+                continue
+            budget -= len(body)
+            found.update(n.decode() for n in _PDF_ACTIVE_NAMES.findall(_unescape_names(body)))
+    outside.append(data[last:])
+    for part in outside:
+        found.update(n.decode() for n in _PDF_ACTIVE_NAMES.findall(_unescape_names(part)))
+    return sorted(found)
+
+
+# Parts that carry code in an Office Open XML workbook: VBA projects (.xlsm, .xlsb, or the same
+# renamed .xlsx), Excel 4.0 macro sheets and ActiveX controls.
+_MACRO_PARTS = re.compile(r"(^|/)vbaProject[^/]*\.bin$|^xl/(macrosheets|activeX)/", re.I)
+_MACRO_CONTENT_TYPES = (b"macroEnabled", b"vbaProject", b"ms-excel.macrosheet",
+                        b"ms-office.activeX")
+
+
+def workbook_macro_parts(data: bytes) -> list[str]:
+    """The parts of a workbook (a zip) that hold macros or controls, whatever the file is
+    called; empty for a plain .xlsx or for something that is not a zip at all."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+            parts = [e.filename for e in entries if _MACRO_PARTS.search(e.filename)]
+            types = next((e for e in entries if e.filename == "[Content_Types].xml"), None)
+            if types is not None and types.file_size <= 1024 * 1024:
+                declared = archive.read(types)
+                parts += [t.decode() for t in _MACRO_CONTENT_TYPES if t in declared]
+    except (zipfile.BadZipFile, ValueError, OSError, RuntimeError):
+        return []
+    return parts
 
 
 def _guess_type(field: FieldFile) -> str:

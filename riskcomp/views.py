@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from banks.models import SuspensionState
 from banks.selectors import banks_for, suspension_states_for, with_threshold_figures
@@ -36,6 +37,7 @@ def _claim_status_rows(counts: dict[str, int]) -> list[dict[str, Any]]:
 
 
 @login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     role = role_of(user)

@@ -116,14 +116,27 @@ def test_repeated_wrong_tokens_are_throttled(reviewer):
     assert client.get(reverse("home")).status_code == 302
 
 
+def issue_code(user) -> str:  # type: ignore[no-untyped-def]
+    from accounts import services
+
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    return services.totp_enrolment_code_issue(user=user, actor=admin)[0]
+
+
 @pytest.mark.django_db
 def test_first_login_enrolls_an_authenticator_from_a_qr_code(reviewer):
+    code = issue_code(reviewer)
     client = password_login("reviewer")
     home = client.get(reverse("home"))
     verify = client.get(home["Location"])
     setup = reverse("accounts:two_factor_setup")
     assert verify["Location"] == f"{setup}?next=%2F"
-    page = client.get(verify["Location"])
+    # First the administrator's one-time code; nothing of the secret is shown before it.
+    ask = client.get(verify["Location"]).content.decode()
+    assert 'name="code"' in ask and "totp-secret" not in ask and "totp-qr" not in ask
+    accepted = client.post(setup, {"code": code.lower().replace("-", " "), "next": "/"})
+    assert accepted["Location"] == f"{setup}?next=%2F"
+    page = client.get(accepted["Location"])
     html = page.content.decode()
     # The QR code is drawn by the server as an image data URI; no script, no CDN.
     assert re.search(r'<img class="totp-qr" src="data:image/svg\+xml;base64,[A-Za-z0-9+/=]+"',
@@ -149,7 +162,9 @@ def test_first_login_enrolls_an_authenticator_from_a_qr_code(reviewer):
 
 @pytest.mark.django_db
 def test_enrolment_accepts_one_step_of_clock_drift(approver):
+    code = issue_code(approver)
     client = password_login("approver")
+    client.post(reverse("accounts:two_factor_setup"), {"code": code})
     client.get(reverse("accounts:two_factor_setup"))
     key = client.session[PENDING_TOTP_KEY]
     assert client.post(reverse("accounts:two_factor_setup"),

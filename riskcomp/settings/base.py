@@ -4,6 +4,7 @@
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
@@ -45,6 +46,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so that every response carries it, the health check's included.
+    "riskcomp.request_guards.PermissionsPolicyMiddleware",
+    # Before HTTPS redirect, sessions and login: the reverse proxy's probe (riskcomp/health.py).
+    "riskcomp.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -53,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A NUL in a query parameter is a 400 before any list or search sends it to PostgreSQL.
+    "riskcomp.request_guards.NulByteMiddleware",
     # Every change made during a request records who made it and from which address.
     "riskcomp.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -211,15 +218,25 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
+    "formatters": {"line": {
+        "format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"django.db.backends": {"level": "WARNING"},
                 # WeasyPrint logs every page it lays out at INFO; a report has hundreds.
                 "weasyprint": {"level": "WARNING"}},
 }
+# RISKCOMP_LOG_DIR=/var/log/riskcomp: the web processes also write riskcomp.log there. A
+# WatchedFileHandler reopens the file once logrotate has moved it (no copytruncate needed).
+RISKCOMP_LOG_DIR = os.environ.get("RISKCOMP_LOG_DIR", "")
+if RISKCOMP_LOG_DIR:
+    LOGGING["handlers"]["file"] = {
+        "class": "logging.handlers.WatchedFileHandler", "formatter": "line", "encoding": "utf-8",
+        "filename": str(Path(RISKCOMP_LOG_DIR) / "riskcomp.log")}
+    LOGGING["root"]["handlers"] = ["console", "file"]
 
 # Upload limits for documents and spreadsheets (bytes).
 RISKCOMP_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -245,6 +262,9 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 RISKCOMP_2FA_REQUIRED = True
 OTP_TOTP_ISSUER = "BDA RiskComp"
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # admins reset a device; they never read its secret
+# Binding an authenticator needs a one-time code from the administrator, valid this long.
+RISKCOMP_TOTP_ENROLMENT_CODE_HOURS = int(os.environ.get("RISKCOMP_TOTP_ENROLMENT_CODE_HOURS",
+                                                        "72"))
 
 # Content-Security-Policy (django-csp): no inline script or style anywhere; htmx is told not to
 # inject its indicator <style> (see the htmx-config meta tag in base.html).
