@@ -258,8 +258,9 @@ def claim_review(request: HttpRequest, pk: int) -> HttpResponse:
     submitted_on = timezone.localdate(claim.submitted_at)
     check = claim_check(filing=claim.filing, on=submitted_on, ctx=ctx)
     findings = review_findings(claim, check)
-    age = queue_ages(Claim.objects.filter(pk=claim.pk), today=timezone.localdate(),
-                     calendar=ctx.calendar).get(claim.pk)
+    ages = queue_ages(Claim.objects.filter(pk=claim.pk), today=timezone.localdate(),
+                      calendar=ctx.calendar)
+    age = ages.get(claim.pk)
     suspension = suspension_of(bank_id=claim.bank_id, scheme=claim.scheme)
     documents = list(claim.documents.all())
     return render(request, "claims/review/review.html", {
@@ -271,6 +272,7 @@ def claim_review(request: HttpRequest, pk: int) -> HttpResponse:
         "warnings": [f for f in findings if not f.is_contradiction],
         "check": check,
         "age": age,
+        "age_pending_year": ages.lower_bounds.get(claim.pk),
         "age_alert": AGE_ALERT,
         "waiting_label": WAITING_LABELS.get(claim.waiting_on or "", ""),
         "suspension": suspension if suspension is not None and suspension.is_suspended else None,
