@@ -8,6 +8,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from fund.calendar_selectors import pending_text
 from fund.selectors import entered_calendar_years
 from riskcomp.policy.workdays import WorkdayCalendar
 
@@ -25,12 +26,6 @@ def _calendar(context: template.Context) -> WorkdayCalendar:
         if request is not None:
             setattr(request, _CACHE, cal)
     return cal
-
-
-def pending_text(year: int | None) -> str:
-    if year is None:
-        return _("待定")
-    return _("待%(year)s年节假日安排公布后确定") % {"year": year}
 
 
 @register.simple_tag(takes_context=True)
