@@ -62,6 +62,8 @@ class ScheduleForm(forms.Form):
     def content_digest(self) -> str:
         """What the preview showed: saving is allowed only for the same content."""
         d = self.cleaned_data
-        text = "\x1f".join((str(self.year), d.get("source", "").strip(), d.get("holidays", ""),
-                            d.get("makeup_days", ""), str(bool(d.get("override_confirmed")))))
+        # Line ends as the browser sends them back from a hidden field (HTML keeps only LF).
+        text = "\x1f".join(str(v).replace("\r\n", "\n").replace("\r", "\n") for v in (
+            self.year, d.get("source", "").strip(), d.get("holidays", ""),
+            d.get("makeup_days", ""), bool(d.get("override_confirmed"))))
         return hashlib.sha256(text.encode()).hexdigest()

@@ -62,6 +62,7 @@ def calendar_year(request: HttpRequest, year: int) -> HttpResponse:
     entry = CalendarYear.objects.filter(year=year).select_related("entered_by").first()
     stored = stored_schedule(year)
     changes = None
+    previewed: dict[str, str] = {}
     schedule = stored
     form: ScheduleForm
     if request.method == "POST":
@@ -87,8 +88,11 @@ def calendar_year(request: HttpRequest, year: int) -> HttpResponse:
                 messages.warning(request, _("内容与预览不一致，请核对下面的预览后再保存。"))
             if not form.errors:
                 changes = _preview_changes(year, schedule)
-                form.data = form.data.copy()
-                form.data["digest"] = digest
+                previewed = {name: form.cleaned_data.get(name) or ""
+                             for name in ("source", "holidays", "makeup_days")}
+                if form.cleaned_data.get("override_confirmed"):
+                    previewed["override_confirmed"] = "on"
+                previewed["digest"] = digest
         elif form.schedule is None:
             schedule = None
     else:
@@ -104,6 +108,7 @@ def calendar_year(request: HttpRequest, year: int) -> HttpResponse:
         "grid": year_grid(schedule) if schedule is not None else None,
         "schedule": schedule,
         "previewing": changes is not None,
+        "previewed": previewed,
         "changes": (changes or [])[:PREVIEW_ROWS],
         "change_count": len(changes or []),
         "banks_concerned": len({c.bank_id for c in changes or []}),

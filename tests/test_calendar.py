@@ -237,13 +237,15 @@ def test_preview_shows_the_calendar_and_what_will_change_then_save_applies_it(
     recovery.refresh_from_db()
     assert recovery.return_deadline is None  # a preview writes nothing
 
-    digest = response.context["form"].data["digest"]
+    previewed = response.context["previewed"]
+    assert 'id="save-form"' in page and previewed["holidays"] == HOLIDAYS_2027
     # Saving other content than was previewed shows the preview again, saving nothing.
-    changed = c.post(URL_2027, {**FORM, "makeup_days": "", "digest": digest, "action": "save"})
+    changed = c.post(URL_2027, {**previewed, "makeup_days": "", "action": "save"})
     assert changed.status_code == 200 and "内容与预览不一致" in changed.content.decode()
     assert not CalendarYear.objects.exists()
-
-    saved = c.post(URL_2027, {**FORM, "digest": digest, "action": "save"}, follow=True)
+    # The browser sends a hidden field's line ends as LF, the textarea's as CRLF: the same.
+    crlf = {**previewed, "holidays": previewed["holidays"].replace("\n", "\r\n")}
+    saved = c.post(URL_2027, {**crlf, "action": "save"}, follow=True)
     assert "已保存2027年节假日安排；2项已存储的期限重新计算" in saved.content.decode()
     recovery.refresh_from_db()
     assert recovery.return_deadline == date(2027, 1, 13)
@@ -274,13 +276,12 @@ def test_overriding_a_known_year_warns_and_needs_the_box_ticked(admin_user_):
     assert "该年度已有内置安排" in page and "确认以录入的安排替代平台内置的该年度安排" in page
     preview = c.post(url, {**form, "action": "preview"})
     assert "录入的安排与内置安排有" in preview.content.decode()
-    digest = preview.context["form"].data["digest"]
-    refused = c.post(url, {**form, "digest": digest, "action": "save"}).content.decode()
+    refused = c.post(url, {**preview.context["previewed"], "action": "save"}).content.decode()
     assert "请勾选确认" in refused
     assert not CalendarYear.objects.exists()
-    ticked = {**form, "override_confirmed": "on"}
-    digest = c.post(url, {**ticked, "action": "preview"}).context["form"].data["digest"]
-    assert c.post(url, {**ticked, "digest": digest, "action": "save"}).status_code == 302
+    ticked = c.post(url, {**form, "override_confirmed": "on", "action": "preview"})
+    assert ticked.context["previewed"]["override_confirmed"] == "on"
+    assert c.post(url, {**ticked.context["previewed"], "action": "save"}).status_code == 302
     assert CalendarYear.objects.filter(year=2026).exists()
 
 
