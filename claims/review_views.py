@@ -19,6 +19,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from banks.models import Bank
 from banks.selectors import suspended_pairs, suspension_of
+from fund.calendar_selectors import pending_text
 from fund.selectors import policy_context
 from loans.views import snapshot_rows
 from riskcomp.choices import LoanType, Scheme
@@ -86,6 +87,9 @@ QUEUE_EXPORT: tuple[XColumn, ...] = (
     XColumn(_lazy("状态"), lambda c: str(c.get_status_display()), width=14),
     XColumn(_lazy("提交时间"), lambda c: c.submitted_at, "datetime", 17),
     XColumn(_lazy("审核时长（工作日）"), lambda c: c.review_age, "int", 12),
+    # While a year's holiday schedule is unknown the age is the least it can be: say so.
+    XColumn(_lazy("审核时长说明"), lambda c: _("至少为该数，%(pending)s") % {
+        "pending": pending_text(c.age_pending_year)} if c.age_pending_year else "", width=30),
     XColumn(_lazy("等待"), lambda c: str(c.waiting_label), width=12),
     XColumn(_lazy("银行暂停中"), lambda c: _yes(c.bank_suspended), width=10),
 )

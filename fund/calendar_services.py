@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -74,7 +74,13 @@ def calendar_year_enter(*, schedule: HolidaySchedule, source: str, override_conf
     with audit_context(actor=actor, reason=reason):
         entry = CalendarYear.objects.select_for_update().filter(year=year).first()
         if entry is None:
-            entry = CalendarYear.objects.create(year=year, source=source, entered_by=actor)
+            try:
+                with transaction.atomic():
+                    entry = CalendarYear.objects.create(year=year, source=source,
+                                                        entered_by=actor)
+            except IntegrityError:  # entered at the same moment by someone else
+                raise _refuse("source", _("%(y)s年的安排刚由他人保存，请刷新页面后核对。")
+                              % {"y": year}, "entered_concurrently") from None
         else:
             entry.source, entry.entered_by = source, actor
             entry.save(update_fields=["source", "entered_by"])

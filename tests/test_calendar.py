@@ -5,7 +5,9 @@ waits for, and the claims queue keeps a least age."""
 
 from datetime import date, datetime, time
 from decimal import Decimal
+from io import BytesIO
 
+import openpyxl
 import pytest
 from auditlog.models import LogEntry
 from django.core.exceptions import ValidationError
@@ -336,6 +338,13 @@ def test_the_queue_keeps_each_age_as_a_lower_bound_while_a_year_is_unknown(
     assert "≥ 22" in page and "待2027年节假日安排公布后确定" in page
     assert 'class="overdue"' in page
     assert "CALENDAR_UNKNOWN" not in page
+    export = client_for(reviewer).get(reverse("claims:review_queue"),
+                                      {"sort": "-age", "export": "xlsx"})
+    sheet = openpyxl.load_workbook(BytesIO(export.content)).active
+    rows_x = list(sheet.iter_rows(values_only=True))
+    assert rows_x[0][9:11] == ("审核时长（工作日）", "审核时长说明")
+    note = "至少为该数，待2027年节假日安排公布后确定"
+    assert [r[9:11] for r in rows_x[1:]] == [(22, note), (2, note)]
     review = client_for(reviewer).get(reverse("claims:review", args=[old.pk])).content.decode()
     head = review.split('class="claim-actions"')[0]  # the age, above the decision form
     assert "≥ 22 个工作日" in head and "待2027年节假日安排公布后确定" in head
