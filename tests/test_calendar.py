@@ -30,6 +30,7 @@ from .conftest import client_for
 from .factories import ClaimFactory, FilingFactory
 from .test_claims_bank import paid_claim
 from .test_policy_holidays import HOLIDAYS_2027, MAKEUPS_2027
+from .test_translations import _chinese_outside_data, _in_english, compiled_locale, english  # noqa: F401
 
 SOURCE = "国务院办公厅关于2027年部分节假日安排的通知（测试用安排）"
 URL_2027 = reverse("calendar:year", args=[2027])
@@ -369,3 +370,21 @@ def test_a_recovery_reported_in_an_unknown_year_says_so_in_words(
     page = response.content.decode()
     assert "期限待2027年节假日安排公布后确定" in page
     assert "CALENDAR_UNKNOWN" not in page
+
+
+@pytest.mark.django_db
+def test_the_schedule_screens_are_english(admin_user_, english):  # noqa: F811
+    names = ("元旦", "春节", "清明节", "劳动节", "端午节", "中秋节、国庆节", "春节调休",
+             "劳动节调休", "国庆节调休")
+    data = (SOURCE, *HOLIDAYS_2027.splitlines(), *MAKEUPS_2027.splitlines(), *names)
+    c = _in_english(client_for(admin_user_))
+    pages = [c.get(reverse("calendar:list")), c.get(URL_2027),
+             c.post(URL_2027, {**FORM, "action": "preview"}),
+             c.post(URL_2027, {**FORM, "makeup_days": "2027-01-04", "action": "preview"}),
+             c.get(reverse("calendar:year", args=[2026]))]
+    for response in pages:
+        html = response.content.decode()
+        assert '<html lang="en">' in html
+        found = _chinese_outside_data(html, data)
+        assert not found, found
+    assert "Deadlines recomputed on saving" in pages[2].content.decode()
