@@ -73,6 +73,10 @@ class WorkdayCounter(Protocol):
     def workdays_between(self, a: date, b: date) -> int: ...
 
 
+class WorkdayBounds(Protocol):
+    def workdays_at_least(self, a: date, b: date) -> tuple[int, int]: ...
+
+
 class WorkdayIndex:
     """Working days from ``first`` to ``last`` counted once, so that any count inside the
     period is a subtraction. Outside the period it asks the calendar. A day of a year whose
@@ -108,6 +112,14 @@ class WorkdayIndex:
             raise CalendarUnknown(self._unknown_year or b.year)
         return self._worked[j] - self._worked[i]
 
+    def workdays_at_least(self, a: date, b: date) -> tuple[int, int]:
+        """Known working days after ``a`` up to and including ``b`` and the days of unknown
+        years among them (as ``WorkdayCalendar.workdays_at_least``)."""
+        if a < self.first or b > self.last:
+            return self.calendar.workdays_at_least(a, b)
+        i, j = (a - self.first).days, (b - self.first).days
+        return self._worked[j] - self._worked[i], self._unknown[j] - self._unknown[i]
+
 
 def pauses_from_changes(
     changes: Iterable[tuple[str, str, date]],
@@ -127,14 +139,8 @@ def pauses_from_changes(
     return spans
 
 
-def review_age(*, submitted_on: date, until: date,
-               pauses: Sequence[tuple[date, date | None]], calendar: WorkdayCounter) -> int:
-    """Working days the claim has been in review: after ``submitted_on`` up to and including
-    ``until``, less the working days it waited on the bank (each pause counts the days after the
-    request up to and including the answer; an unanswered request pauses until ``until``).
-    Raises ``CalendarUnknown`` when the period reaches a year whose schedule is unknown."""
-    if until <= submitted_on:
-        return 0
+def _merged_pauses(submitted_on: date, until: date,
+                   pauses: Sequence[tuple[date, date | None]]) -> list[tuple[date, date]]:
     clipped = sorted(
         (max(start, submitted_on), min(end or until, until)) for start, end in pauses
     )
@@ -146,10 +152,39 @@ def review_age(*, submitted_on: date, until: date,
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         else:
             merged.append((start, end))
+    return merged
+
+
+def review_age(*, submitted_on: date, until: date,
+               pauses: Sequence[tuple[date, date | None]], calendar: WorkdayCounter) -> int:
+    """Working days the claim has been in review: after ``submitted_on`` up to and including
+    ``until``, less the working days it waited on the bank (each pause counts the days after the
+    request up to and including the answer; an unanswered request pauses until ``until``).
+    Raises ``CalendarUnknown`` when the period reaches a year whose schedule is unknown."""
+    if until <= submitted_on:
+        return 0
     age = calendar.workdays_between(submitted_on, until)
-    for start, end in merged:
+    for start, end in _merged_pauses(submitted_on, until, pauses):
         age -= calendar.workdays_between(start, end)
     return age
+
+
+def review_age_at_least(*, submitted_on: date, until: date,
+                        pauses: Sequence[tuple[date, date | None]],
+                        calendar: WorkdayBounds) -> tuple[int, bool]:
+    """``review_age`` when it may reach a year whose schedule is unknown: the least age the
+    claim can have, and whether that is its exact age. Days of an unknown year count as
+    days off while in review and as working days while waiting on the bank, so the age is
+    never overstated; it is exact when no such day lies in the period."""
+    if until <= submitted_on:
+        return 0, True
+    age, unknown = calendar.workdays_at_least(submitted_on, until)
+    exact = not unknown
+    for start, end in _merged_pauses(submitted_on, until, pauses):
+        working, maybe = calendar.workdays_at_least(start, end)
+        age -= working + maybe
+        exact = exact and not maybe
+    return max(age, 0), exact
 
 
 # --- The queue --------------------------------------------------------------------------------
@@ -164,18 +199,29 @@ def queue_status_counts(*, user: Any) -> dict[str, int]:
     return {r["status"]: r["n"] for r in rows}
 
 
+class QueueAges(dict[int, int]):
+    """Review ages by claim id; ``lower_bounds`` maps the claims whose period reaches a year
+    whose holiday schedule is unknown to that year: their age is the least it can be."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lower_bounds: dict[int, int] = {}
+
+
 def queue_ages(qs: QuerySet[Claim], *, today: date,
-               calendar: WorkdayCalendar) -> dict[int, int | None]:
-    """The review age of every claim in ``qs`` (``None`` where the calendar is unknown), keyed
-    in the queryset's order, in two queries: the claims' submission dates and states, and the
-    status changes that pause or stop their clocks. The database turns the moments into local
-    days (``TruncDate`` in the current time zone, as ``timezone.localdate``): converting
-    thousands of datetimes in Python would cost more than the ages themselves."""
+               calendar: WorkdayCalendar) -> QueueAges:
+    """The review age of every claim in ``qs`` (a lower bound where the calendar is unknown:
+    ``QueueAges.lower_bounds``), keyed in the queryset's order, in two queries: the claims'
+    submission dates and states, and the status changes that pause or stop their clocks. The
+    database turns the moments into local days (``TruncDate`` in the current time zone, as
+    ``timezone.localdate``): converting thousands of datetimes in Python would cost more than
+    the ages themselves."""
     rows = list(qs.annotate(queue_submitted_on=TruncDate("submitted_at"),
                             queue_updated_on=TruncDate("updated_at"))
                 .values_list("pk", "queue_submitted_on", "status", "queue_updated_on"))
+    ages = QueueAges()
     if not rows:
-        return {}
+        return ages
     changes: dict[int, list[tuple[str, str, date]]] = defaultdict(list)
     stopped: dict[int, date] = {}
     history = (ClaimStatusChange.objects
@@ -193,18 +239,16 @@ def queue_ages(qs: QuerySet[Claim], *, today: date,
             changes[claim_id].append((from_status, to_status, day))
     first = min(submitted_on for _pk, submitted_on, _s, _u in rows)
     index = WorkdayIndex(calendar, min(first, today), today)
-    ages: dict[int, int | None] = {}
     for pk, submitted_on, status, updated_on in rows:
         until = today
         if status in CLOCK_STOPS or status == Claim.Status.WRITTEN_OFF:
             # A claim closed without a history row (imported or older data): its last change.
             until = min(stopped.get(pk, updated_on), today)
-        try:
-            ages[pk] = review_age(submitted_on=submitted_on, until=until,
-                                  pauses=pauses_from_changes(changes.get(pk, ())),
-                                  calendar=index)
-        except CalendarUnknown:
-            ages[pk] = None
+        ages[pk], exact = review_age_at_least(
+            submitted_on=submitted_on, until=until,
+            pauses=pauses_from_changes(changes.get(pk, ())), calendar=index)
+        if not exact:
+            ages.lower_bounds[pk] = calendar.first_unknown_year(submitted_on) or until.year
     return ages
 
 
@@ -232,7 +276,9 @@ def order_queue(ages: Mapping[int, int | None], *, band: AgeBand | None, by_age:
 def queue_rows(qs: QuerySet[Claim], ids: Sequence[int], ages: Mapping[int, int | None],
                suspended: set[tuple[int, str]]) -> list[Claim]:
     """The claims ``ids`` (one page, or all of them for an export) in that order, each with its
-    ``review_age``, ``age_alert``, ``waiting_label`` and ``bank_suspended``, in one query."""
+    ``review_age``, ``age_pending_year`` (the year whose schedule the age waits for: it is then
+    a lower bound), ``age_alert``, ``waiting_label`` and ``bank_suspended``, in one query."""
+    lower_bounds: Mapping[int, int] = getattr(ages, "lower_bounds", {})
     wanted = set(ids)
     by_pk = {c.pk: c for c in qs.filter(pk__in=ids)} if len(ids) <= 1000 else {
         c.pk: c for c in qs.iterator(chunk_size=2000) if c.pk in wanted}
@@ -242,6 +288,7 @@ def queue_rows(qs: QuerySet[Claim], ids: Sequence[int], ages: Mapping[int, int |
         if claim is None:
             continue
         claim.review_age = ages.get(pk)
+        claim.age_pending_year = lower_bounds.get(pk)
         claim.age_alert = claim.review_age is not None and claim.review_age >= AGE_ALERT
         claim.waiting_label = WAITING_LABELS.get(claim.waiting_on or "", "")
         claim.bank_suspended = (claim.bank_id, claim.scheme) in suspended

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_safe
 
 from banks.models import Bank
 from banks.selectors import suspended_pairs, suspension_of
+from fund.calendar_selectors import pending_text
 from fund.selectors import policy_context
 from loans.views import snapshot_rows
 from riskcomp.choices import LoanType, Scheme
@@ -87,6 +88,9 @@ QUEUE_EXPORT: tuple[XColumn, ...] = (
     XColumn(_lazy("状态"), lambda c: str(c.get_status_display()), width=14),
     XColumn(_lazy("提交时间"), lambda c: c.submitted_at, "datetime", 17),
     XColumn(_lazy("审核时长（工作日）"), lambda c: c.review_age, "int", 12),
+    # While a year's holiday schedule is unknown the age is the least it can be: say so.
+    XColumn(_lazy("审核时长说明"), lambda c: _("至少为该数，%(pending)s") % {
+        "pending": pending_text(c.age_pending_year)} if c.age_pending_year else "", width=30),
     XColumn(_lazy("等待"), lambda c: str(c.waiting_label), width=12),
     XColumn(_lazy("银行暂停中"), lambda c: _yes(c.bank_suspended), width=10),
 )
@@ -260,8 +264,9 @@ def claim_review(request: HttpRequest, pk: int) -> HttpResponse:
     submitted_on = timezone.localdate(claim.submitted_at)
     check = claim_check(filing=claim.filing, on=submitted_on, ctx=ctx)
     findings = review_findings(claim, check)
-    age = queue_ages(Claim.objects.filter(pk=claim.pk), today=timezone.localdate(),
-                     calendar=ctx.calendar).get(claim.pk)
+    ages = queue_ages(Claim.objects.filter(pk=claim.pk), today=timezone.localdate(),
+                      calendar=ctx.calendar)
+    age = ages.get(claim.pk)
     suspension = suspension_of(bank_id=claim.bank_id, scheme=claim.scheme)
     documents = list(claim.documents.all())
     return render(request, "claims/review/review.html", {
@@ -273,6 +278,7 @@ def claim_review(request: HttpRequest, pk: int) -> HttpResponse:
         "warnings": [f for f in findings if not f.is_contradiction],
         "check": check,
         "age": age,
+        "age_pending_year": ages.lower_bounds.get(claim.pk),
         "age_alert": AGE_ALERT,
         "waiting_label": WAITING_LABELS.get(claim.waiting_on or "", ""),
         "suspension": suspension if suspension is not None and suspension.is_suspended else None,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from banks.selectors import suspension_hold
+from fund.calendar_selectors import pending_text, pending_year
 from fund.selectors import policy_context
 from loans.models import LoanFiling
 from loans.selectors import filing_list_for
@@ -25,8 +26,7 @@ from riskcomp.choices import Scheme
 from riskcomp.exports import wants_xlsx
 from riskcomp.form_errors import add_policy_errors, add_service_errors
 from riskcomp.listing import Column, Filter, build_listing
-from riskcomp.policy.reasons import PolicyError, Refusal, reason
-from riskcomp.policy.types import ReasonCode
+from riskcomp.policy.reasons import PolicyError, Refusal
 from riskcomp.roles import ANY_ROLE, Role, role_of, role_required
 from riskcomp.uploads import serve_document
 
@@ -381,9 +381,9 @@ def _recovery_messages(request: HttpRequest, recovery: Recovery) -> None:
         "a": f"{recovery.amount:,.2f}", "due": f"{recovery.return_amount:,.2f}",
         "n": day(recovery.notice_deadline), "r": day(recovery.return_deadline)})
     if recovery.notice_deadline is None or recovery.return_deadline is None:
-        messages.warning(request, _("%(code)s：%(message)s") % {
-            "code": ReasonCode.CALENDAR_UNKNOWN,
-            "message": reason(ReasonCode.CALENDAR_UNKNOWN).message})
+        messages.warning(request, _(
+            "期限%(pending)s：录入该年度节假日安排后平台自动计算，并通知本行。") % {
+            "pending": pending_text(pending_year(recovery.recovered_on))})
     elif recovery.notified_on > recovery.notice_deadline:
         messages.warning(request, _("该笔回收的通知日期晚于通知截止日（回收后20个工作日）。"))
 
@@ -421,7 +421,7 @@ def return_create(request: HttpRequest, pk: int) -> HttpResponse:
                (_("回收金额"), f"¥{recovery.amount:,.2f}"),
                (_("应返还金额"), f"¥{recovery.return_amount:,.2f}"),
                (_("返还截止日"), recovery.return_deadline.isoformat()
-                if recovery.return_deadline else _("待定（节假日安排未录入）"))])
+                if recovery.return_deadline else pending_text(pending_year(recovery.notified_on)))])
 
 
 # --- Write-off and yearly statement -----------------------------------------------------------

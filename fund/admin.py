@@ -15,13 +15,28 @@ class LprRateAdmin(admin.ModelAdmin):
     list_display = ("published_on", "one_year_percent", "five_year_percent")
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never changed here: a year's holiday schedule is entered whole on its own screen
+    (参数维护 → 节假日安排), which registers the year with its days and recomputes the stored
+    deadlines; a year registered or a day changed here alone would give wrong deadlines."""
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
-    list_display = ("year", "source")
+class CalendarYearAdmin(ReadOnlyAdmin):
+    list_display = ("year", "source", "entered_by")
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(ReadOnlyAdmin):
     list_display = ("date", "is_workday", "note")
     list_filter = ("is_workday",)
     date_hierarchy = "date"

@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 
 from riskcomp.choices import Scheme as SchemeChoice
@@ -58,15 +58,22 @@ def policy_context() -> PolicyContext:
         ),
         calendar=WorkdayCalendar(
             overrides={d.date: d.is_workday for d in CalendarDay.objects.all()},
-            known_years=CalendarYear.objects.values_list("year", flat=True),
+            known_years=entered_calendar_years(),
         ),
     )
 
 
+def entered_calendar_years() -> list[int]:
+    """The years whose holiday schedule staff entered: a registered year counts only with its
+    days off in (a year registered without them would give weekend-only deadlines)."""
+    with_days = CalendarDay.objects.filter(date__year=OuterRef("year"), is_workday=False)
+    return list(CalendarYear.objects.filter(Exists(with_days))
+                .values_list("year", flat=True))
+
+
 def calendar_years_missing(*, today: date) -> list[int]:
     """The years whose holiday schedule is due to be entered and is not (one query)."""
-    cal = WorkdayCalendar(known_years=CalendarYear.objects.values_list("year", flat=True))
-    return years_to_enter(cal, today)
+    return years_to_enter(WorkdayCalendar(known_years=entered_calendar_years()), today)
 
 
 def fund_balance(*, on: date | None = None) -> Decimal:

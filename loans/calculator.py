@@ -25,6 +25,7 @@ class Deadline:
     label: str
     day: date | None
     note: str = ""
+    since: date | None = None  # the day it is counted from: which year's schedule it awaits
 
 
 @dataclass
@@ -61,12 +62,14 @@ def calculate(form_data: dict[str, Any], enterprise: Any, loan: Any, ctx: Policy
     deadlines = [
         Deadline("filing", decision.filing_deadline,
                  "" if decision.filing_on_time is None else
-                 ("on_time" if decision.filing_on_time else "late")),
+                 ("on_time" if decision.filing_on_time else "late"),
+                 since=loan.drawdown_date),
         Deadline("claim", decision.claim_deadline),
     ]
     if params is not None:
         deadlines.insert(0, Deadline("credit_report", _try(
-            lambda: credit_report_deadline(loan.drawdown_date, params, ctx.calendar), warnings)))
+            lambda: credit_report_deadline(loan.drawdown_date, params, ctx.calendar), warnings),
+            since=loan.drawdown_date))
     compensation = None
     npl = form_data.get("npl_principal")
     if npl is not None and decision.ratio is not None:
@@ -75,11 +78,12 @@ def calculate(form_data: dict[str, Any], enterprise: Any, loan: Any, ctx: Policy
     if recovered_on and params is not None:
         notice = _try(lambda: recovery_notice_deadline(recovered_on, params, ctx.calendar),
                       warnings)
-        deadlines.append(Deadline("recovery_notice", notice))
+        deadlines.append(Deadline("recovery_notice", notice, since=recovered_on))
         notified = form_data.get("notified_date") or notice
         if notified is not None:
             deadlines.append(Deadline("return", _try(
-                lambda: return_deadline(notified, params, ctx.calendar), warnings)))
+                lambda: return_deadline(notified, params, ctx.calendar), warnings),
+                since=notified))
     industry = form_data.get("industry")
     if industry:
         try:

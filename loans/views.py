@@ -1,3 +1,4 @@
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from banks.selectors import agreement_schemes_for, banks_for
 from claims.models import Claim
 from claims.services import CLAIMABLE_FILING_STATUSES
+from fund.calendar_selectors import pending_text, pending_year
 from fund.selectors import policy_context
 from riskcomp.audit import trail_context
 from riskcomp.choices import (
@@ -119,9 +121,24 @@ def snapshot_rows(snapshot: Any, prefix: str = "", labels: dict[str, Any] | None
             for n, item in enumerate(value, start=1):
                 rows.extend(snapshot_rows(item, f"{label}{n} · ", QUALIFICATION_LABELS,
                                           QUALIFICATION_CHOICES))
+        elif key == "filing_deadline" and value is None and not prefix:
+            rows.append((label, _filing_deadline_pending(snapshot)))
         else:
             rows.append((label, _snapshot_value(key, value, choices)))
     return rows
+
+
+def _filing_deadline_pending(snapshot: dict[str, Any]) -> str:
+    """A filing deadline recorded while its year's holiday schedule was unknown."""
+    loan = snapshot.get("loan")
+    try:
+        drawdown = date.fromisoformat(loan.get("drawdown_date")) if isinstance(loan, dict) \
+            else None
+    except (TypeError, ValueError):
+        drawdown = None
+    if drawdown is None:
+        return "—"
+    return pending_text(pending_year(drawdown))
 
 
 def _quarter_choices(qs) -> tuple[tuple[str, str], ...]:  # type: ignore[no-untyped-def]

@@ -18,6 +18,7 @@ class Notification(models.Model):
         SUSPENSION = "suspension", _("暂停与恢复")
         FILING_WINDOW = "filing_window", _("备案窗口")
         WITHDRAWAL = "withdrawal", _("撤出初审意见")
+        DEADLINE = "deadline", _("期限确定")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                   related_name="notifications", verbose_name=_("接收人"))

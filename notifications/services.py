@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from banks.models import SuspensionChange
+from banks.models import Bank, SuspensionChange
 from claims.models import Claim, ClaimStatusChange, Payment, ProposalWithdrawal, Recovery
 from claims.selectors import _overdue_annotations
 from fund.selectors import policy_context
@@ -281,4 +281,35 @@ def filing_windows_notify(*, today: date) -> int:
         written += len(notify(recipients=officers, kind=Kind.FILING_WINDOW, title=title,
                               body=body, url=reverse("loans:filing_list"),
                               key=f"filing-window:{year}Q{quarter}:{suffix}"))
+    return written
+
+
+# How many of a bank's recomputed deadlines the message lists; the count covers them all.
+DEADLINE_LINES = 20
+
+
+def deadlines_recomputed_notify(*, year: int, changes: Iterable[Any], key: str
+                                ) -> list[Notification]:
+    """``year``'s holiday schedule was entered and stored deadlines were recomputed
+    (``fund.calendar_selectors.DeadlineChange``): each bank's officers, with their own."""
+    by_bank: dict[int, list[Any]] = {}
+    for change in changes:
+        by_bank.setdefault(change.bank_id, []).append(change)
+    written: list[Notification] = []
+    banks = {b.pk: b for b in Bank.objects.filter(pk__in=by_bank)}
+    for bank_id, own in sorted(by_bank.items()):
+        with translation.override(settings.LANGUAGE_CODE):
+            title = _("%(year)s年节假日安排已录入：本行 %(n)s 项期限已确定") % {
+                "year": year, "n": len(own)}
+            lines = [_("%(subject)s %(what)s：%(before)s → %(after)s") % {
+                "subject": c.subject, "what": c.label,
+                "before": c.before.isoformat() if c.before else _("待定"),
+                "after": c.after.isoformat() if c.after else _("待定")}
+                for c in own[:DEADLINE_LINES]]
+            if len(own) > DEADLINE_LINES:
+                lines.append(_("……另有 %(n)s 项，请在备案和追偿回收页面查看。") % {
+                    "n": len(own) - DEADLINE_LINES})
+        written += notify(recipients=bank_officers(banks[bank_id]), kind=Kind.DEADLINE,
+                          title=title, body="\n".join(lines),
+                          url=reverse("claims:recovery_list"), key=key)
     return written

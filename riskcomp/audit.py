@@ -92,6 +92,9 @@ AUDITED: tuple[tuple[str, tuple[str, ...]], ...] = (
 FIELD_LABELS: dict[str, dict[str, Any]] = {
     "banks.BankUserObjectPermission": {"user": _("用户"), "permission": _("授权"),
                                        "content_object": _("银行")},
+    # The snapshot stays out of the trail; the one value of it that is ever changed afterwards,
+    # the filing deadline once its year's holiday schedule is entered, is logged by itself.
+    "loans.LoanFiling": {"snapshot": _("备案截止日（备案快照）")},
 }
 # Entries per INSERT when a bulk write is audited: the batch size of the bulk writes themselves.
 BULK_BATCH = 1000
@@ -420,6 +423,17 @@ def audit_updated(obj: models.Model, *, actor: Any = None, reason: str = "",
     if not diff:
         return 0
     return _write([obj], LogEntry.Action.UPDATE, [diff], actor=actor, reason=reason, related=())
+
+
+def audit_changed(objs: Sequence[models.Model], changes: Sequence[Mapping[str, tuple[str, str]]],
+                  *, actor: Any = None, reason: str = "") -> int:
+    """Log changes the trail cannot diff by itself (a value inside a field left out of it):
+    one UPDATE entry per object with its ``changes`` (field name → (old, new) text)."""
+    if not objs or _is_disabled() or not auditlog.contains(type(objs[0])):
+        return 0
+    return _write(objs, LogEntry.Action.UPDATE,
+                  [{name: [old, new] for name, (old, new) in c.items()} for c in changes],
+                  actor=actor, reason=reason, related=())
 
 
 # --- Reading the trail ----------------------------------------------------------------------

@@ -27,6 +27,7 @@ urlpatterns = [
     path("filings/", include("loans.urls")),
     path("claims/", include("claims.urls")),
     path("fund/", include("fund.urls")),
+    path("parameters/calendar/", include("fund.calendar_urls")),
     path("reports/", include("reports.urls")),
     path("notifications/", include("notifications.urls")),
     path("audit/", include("riskcomp.audit_urls")),

@@ -18,7 +18,7 @@ from claims.models import (
     SpotCheckItem,
     WriteOff,
 )
-from fund.models import LedgerEntry
+from fund.models import CalendarYear, LedgerEntry
 from loans.models import ImportBatch, LoanFiling
 from notifications.models import Notification
 from reports.models import ReportFile
@@ -77,6 +77,8 @@ OBJECT_URLS = {
     "reports:report_pdf": ReportFile,
     "reports:report_xlsx": ReportFile,
     "fund:entry_reverse": LedgerEntry,
+    # A year, not a record id: the administrator's screen, refused to everybody else.
+    "calendar:year": CalendarYear,
 }
 # Object URLs that only take POST: the walker posts an empty form to them.
 POST_ONLY = {"loans:classification_create", "banks:agreement_add", "banks:agreement_end",
@@ -97,7 +99,8 @@ STAFF_ONLY = {"banks:agreement_add", "banks:agreement_end", "banks:manual_suspen
               "claims:writeoff_file", "claims:review", "claims:document_inline",
               "reports:report_detail", "reports:report_progress", "reports:report_pdf",
               "reports:report_xlsx",
-              "fund:entry_reverse"}
+              "fund:entry_reverse",
+              "calendar:year"}
 PUBLIC = {"login", "set_language"}
 SKIP_NAMESPACES = {"admin"}
 

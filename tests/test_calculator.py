@@ -72,7 +72,9 @@ def test_unknown_holiday_year_is_said_not_guessed(officer_a):
     page = client_for(officer_a).post(URL, facts(drawdown_date="2026-11-10",
                                                  credit_report_date="2026-11-05",
                                                  filing_date="")).content.decode()
-    assert "CALENDAR_UNKNOWN" in page  # the Q4 filing deadline falls in 2027
+    # The Q4 filing deadline falls in 2027: said in words, never as the internal code.
+    assert "待2027年节假日安排公布后确定" in page
+    assert "CALENDAR_UNKNOWN" not in page
 
 
 @pytest.mark.django_db

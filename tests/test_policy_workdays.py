@@ -206,3 +206,25 @@ def test_a_year_is_known_from_the_package_or_from_staff():
     assert WorkdayCalendar().knows_year(2025)
     assert not WorkdayCalendar().knows_year(2027)
     assert WorkdayCalendar(known_years=[2027]).knows_year(2027)
+
+
+@pytest.mark.parametrize(("known", "start", "expected"), [
+    ((), date(2026, 12, 21), 2027),  # the package knows 2026, nobody 2027
+    ((2027,), date(2026, 12, 21), 2028),
+    ((), date(2027, 3, 1), 2027),
+    ((2027, 2028), date(2027, 3, 1), 2029),
+])
+def test_first_unknown_year_names_the_schedule_a_deadline_waits_for(known, start, expected):
+    assert WorkdayCalendar(known_years=known).first_unknown_year(start) == expected
+
+
+@pytest.mark.parametrize(("known", "a", "b", "expected"), [
+    # 21 Dec 2026 (Mon) to 6 Jan 2027 (Wed): 8 working days of 2026, 6 days of 2027 unknown.
+    ((), date(2026, 12, 21), date(2027, 1, 6), (8, 6)),
+    # With 2027 by the weekend rule (no holidays entered): Jan 1, 4, 5, 6 work.
+    ((2027,), date(2026, 12, 21), date(2027, 1, 6), (12, 0)),
+    ((), date(2026, 12, 1), date(2026, 12, 31), (22, 0)),
+    ((), date(2027, 1, 1), date(2027, 1, 1), (0, 0)),
+])
+def test_working_days_at_least_counts_the_known_and_the_unknown(known, a, b, expected):
+    assert WorkdayCalendar(known_years=known).workdays_at_least(a, b) == expected

@@ -26,6 +26,7 @@ from claims.review_selectors import (
     pauses_from_changes,
     queue_ages,
     review_age,
+    review_age_at_least,
 )
 from loans.models import ClassificationReport
 from riskcomp.policy.reasons import CalendarUnknown
@@ -335,6 +336,38 @@ def test_the_clock_in_an_unknown_year_says_so():
     with pytest.raises(CalendarUnknown):
         review_age(submitted_on=date(2032, 1, 5), until=date(2032, 1, 9), pauses=[],
                    calendar=WorkdayCalendar())
+
+
+# 2026 is known (the package), 2027 is not: 1 December 2026 is a Tuesday, December has 22
+# working days after it.
+@pytest.mark.parametrize(("submitted", "until", "pauses", "expected"), [
+    (date(2026, 12, 1), date(2026, 12, 31), [], (22, True)),
+    (date(2026, 12, 1), date(2027, 1, 6), [], (22, False)),  # at least 22 (6 January)
+    # Waiting on the bank over New Year: the unknown days might all be working days there.
+    (date(2026, 12, 1), date(2027, 1, 6), [(date(2026, 12, 29), date(2027, 1, 4))],
+     (22 - 2 - 4, False)),
+    # A pause wholly in the known year keeps the count exact below it.
+    (date(2026, 12, 1), date(2026, 12, 31), [(date(2026, 12, 7), date(2026, 12, 14))],
+     (22 - 5, True)),
+    (date(2027, 1, 4), date(2027, 1, 4), [], (0, True)),
+])
+def test_the_clock_in_an_unknown_year_gives_the_least_age(submitted, until, pauses, expected):
+    cal = WorkdayCalendar()
+    assert review_age_at_least(submitted_on=submitted, until=until, pauses=pauses,
+                               calendar=cal) == expected
+    index = WorkdayIndex(cal, date(2026, 11, 1), date(2027, 2, 1))
+    assert review_age_at_least(submitted_on=submitted, until=until, pauses=pauses,
+                               calendar=index) == expected
+
+
+def test_the_least_age_is_the_age_once_the_year_is_known():
+    # With 2027 entered (1 January off), the claim of 1 December is 25 working days old on
+    # 6 January: the lower bound shown before was 22.
+    cal = WorkdayCalendar(overrides={date(2027, 1, 1): False}, known_years=[2027])
+    assert review_age_at_least(submitted_on=date(2026, 12, 1), until=date(2027, 1, 6),
+                               pauses=[], calendar=cal) == (25, True)
+    assert review_age(submitted_on=date(2026, 12, 1), until=date(2027, 1, 6), pauses=[],
+                      calendar=cal) == 25
 
 
 def test_the_working_day_index_agrees_with_the_calendar():

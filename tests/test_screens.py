@@ -143,7 +143,8 @@ def test_bank_home_shows_filing_window_and_distance_to_thresholds(bank_a, office
         claimed_principal=Decimal("2500000.00"), net_compensation=Decimal("4000000.00"))
     page = client_for(officer_a).get(reverse("home")).content.decode()
     assert "2026年第3季度放款" in page and "2026-10-27" in page and "剩余 13 个工作日" in page
-    assert "CALENDAR_UNKNOWN" in page  # the Q4 deadline falls in 2027
+    assert "待2027年节假日安排公布后确定" in page  # the Q4 deadline falls in 2027
+    assert "CALENDAR_UNKNOWN" not in page
     assert "2.5%" in page  # claimed / filed
     assert "尚余 ¥1,000,000.00" in page  # 5,000,000 − 4,000,000 net compensation
     assert "尚余 ¥500,000.00" in page  # 3% of 100,000,000 − 2,500,000 claimed
@@ -156,16 +157,19 @@ def test_reviewer_home_asks_for_next_years_holiday_schedule_in_november(
 
     from django.utils import timezone
 
-    from fund.models import CalendarYear
+    from fund.models import CalendarDay, CalendarYear
 
     monkeypatch.setattr(timezone, "localdate", lambda *a, **k: date(2026, 11, 26))
     page = client_for(reviewer).get(reverse("home")).content.decode()
     assert "节假日安排待录入" in page and "2027 年的法定节假日" in page
-    assert "admin/fund/calendaryear/add" not in page  # only the administrator maintains it
-    assert "admin/fund/calendaryear/add" in client_for(admin_user_).get(
-        reverse("home")).content.decode()
+    entry = reverse("calendar:year", args=[2027])
+    assert entry not in page  # only the administrator maintains it
+    assert entry in client_for(admin_user_).get(reverse("home")).content.decode()
     assert "节假日安排待录入" not in client_for(approver).get(reverse("home")).content.decode()
+    # A year registered without its days is not known: the reminder stays.
     CalendarYear.objects.create(year=2027, source="国办发明电〔2026〕7号")
+    assert "节假日安排待录入" in client_for(reviewer).get(reverse("home")).content.decode()
+    CalendarDay.objects.create(date=date(2027, 1, 1), is_workday=False, note="元旦")
     assert "节假日安排待录入" not in client_for(reviewer).get(reverse("home")).content.decode()
     monkeypatch.setattr(timezone, "localdate", lambda *a, **k: date(2026, 6, 1))
     CalendarYear.objects.all().delete()

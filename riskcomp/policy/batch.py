@@ -312,19 +312,28 @@ def _return_case(case: _Fields, case_id: object, ctx: PolicyContext) -> Output:
     amount = return_amount(
         recovered=recovered, ratio=ratio, paid=paid, returned_before=returned_before
     )
+    # A deadline in a year the calendar does not know reads CALENDAR_UNKNOWN, each on its own:
+    # the amount and the other deadline do not depend on it.
+    unknown = str(ReasonCode.CALENDAR_UNKNOWN)
+    output: Output = {"id": case_id, "return_amount": _money(amount)}
     try:
-        notice_deadline = recovery_notice_deadline(recovery_date, params, ctx.calendar)
-        on_time = notified_on_time(recovery_date, notified_date, params, ctx.calendar)
-        due = return_deadline(notified_date, params, ctx.calendar)
-    except CalendarUnknown as exc:
-        return _calendar_error(case_id, exc)
-    return {
-        "id": case_id,
-        "return_amount": _money(amount),
-        "notice_deadline": notice_deadline.isoformat(),
-        "notified_on_time": on_time,
-        "return_deadline": due.isoformat(),
-    }
+        output["notice_deadline"] = recovery_notice_deadline(
+            recovery_date, params, ctx.calendar).isoformat()
+    except CalendarUnknown:
+        output["notice_deadline"] = unknown
+    try:
+        output["notified_on_time"] = notified_on_time(recovery_date, notified_date, params,
+                                                      ctx.calendar)
+    except CalendarUnknown:
+        output["notified_on_time"] = None
+    try:
+        output["return_deadline"] = return_deadline(notified_date, params,
+                                                    ctx.calendar).isoformat()
+    except CalendarUnknown:
+        output["return_deadline"] = unknown
+    if unknown in (output["notice_deadline"], output["return_deadline"]):
+        output["warnings"] = [unknown]
+    return output
 
 
 def _workdays_case(case: _Fields, case_id: object, ctx: PolicyContext) -> Output:

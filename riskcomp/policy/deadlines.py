@@ -148,6 +148,12 @@ class FilingWindow:
     deadline: date | None  # None when the deadline's year is not in the calendar
     workdays_left: int | None  # working days after today up to and including the deadline
 
+    @property
+    def deadline_year(self) -> int:
+        """The year the deadline falls in: the next quarter's."""
+        year, quarter = self.quarter
+        return year + 1 if quarter == 4 else year
+
 
 def open_filing_windows(
     today: date, params: SchemeParams, cal: WorkdayCalendar

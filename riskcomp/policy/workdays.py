@@ -4,9 +4,9 @@ Weekends are off, statutory holidays are off, make-up working weekends (调休�
 days. The source of truth, in order:
 
 1. a staff-entered override for the date (True = working day, False = day off);
-2. the ``chinesecalendar`` package, for the years it covers;
-3. for a year staff declared *known* (its whole official schedule entered as overrides): the
-   weekend rule;
+2. for a year staff entered (its whole official schedule as overrides): the weekend rule, even
+   where the package covers the year, so that an entered schedule replaces the package's;
+3. the ``chinesecalendar`` package, for the years it covers;
 4. otherwise ``CalendarUnknown``: a deadline in an unknown year says so, it never guesses.
 """
 
@@ -78,12 +78,34 @@ class WorkdayCalendar:
         """Whether ``d`` is a working day; ``CalendarUnknown`` if nobody knows."""
         if d in self._overrides:
             return self._overrides[d]
+        if d.year in self._known_years:
+            return d.weekday() < 5
         package = _package_says(d)
         if package is not None:
             return package
-        if d.year in self._known_years:
-            return d.weekday() < 5
         raise CalendarUnknown(d.year)
+
+    def first_unknown_year(self, start: date) -> int | None:
+        """The first year from ``start``'s on whose schedule nobody knows (within the next
+        ten): the year a deadline counted from ``start`` waits for, ``None`` if all known."""
+        return next((y for y in range(start.year, start.year + 10) if not self.knows_year(y)),
+                    None)
+
+    def workdays_at_least(self, a: date, b: date) -> tuple[int, int]:
+        """Working days after ``a`` up to and including ``b`` that are known to be working,
+        and the days of unknown years among them (``a`` ≤ ``b``): the count is at least the
+        first figure and at most their sum."""
+        if b < a:
+            raise ValueError("b must not be before a")
+        working = unknown = 0
+        d = a
+        while d < b:
+            d += _ONE_DAY
+            try:
+                working += self.is_workday(d)
+            except CalendarUnknown:
+                unknown += 1
+        return working, unknown
 
     def add_workdays(self, start: date, n: int) -> date:
         """The ``n``-th working day after ``start``, ``start`` not counted (0 gives ``start``)."""
