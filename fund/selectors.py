@@ -44,6 +44,7 @@ def scheme_params_from(row: PolicyVersion) -> SchemeParams:
         risk_share_ratio_cap=row.risk_share_ratio_cap,
         suspend_claim_ratio=row.suspend_claim_ratio,
         suspend_net_compensation=row.suspend_net_compensation,
+        articles=tuple(sorted((str(k), str(v)) for k, v in (row.articles or {}).items())),
     )
 
 
