@@ -64,6 +64,16 @@ def policy_context() -> PolicyContext:
     )
 
 
+def lpr_missing(*, today: date) -> bool:
+    """Whether this month's LPR is due (after the 20th) and not entered (one query)."""
+    from riskcomp.policy.versions import lpr_due
+
+    month = LprRate.objects.filter(published_on__year=today.year,
+                                   published_on__month=today.month)
+    return lpr_due((LprValue(r.published_on, r.one_year_percent, r.five_year_percent)
+                    for r in month), today)
+
+
 def calendar_years_missing(*, today: date) -> list[int]:
     """The years whose holiday schedule is due to be entered and is not (one query)."""
     cal = WorkdayCalendar(known_years=CalendarYear.objects.values_list("year", flat=True))

@@ -29,6 +29,7 @@ urlpatterns = [
     path("filings/", include("loans.urls")),
     path("claims/", include("claims.urls")),
     path("fund/", include("fund.urls")),
+    path("params/", include("fund.params_urls")),
     path("reports/", include("reports.urls")),
     path("notifications/", include("notifications.urls")),
     path("audit/", include("riskcomp.audit_urls")),

@@ -18,7 +18,7 @@ from claims.selectors import (
     recoveries_overdue_for,
 )
 from fund.models import LedgerEntry
-from fund.selectors import calendar_years_missing, fund_balance, policy_context
+from fund.selectors import calendar_years_missing, fund_balance, lpr_missing, policy_context
 from loans.selectors import filing_list_for, filing_totals_by_quarter
 from reports.models import ReportFile
 from reports.selectors import annual_report_due
@@ -70,6 +70,8 @@ def home(request: HttpRequest) -> HttpResponse:
         ctx["annual"] = annual_report_due(today=timezone.localdate())
         if role in (Role.REVIEWER, Role.ADMIN):
             ctx["calendar_missing"] = calendar_years_missing(today=timezone.localdate())
+            ctx["lpr_missing"] = lpr_missing(today=timezone.localdate())
+            ctx["lpr_month"] = timezone.localdate()
             ctx["queue"] = claim_list_for(user=user).filter(
                 status__in=[Claim.Status.SUBMITTED, Claim.Status.PASSED, Claim.Status.CONFIRMED]
             )[:10]

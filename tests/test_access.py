@@ -18,7 +18,7 @@ from claims.models import (
     SpotCheckItem,
     WriteOff,
 )
-from fund.models import LedgerEntry
+from fund.models import LedgerEntry, PolicyVersion
 from loans.models import ImportBatch, LoanFiling
 from notifications.models import Notification
 from reports.models import ReportFile
@@ -77,6 +77,10 @@ OBJECT_URLS = {
     "reports:report_pdf": ReportFile,
     "reports:report_xlsx": ReportFile,
     "fund:entry_reverse": LedgerEntry,
+    "params:version_detail": PolicyVersion,
+    "params:version_succeed": PolicyVersion,
+    "params:version_edit": PolicyVersion,
+    "params:version_delete": PolicyVersion,
 }
 # Object URLs that only take POST: the walker posts an empty form to them.
 POST_ONLY = {"loans:classification_create", "banks:agreement_add", "banks:agreement_end",
@@ -84,7 +88,7 @@ POST_ONLY = {"loans:classification_create", "banks:agreement_add", "banks:agreem
              "claims:return_receive",
              "notifications:open",
              "claims:proposal_decide", "claims:writeoff_forward", "claims:writeoff_reject",
-             "claims:writeoff_decide"}
+             "claims:writeoff_decide", "params:version_delete"}
 # The custodian's screens: a bank officer gets 403 whatever the id.
 STAFF_ONLY = {"banks:agreement_add", "banks:agreement_end", "banks:manual_suspension",
               "claims:claim_pay", "claims:return_receive",
@@ -97,7 +101,9 @@ STAFF_ONLY = {"banks:agreement_add", "banks:agreement_end", "banks:manual_suspen
               "claims:writeoff_file", "claims:review", "claims:document_inline",
               "reports:report_detail", "reports:report_progress", "reports:report_pdf",
               "reports:report_xlsx",
-              "fund:entry_reverse"}
+              "fund:entry_reverse",
+              "params:version_detail", "params:version_succeed", "params:version_edit",
+              "params:version_delete"}
 PUBLIC = {"login", "set_language"}
 SKIP_NAMESPACES = {"admin"}
 
