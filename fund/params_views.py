@@ -76,11 +76,10 @@ def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _next_from(source: PolicyVersion) -> dict[str, Any]:
     """The successor's starting values: the source's figures, validity from the day after the
-    source ends, the document number left for the administrator to type."""
-    start = source.valid_to + timedelta(days=1)
-    length = source.valid_to - source.valid_from
-    return {"version": "", "title": source.title, "valid_from": start,
-            "valid_to": start + length}
+    source ends; the document number and the end of validity are the new document's, typed by
+    the administrator."""
+    return {"version": "", "title": source.title,
+            "valid_from": source.valid_to + timedelta(days=1), "valid_to": None}
 
 
 @role_required(Role.ADMIN)
