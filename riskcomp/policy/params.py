@@ -47,8 +47,8 @@ class SchemeParams:
     risk_share_ratio_cap: Decimal | None  # TECH Art. 8: risk-sharing compensation at most this
     suspend_claim_ratio: Decimal | None  # MICRO Art. 8: claimed / filed principal above this ...
     suspend_net_compensation: Decimal  # ... and net compensation above this suspends the bank
-    # Where each rule stands in this document: (reason code, "第六条第（四）项") pairs, so that a
-    # refusal under a successor cites the successor's own articles.
+    # Where each rule stands in this document: (reason code, "第六条第（四）项") pairs sorted by
+    # code, so that a refusal under a successor cites the successor's own articles.
     articles: tuple[tuple[str, str], ...] = ()
 
     def article(self, code: str) -> str | None:
@@ -96,7 +96,7 @@ MICRO_2025 = SchemeParams(
     risk_share_ratio_cap=None,
     suspend_claim_ratio=Decimal("0.03"),  # MICRO Art. 8
     suspend_net_compensation=Decimal("5000000.00"),  # MICRO Art. 8
-    articles=(
+    articles=tuple(sorted((
         ("NO_AGREEMENT", "第二条"),
         ("OUTSIDE_VALIDITY", "第二十八条"),
         ("NOT_IN_BDA", "第四条、第五条第（一）项"),
@@ -114,7 +114,7 @@ MICRO_2025 = SchemeParams(
         ("NOT_NPL", "第六条、第十三条"),
         ("CLAIM_LATE", "第十三条"),
         ("BANK_SUSPENDED", "第八条"),
-    ),
+    ))),
 )
 
 TECH_2025 = SchemeParams(
@@ -145,7 +145,7 @@ TECH_2025 = SchemeParams(
     risk_share_ratio_cap=Decimal("0.20"),  # TECH Art. 8
     suspend_claim_ratio=None,
     suspend_net_compensation=Decimal("15000000.00"),  # TECH Art. 9
-    articles=(
+    articles=tuple(sorted((
         ("NO_AGREEMENT", "第三条"),
         ("OUTSIDE_VALIDITY", "第二十七条"),
         ("NOT_IN_BDA", "第五条、第六条第（一）项"),
@@ -164,7 +164,7 @@ TECH_2025 = SchemeParams(
         ("NOT_NPL", "第七条、第十四条"),
         ("CLAIM_LATE", "第十四条"),
         ("BANK_SUSPENDED", "第九条、第十七条"),
-    ),
+    ))),
 )
 
 DEFAULT_SCHEME_PARAMS: tuple[SchemeParams, ...] = (MICRO_2025, TECH_2025)
