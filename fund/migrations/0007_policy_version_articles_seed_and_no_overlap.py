@@ -98,7 +98,7 @@ def unseed_articles(apps, schema_editor):  # type: ignore[no-untyped-def]
 def create_trigger(apps, schema_editor):  # type: ignore[no-untyped-def]
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(PG_CREATE)
+        schema_editor.execute(PG_CREATE, params=None)  # the RAISE format has a bare %
     elif vendor == "sqlite":
         for sql in SQLITE_CREATE:
             schema_editor.execute(sql)
