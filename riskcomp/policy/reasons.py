@@ -340,9 +340,10 @@ class PolicyError(Exception):
         super().__init__(self.code, self.message)
 
     @classmethod
-    def of(cls, code: ReasonCode, scheme: Scheme | None = None, **fmt: object) -> PolicyError:
-        """The error carrying ``reason(code, scheme, **fmt)``."""
-        return cls(code, reason(code, scheme, **fmt).message)
+    def of(cls, code: ReasonCode, scheme: Scheme | None = None, *,
+           under: SchemeParams | None = None, **fmt: object) -> PolicyError:
+        """The error carrying ``reason(code, scheme, under=under, **fmt)``."""
+        return cls(code, reason(code, scheme, under=under, **fmt).message)
 
     @property
     def reason(self) -> Reason:
