@@ -109,12 +109,12 @@ def with_threshold_figures(state: SuspensionState, policy: Any, today: date) -> 
     """Attach to a bank's state in a scheme what its screens show: the thresholds in force
     (``params``), the claim ratio, the distance to each threshold (``distances``, negative once
     over) and, once over, by how much (``excess``, positive) — MICRO Art. 8, TECH Art. 9."""
-    from riskcomp.policy.params import latest_params, params_for
+    from riskcomp.policy.params import choose_version
     from riskcomp.policy.suspension import SuspensionFigures, claim_ratio, threshold_distances
     from riskcomp.policy.types import Scheme as PolicyScheme
 
-    params = params_for(policy.params, PolicyScheme(state.scheme), today) or latest_params(
-        policy.params, PolicyScheme(state.scheme))
+    choice = choose_version(policy.params, PolicyScheme(state.scheme), today)
+    params = choice.params if choice is not None else None
     figures = SuspensionFigures(filed_principal=state.filed_principal,
                                 claimed_principal=state.claimed_principal,
                                 net_compensation=state.net_compensation)

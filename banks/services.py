@@ -14,7 +14,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from riskcomp.audit import audit_bulk_created, audit_bulk_updated, audit_context, audit_values
 from riskcomp.choices import Scheme
-from riskcomp.policy.params import SchemeParams, latest_params, params_for
+from riskcomp.policy.params import SchemeParams, choose_version
 from riskcomp.policy.reasons import yuan
 from riskcomp.policy.suspension import SuspensionFigures, claim_ratio, next_suspended
 from riskcomp.policy.types import Scheme as PolicyScheme
@@ -116,10 +116,10 @@ def suspension_recompute(*, actor: Any | None = None, now: datetime | None = Non
     before: dict[int, dict[str, str]] = {}  # the trail's old values of the updated states
     reasons: dict[tuple[int, str], str] = {}
     for scheme in Scheme:
-        params = params_for(ctx.params, PolicyScheme(scheme), today) or latest_params(
-            ctx.params, PolicyScheme(scheme))
-        if params is None:
+        choice = choose_version(ctx.params, PolicyScheme(scheme), today)
+        if choice is None:
             continue
+        params = choice.params
         keys = sorted({k for k in figures_of if k[1] == scheme}
                       | {k for k in states if k[1] == scheme})
         for key in keys:

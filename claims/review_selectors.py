@@ -22,6 +22,8 @@ from django.utils.translation import gettext_lazy
 
 from riskcomp.policy.claims import classified_before_filing
 from riskcomp.policy.compensation import compensation_amount
+from riskcomp.policy.deadlines import claim_deadline
+from riskcomp.policy.params import SchemeParams
 from riskcomp.policy.reasons import CalendarUnknown, Reason
 from riskcomp.policy.types import ReasonCode
 from riskcomp.policy.workdays import WorkdayCalendar
@@ -354,14 +356,36 @@ def claim_contradictions(
     outstanding: Decimal, base: Decimal, ratio: Decimal, filing_ratio: Decimal,
     compensation: Decimal, classification_date: date, history_classified_on: date | None,
     submitted_on: date, deadline: date, scheme: str, filing_scheme: str,
-    snapshot: Mapping[str, Any],
+    snapshot: Mapping[str, Any], recorded_version: str = "",
+    params: SchemeParams | None = None,
 ) -> list[Finding]:
-    """What in a claim contradicts its filing, its own figures or the order of events. Pure:
-    the facts in, the findings out (each naming the fields to highlight)."""
+    """What in a claim contradicts its filing, its own figures, the policy version the filing
+    recorded (``recorded_version``; ``params`` the version chosen for it) or the order of
+    events. Pure: the facts in, the findings out (each naming the fields to highlight)."""
     found: list[Finding] = []
 
     def add(code: str, level: str, message: str, *fields: str) -> None:
         found.append(Finding(code, level, message, frozenset(fields)))
+
+    # The filing's recorded version governs the claim: its ratios and its claim window.
+    if recorded_version and (params is None or params.version != recorded_version):
+        add("VERSION_UNKNOWN", CONTRADICTION,
+            _("备案记录的政策版本%(v)s已不在参数中，补偿比例和申报期限无法按该版本核对。")
+            % {"v": recorded_version}, "policy_version")
+    elif params is not None:
+        allowed = sorted({r for r in (params.base_ratio, params.raised_ratio) if r is not None})
+        within_share_cap = (params.risk_share_ratio_cap is not None
+                            and Decimal(0) < ratio <= params.risk_share_ratio_cap)
+        if ratio not in allowed and not within_share_cap:
+            add("RATIO_NOT_IN_VERSION", CONTRADICTION,
+                _("补偿比例%(r)s不是备案适用的%(v)s规定的比例（%(a)s）。")
+                % {"r": f"{ratio * 100:.0f}%", "v": params.version,
+                   "a": _("、").join(f"{a * 100:.0f}%" for a in allowed)}, "ratio")
+        expected = claim_deadline(maturity_date, params)
+        if deadline != expected:
+            add("DEADLINE_DIFFERS", CONTRADICTION,
+                _("申报截止日%(d)s与按%(v)s计算的截止日%(e)s不一致。")
+                % {"d": _d(deadline), "v": params.version, "e": _d(expected)}, "deadline")
 
     # MICRO Art. 6(2), TECH Art. 7(4): a loan non-performing before its filing is never paid.
     if classified_before_filing(classification_date, filed_on):
@@ -463,6 +487,7 @@ def review_findings(claim: Claim, check: ClaimCheck) -> list[Finding]:
         history_classified_on=check.classified_on,
         submitted_on=timezone.localdate(claim.submitted_at), deadline=claim.deadline,
         scheme=claim.scheme, filing_scheme=filing.scheme, snapshot=filing.snapshot or {},
+        recorded_version=filing.policy_version, params=check.params,
     ):
         # The rule's own message (with its article) already says it.
         if f.code in (ReasonCode.NPL_BEFORE_FILING, ReasonCode.CLAIM_LATE) and f.code in codes:

@@ -172,6 +172,8 @@ def _comparison(claim: Claim, findings: list[Finding], history_classified_on: An
         ("filed_on", _("备案受理日"), snap.get("decided_on"), filing.filed_on, None),
         ("scheme", _("适用政策"), schemes.get(snap.get("scheme"), snap.get("scheme")),
          filing.get_scheme_display(), claim.get_scheme_display()),
+        ("policy_version", _("政策版本（文号）"), _snapshot_version(snap),
+         filing.policy_version, None),
         ("ratio", _("补偿比例"), _pct(snap.get("ratio")), _pct(filing.ratio), _pct(claim.ratio)),
         ("base", _("本金余额 / 申报基数"), None, _money(filing.outstanding_principal),
          _money(claim.base)),
@@ -191,6 +193,13 @@ def _comparison(claim: Claim, findings: list[Finding], history_classified_on: An
     return [{"key": key, "label": label, "snapshot": _show(frozen), "filing": _show(now),
              "claim": _show(claimed), "mark": marks.get(key, "")}
             for key, label, frozen, now, claimed in rows]
+
+
+def _snapshot_version(snap: dict[str, Any]) -> str | None:
+    """The document number the snapshot's verdict for the filing's scheme was judged under."""
+    verdicts = snap.get("verdicts")
+    verdict = verdicts.get(snap.get("scheme")) if isinstance(verdicts, dict) else None
+    return verdict.get("version") if isinstance(verdict, dict) else None
 
 
 def _show(value: Any) -> str:

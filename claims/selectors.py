@@ -31,7 +31,7 @@ from riskcomp.policy.claims import claim_refusals, classified_before_filing
 from riskcomp.policy.compensation import compensation_amount
 from riskcomp.policy.context import PolicyContext
 from riskcomp.policy.deadlines import claim_deadline
-from riskcomp.policy.params import SchemeParams, nearest_params
+from riskcomp.policy.params import SchemeParams, choose_version
 from riskcomp.policy.reasons import Reason, reason
 from riskcomp.policy.types import Classification, ReasonCode, Scheme, is_non_performing
 
@@ -160,8 +160,10 @@ def claim_check(*, filing: LoanFiling, on: date, ctx: PolicyContext) -> ClaimChe
     """Every reason the rules refuse a claim for ``filing`` on ``on`` (MICRO Art. 6, 8, 13;
     TECH Art. 7, 9, 14), read from the database in four queries."""
     scheme = Scheme(filing.scheme)
-    # The loan is judged under the version it was filed under (the one of its drawdown).
-    params = nearest_params(ctx.params, scheme, filing.drawdown_date)
+    # The loan is judged under the version its filing recorded when it was accepted.
+    choice = choose_version(ctx.params, scheme, filing.drawdown_date,
+                            recorded=filing.policy_version)
+    params = choice.params if choice is not None else None
     reports = list(ClassificationReport.objects.filter(filing=filing))
     classification, classified_on, before = npl_history(reports, filing.filed_on)
     open_claim = (Claim.objects.filter(filing=filing).exclude(status__in=Claim.CLOSED_STATUSES)
@@ -172,7 +174,9 @@ def claim_check(*, filing: LoanFiling, on: date, ctx: PolicyContext) -> ClaimChe
         return ClaimCheck(filing=filing, on=on, params=None, classification=classification,
                           classified_on=classified_on, npl_before_filing=before, deadline=None,
                           open_claim=open_claim, bank_suspended=suspended,
-                          refusals=(reason(ReasonCode.OUTSIDE_VALIDITY, scheme),))
+                          refusals=(reason(ReasonCode.OUTSIDE_VALIDITY, scheme,
+                                           drawdown=filing.drawdown_date,
+                                           scheme_name=scheme),))
     refusals = claim_refusals(
         scheme=scheme, classification=classification, classified_on=classified_on,
         filing_accepted_on=filing.filed_on, npl_before_filing=before,

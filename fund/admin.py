@@ -3,15 +3,29 @@ from django.contrib import admin
 from .models import CalendarDay, CalendarYear, FundSize, LedgerEntry, LprRate, PolicyVersion
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown here for reference; changed only on the portal's 参数维护 screens, whose services
+    refuse editing a version filings use and ask to confirm a jump of the LPR."""
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
 @admin.register(PolicyVersion)
-class PolicyVersionAdmin(admin.ModelAdmin):
+class PolicyVersionAdmin(ReadOnlyAdmin):
     list_display = ("scheme", "version", "valid_from", "valid_to", "base_ratio", "amount_cap",
                     "suspend_net_compensation")
     list_filter = ("scheme",)
 
 
 @admin.register(LprRate)
-class LprRateAdmin(admin.ModelAdmin):
+class LprRateAdmin(ReadOnlyAdmin):
     list_display = ("published_on", "one_year_percent", "five_year_percent")
 
 

@@ -14,7 +14,7 @@ from claims.models import Recovery
 from loans.models import LoanFiling
 from riskcomp.policy.deadlines import filing_deadline, next_quarter_start, recovery_deadlines
 from riskcomp.policy.holidays import HolidaySchedule, schedule_from_days
-from riskcomp.policy.params import SchemeParams, nearest_params
+from riskcomp.policy.params import SchemeParams, choose_version
 from riskcomp.policy.reasons import CalendarUnknown
 from riskcomp.policy.types import Scheme
 from riskcomp.policy.workdays import WorkdayCalendar
@@ -93,14 +93,12 @@ class DeadlineChange:
 
 def _version(params: Sequence[SchemeParams], version: str, scheme: str,
              on: date) -> SchemeParams | None:
-    """The version a record was decided under, else the scheme's nearest one."""
-    for p in params:
-        if p.version == version and p.scheme == scheme:
-            return p
+    """The version a record was decided under (``choose_version``'s order)."""
     try:
-        return nearest_params(params, Scheme(scheme), on)
+        chosen = choose_version(params, Scheme(scheme), on, recorded=version)
     except ValueError:
         return None
+    return chosen.params if chosen is not None else None
 
 
 def _stored_date(value: Any) -> date | None:

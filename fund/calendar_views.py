@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from riskcomp.form_errors import add_service_errors
 from riskcomp.policy.holidays import (
@@ -36,6 +37,7 @@ PREVIEW, SAVE = "preview", "save"
 
 
 @role_required(Role.ADMIN)
+@require_safe
 def calendar_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     wanted = request.GET.get("year", "").strip()

@@ -50,25 +50,72 @@ class PolicyVersion(models.Model):
     suspend_claim_ratio = models.DecimalField(_("暂停：申报本金占比阈值"), null=True,
                                               blank=True, **RATIO)
     suspend_net_compensation = models.DecimalField(_("暂停：补偿净额阈值"), **MONEY)
+    articles = models.JSONField(
+        _("条款"), default=dict, blank=True,
+        help_text=_("每条规则在本文件中的条款，如“第六条第（四）项”；不通过原因据此引用本文件的条款。"))
 
     class Meta:
         verbose_name = _("政策参数版本")
         verbose_name_plural = _("政策参数版本")
         ordering = ["scheme", "valid_from"]
+        # The bounds of riskcomp.policy.versions that a CHECK can say; the overlap of two
+        # versions' validity is refused by a trigger (migration 0007) and by clean().
         constraints = [
             models.CheckConstraint(condition=Q(valid_to__gte=F("valid_from")),
                                    name="policy_version_dates_ordered"),
+            models.CheckConstraint(
+                condition=Q(base_ratio__gt=0, base_ratio__lte=1)
+                & (Q(raised_ratio__isnull=True) | Q(raised_ratio__gt=0, raised_ratio__lte=1))
+                & (Q(risk_share_min__isnull=True)
+                   | Q(risk_share_min__gt=0, risk_share_min__lte=1))
+                & (Q(risk_share_ratio_cap__isnull=True)
+                   | Q(risk_share_ratio_cap__gt=0, risk_share_ratio_cap__lte=1))
+                & (Q(suspend_claim_ratio__isnull=True)
+                   | Q(suspend_claim_ratio__gt=0, suspend_claim_ratio__lte=1)),
+                name="policy_version_ratios_in_unit_interval"),
+            models.CheckConstraint(
+                condition=Q(amount_cap__gt=0, outstanding_cap__gt=0,
+                            outstanding_cap_qualified__gt=0, suspend_net_compensation__gt=0,
+                            rate_margin_percent__gte=0),
+                name="policy_version_caps_positive"),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_scheme_display()} {self.version}"
 
     def clean(self) -> None:
+        """The figures within the bounds of ``riskcomp.policy.versions`` and no other version of
+        the scheme valid on any of the same days."""
+        from riskcomp.policy.versions import overlap_problem, parameter_problems
+
+        from .selectors import scheme_params_from
+
         for field, enum in (("allowed_kinds", EnterpriseKind), ("allowed_sizes", EnterpriseSize),
                             ("allowed_loan_types", LoanType)):
             values = getattr(self, field)
             if not isinstance(values, list) or not set(values) <= set(enum.values):
                 raise ValidationError({field: _("须为列表，取值仅限：%s") % ", ".join(enum.values)})
+        if not isinstance(self.articles, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in self.articles.items()):
+            raise ValidationError({"articles": _("条款须为“规则：条款”的对应表。")})
+        figures = ("valid_from", "valid_to", "amount_cap", "outstanding_cap",
+                   "outstanding_cap_qualified", "rate_margin_percent", "long_term_years",
+                   "credit_report_window_workdays", "filing_deadline_workday",
+                   "claim_window_months", "recovery_notice_workdays", "return_workdays",
+                   "base_ratio", "suspend_net_compensation")
+        if any(getattr(self, f) is None for f in figures):
+            return  # the fields' own errors say what is missing
+        mine = scheme_params_from(self)
+        problems = parameter_problems(mine)
+        others = PolicyVersion.objects.filter(scheme=self.scheme).exclude(pk=self.pk)
+        clash = overlap_problem(mine, [scheme_params_from(o) for o in others])
+        if clash is not None:
+            problems.append(clash)
+        errors: dict[str, list[str]] = {}
+        for field, message in problems:
+            errors.setdefault(field, []).append(str(message))
+        if errors:
+            raise ValidationError(errors)
 
 
 class LprRate(models.Model):
@@ -83,9 +130,32 @@ class LprRate(models.Model):
         verbose_name = _("贷款市场报价利率")
         verbose_name_plural = _("贷款市场报价利率")
         ordering = ["-published_on"]
+        # riskcomp.policy.versions.LPR_MAX: a 29 % or a negative LPR is a typing error.
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(one_year_percent__gt=0, one_year_percent__lte=10,
+                            five_year_percent__gt=0, five_year_percent__lte=10),
+                name="lpr_within_zero_to_ten_percent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.published_on} {self.one_year_percent}/{self.five_year_percent}"
+
+    def clean(self) -> None:
+        """Both rates within (0, 10] %; a jump from the previous publication is the service's
+        to confirm, not a refusal."""
+        from riskcomp.policy.params import LprRate as LprValue
+        from riskcomp.policy.versions import lpr_check
+
+        if None in (self.published_on, self.one_year_percent, self.five_year_percent):
+            return
+        check = lpr_check(LprValue(self.published_on, self.one_year_percent,
+                                   self.five_year_percent), ())
+        errors: dict[str, list[str]] = {}
+        for field, message in check.problems:
+            errors.setdefault(field, []).append(str(message))
+        if errors:
+            raise ValidationError(errors)
 
 
 class CalendarYear(models.Model):

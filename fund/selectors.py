@@ -44,6 +44,7 @@ def scheme_params_from(row: PolicyVersion) -> SchemeParams:
         risk_share_ratio_cap=row.risk_share_ratio_cap,
         suspend_claim_ratio=row.suspend_claim_ratio,
         suspend_net_compensation=row.suspend_net_compensation,
+        articles=tuple(sorted((str(k), str(v)) for k, v in (row.articles or {}).items())),
     )
 
 
@@ -69,6 +70,15 @@ def entered_calendar_years() -> list[int]:
     with_days = CalendarDay.objects.filter(date__year=OuterRef("year"), is_workday=False)
     return list(CalendarYear.objects.filter(Exists(with_days))
                 .values_list("year", flat=True))
+
+def lpr_missing(*, today: date) -> bool:
+    """Whether this month's LPR is due (after the 20th) and not entered (one query)."""
+    from riskcomp.policy.versions import lpr_due
+
+    month = LprRate.objects.filter(published_on__year=today.year,
+                                   published_on__month=today.month)
+    return lpr_due((LprValue(r.published_on, r.one_year_percent, r.five_year_percent)
+                    for r in month), today)
 
 
 def calendar_years_missing(*, today: date) -> list[int]:

@@ -13,11 +13,17 @@ from riskcomp.policy.deadlines import (
     recovery_notice_deadline,
     return_deadline,
 )
-from riskcomp.policy.eligibility import LoanDecision, decide_loan, is_qualified, lpr_for
+from riskcomp.policy.eligibility import (
+    SCHEME_PREFERENCE,
+    LoanDecision,
+    decide_loan,
+    is_qualified,
+    lpr_for,
+)
 from riskcomp.policy.enterprise_size import Industry, size_contradiction
-from riskcomp.policy.params import nearest_params
+from riskcomp.policy.params import choose_version
 from riskcomp.policy.reasons import CalendarUnknown, PolicyError
-from riskcomp.policy.types import EnterpriseSize, Scheme
+from riskcomp.policy.types import EnterpriseSize
 
 
 @dataclass
@@ -47,8 +53,9 @@ def calculate(form_data: dict[str, Any], enterprise: Any, loan: Any, ctx: Policy
         filing_date=form_data.get("filing_date"),
     )
     # Deadlines use the assigned scheme's figures, else any scheme's (their windows agree).
-    params = nearest_params(ctx.params, decision.scheme or Scheme.MICRO, loan.drawdown_date) \
-        or nearest_params(ctx.params, Scheme.TECH, loan.drawdown_date)
+    choice = choose_version(ctx.params, decision.scheme, loan.drawdown_date,
+                            preference=SCHEME_PREFERENCE)
+    params = choice.params if choice is not None else None
     warnings: list[str] = []
     if decision.calendar_unknown is not None:
         warnings.append(str(decision.calendar_unknown.message))

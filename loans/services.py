@@ -31,7 +31,7 @@ from riskcomp.policy.eligibility import (
     decide_loan,
     is_qualified,
 )
-from riskcomp.policy.params import nearest_params
+from riskcomp.policy.params import choose_version
 from riskcomp.policy.reasons import PolicyError, Reason, Refusal, reason
 from riskcomp.policy.types import (
     Classification,
@@ -304,9 +304,9 @@ def judge_filings(inputs: FilingInputs, requests: Sequence[FilingRequest], *, fi
         if decision.scheme is None:
             refusals.extend(_scheme_refusals(decision, bank_schemes))
         else:
-            params = nearest_params(ctx.params, decision.scheme, day)
-            late = None if params is None or allow_late else filing_refusal(
-                drawdown=day, filing_date=filing_date, params=params, cal=ctx.calendar)
+            choice = choose_version(ctx.params, decision.scheme, day)
+            late = None if choice is None or allow_late else filing_refusal(
+                drawdown=day, filing_date=filing_date, params=choice.params, cal=ctx.calendar)
             if late is not None:
                 refusals.append(late)
         ev.refusals = tuple(refusals)

@@ -15,6 +15,7 @@ from banks.selectors import agreement_schemes_for, banks_for
 from claims.models import Claim
 from claims.services import CLAIMABLE_FILING_STATUSES
 from fund.calendar_selectors import pending_text, pending_year
+from fund.models import PolicyVersion
 from fund.selectors import policy_context
 from riskcomp.audit import trail_context
 from riskcomp.choices import (
@@ -154,6 +155,7 @@ FILING_COLUMNS: tuple[XColumn, ...] = (
     XColumn(_lazy("借款企业"), lambda f: f.enterprise.name, width=32),
     XColumn(_lazy("统一社会信用代码"), lambda f: f.enterprise.credit_code, width=22),
     XColumn(_lazy("政策"), lambda f: f.scheme, width=8),
+    XColumn(_lazy("政策文号"), lambda f: f.policy_version, width=22),
     XColumn(_lazy("贷款品种"), lambda f: f.get_loan_type_display(), width=12),
     XColumn(_lazy("放款日期"), lambda f: f.drawdown_date, "date", 12),
     XColumn(_lazy("合同到期日"), lambda f: f.maturity_date, "date", 12),
@@ -174,6 +176,12 @@ def _batch_of(request: HttpRequest) -> ImportBatch | None:
     return import_batch_list_for(user=request.user).filter(pk=int(pk)).first()
 
 
+def _version_choices() -> tuple[tuple[str, str], ...]:
+    """The policy versions by document number (what a filing records), oldest first."""
+    return tuple((v, v) for v in PolicyVersion.objects.order_by("scheme", "valid_from")
+                 .values_list("version", flat=True))
+
+
 @role_required(*ANY_ROLE)
 @require_safe
 def filing_list(request: HttpRequest) -> HttpResponse:
@@ -188,6 +196,7 @@ def filing_list(request: HttpRequest) -> HttpResponse:
         filters=(
             Filter("quarter", str(_("季度")), "quarter", _quarter_choices(qs)),
             Filter("scheme", str(_("政策")), "scheme", tuple(Scheme.choices)),
+            Filter("version", str(_("政策文号")), "policy_version", _version_choices()),
             Filter("loan_type", str(_("贷款品种")), "loan_type", tuple(LoanType.choices)),
             Filter("status", str(_("状态")), "status", tuple(LoanFiling.Status.choices)),
         ),
@@ -196,6 +205,7 @@ def filing_list(request: HttpRequest) -> HttpResponse:
             ("enterprise", Column(_("借款企业"), "enterprise__name")),
             ("bank", Column(_("银行"), "bank__short_name")),
             ("scheme", Column(_("政策"), "scheme")),
+            ("version", Column(_("政策文号"), "policy_version")),
             ("drawdown", Column(_("放款日期"), "drawdown_date")),
             ("amount", Column(_("金额（元）"), "amount_cny", numeric=True)),
             ("ratio", Column(_("补偿比例"), "ratio", numeric=True)),

@@ -21,8 +21,8 @@ from claims.selectors import _overdue_annotations
 from fund.selectors import policy_context
 from riskcomp.choices import Scheme
 from riskcomp.policy.deadlines import FilingWindow, open_filing_windows, quarter_of
-from riskcomp.policy.params import SchemeParams, latest_params, params_for
-from riskcomp.policy.types import Scheme as PolicyScheme
+from riskcomp.policy.eligibility import SCHEME_PREFERENCE
+from riskcomp.policy.params import SchemeParams, choose_version
 from riskcomp.templatetags.portal import cny
 
 from .models import Notification
@@ -263,10 +263,10 @@ def filing_windows_notify(*, today: date) -> int:
     """The filing windows open on ``today`` (the home screen's reading of MICRO Art. 12 / TECH
     Art. 13): every bank officer, once per window per message. Returns the number written."""
     policy = policy_context()
-    params = params_for(policy.params, PolicyScheme.MICRO, today) or latest_params(
-        policy.params, PolicyScheme.TECH)
-    if params is None:
+    choice = choose_version(policy.params, None, today, preference=SCHEME_PREFERENCE)
+    if choice is None:
         return 0
+    params = choice.params
     officers: list[Any] | None = None
     written = 0
     for window in open_filing_windows(today, params, policy.calendar):

@@ -499,66 +499,71 @@ def _detail_tables(start: date, end: date, banks: dict[int | None, str]) -> list
     schemes = _labels(Scheme.choices)
     loan_types = _labels(LoanType.choices)
     statuses = _labels(Claim.Status.choices)
+    # Each row names the policy version its filing recorded (the document number): a period
+    # that spans two versions (H1 2027 under 12号 and its successor) never mixes them unseen.
     filings = [
-        (iou, name, banks.get(bank, ""), schemes.get(scheme, scheme),
+        (iou, name, banks.get(bank, ""), schemes.get(scheme, scheme), version,
          loan_types.get(loan_type, loan_type), drawn, filed, _d(amount))
-        for iou, name, bank, scheme, loan_type, drawn, filed, amount in
+        for iou, name, bank, scheme, version, loan_type, drawn, filed, amount in
         _filings(start, end).order_by("filed_on", "id").values_list(
-            "iou_number", "enterprise__name", "bank_id", "scheme", "loan_type",
-            "drawdown_date", "filed_on", "amount_cny").iterator(chunk_size=CHUNK)
+            "iou_number", "enterprise__name", "bank_id", "scheme", "policy_version",
+            "loan_type", "drawdown_date", "filed_on", "amount_cny").iterator(chunk_size=CHUNK)
     ]
     claims = [
-        (number, name, banks.get(bank, ""), schemes.get(scheme, scheme),
+        (number, name, banks.get(bank, ""), schemes.get(scheme, scheme), version,
          timezone.localtime(at).date(), _d(base), f"{ratio * 100:.0f}%", _d(comp),
          statuses.get(status, status))
-        for number, name, bank, scheme, at, base, ratio, comp, status in
+        for number, name, bank, scheme, version, at, base, ratio, comp, status in
         _claims(start_dt, end_dt).order_by("submitted_at", "id").values_list(
-            "number", "filing__enterprise__name", "bank_id", "scheme", "submitted_at", "base",
-            "ratio", "compensation", "status").iterator(chunk_size=CHUNK)
+            "number", "filing__enterprise__name", "bank_id", "scheme", "filing__policy_version",
+            "submitted_at", "base", "ratio", "compensation", "status").iterator(chunk_size=CHUNK)
     ]
     payments = [
         (paid_on, reference, number, name, banks.get(bank, ""), schemes.get(scheme, scheme),
-         _d(amount))
-        for paid_on, reference, number, name, bank, scheme, amount in
+         version, _d(amount))
+        for paid_on, reference, number, name, bank, scheme, version, amount in
         Payment.objects.filter(paid_on__gte=start, paid_on__lte=end)
         .order_by("paid_on", "id").values_list(
             "paid_on", "reference", "claim__number", "claim__filing__enterprise__name",
-            "claim__bank_id", "claim__scheme", "amount").iterator(chunk_size=CHUNK)
+            "claim__bank_id", "claim__scheme", "claim__filing__policy_version",
+            "amount").iterator(chunk_size=CHUNK)
     ]
     returns = [
         (booked, reference, number or "", banks.get(bank, ""), schemes.get(scheme, scheme),
-         _d(recovered), _d(amount))
-        for booked, reference, number, bank, scheme, recovered, amount in
+         version or "", _d(recovered), _d(amount))
+        for booked, reference, number, bank, scheme, version, recovered, amount in
         _ledger(start, end).filter(kind=LedgerEntry.Kind.RETURN).order_by("booked_on", "id")
         .values_list("booked_on", "reference", "claim__number", "bank_id", "scheme",
-                     "return_payment__recovery__amount", "amount").iterator(chunk_size=CHUNK)
+                     "claim__filing__policy_version", "return_payment__recovery__amount",
+                     "amount").iterator(chunk_size=CHUNK)
     ]
     return [
         Table(key="filings_detail", title=_("本期备案贷款明细"),
-              headers=(_("借据号"), _("借款企业"), _("合作银行"), _("政策"), _("贷款品种"),
-                       _("放款日期"), _("备案日期"), _("贷款金额（元）")),
-              rows=filings, money_columns=frozenset({7}),
-              total=(_count(filings), "", "", "", "", "", "",
-                     sum((r[7] for r in filings), ZERO))),
+              headers=(_("借据号"), _("借款企业"), _("合作银行"), _("政策"), _("政策文号"),
+                       _("贷款品种"), _("放款日期"), _("备案日期"), _("贷款金额（元）")),
+              rows=filings, money_columns=frozenset({8}),
+              total=(_count(filings), "", "", "", "", "", "", "",
+                     sum((r[8] for r in filings), ZERO))),
         Table(key="claims_detail", title=_("本期补偿申报明细"),
-              headers=(_("申报编号"), _("借款企业"), _("合作银行"), _("政策"), _("提交日期"),
-                       _("基数（元）"), _("比例"), _("补偿金额（元）"), _("当前状态")),
-              rows=claims, money_columns=frozenset({5, 7}),
-              total=(_count(claims), "", "", "", "",
-                     sum((r[5] for r in claims), ZERO), "",
-                     sum((r[7] for r in claims), ZERO), "")),
+              headers=(_("申报编号"), _("借款企业"), _("合作银行"), _("政策"), _("政策文号"),
+                       _("提交日期"), _("基数（元）"), _("比例"), _("补偿金额（元）"),
+                       _("当前状态")),
+              rows=claims, money_columns=frozenset({6, 8}),
+              total=(_count(claims), "", "", "", "", "",
+                     sum((r[6] for r in claims), ZERO), "",
+                     sum((r[8] for r in claims), ZERO), "")),
         Table(key="payments_detail", title=_("本期补偿拨付明细"),
               headers=(_("拨付日期"), _("付款流水号"), _("申报编号"), _("借款企业"),
-                       _("合作银行"), _("政策"), _("拨付金额（元）")),
-              rows=payments, money_columns=frozenset({6}),
-              total=(_count(payments), "", "", "", "", "",
-                     sum((r[6] for r in payments), ZERO))),
+                       _("合作银行"), _("政策"), _("政策文号"), _("拨付金额（元）")),
+              rows=payments, money_columns=frozenset({7}),
+              total=(_count(payments), "", "", "", "", "", "",
+                     sum((r[7] for r in payments), ZERO))),
         Table(key="returns_detail", title=_("本期返还到账明细"),
               headers=(_("到账日期"), _("返还流水号"), _("申报编号"), _("合作银行"), _("政策"),
-                       _("回收金额（元）"), _("返还金额（元）")),
-              rows=returns, money_columns=frozenset({5, 6}),
-              total=(_count(returns), "", "", "", "",
-                     sum((r[5] for r in returns), ZERO), sum((r[6] for r in returns), ZERO))),
+                       _("政策文号"), _("回收金额（元）"), _("返还金额（元）")),
+              rows=returns, money_columns=frozenset({6, 7}),
+              total=(_count(returns), "", "", "", "", "",
+                     sum((r[6] for r in returns), ZERO), sum((r[7] for r in returns), ZERO))),
     ]
 
 

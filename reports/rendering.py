@@ -63,10 +63,11 @@ NUMERALS = "一二三四五六七八九十"
 # One fixed-pitch cell a row, its columns padded with spaces, lays out several times faster and
 # still reads as aligned columns; the header row is repeated on every page like any thead.
 DETAIL_UNITS: dict[str, tuple[int, ...]] = {
-    "filings_detail": (26, 38, 18, 4, 16, 10, 10, 16),
-    "claims_detail": (14, 34, 16, 4, 10, 16, 4, 16, 14),
-    "payments_detail": (10, 24, 14, 38, 16, 4, 16),
-    "returns_detail": (10, 24, 14, 16, 4, 16, 16),
+    # 20 units for the policy document number (京技管发〔2025〕12号).
+    "filings_detail": (23, 28, 14, 4, 20, 12, 10, 10, 16),
+    "claims_detail": (14, 24, 15, 4, 20, 10, 16, 4, 16, 12),
+    "payments_detail": (10, 24, 14, 34, 16, 4, 20, 16),
+    "returns_detail": (10, 24, 14, 16, 4, 20, 16, 16),
 }
 LISTING_LINE_UNITS = 146
 

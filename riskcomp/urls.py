@@ -28,6 +28,8 @@ urlpatterns = [
     path("claims/", include("claims.urls")),
     path("fund/", include("fund.urls")),
     path("parameters/calendar/", include("fund.calendar_urls")),
+
+    path("params/", include("fund.params_urls")),
     path("reports/", include("reports.urls")),
     path("notifications/", include("notifications.urls")),
     path("audit/", include("riskcomp.audit_urls")),

@@ -20,14 +20,14 @@ from claims.selectors import (
     recoveries_overdue_for,
 )
 from fund.models import LedgerEntry
-from fund.selectors import calendar_years_missing, fund_balance, policy_context
+from fund.selectors import calendar_years_missing, fund_balance, lpr_missing, policy_context
 from loans.selectors import filing_list_for, filing_totals_by_quarter
 from reports.models import ReportFile
 from reports.selectors import annual_report_due
 
 from .policy.deadlines import open_filing_windows
-from .policy.params import latest_params, params_for
-from .policy.types import Scheme
+from .policy.eligibility import SCHEME_PREFERENCE
+from .policy.params import choose_version
 from .roles import Role, role_of
 
 
@@ -53,10 +53,9 @@ def home(request: HttpRequest) -> HttpResponse:
         today = timezone.localdate()
         ctx["suspension_states"] = [with_threshold_figures(s, policy, today)
                                     for s in suspension_states_for(user)]
-        window_params = params_for(policy.params, Scheme.MICRO, today) or latest_params(
-            policy.params, Scheme.TECH)
-        ctx["filing_windows"] = [] if window_params is None else open_filing_windows(
-            today, window_params, policy.calendar)
+        window = choose_version(policy.params, None, today, preference=SCHEME_PREFERENCE)
+        ctx["filing_windows"] = [] if window is None else open_filing_windows(
+            today, window.params, policy.calendar)
         ctx["quarters"] = filing_totals_by_quarter(user=user)
         ctx["recent_filings"] = filing_list_for(user=user)[:8]
         ctx["overdue_recoveries"] = list(recoveries_overdue_for(user=user, today=today)
@@ -74,6 +73,8 @@ def home(request: HttpRequest) -> HttpResponse:
         ctx["annual"] = annual_report_due(today=timezone.localdate())
         if role in (Role.REVIEWER, Role.ADMIN):
             ctx["calendar_missing"] = calendar_years_missing(today=timezone.localdate())
+            ctx["lpr_missing"] = lpr_missing(today=timezone.localdate())
+            ctx["lpr_month"] = timezone.localdate()
             ctx["queue"] = claim_list_for(user=user).filter(
                 status__in=[Claim.Status.SUBMITTED, Claim.Status.PASSED, Claim.Status.CONFIRMED]
             )[:10]

@@ -80,6 +80,9 @@ def reference_data(transactional_db):  # type: ignore[no-untyped-def]
         migration = importlib.import_module(module)
         seed = getattr(migration, "create_groups", None) or migration.seed
         seed(apps, None)
+    articles = importlib.import_module(
+        "fund.migrations.0007_policy_version_articles_seed_and_no_overlap")
+    articles.seed_articles(apps, None)
 
 
 # --- The quarter's import, as the officer's browser sends it ----------------------------------

@@ -18,7 +18,7 @@ from claims.models import (
     SpotCheckItem,
     WriteOff,
 )
-from fund.models import CalendarYear, LedgerEntry
+from fund.models import CalendarYear, LedgerEntry, PolicyVersion
 from loans.models import ImportBatch, LoanFiling
 from notifications.models import Notification
 from reports.models import ReportFile
@@ -79,6 +79,11 @@ OBJECT_URLS = {
     "fund:entry_reverse": LedgerEntry,
     # A year, not a record id: the administrator's screen, refused to everybody else.
     "calendar:year": CalendarYear,
+
+    "params:version_detail": PolicyVersion,
+    "params:version_succeed": PolicyVersion,
+    "params:version_edit": PolicyVersion,
+    "params:version_delete": PolicyVersion,
 }
 # Object URLs that only take POST: the walker posts an empty form to them.
 POST_ONLY = {"loans:classification_create", "banks:agreement_add", "banks:agreement_end",
@@ -86,7 +91,7 @@ POST_ONLY = {"loans:classification_create", "banks:agreement_add", "banks:agreem
              "claims:return_receive",
              "notifications:open",
              "claims:proposal_decide", "claims:writeoff_forward", "claims:writeoff_reject",
-             "claims:writeoff_decide"}
+             "claims:writeoff_decide", "params:version_delete"}
 # The custodian's screens: a bank officer gets 403 whatever the id.
 STAFF_ONLY = {"banks:agreement_add", "banks:agreement_end", "banks:manual_suspension",
               "claims:claim_pay", "claims:return_receive",
@@ -100,7 +105,9 @@ STAFF_ONLY = {"banks:agreement_add", "banks:agreement_end", "banks:manual_suspen
               "reports:report_detail", "reports:report_progress", "reports:report_pdf",
               "reports:report_xlsx",
               "fund:entry_reverse",
-              "calendar:year"}
+              "calendar:year",
+              "params:version_detail", "params:version_succeed", "params:version_edit",
+              "params:version_delete"}
 PUBLIC = {"login", "set_language"}
 SKIP_NAMESPACES = {"admin"}
 

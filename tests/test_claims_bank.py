@@ -33,7 +33,7 @@ from claims.services import REQUIRED_DOCUMENTS
 from fund.selectors import policy_context
 from loans.models import ClassificationReport, LoanFiling
 from riskcomp.policy.deadlines import recovery_notice_deadline, return_deadline
-from riskcomp.policy.params import nearest_params
+from riskcomp.policy.params import choose_version
 from riskcomp.policy.reasons import Refusal
 from riskcomp.policy.types import Scheme
 
@@ -444,7 +444,8 @@ def test_recovery_computes_return_and_deadlines(bank_a, officer_a, reviewer):
                                         notified_on=date(2026, 11, 5), actor=officer_a)
     assert recovery.return_amount == Decimal("30000.00")
     ctx = policy_context()
-    params = nearest_params(ctx.params, Scheme.MICRO, claim.filing.drawdown_date)
+    params = choose_version(ctx.params, Scheme.MICRO, claim.filing.drawdown_date,
+                            recorded=claim.filing.policy_version).params
     assert recovery.notice_deadline == recovery_notice_deadline(date(2026, 11, 2), params,
                                                                 ctx.calendar)
     assert recovery.return_deadline == return_deadline(date(2026, 11, 5), params, ctx.calendar)
@@ -815,7 +816,7 @@ def test_claim_form_lists_refusals_with_codes_after_submit(bank_a, officer_a, mo
     assert 'name="application"' in client.get(url).content.decode()
     SuspensionState.objects.create(bank=bank_a, scheme="MICRO", is_manually_suspended=True)
     text = client.post(url, _claim_post()).content.decode()
-    assert "BANK_SUSPENDED" in text and "小微办法第八条" in text
+    assert "BANK_SUSPENDED" in text and "京技管发〔2025〕12号第八条" in text
     assert not Claim.objects.exists()
 
 

@@ -118,6 +118,7 @@ READ_ONLY = {
     "fund:overview", "fund:ledger", "reports:report_list", "reports:report_detail",
     "reports:report_progress", "reports:report_pdf", "reports:report_xlsx",
     "notifications:list", "audit:search", "audit:security", "password_change_done",
+    "params:version_list", "params:version_detail", "params:lpr_list", "calendar:list",
 }
 # The screens that take a POST (a form, an action).
 WRITES = {
@@ -133,6 +134,8 @@ WRITES = {
     "claims:writeoff_reject", "claims:writeoff_decide", "claims:review", "claims:spotcheck_draw",
     "claims:spotcheck_item", "fund:capital_receive", "fund:interest_record", "fund:entry_reverse",
     "reports:report_generate", "notifications:open", "notifications:read_all",
+    "params:version_succeed", "params:version_edit", "params:version_delete", "params:lpr_new",
+    "calendar:year",
 }
 # Import screens that only read; a POST to them shows the same page and changes nothing.
 IMPORT_READS = {

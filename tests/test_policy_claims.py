@@ -88,7 +88,7 @@ def test_a_claim_later_than_12_months_after_maturity_is_late(scheme, claim_date,
 def test_late_claim_message_names_the_deadline():
     (late,) = refusals(Scheme.TECH, claim_date=date(2027, 9, 1))
     assert "2027-08-31" in str(late.message)
-    assert "科创方案第十四条" in str(late.message)
+    assert "京技管发〔2025〕13号第十四条" in str(late.message)
 
 
 def test_a_suspended_bank_cannot_claim():

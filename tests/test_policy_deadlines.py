@@ -117,7 +117,7 @@ def test_a_late_filing_is_refused_with_filing_late_naming_the_deadline():
     assert refusal is not None
     assert refusal.code is ReasonCode.FILING_LATE
     assert "2025-10-28" in str(refusal.message)
-    assert "科创方案第十三条" in str(refusal.message)
+    assert "京技管发〔2025〕13号第十三条" in str(refusal.message)
 
 
 def test_a_timely_filing_has_no_refusal():

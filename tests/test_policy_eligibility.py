@@ -219,7 +219,7 @@ def test_a_verdict_lists_every_failing_condition_not_only_the_first():
 
 def test_reason_messages_cite_the_scheme_judged():
     verdict = judge(Scheme.TECH, ent=enterprise(in_bda=False))
-    assert "科创方案第六条" in str(verdict.reasons[0].message)
+    assert "京技管发〔2025〕13号第五条、第六条第（一）项" in str(verdict.reasons[0].message)
 
 
 # --- caps at the boundary: exactly at, one fen above -----------------------------------------
@@ -353,7 +353,8 @@ def test_rate_cap_is_same_term_lpr_plus_150_bp(scheme, maturity, rate, fails):
 def test_rate_cap_message_names_the_lpr_and_the_ceiling():
     verdict = judge(Scheme.MICRO, ln=loan(rate_percent=D("4.51")))
     message = str(verdict.reasons[0].message)
-    assert message == "贷款利率4.51%高于同期LPR 3.00%上浮150BP后的4.50%（小微办法第六条）"
+    assert message == ("贷款利率4.51%高于同期LPR 3.00%上浮150BP后的4.50%"
+                       "（京技管发〔2025〕12号第六条第（五）项）")
 
 
 @pytest.mark.parametrize(
@@ -429,6 +430,20 @@ def test_a_scheme_without_any_version_is_outside_validity():
     )
     assert verdict.codes == (R.OUTSIDE_VALIDITY,)
     assert verdict.version is None
+    message = str(verdict.reasons[0].message)
+    assert message.startswith("放款日2025-09-15没有可适用的科技创新类中小企业贷款风险补偿政策版本")
+    assert "OUTSIDE_VALIDITY" not in message
+
+
+def test_a_drawdown_after_the_last_version_says_so_in_words():
+    ln = loan(drawdown_date=date(2027, 1, 5), maturity_date=date(2027, 12, 31),
+              credit_report_date=date(2026, 12, 28))
+    verdict = judge(Scheme.MICRO, ln=ln)
+    outside = next(r for r in verdict.reasons if r.code is R.OUTSIDE_VALIDITY)
+    assert str(outside.message) == (
+        "放款日2027-01-05不在小微企业贷款风险补偿任何政策版本的有效期内："
+        "最近的版本京技管发〔2025〕12号有效期为2025-06-30至2026-12-31"
+        "（京技管发〔2025〕12号第二十八条）")
 
 
 # --- the decision: overlap, ratio, deadlines -------------------------------------------------

@@ -12,9 +12,7 @@ from riskcomp.policy.params import (
     DEFAULT_SCHEME_PARAMS,
     LprRate,
     SchemeParams,
-    latest_params,
-    nearest_params,
-    params_for,
+    choose_version,
 )
 from riskcomp.policy.types import EnterpriseKind, EnterpriseSize, LoanType, Scheme
 from riskcomp.policy.workdays import WorkdayCalendar
@@ -28,6 +26,7 @@ SCHEME_PARAMS_FIELDS = [
     "credit_report_window_workdays", "filing_deadline_workday", "claim_window_months",
     "recovery_notice_workdays", "return_workdays", "base_ratio", "raised_ratio",
     "risk_share_min", "risk_share_ratio_cap", "suspend_claim_ratio", "suspend_net_compensation",
+    "articles",
 ]
 
 
@@ -85,6 +84,11 @@ def test_default_lpr_history_is_the_published_values():
     )
 
 
+def _in_force(versions, scheme, on):
+    choice = choose_version(versions, scheme, on)
+    return choice.params if choice is not None and choice.in_force else None
+
+
 @pytest.mark.parametrize(
     ("scheme", "on", "expected"),
     [
@@ -97,8 +101,8 @@ def test_default_lpr_history_is_the_published_values():
         (Scheme.TECH, date(2028, 6, 30), None),
     ],
 )
-def test_params_for_picks_the_version_whose_validity_contains_the_date(scheme, on, expected):
-    assert params_for(DEFAULT_SCHEME_PARAMS, scheme, on) == expected
+def test_the_version_in_force_is_the_one_whose_validity_contains_the_date(scheme, on, expected):
+    assert _in_force(DEFAULT_SCHEME_PARAMS, scheme, on) == expected
 
 
 NEXT_MICRO = replace(
@@ -109,9 +113,8 @@ NEXT_MICRO = replace(
 
 def test_a_new_version_is_a_data_change():
     versions = (*DEFAULT_SCHEME_PARAMS, NEXT_MICRO)
-    assert params_for(versions, Scheme.MICRO, date(2026, 12, 31)) == MICRO
-    assert params_for(versions, Scheme.MICRO, date(2027, 1, 1)) == NEXT_MICRO
-    assert latest_params(versions, Scheme.MICRO) == NEXT_MICRO
+    assert _in_force(versions, Scheme.MICRO, date(2026, 12, 31)) == MICRO
+    assert _in_force(versions, Scheme.MICRO, date(2027, 1, 1)) == NEXT_MICRO
 
 
 @pytest.mark.parametrize(
@@ -122,12 +125,34 @@ def test_a_new_version_is_a_data_change():
         (date(2026, 6, 1), MICRO),  # inside a version: that version
     ],
 )
-def test_nearest_params_falls_back_to_the_closest_version(on, expected):
-    assert nearest_params((*DEFAULT_SCHEME_PARAMS, NEXT_MICRO), Scheme.MICRO, on) == expected
+def test_outside_every_version_the_nearest_governs_and_says_it_is_not_in_force(on, expected):
+    choice = choose_version((*DEFAULT_SCHEME_PARAMS, NEXT_MICRO), Scheme.MICRO, on)
+    assert choice is not None and choice.params == expected
+    assert choice.in_force is (expected.valid_from <= on <= expected.valid_to)
 
 
-def test_nearest_params_is_none_for_a_scheme_without_versions():
-    assert nearest_params((MICRO,), Scheme.TECH, date(2026, 1, 1)) is None
+def test_no_version_of_the_scheme_chooses_nothing():
+    assert choose_version((MICRO,), Scheme.TECH, date(2026, 1, 1)) is None
+
+
+def test_the_recorded_document_number_governs_whatever_the_date():
+    versions = (*DEFAULT_SCHEME_PARAMS, NEXT_MICRO)
+    # A loan filed under 12号 stays under 12号 when its claim comes in 2027.
+    choice = choose_version(versions, Scheme.MICRO, date(2027, 3, 1), recorded=MICRO.version)
+    assert choice is not None and choice.params == MICRO and choice.recorded
+    # A number of the other scheme, or one no longer known, falls back to the date.
+    choice = choose_version(versions, Scheme.MICRO, date(2027, 3, 1), recorded=TECH.version)
+    assert choice is not None and choice.params == NEXT_MICRO and not choice.recorded
+
+
+def test_without_a_scheme_the_preference_order_decides():
+    versions = (MICRO, TECH)
+    choice = choose_version(versions, None, date(2026, 5, 1), preference=(Scheme.TECH,
+                                                                           Scheme.MICRO))
+    assert choice is not None and choice.params == TECH
+    choice = choose_version((MICRO,), None, date(2026, 5, 1), preference=(Scheme.TECH,
+                                                                           Scheme.MICRO))
+    assert choice is not None and choice.params == MICRO
 
 
 def test_default_context_uses_the_defaults_and_an_empty_calendar():

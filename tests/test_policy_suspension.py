@@ -52,7 +52,7 @@ def test_micro_bank_stays_suspended_at_exactly_five_million():
     assert suspended is True
     assert reason is not None
     assert reason.code is ReasonCode.BANK_SUSPENDED
-    assert "小微办法第八条" in str(reason.message)
+    assert "京技管发〔2025〕12号第八条" in str(reason.message)
 
 
 def test_micro_bank_stays_active_at_exactly_five_million():
@@ -79,7 +79,7 @@ def test_tech_suspension_reason_cites_article_9_and_names_the_net():
     _, reason = next_suspended(TECH, figures(D("0.00"), D("15000000.01")), False)
     assert reason is not None
     assert "15,000,000.01" in str(reason.message)
-    assert "科创方案第九条" in str(reason.message)
+    assert "京技管发〔2025〕13号第九条" in str(reason.message)
 
 
 def test_micro_suspension_reason_names_the_ratio_and_the_net():

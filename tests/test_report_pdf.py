@@ -95,7 +95,7 @@ def test_listings_repeat_their_header_and_the_contents_point_at_them(rendered):
     ends = next(i for i, page in enumerate(text) if "附件2：" in page and i > first)
     assert ends - first >= 3  # 98 filings in slices of 40
     for page in text[first:ends]:
-        assert "借据号借款企业合作银行政策贷款品种放款日期备案日期贷款金额（元）" in page
+        assert "借据号借款企业合作银行政策政策文号贷款品种放款日期备案日期贷款金额（元）" in page
     # The contents give the page on which the listing starts.
     contents = text[1]
     assert re.search(rf"附件1：本期备案贷款明细（98条）{first + 1}(?!\d)", contents), contents

@@ -667,3 +667,28 @@ def test_the_review_page_is_marked_in_the_nav_as_the_queue(bank_a, officer_a, re
         marked = [chunk.split('"')[0] for chunk in page.split('<a href="')[1:]
                   if chunk.split(">")[0].endswith('aria-current="page"')]
         assert marked == [reverse(current)], url
+
+
+# --- The version the filing recorded -----------------------------------------------------------
+
+def _under_12() -> dict[str, object]:
+    from riskcomp.policy.params import MICRO_2025
+
+    return {"recorded_version": MICRO_2025.version, "params": MICRO_2025}
+
+
+def test_a_claim_consistent_with_its_recorded_version_has_no_contradiction():
+    assert claim_contradictions(**facts(**_under_12())) == []
+
+
+@pytest.mark.parametrize(("over", "expected"), [
+    # 35 % is the successor's ratio, not one 12号 provides (30 %, 40 %).
+    ({"ratio": Decimal("0.3500"), "filing_ratio": Decimal("0.3500"),
+      "compensation": Decimal("280000.00"), "snapshot": {}}, "RATIO_NOT_IN_VERSION"),
+    # Six months (a successor's window) instead of 12号's twelve.
+    ({"deadline": date(2027, 10, 15)}, "DEADLINE_DIFFERS"),
+    ({"recorded_version": "京技管发〔2026〕9号"}, "VERSION_UNKNOWN"),
+])
+def test_a_claim_contradicting_its_recorded_version_is_found(over, expected):  # type: ignore[no-untyped-def]
+    found = claim_contradictions(**facts(**{**_under_12(), **over}))
+    assert (expected, CONTRADICTION) in codes(found)

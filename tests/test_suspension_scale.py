@@ -61,7 +61,7 @@ def test_tech_bank_crossing_the_threshold_is_suspended_by_the_task_with_figures_
     assert change.net_compensation == Decimal("15000000.01")
     assert change.filed_principal == Decimal("40000000.00")
     assert change.claimed_principal == Decimal("40000000.00")
-    assert "15,000,000.01" in change.reason and "科创方案第九条" in change.reason
+    assert "15,000,000.01" in change.reason and "京技管发〔2025〕13号第九条" in change.reason
 
 
 @pytest.mark.django_db

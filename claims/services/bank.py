@@ -26,7 +26,7 @@ from loans.models import LoanFiling
 from riskcomp.policy.compensation import compensation_amount, return_amount
 from riskcomp.policy.context import PolicyContext
 from riskcomp.policy.deadlines import recovery_deadlines
-from riskcomp.policy.params import nearest_params
+from riskcomp.policy.params import choose_version
 from riskcomp.policy.reasons import Refusal, reason
 from riskcomp.policy.types import ReasonCode, Scheme
 from riskcomp.uploads import CheckedUpload, check_upload
@@ -250,9 +250,12 @@ def recovery_report(*, claim: Claim, recovered_on: date, amount: Decimal,
     before = Recovery.objects.filter(claim=claim).aggregate(s=Sum("return_amount"))["s"]
     due = return_amount(recovered=amount, ratio=claim.ratio, paid=payment.amount,
                         returned_before=before or Decimal("0.00"))
-    params = nearest_params(ctx.params, Scheme(claim.scheme), claim.filing.drawdown_date)
-    notice_by, return_by = (None, None) if params is None else recovery_deadlines(
-        recovered_on, notified_on, params, ctx.calendar)
+    # The deadlines of the version the filing recorded (MICRO Art. 18 / TECH Art. 19 as issued
+    # when the loan was filed), not of whatever version is in force on the recovery date.
+    choice = choose_version(ctx.params, Scheme(claim.scheme), claim.filing.drawdown_date,
+                            recorded=claim.filing.policy_version)
+    notice_by, return_by = (None, None) if choice is None else recovery_deadlines(
+        recovered_on, notified_on, choice.params, ctx.calendar)
     return Recovery.objects.create(
         claim=claim, recovered_on=recovered_on, amount=amount, notified_on=notified_on,
         return_amount=due, notice_deadline=notice_by, return_deadline=return_by,

@@ -24,7 +24,7 @@ from .eligibility import (
     QualificationFacts,
     decide_loan,
 )
-from .params import SchemeParams, latest_params, nearest_params
+from .params import SchemeParams, choose_version
 from .reasons import CalendarUnknown, PolicyError
 from .suspension import SuspensionFigures, next_suspended
 from .types import (
@@ -281,19 +281,19 @@ def _suspension_case(case: _Fields, case_id: object, ctx: PolicyContext) -> Outp
         net_compensation=case.decimal("net_compensation"),
     )
     was_suspended = case.boolean("was_suspended")
-    # Reading (batch): a suspension case carries no date, so the newest version's thresholds apply.
-    params = latest_params(ctx.params, scheme)
-    if params is None:
+    # Reading (batch): a suspension case carries no date, so the newest version's thresholds
+    # apply (the version nearest to the end of time).
+    choice = choose_version(ctx.params, scheme, date.max)
+    if choice is None:
         raise Malformed("scheme", f"no policy version for {scheme}")
-    suspended, _ = next_suspended(params, figures, was_suspended)
+    suspended, _ = next_suspended(choice.params, figures, was_suspended)
     return {"id": case_id, "suspended": suspended}
 
 
 def _deadline_params(ctx: PolicyContext, scheme: Scheme | None, on: date) -> SchemeParams:
-    for candidate in (scheme,) if scheme is not None else SCHEME_PREFERENCE:
-        found = nearest_params(ctx.params, candidate, on)
-        if found is not None:
-            return found
+    choice = choose_version(ctx.params, scheme, on, preference=SCHEME_PREFERENCE)
+    if choice is not None:
+        return choice.params
     raise Malformed("scheme", "no policy version to take the deadlines from")
 
 

@@ -45,10 +45,11 @@ def claim_refusals(
     refusals: list[Reason] = []
     # MICRO Art. 6(1), 13 / TECH Art. 7(3), 14: substandard, doubtful or loss.
     if classification is None:
-        refusals.append(reason(ReasonCode.NOT_NPL, scheme))
+        refusals.append(reason(ReasonCode.NOT_NPL, scheme, under=params))
     elif not is_non_performing(Classification(classification)):
         refusals.append(
-            reason(ReasonCode.NOT_NPL, scheme, classification=Classification(classification))
+            reason(ReasonCode.NOT_NPL, scheme, under=params,
+                   classification=Classification(classification))
         )
     # MICRO Art. 6(2) / TECH Art. 7(4): non-performing only after the filing was accepted.
     if classified_before_filing(classified_on, filing_accepted_on) and classified_on is not None:
@@ -56,12 +57,13 @@ def claim_refusals(
             reason(
                 ReasonCode.NPL_BEFORE_FILING,
                 scheme,
+                under=params,
                 classified_on=classified_on,
                 accepted_on=filing_accepted_on,
             )
         )
     elif npl_before_filing:
-        refusals.append(reason(ReasonCode.NPL_BEFORE_FILING, scheme))
+        refusals.append(reason(ReasonCode.NPL_BEFORE_FILING, scheme, under=params))
     # MICRO Art. 13 / TECH Art. 14: within 12 months of the contract's maturity date.
     deadline = claim_deadline(maturity_date, params)
     if claim_date > deadline:
@@ -69,6 +71,7 @@ def claim_refusals(
             reason(
                 ReasonCode.CLAIM_LATE,
                 scheme,
+                under=params,
                 claim_date=claim_date,
                 maturity=maturity_date,
                 months=params.claim_window_months,
@@ -77,7 +80,7 @@ def claim_refusals(
         )
     # MICRO Art. 8 / TECH Art. 9, 17; Reading (suspension): new claims are refused.
     if bank_suspended:
-        refusals.append(reason(ReasonCode.BANK_SUSPENDED, scheme))
+        refusals.append(reason(ReasonCode.BANK_SUSPENDED, scheme, under=params))
     # One open claim per loan.
     if has_open_claim:
         refusals.append(reason(ReasonCode.DUPLICATE, scheme))

@@ -43,12 +43,14 @@ def compensation_ratio(
     if Scheme(scheme) != params.scheme:
         raise ValueError(f"params of {params.scheme} given for {scheme}")
     if loan_type not in params.allowed_loan_types:
-        raise PolicyError.of(ReasonCode.LOAN_TYPE, params.scheme, loan_type=LoanType(loan_type))
+        raise PolicyError.of(ReasonCode.LOAN_TYPE, params.scheme, under=params,
+                             loan_type=LoanType(loan_type))
     if loan_type == LoanType.RISK_SHARING and params.risk_share_ratio_cap is not None:
         if bank_risk_share_percent is None:
             raise PolicyError.of(
                 ReasonCode.RISK_SHARE,
                 params.scheme,
+                under=params,
                 minimum=(params.risk_share_min or ZERO) * HUNDRED,
             )
         share = max(ZERO, bank_risk_share_percent / HUNDRED)

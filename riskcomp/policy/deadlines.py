@@ -70,10 +70,11 @@ def filing_refusal(
     try:
         deadline = filing_deadline(drawdown, params, cal)
     except CalendarUnknown:  # late for certain, though the exact deadline is unknown
-        return reason(ReasonCode.FILING_LATE, params.scheme)
+        return reason(ReasonCode.FILING_LATE, params.scheme, under=params)
     return reason(
         ReasonCode.FILING_LATE,
         params.scheme,
+        under=params,
         filing_date=filing_date,
         drawdown=drawdown,
         deadline=deadline,

@@ -21,7 +21,7 @@ from .deadlines import (
     filing_deadline,
     filing_on_time,
 )
-from .params import LprRate, SchemeParams, nearest_params, params_for
+from .params import LprRate, SchemeParams, choose_version
 from .reasons import CalendarUnknown, PolicyError, Reason, reason, yuan
 from .types import (
     EnterpriseKind,
@@ -143,7 +143,7 @@ def lpr_for(
     """
     published = [rate for rate in lpr if rate.published_on <= drawdown]
     if not published:
-        raise PolicyError.of(ReasonCode.RATE_CAP, params.scheme, drawdown=drawdown)
+        raise PolicyError.of(ReasonCode.RATE_CAP, params.scheme, under=params, drawdown=drawdown)
     current = max(published, key=lambda rate: rate.published_on)
     if maturity <= add_months(drawdown, 12 * params.long_term_years):
         return current.one_year_percent
@@ -191,18 +191,24 @@ def _plain(value: Decimal) -> str:
 def _select_params(
     params_all: Iterable[SchemeParams], scheme: Scheme, drawdown: date
 ) -> tuple[SchemeParams | None, Reason | None]:
-    """The version for the drawdown date, or the nearest one with an OUTSIDE_VALIDITY reason."""
-    versions = tuple(params_all)
-    current = params_for(versions, scheme, drawdown)
-    if current is not None:
-        return current, None
-    nearest = nearest_params(versions, scheme, drawdown)
-    if nearest is None:
-        return None, reason(ReasonCode.OUTSIDE_VALIDITY, scheme)
+    """The version for the drawdown date, or the nearest one with an OUTSIDE_VALIDITY reason
+    that says in words which scheme, which dates and which version (MICRO Art. 28, TECH
+    Art. 27)."""
+    choice = choose_version(params_all, scheme, drawdown)
+    if choice is None:
+        return None, reason(
+            ReasonCode.OUTSIDE_VALIDITY, scheme, drawdown=drawdown, scheme_name=scheme
+        )
+    if choice.in_force:
+        return choice.params, None
+    nearest = choice.params
     outside = reason(
         ReasonCode.OUTSIDE_VALIDITY,
         scheme,
+        under=nearest,
         drawdown=drawdown,
+        scheme_name=scheme,
+        version=nearest.version,
         valid_from=nearest.valid_from,
         valid_to=nearest.valid_to,
     )
@@ -234,7 +240,7 @@ def judge_scheme(
     reasons: list[Reason] = []
 
     def fail(code: ReasonCode, **fmt: object) -> None:
-        reasons.append(reason(code, scheme, **fmt))
+        reasons.append(reason(code, scheme, under=params, **fmt))
 
     # MICRO Art. 2 / TECH Art. 3: a cooperation agreement for the scheme.
     if scheme not in {Scheme(s) for s in bank_schemes}:
@@ -370,13 +376,12 @@ def _deadline_params(
 ) -> SchemeParams:
     """The figures the loan's deadlines use: the assigned scheme's version, else the first scheme
     in preference order that has one (the filing and claim windows are the same in both)."""
-    versions = tuple(params_all)
-    order = (scheme, *SCHEME_PREFERENCE) if scheme is not None else SCHEME_PREFERENCE
-    for candidate in order:
-        found = nearest_params(versions, candidate, drawdown)
-        if found is not None:
-            return found
-    raise ValueError("no scheme parameters at all")
+    choice = choose_version(params_all, scheme, drawdown, preference=SCHEME_PREFERENCE)
+    if choice is None and scheme is not None:
+        choice = choose_version(params_all, None, drawdown, preference=SCHEME_PREFERENCE)
+    if choice is None:
+        raise ValueError("no scheme parameters at all")
+    return choice.params
 
 
 def decide_loan(

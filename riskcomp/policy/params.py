@@ -47,6 +47,13 @@ class SchemeParams:
     risk_share_ratio_cap: Decimal | None  # TECH Art. 8: risk-sharing compensation at most this
     suspend_claim_ratio: Decimal | None  # MICRO Art. 8: claimed / filed principal above this ...
     suspend_net_compensation: Decimal  # ... and net compensation above this suspends the bank
+    # Where each rule stands in this document: (reason code, "第六条第（四）项") pairs sorted by
+    # code, so that a refusal under a successor cites the successor's own articles.
+    articles: tuple[tuple[str, str], ...] = ()
+
+    def article(self, code: str) -> str | None:
+        """The article of this document that the rule behind ``code`` comes from, if recorded."""
+        return dict(self.articles).get(str(code))
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,25 @@ MICRO_2025 = SchemeParams(
     risk_share_ratio_cap=None,
     suspend_claim_ratio=Decimal("0.03"),  # MICRO Art. 8
     suspend_net_compensation=Decimal("5000000.00"),  # MICRO Art. 8
+    articles=tuple(sorted((
+        ("NO_AGREEMENT", "第二条"),
+        ("OUTSIDE_VALIDITY", "第二十八条"),
+        ("NOT_IN_BDA", "第四条、第五条第（一）项"),
+        ("BORROWER_KIND", "第二条、第五条第（一）项"),
+        ("BORROWER_SIZE", "第二条、第五条第（一）项"),
+        ("CONDUCT", "第五条第（二）项"),
+        ("LOAN_TYPE", "第六条第（三）项"),
+        ("OTHER_COVER", "第六条第（三）项"),
+        ("AMOUNT_CAP", "第六条第（四）项"),
+        ("OUTSTANDING_CAP", "第六条第（四）项"),
+        ("CREDIT_REPORT_DATE", "第六条第（四）项"),
+        ("RATE_CAP", "第六条第（五）项"),
+        ("FILING_LATE", "第十二条"),
+        ("NPL_BEFORE_FILING", "第六条第（二）项"),
+        ("NOT_NPL", "第六条、第十三条"),
+        ("CLAIM_LATE", "第十三条"),
+        ("BANK_SUSPENDED", "第八条"),
+    ))),
 )
 
 TECH_2025 = SchemeParams(
@@ -119,6 +145,26 @@ TECH_2025 = SchemeParams(
     risk_share_ratio_cap=Decimal("0.20"),  # TECH Art. 8
     suspend_claim_ratio=None,
     suspend_net_compensation=Decimal("15000000.00"),  # TECH Art. 9
+    articles=tuple(sorted((
+        ("NO_AGREEMENT", "第三条"),
+        ("OUTSIDE_VALIDITY", "第二十七条"),
+        ("NOT_IN_BDA", "第五条、第六条第（一）项"),
+        ("BORROWER_KIND", "第二条"),
+        ("BORROWER_SIZE", "第二条"),
+        ("CONDUCT", "第二条、第六条第（二）项"),
+        ("TECH_SCOPE", "第二条、第十二条第（三）项"),
+        ("LOAN_TYPE", "第七条第（一）项"),
+        ("RISK_SHARE", "第七条第（一）项"),
+        ("AMOUNT_CAP", "第七条第（二）项"),
+        ("OUTSTANDING_CAP", "第七条第（二）项"),
+        ("CREDIT_REPORT_DATE", "第七条第（二）项"),
+        ("RATE_CAP", "第七条第（五）项"),
+        ("FILING_LATE", "第十三条"),
+        ("NPL_BEFORE_FILING", "第七条第（四）项"),
+        ("NOT_NPL", "第七条、第十四条"),
+        ("CLAIM_LATE", "第十四条"),
+        ("BANK_SUSPENDED", "第九条、第十七条"),
+    ))),
 )
 
 DEFAULT_SCHEME_PARAMS: tuple[SchemeParams, ...] = (MICRO_2025, TECH_2025)
@@ -130,29 +176,55 @@ DEFAULT_LPR: tuple[LprRate, ...] = (
 )
 
 
-def params_for(params: Iterable[SchemeParams], scheme: Scheme, on: date) -> SchemeParams | None:
-    """The version of ``scheme`` whose validity contains ``on`` (the latest one if several do)."""
-    valid = [p for p in params if p.scheme == scheme and p.valid_from <= on <= p.valid_to]
-    return max(valid, key=lambda p: p.valid_from, default=None)
+@dataclass(frozen=True)
+class VersionChoice:
+    """The version that governs a case, and whether the case's date lies within its validity.
 
-
-def nearest_params(params: Iterable[SchemeParams], scheme: Scheme, on: date) -> SchemeParams | None:
-    """The version of ``scheme`` valid on ``on``, else the one whose validity is nearest to it.
-
-    Used to judge a loan drawn down outside every version with the nearest figures (the verdict
-    then also says OUTSIDE_VALIDITY). ``None`` when the scheme has no version at all.
+    ``in_force`` is false when no version of the scheme covers the date and the nearest one was
+    taken instead (a drawdown outside every version: judged with those figures and refused with
+    OUTSIDE_VALIDITY); ``recorded`` is true when a filing's recorded document number chose it.
     """
-    own = [p for p in params if p.scheme == scheme]
-    current = params_for(own, scheme, on)
-    if current is not None:
-        return current
-    # Ties (a gap exactly between two versions) go to the later version.
-    return min(own, key=lambda p: (_distance_days(p, on), -p.valid_from.toordinal()), default=None)
+
+    params: SchemeParams
+    in_force: bool
+    recorded: bool = False
 
 
-def latest_params(params: Iterable[SchemeParams], scheme: Scheme) -> SchemeParams | None:
-    """The newest version of ``scheme`` (by ``valid_from``), for figures that carry no date."""
-    return max((p for p in params if p.scheme == scheme), key=lambda p: p.valid_from, default=None)
+def choose_version(
+    params: Iterable[SchemeParams], scheme: Scheme | None, on: date, *, recorded: str = "",
+    preference: Iterable[Scheme] = (),
+) -> VersionChoice | None:
+    """The one rule for which version of a scheme governs a case.
+
+    1. ``recorded``: the document number a filing recorded when it was accepted governs every
+       later step of that loan (claim, deadlines, recovery, reports), whatever was issued since.
+    2. Else the version whose validity contains ``on`` (the drawdown date for a loan, today for
+       figures that carry no date of their own: thresholds, filing windows). Validity of two
+       versions of a scheme never overlaps (``fund.models.PolicyVersion`` refuses it); should
+       stale data overlap, the later ``valid_from`` wins.
+    3. Else the version nearest to ``on`` (``in_force`` false; a tie between two versions goes
+       to the later one, so after the last version ends its figures keep applying).
+
+    ``scheme`` None tries ``preference`` in order and takes the first scheme with any version
+    (the filing and claim windows, which both schemes share). ``None`` when there is no
+    version at all.
+    """
+    versions = tuple(params)
+    for candidate in ((scheme,) if scheme is not None else tuple(preference)):
+        own = [p for p in versions if p.scheme == candidate]
+        if not own:
+            continue
+        if recorded:
+            named = [p for p in own if p.version == recorded]
+            if named:
+                return VersionChoice(named[0], named[0].valid_from <= on <= named[0].valid_to,
+                                     recorded=True)
+        valid = [p for p in own if p.valid_from <= on <= p.valid_to]
+        if valid:
+            return VersionChoice(max(valid, key=lambda p: p.valid_from), True)
+        nearest = min(own, key=lambda p: (_distance_days(p, on), -p.valid_from.toordinal()))
+        return VersionChoice(nearest, False)
+    return None
 
 
 def _distance_days(p: SchemeParams, on: date) -> int:

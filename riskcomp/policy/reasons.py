@@ -24,6 +24,7 @@ from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from .params import SchemeParams
 from .types import (
     Classification,
     EnterpriseKind,
@@ -32,6 +33,7 @@ from .types import (
     ReasonCode,
     Scheme,
 )
+from .versions import cite_article
 
 # A user-visible message: a plain string or a lazy translation.
 Message: TypeAlias = "str | Promise"
@@ -45,6 +47,11 @@ _TEMPLATES: Mapping[tuple[ReasonCode, Scheme | None], tuple[str, ...]] = {
     (ReasonCode.OUTSIDE_VALIDITY, None): (
         N_("放款日不在政策有效期内"),
         N_("放款日{drawdown}不在政策有效期（{valid_from}至{valid_to}）内"),
+        N_(
+            "放款日{drawdown}不在{scheme_name}任何政策版本的有效期内："
+            "最近的版本{version}有效期为{valid_from}至{valid_to}"
+        ),
+        N_("放款日{drawdown}没有可适用的{scheme_name}政策版本"),
     ),
     (ReasonCode.NOT_IN_BDA, None): (N_("借款人不在经开区内经营"),),
     (ReasonCode.BORROWER_KIND, Scheme.MICRO): (
@@ -217,6 +224,8 @@ _CITATIONS: Mapping[tuple[ReasonCode, Scheme | None], str] = {
 
 # Chinese names of the values that messages mention.
 _LABELS: Mapping[StrEnum, str] = {
+    Scheme.MICRO: N_("小微企业贷款风险补偿"),
+    Scheme.TECH: N_("科技创新类中小企业贷款风险补偿"),
     EnterpriseKind.COMPANY: N_("企业法人"),
     EnterpriseKind.INDIVIDUAL: N_("个体工商户"),
     EnterpriseSize.LARGE: N_("大型"),
@@ -293,9 +302,18 @@ class Reason:
         return f"{self.code}: {self.message}"
 
 
-def reason(code: ReasonCode, scheme: Scheme | None = None, **fmt: object) -> Reason:
+def _version_citation(code: ReasonCode, under: SchemeParams) -> Message:
+    """The version's own document and article: a refusal under a successor cites the
+    successor's articles (recorded with the version), or its document number alone."""
+    return cite_article(under.version, under.article(code) or "")
+
+
+def reason(code: ReasonCode, scheme: Scheme | None = None, *, under: SchemeParams | None = None,
+           **fmt: object) -> Reason:
     """The reason for ``code`` under ``scheme``, its message naming the figures in ``fmt``.
 
+    ``under`` is the policy version the rule was applied with: the message then cites that
+    version's document and article; without it, the articles of the documents of 2025.
     Dates are shown ISO, enum values by their Chinese names; pass money through ``yuan``.
     Raises ``ValueError`` when no message names exactly the figures given (a programming error).
     """
@@ -305,7 +323,7 @@ def reason(code: ReasonCode, scheme: Scheme | None = None, **fmt: object) -> Rea
     text: Message = gettext_lazy(template)
     if fmt:
         text = format_lazy(text, **{key: _shown(value) for key, value in fmt.items()})
-    cite = _citation(code, scheme)
+    cite = _citation(code, scheme) if under is None else _version_citation(code, under)
     message = text if cite is None else format_lazy(gettext_lazy("{}（{}）"), text, cite)
     return Reason(code=code, message=message)
 
@@ -322,9 +340,10 @@ class PolicyError(Exception):
         super().__init__(self.code, self.message)
 
     @classmethod
-    def of(cls, code: ReasonCode, scheme: Scheme | None = None, **fmt: object) -> PolicyError:
-        """The error carrying ``reason(code, scheme, **fmt)``."""
-        return cls(code, reason(code, scheme, **fmt).message)
+    def of(cls, code: ReasonCode, scheme: Scheme | None = None, *,
+           under: SchemeParams | None = None, **fmt: object) -> PolicyError:
+        """The error carrying ``reason(code, scheme, under=under, **fmt)``."""
+        return cls(code, reason(code, scheme, under=under, **fmt).message)
 
     @property
     def reason(self) -> Reason:

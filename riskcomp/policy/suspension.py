@@ -61,9 +61,10 @@ def next_suspended(
         return False, None
     ratio = claim_ratio(figures)
     if ratio_above is None or ratio is None:
-        return True, reason(ReasonCode.BANK_SUSPENDED, params.scheme, net=yuan(net))
+        return True, reason(ReasonCode.BANK_SUSPENDED, params.scheme, under=params, net=yuan(net))
     percent = (ratio * HUNDRED).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return True, reason(ReasonCode.BANK_SUSPENDED, params.scheme, percent=percent, net=yuan(net))
+    return True, reason(ReasonCode.BANK_SUSPENDED, params.scheme, under=params,
+                        percent=percent, net=yuan(net))
 
 
 def threshold_distances(

@@ -77,7 +77,7 @@ from riskcomp.policy.deadlines import (
 )
 from riskcomp.policy.enterprise_size import Industry, classify_size
 from riskcomp.policy.fund import management_fee
-from riskcomp.policy.params import SchemeParams, params_for
+from riskcomp.policy.params import SchemeParams, choose_version
 from riskcomp.policy.types import Scheme as PolicyScheme
 from riskcomp.roles import Role
 
@@ -407,10 +407,10 @@ class DemoLoader:
     # -- small utilities --
 
     def params(self, scheme: str, on: date) -> SchemeParams:
-        found = params_for(self.ctx.params, PolicyScheme(scheme), on)
-        if found is None:
+        found = choose_version(self.ctx.params, PolicyScheme(scheme), on)
+        if found is None or not found.in_force:
             raise CommandError(f"no policy version of {scheme} on {on}; run migrate first")
-        return found
+        return found.params
 
     def workday_on_or_after(self, day: date) -> date:
         while not self.cal.is_workday(day):
