@@ -47,6 +47,7 @@ from .importing import (
 from .models import ClassificationReport, ImportBatch, LoanFiling
 from .services import (
     FilingEvaluation,
+    FilingNotSaved,
     FilingRequest,
     RecordedVerdicts,
     evaluate_filings,
@@ -407,6 +408,8 @@ def import_batch_commit(batch_id: int, actor_id: int, *, today: date | None = No
             if batch.status != Status.COMMITTING:
                 return
             _commit(batch, actor_id, today)
+    except FilingNotSaved as exc:  # logged where the database refused; nothing was written
+        _fail(batch_id, exc.message)
     except Exception:
         logger.exception("import batch %s: commit failed", batch_id)
         _fail(batch_id, _in_portal_language(gettext_lazy(

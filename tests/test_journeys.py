@@ -301,7 +301,8 @@ def submitted_claim() -> Claim:
     bank, officer = bank_with_officer("officer_j")
     filing = filing_create(bank=bank, actor=officer, ctx=policy_context(), request=FilingRequest(
         credit_code=make_credit_code(801), enterprise_name="北京亦庄旅程精密制造有限公司",
-        kind="company", size="small", in_bda=True, conduct_ok=True, tech_scope=False,
+        kind="company", size="small", in_bda=True, micro_conduct_ok=True, tech_conduct_ok=True,
+        tech_scope=False,
         iou_number="JJ-J101", contract_number="HT-J101", loan_type="credit",
         amount=Decimal("600000.00"), currency="CNY", fx_rate=None,
         drawdown_date=date(2026, 5, 12), maturity_date=date(2027, 5, 11),

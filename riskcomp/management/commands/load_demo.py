@@ -364,7 +364,7 @@ class DemoEnterprise:
     def tech_fit(self) -> bool:
         e = self.obj
         return (e.kind == EnterpriseKind.COMPANY and e.size in ("medium", "small")
-                and e.is_tech_scope and e.is_in_bda and e.is_conduct_ok)
+                and e.is_tech_scope and e.is_in_bda and e.is_tech_conduct_ok)
 
 
 @dataclass
@@ -505,7 +505,10 @@ class DemoLoader:
         rng.shuffle(profiles)
         company_idx = [i for i, p in enumerate(profiles) if p != "individual"]
         outside_bda = set(rng.sample(company_idx, 3))
-        bad_conduct = set(rng.sample([i for i in company_idx if i not in outside_bda], 2))
+        # One borrower with a major administrative penalty (fails MICRO Art. 5(2) only), one on
+        # the abnormal-operations list (fails TECH Art. 2 only).
+        penalised, abnormal_list = sorted(
+            rng.sample([i for i in company_idx if i not in outside_bda], 2))
         used_codes: set[str] = set()
         used_names: set[str] = set()
         qualified_so_far = 0
@@ -573,7 +576,8 @@ class DemoLoader:
                 obj=Enterprise(
                     credit_code=code, name=name, kind=kind, size=size,
                     is_in_bda=i not in outside_bda, industry=str(industry), employees=employees,
-                    revenue=revenue, total_assets=assets, is_conduct_ok=i not in bad_conduct,
+                    revenue=revenue, total_assets=assets, is_micro_conduct_ok=i != penalised,
+                    is_tech_conduct_ok=i != abnormal_list,
                     is_tech_scope=tech_scope),
                 industry=industry, quals=tuple(quals),
                 external_debt=Decimal(rng.randint(*debt_wan)) * WAN))
@@ -594,7 +598,7 @@ class DemoLoader:
         micro_weights = {"BOB-BDA": 1.0, "ICBC-BDA": 2.2}
         for r in rows:
             e = r.obj
-            if not e.is_in_bda or not e.is_conduct_ok:
+            if not e.is_in_bda or not (e.is_micro_conduct_ok and e.is_tech_conduct_ok):
                 r.banks = [rng.choice([b.code for b in BANKS])]
                 continue
             eligible = ["BOB-BDA"]
@@ -636,7 +640,8 @@ class DemoLoader:
             # Borrowers the rules will refuse (outside the BDA, failing conduct) ask less often,
             # and the loans spread over the bank's customers.
             pool = pools[bank_code]
-            weights = [(1.0 if r.obj.is_in_bda and r.obj.is_conduct_ok else 0.25)
+            weights = [(1.0 if r.obj.is_in_bda and r.obj.is_micro_conduct_ok
+                        and r.obj.is_tech_conduct_ok else 0.25)
                        / (1 + loans[r.obj.credit_code]) for r in pool]
             chosen = rng.choices(pool, weights=weights)[0]
             loans[chosen.obj.credit_code] += 1
@@ -763,7 +768,8 @@ class DemoLoader:
         branch = rng.choice(self.branches[spec.code])
         cand.request = FilingRequest(
             credit_code=e.credit_code, enterprise_name=e.name, kind=e.kind, size=e.size,
-            in_bda=e.is_in_bda, conduct_ok=e.is_conduct_ok, tech_scope=e.is_tech_scope,
+            in_bda=e.is_in_bda, micro_conduct_ok=e.is_micro_conduct_ok,
+            tech_conduct_ok=e.is_tech_conduct_ok, tech_scope=e.is_tech_scope,
             iou_number=f"{spec.code}-JJ{day:%Y%m%d}-{seq:04d}",
             contract_number=f"{spec.code.split('-')[0]}{day:%Y}JK{seq:05d}",
             loan_type=str(loan_type), amount=amount, currency=currency, fx_rate=fx_rate,
