@@ -617,7 +617,7 @@ def _is_duplicate_iou(exc: IntegrityError) -> bool:
     meta = LoanFiling._meta
     unique = next(c for c in meta.constraints if c.name == IOU_UNIQUE)
     columns = ", ".join(f"{meta.db_table}.{meta.get_field(f).column}"
-                        for f in unique.fields)  # type: ignore[attr-defined]
+                        for f in unique.fields)
     return _constraint_of(exc) in (IOU_UNIQUE, columns)
 
 
