@@ -112,6 +112,17 @@ def test_one_borrower_fails_only_micro_conduct_and_one_only_tech_conduct():
     assert attested[(False, True)] == 1
     assert attested[(True, False)] == 1
     assert attested[(False, False)] == 0
+    # Each borrows under the scheme whose conditions it meets; its filings record the other's
+    # CONDUCT refusal.
+    abnormal = Enterprise.objects.get(is_tech_conduct_ok=False)
+    penalised = Enterprise.objects.get(is_micro_conduct_ok=False)
+    assert abnormal.filings.exists() and penalised.filings.exists()
+    for filing in abnormal.filings.all():
+        assert filing.scheme == "MICRO"
+        assert "CONDUCT" in filing.snapshot["verdicts"]["TECH"]["reasons"]
+    for filing in penalised.filings.all():
+        assert filing.scheme == "TECH"
+        assert "CONDUCT" in filing.snapshot["verdicts"]["MICRO"]["reasons"]
 
 
 def test_every_filing_is_what_the_policy_engine_decides_on_its_snapshot():
