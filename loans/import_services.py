@@ -408,8 +408,6 @@ def import_batch_commit(batch_id: int, actor_id: int, *, today: date | None = No
             if batch.status != Status.COMMITTING:
                 return
             _commit(batch, actor_id, today)
-    except FilingNotSaved as exc:  # logged where the database refused; nothing was written
-        _fail(batch_id, exc.message)
     except Exception:
         logger.exception("import batch %s: commit failed", batch_id)
         _fail(batch_id, _in_portal_language(gettext_lazy(
@@ -445,6 +443,9 @@ def _commit(batch: ImportBatch, actor_id: int, today: date | None) -> None:
             _update(batch, status=Status.VALIDATED, progress=0, message=_(
                 "提交时发现其他上传正在备案相同的借据，本次未写入任何备案。"
                 "请再次确认提交，重复的借据将以 DUPLICATE 退回。"))
+            return
+        except FilingNotSaved as exc:  # logged where the database refused; nothing written
+            _update(batch, status=Status.VALIDATED, progress=0, message=exc.message)
             return
         written = len(filings)
         refused.update({r.number: _reasons(ev)

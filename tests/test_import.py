@@ -670,7 +670,7 @@ def test_a_lost_race_at_commit_writes_nothing_and_asks_to_confirm_again(
 
 
 @pytest.mark.django_db
-def test_another_constraint_violated_at_commit_fails_the_batch_without_claiming_a_duplicate(
+def test_another_constraint_violated_at_commit_writes_nothing_and_claims_no_duplicate(
         both_schemes, officer_a, upload, confirm, monkeypatch, caplog):
     from loans import services as loan_services
 
@@ -688,12 +688,18 @@ def test_another_constraint_violated_at_commit_fails_the_batch_without_claiming_
     with caplog.at_level("ERROR", logger="loans.services"):
         confirm(client, batch)
     batch.refresh_from_db()
-    assert batch.status == ImportBatch.Status.FAILED
+    assert batch.status == ImportBatch.Status.VALIDATED  # nothing written; may be confirmed again
     assert "数据完整性错误" in batch.message and "并非重复备案" in batch.message
-    assert "DUPLICATE" not in batch.message and "再次确认" not in batch.message
+    assert "DUPLICATE" not in batch.message
     assert LoanFiling.objects.count() == 0 and Enterprise.objects.count() == 0
     assert any("filing_ratio_in_range" in r.getMessage() for r in caplog.records
                if r.name == "loans.services")
+    page = client.get(reverse("loans:import_detail", args=[batch.pk])).content.decode()
+    assert "数据完整性错误" in page
+    monkeypatch.setattr(loan_services, "_filing_row", real)
+    confirm(client, batch)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.COMMITTED and LoanFiling.objects.count() == 2
 
 
 @pytest.mark.django_db
