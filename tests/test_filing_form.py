@@ -208,8 +208,11 @@ def test_looking_up_a_known_enterprise_does_not_tick_the_attestations(both_schem
 def test_each_scheme_is_judged_on_its_own_attestation(both_schemes, officer_a, micro, tech,
                                                       scheme, refused):
     data = post_data(tech_scope="on", micro_conduct_ok=micro, tech_conduct_ok=tech)
-    client_for(officer_a).post(reverse("loans:filing_create"), data)
+    client = client_for(officer_a)
+    client.post(reverse("loans:filing_create"), data)
     filing = LoanFiling.objects.select_related("enterprise").get()
+    detail = client.get(reverse("loans:filing_detail", args=[filing.pk])).content.decode()
+    assert "符合小微政策信用合规条件" in detail and "符合科创政策信用合规条件" in detail
     assert filing.scheme == scheme
     assert filing.snapshot["verdicts"][refused]["reasons"] == ["CONDUCT"]
     assert filing.snapshot["enterprise"]["micro_conduct_ok"] is (micro == "on")
