@@ -23,6 +23,7 @@ from riskcomp.policy.types import EnterpriseSize as PSize
 from riskcomp.policy.types import LoanType as PLoanType
 from riskcomp.policy.types import QualificationType as PQual
 
+from .models import MICRO_CONDUCT_CONDITIONS, TECH_CONDUCT_CONDITIONS
 from .services import FilingRequest, filing_request
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # what <input type=date> reads
@@ -55,7 +56,12 @@ class CalculatorForm(forms.Form):
     size = forms.ChoiceField(label=_("企业规模（申报）"),
                              choices=[c for c in EnterpriseSize.choices if c[0] != "large"])
     in_bda = forms.BooleanField(label=_("在经开区内经营"), required=False, initial=True)
-    conduct_ok = forms.BooleanField(label=_("信用合规条件符合"), required=False, initial=True)
+    # One attestation per scheme (their lists differ), never ticked in advance: the bank checks
+    # each scheme's conditions for this loan.
+    micro_conduct_ok = forms.BooleanField(label=_("符合小微政策信用合规条件"), required=False,
+                                          help_text=MICRO_CONDUCT_CONDITIONS)
+    tech_conduct_ok = forms.BooleanField(label=_("符合科创政策信用合规条件"), required=False,
+                                         help_text=TECH_CONDUCT_CONDITIONS)
     tech_scope = forms.BooleanField(label=_("属于科技创新支持范围（财金〔2024〕60号）"),
                                     required=False)
     industry = forms.ChoiceField(label=_("所属行业（用于核对企业规模，可选）"), required=False,
@@ -139,8 +145,8 @@ class CalculatorForm(forms.Form):
         )
         return EnterpriseFacts(
             credit_code=d["credit_code"], kind=PKind(d["kind"]), size=PSize(d["size"]),
-            in_bda=d["in_bda"], qualifications=quals, conduct_ok=d["conduct_ok"],
-            tech_scope=d["tech_scope"])
+            in_bda=d["in_bda"], qualifications=quals, micro_conduct_ok=d["micro_conduct_ok"],
+            tech_conduct_ok=d["tech_conduct_ok"], tech_scope=d["tech_scope"])
 
     def loan_facts(self) -> LoanFacts:
         d = self.cleaned_data

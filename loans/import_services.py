@@ -47,6 +47,7 @@ from .importing import (
 from .models import ClassificationReport, ImportBatch, LoanFiling
 from .services import (
     FilingEvaluation,
+    FilingNotSaved,
     FilingRequest,
     RecordedVerdicts,
     evaluate_filings,
@@ -442,6 +443,9 @@ def _commit(batch: ImportBatch, actor_id: int, today: date | None) -> None:
             _update(batch, status=Status.VALIDATED, progress=0, message=_(
                 "提交时发现其他上传正在备案相同的借据，本次未写入任何备案。"
                 "请再次确认提交，重复的借据将以 DUPLICATE 退回。"))
+            return
+        except FilingNotSaved as exc:  # logged where the database refused; nothing written
+            _update(batch, status=Status.VALIDATED, progress=0, message=exc.message)
             return
         written = len(filings)
         refused.update({r.number: _reasons(ev)

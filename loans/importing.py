@@ -46,6 +46,7 @@ from riskcomp.policy.credit_code import credit_code_check_char
 from riskcomp.uploads import workbook_macro_parts
 
 from .resources import (
+    FILING_HEADER_ALIASES,
     QUALIFICATION_COLUMNS,
     CellError,
     ChoiceCell,
@@ -91,6 +92,8 @@ class Layout:
     sheet: str
     fields: tuple[Field, ...]
     title: str
+    # A header of an older template -> the headers of the columns its cells fill.
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def headers(self) -> list[str]:
@@ -103,7 +106,8 @@ class Layout:
                 for f in self.fields]
 
 
-FILINGS = Layout("filings", FILING_SHEET, tuple(FILING_FIELDS), "贷款备案导入模板")
+FILINGS = Layout("filings", FILING_SHEET, tuple(FILING_FIELDS), "贷款备案导入模板",
+                 FILING_HEADER_ALIASES)
 CLASSIFICATIONS = Layout("classifications", CLASSIFICATION_SHEET, tuple(CLASSIFICATION_FIELDS),
                          "五级分类导入模板")
 LAYOUTS = {FILINGS.kind: FILINGS, CLASSIFICATIONS.kind: CLASSIFICATIONS}
@@ -441,6 +445,7 @@ def _read_sheet(wb: Any, layout: Layout) -> ParsedSheet:
     wanted = {_header_key(h): i for i, h in enumerate(layout.headers)}
     headers: dict[int, str] = {}
     position: dict[int, int] = {}  # sheet column -> layout column
+    copies: list[tuple[int, int]] = []  # an older header's cells fill these columns too
     rows: list[list[Any]] = []
     width = len(layout.headers)
     header_row = 0
@@ -453,7 +458,7 @@ def _read_sheet(wb: Any, layout: Layout) -> ParsedSheet:
                 if not header_row:
                     header_row = number
                     headers = {col: str(text).strip() for col, text in cells.items()}
-                    position = _match_headers(headers, wanted, layout)
+                    position, copies = _match_headers(headers, wanted, layout)
                     continue
                 values: list[Any] = [None] * width
                 blank = True
@@ -483,15 +488,30 @@ def _read_sheet(wb: Any, layout: Layout) -> ParsedSheet:
             "sheet": sheet})
     if not rows:
         raise ImportFileError(_("工作表“%(sheet)s”只有表头，没有数据行。") % {"sheet": sheet})
+    for row in rows if copies else ():
+        for source, target in copies:
+            row[1 + target] = row[1 + source]
     return ParsedSheet(rows=rows, sheet=sheet)
 
 
-def _match_headers(headers: dict[int, str], wanted: dict[str, int],
-                   layout: Layout) -> dict[int, int]:
+def _match_headers(headers: dict[int, str], wanted: dict[str, int], layout: Layout,
+                   ) -> tuple[dict[int, int], list[tuple[int, int]]]:
+    """Sheet column -> layout column; and (source, target) layout columns for an older
+    template's header, whose cells are read into the first of its columns and copied to the
+    others."""
     position: dict[int, int] = {}
+    aliases = {_header_key(old): old for old in layout.aliases}
+    old_columns: dict[str, int] = {}
     for col, text in headers.items():
         if text.startswith("="):
             raise _formula_error(1, col, headers)
+        old = aliases.get(_header_key(text))
+        if old is not None:
+            if old in old_columns:
+                raise ImportFileError(_("表头“%(name)s”出现了两次，请删除重复的列。") % {
+                    "name": old})
+            old_columns[old] = col
+            continue
         index = wanted.get(_header_key(text))
         if index is None:
             continue
@@ -499,11 +519,21 @@ def _match_headers(headers: dict[int, str], wanted: dict[str, int],
             raise ImportFileError(_("表头“%(name)s”出现了两次，请删除重复的列。") % {
                 "name": layout.headers[index]})
         position[col] = index
-    missing = [layout.headers[i] for i in range(len(layout.headers)) if i not in position.values()]
+    copies: list[tuple[int, int]] = []
+    for old, col in old_columns.items():
+        targets = [layout.headers.index(new) for new in layout.aliases[old]]
+        if any(i in position.values() for i in targets):
+            raise ImportFileError(_("“%(old)s”是旧模板的列，已分为%(new)s，请删除旧列，"
+                                    "在新列中分别填写。") % {
+                "old": old, "new": "、".join(f"“{new}”" for new in layout.aliases[old])})
+        position[col] = targets[0]
+        copies.extend((targets[0], i) for i in targets[1:])
+    found = {*position.values(), *(target for _source, target in copies)}
+    missing = [layout.headers[i] for i in range(len(layout.headers)) if i not in found]
     if missing:
         raise ImportFileError(_("缺少以下列（或列名被修改）：%(cols)s。请使用最新的导入模板，"
                                 "不要修改表头。") % {"cols": "、".join(missing)})
-    return position
+    return position, copies
 
 
 # --- Cleaning rows ----------------------------------------------------------------------------
@@ -606,7 +636,8 @@ def _example(layout: Layout) -> dict[str, Any]:
                 "classified_on": date(2026, 12, 31), "note": "逾期超过90天"}
     return {
         "credit_code": example_credit_code(), "enterprise_name": "北京亦庄示例科技有限公司",
-        "kind": "企业法人", "size": "小型", "in_bda": "是", "conduct_ok": "是",
+        "kind": "企业法人", "size": "小型", "in_bda": "是", "micro_conduct_ok": "是",
+        "tech_conduct_ok": "是",
         "tech_scope": "否", "q1_type": "国家高新技术企业", "q1_no": "GR202511000123",
         "q1_from": date(2025, 1, 1), "q1_to": date(2027, 12, 31), "iou_number": "JJ2026070001",
         "contract_number": "HT2026070001", "loan_type": "信用贷款",

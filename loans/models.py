@@ -17,6 +17,14 @@ from .validators import credit_code_validator
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 
+# What the bank attests for each scheme: its own conduct conditions, as the policy words them.
+MICRO_CONDUCT_CONDITIONS = _(
+    "企业及其实际控制人、个体工商户经营者在放款时无近三年重大行政处罚公示信息和刑事犯罪记录，"
+    "未列入严重违法失信主体名单（小微办法第五条第二项）。")
+TECH_CONDUCT_CONDITIONS = _(
+    "企业未被列入经营异常名录或失信主体名单，近三年未发生重大安全（含网络安全、数据安全）、"
+    "质量、环境污染事故以及偷税漏税违法违规行为（科创方案第二条、第六条第二项）。")
+
 
 class Enterprise(models.Model):
     """A borrower (借款企业), identified by its unified social credit code."""
@@ -33,10 +41,11 @@ class Enterprise(models.Model):
     employees = models.PositiveIntegerField(_("从业人员"), null=True, blank=True)
     revenue = models.DecimalField(_("营业收入（元）"), null=True, blank=True, **MONEY)
     total_assets = models.DecimalField(_("资产总额（元）"), null=True, blank=True, **MONEY)
-    is_conduct_ok = models.BooleanField(
-        _("信用合规条件符合"), default=True,
-        help_text=_("银行核实：近三年无重大行政处罚、刑事记录，未列入严重失信或经营异常名录等。"),
-    )
+    # Each scheme's conduct conditions are different lists, so the bank attests each one.
+    is_micro_conduct_ok = models.BooleanField(_("符合小微政策信用合规条件"), default=False,
+                                              help_text=MICRO_CONDUCT_CONDITIONS)
+    is_tech_conduct_ok = models.BooleanField(_("符合科创政策信用合规条件"), default=False,
+                                             help_text=TECH_CONDUCT_CONDITIONS)
     is_tech_scope = models.BooleanField(
         _("属于科技创新支持范围"), default=False,
         help_text=_("银行承诺该企业属于财金〔2024〕60号支持范围（科创方案第十二条第三项）。"),

@@ -31,6 +31,13 @@ from riskcomp.choices import (
 from .models import Enterprise, LoanFiling
 
 QUALIFICATION_COLUMNS = 2
+MICRO_CONDUCT_HEADER = "符合小微政策信用合规条件"
+TECH_CONDUCT_HEADER = "符合科创政策信用合规条件"
+# Headers of older templates still read, and the columns each one fills: the single conduct
+# column of the templates before the per-scheme attestations stands for both schemes.
+FILING_HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "信用合规条件符合": (MICRO_CONDUCT_HEADER, TECH_CONDUCT_HEADER),
+}
 YES, NO = "是", "否"
 _TRUE = {"是", "Y", "YES", "TRUE", "1", "T", "√"}
 _FALSE = {"否", "N", "NO", "FALSE", "0", "F", "×"}
@@ -252,8 +259,13 @@ class FilingRowResource(resources.Resource):
     size = _field("size", "企业规模", ChoiceCell(
         EnterpriseSize, exclude=("large",), hint="按工信部联企业〔2011〕300号划型"))
     in_bda = _field("in_bda", "是否在经开区", YesNoCell(hint="在经开区（亦庄新城）内经营"))
-    conduct_ok = _field("conduct_ok", "信用合规条件符合", YesNoCell(
-        hint="银行核实：近三年无重大行政处罚、刑事记录，未列入失信或经营异常名录等"))
+    micro_conduct_ok = _field("micro_conduct_ok", MICRO_CONDUCT_HEADER, YesNoCell(
+        hint="银行核实（小微办法第五条第二项）：企业及其实际控制人、个体工商户经营者在放款时"
+             "无近三年重大行政处罚公示信息和刑事犯罪记录，未列入严重违法失信主体名单"))
+    tech_conduct_ok = _field("tech_conduct_ok", TECH_CONDUCT_HEADER, YesNoCell(
+        hint="银行核实（科创方案第二条、第六条第二项）：企业未被列入经营异常名录或失信主体名单，"
+             "近三年未发生重大安全（含网络安全、数据安全）、质量、环境污染事故以及偷税漏税"
+             "违法违规行为"))
     tech_scope = _field("tech_scope", "属于科创支持范围", YesNoCell(
         hint="银行承诺属于财金〔2024〕60号支持范围（科创方案适用）"))
     q1_type = _qualification(1, "type")

@@ -67,7 +67,6 @@ def enterprise_as_filed(*, user: Any, credit_code: str) -> dict[str, Any] | None
         "kind": snap.get("kind", enterprise.kind),
         "size": snap.get("size", enterprise.size),
         "in_bda": snap.get("in_bda", enterprise.is_in_bda),
-        "conduct_ok": snap.get("conduct_ok", enterprise.is_conduct_ok),
         "tech_scope": snap.get("tech_scope", enterprise.is_tech_scope),
         "qualifications": qualifications,
     }

@@ -6,6 +6,7 @@ existing IOUs, enterprises, this bank's outstanding filings) and decides every r
 
 import hashlib
 import json
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -46,6 +47,10 @@ from riskcomp.policy.types import (
 from .models import ClassificationReport, Enterprise, ImportBatch, LoanFiling, Qualification
 
 OUTSTANDING_STATUSES = (LoanFiling.Status.ACTIVE, LoanFiling.Status.CLAIMED)
+# The only constraint whose violation means the IOU is filed already (DUPLICATE).
+IOU_UNIQUE = "iou_unique_per_bank"
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -65,7 +70,8 @@ class FilingRequest:
     kind: str
     size: str
     in_bda: bool
-    conduct_ok: bool
+    micro_conduct_ok: bool  # MICRO Art. 5(2), attested by the bank
+    tech_conduct_ok: bool  # TECH Art. 2, 6(2), attested by the bank
     tech_scope: bool
     iou_number: str
     contract_number: str
@@ -99,8 +105,9 @@ def filing_request(d: dict[str, Any], *, branch_id: int | None) -> FilingRequest
         i += 1
     return FilingRequest(
         credit_code=d["credit_code"], enterprise_name=d["enterprise_name"], kind=d["kind"],
-        size=d["size"], in_bda=d["in_bda"], conduct_ok=d["conduct_ok"],
-        tech_scope=d["tech_scope"], iou_number=d["iou_number"],
+        size=d["size"], in_bda=d["in_bda"], micro_conduct_ok=d["micro_conduct_ok"],
+        tech_conduct_ok=d["tech_conduct_ok"], tech_scope=d["tech_scope"],
+        iou_number=d["iou_number"],
         contract_number=d["contract_number"], loan_type=d["loan_type"], amount=d["amount"],
         currency=d["currency"], fx_rate=d["fx_rate"] if d["currency"] != "CNY" else None,
         drawdown_date=d["drawdown_date"], maturity_date=d["maturity_date"],
@@ -140,7 +147,8 @@ def _facts(req: FilingRequest, bank_outstanding: Decimal) -> tuple[EnterpriseFac
         qualifications=tuple(QualificationFacts(type=QualificationType(q.type),
                                                 valid_from=q.valid_from, valid_to=q.valid_to)
                              for q in req.qualifications),
-        conduct_ok=req.conduct_ok, tech_scope=req.tech_scope,
+        micro_conduct_ok=req.micro_conduct_ok, tech_conduct_ok=req.tech_conduct_ok,
+        tech_scope=req.tech_scope,
     )
     loan = LoanFacts(
         loan_type=LoanType(req.loan_type), amount=req.amount, currency=req.currency,
@@ -179,7 +187,8 @@ def _snapshot(enterprise: EnterpriseFacts, loan: LoanFacts, decided: dict[str, A
         "enterprise": {
             "credit_code": enterprise.credit_code, "kind": str(enterprise.kind),
             "size": str(enterprise.size), "in_bda": enterprise.in_bda,
-            "conduct_ok": enterprise.conduct_ok, "tech_scope": enterprise.tech_scope,
+            "micro_conduct_ok": enterprise.micro_conduct_ok,
+            "tech_conduct_ok": enterprise.tech_conduct_ok, "tech_scope": enterprise.tech_scope,
             "qualified": is_qualified(enterprise, loan.drawdown_date),
             "qualifications": [{"type": str(q.type), "valid_from": q.valid_from.isoformat(),
                                 "valid_to": q.valid_to.isoformat()}
@@ -206,15 +215,15 @@ def _snapshot(enterprise: EnterpriseFacts, loan: LoanFacts, decided: dict[str, A
 _DECISION_KEYS = ("verdicts", "scheme", "ratio", "filing_deadline", "claim_deadline")
 
 
-def _scheme_refusals(decision: LoanDecision, bank_schemes: Sequence[str]) -> list[Reason]:
-    """Why no scheme takes the loan: the reasons of each scheme, without repeating a code."""
+def _scheme_refusals(decision: LoanDecision) -> list[Reason]:
+    """Why no scheme takes the loan: every reason of each scheme, as its verdict gives them (a
+    scheme without an agreement says NO_AGREEMENT, whatever the other scheme says), a reason
+    that reads the same under both schemes once."""
     out: list[Reason] = []
     seen: set[str] = set()
     order = [s for s in (Scheme.TECH, Scheme.MICRO) if s in decision.verdicts]
     for scheme in order:
         for r in decision.verdicts[scheme].reasons:
-            if r.code == ReasonCode.NO_AGREEMENT and bank_schemes:
-                continue  # the bank's other scheme says why; no need to repeat it
             key = f"{r.code}:{r.message}"
             if key not in seen:
                 seen.add(key)
@@ -302,7 +311,7 @@ def judge_filings(inputs: FilingInputs, requests: Sequence[FilingRequest], *, fi
             continue
         ev.decision = decision
         if decision.scheme is None:
-            refusals.extend(_scheme_refusals(decision, bank_schemes))
+            refusals.extend(_scheme_refusals(decision))
         else:
             choice = choose_version(ctx.params, decision.scheme, day)
             late = None if choice is None or allow_late else filing_refusal(
@@ -412,11 +421,13 @@ def _upsert_enterprises(evaluations: Iterable[FilingEvaluation]) -> dict[str, En
     for ev in evaluations:
         by_code[ev.request.credit_code] = ev.request
     existing = {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=by_code)}
-    fields = ("name", "kind", "size", "is_in_bda", "is_conduct_ok", "is_tech_scope")
+    fields = ("name", "kind", "size", "is_in_bda", "is_micro_conduct_ok", "is_tech_conduct_ok",
+              "is_tech_scope")
     new, changed, before = [], [], {}
     for code, req in by_code.items():
         values = dict(zip(fields, (req.enterprise_name, req.kind, req.size, req.in_bda,
-                                   req.conduct_ok, req.tech_scope), strict=True))
+                                   req.micro_conduct_ok, req.tech_conduct_ok, req.tech_scope),
+                          strict=True))
         ent = existing.get(code)
         if ent is None:
             new.append(Enterprise(credit_code=code, **values))
@@ -560,16 +571,54 @@ def filings_commit(*, bank: Bank, requests: Sequence[FilingRequest], actor: Any,
     accepted = [ev for ev in evaluations if ev.accepted]
     if not accepted:
         return [], evaluations
-    enterprises = _upsert_enterprises(accepted)
-    rows = [_filing_row(bank, ev, enterprises[ev.request.credit_code], actor, filing_date, batch,
-                        late_exception_reason) for ev in accepted]
     try:
         with transaction.atomic():
+            enterprises = _upsert_enterprises(accepted)
+            rows = [_filing_row(bank, ev, enterprises[ev.request.credit_code], actor,
+                                filing_date, batch, late_exception_reason) for ev in accepted]
             filings = _insert_filings(rows)
-    except IntegrityError as exc:  # a concurrent filing of the same IOU won the race
-        raise Refusal([reason(ReasonCode.DUPLICATE)]) from exc
+    except IntegrityError as exc:
+        if _is_duplicate_iou(exc):  # a concurrent filing of the same IOU won the race
+            raise Refusal([reason(ReasonCode.DUPLICATE)]) from exc
+        logger.exception("filing by bank %s not saved: constraint %s violated (%d rows)",
+                         bank.pk, _constraint_of(exc) or "?", len(accepted))
+        raise FilingNotSaved from exc
     audit_bulk_created(filings, actor=actor, reason=late_exception_reason)
     return filings, evaluations
+
+
+class FilingNotSaved(Exception):
+    """The database refused the filing for another reason than the IOU's uniqueness (a broken
+    invariant or a race on another row, not something the bank typed): nothing was written and
+    the cause is logged. ``message`` says so in Chinese, without claiming a duplicate."""
+
+    def __init__(self) -> None:
+        self.message = _("保存备案时数据库报告数据完整性错误（并非重复备案），本次未写入任何数据。"
+                         "错误已记录，请稍后重试；如仍出现，请联系系统管理员。")
+        super().__init__(self.message)
+
+
+def _constraint_of(exc: IntegrityError) -> str | None:
+    """The name of the constraint the database reports as violated, if it names one."""
+    diag = getattr(exc.__cause__, "diag", None)  # PostgreSQL (psycopg)
+    name = getattr(diag, "constraint_name", None)
+    if name:
+        return str(name)
+    text = str(exc)  # SQLite: "CHECK constraint failed: <name>", "UNIQUE constraint failed: t.c"
+    for prefix in ("CHECK constraint failed: ", "UNIQUE constraint failed: "):
+        if text.startswith(prefix):
+            return text.removeprefix(prefix)
+    return None
+
+
+def _is_duplicate_iou(exc: IntegrityError) -> bool:
+    """Whether ``exc`` is the violation of ``iou_unique_per_bank``: PostgreSQL names the
+    constraint, SQLite names its columns."""
+    meta = LoanFiling._meta
+    unique = next(c for c in meta.constraints if c.name == IOU_UNIQUE)
+    columns = ", ".join(f"{meta.db_table}.{meta.get_field(f).column}"
+                        for f in unique.fields)
+    return _constraint_of(exc) in (IOU_UNIQUE, columns)
 
 
 def filing_create(*, bank: Bank, request: FilingRequest, actor: Any, ctx: PolicyContext,
@@ -579,8 +628,17 @@ def filing_create(*, bank: Bank, request: FilingRequest, actor: Any, ctx: Policy
         bank=bank, requests=[request], actor=actor, ctx=ctx, filing_date=filing_date,
         late_exception_reason=late_exception_reason)
     if not filings:
-        raise Refusal(evaluations[0].refusals or [reason(ReasonCode.NO_AGREEMENT)])
+        raise FilingRefused(evaluations[0])
     return filings[0]
+
+
+class FilingRefused(Refusal):
+    """A filing the rules refuse, with its evaluation: the same verdict, scheme by scheme, as
+    the filing form's live check gives for the same facts."""
+
+    def __init__(self, evaluation: FilingEvaluation) -> None:
+        super().__init__(evaluation.refusals or [reason(ReasonCode.NO_AGREEMENT)])
+        self.evaluation = evaluation
 
 
 @transaction.atomic

@@ -40,7 +40,13 @@ from .forms import CalculatorForm, ClassificationForm, FilingForm
 from .import_services import import_batch_list_for
 from .models import ImportBatch, LoanFiling
 from .selectors import enterprise_as_filed, filing_detail_for, filing_list_for
-from .services import FilingEvaluation, classification_report, evaluate_filings
+from .services import (
+    FilingEvaluation,
+    FilingNotSaved,
+    FilingRefused,
+    classification_report,
+    evaluate_filings,
+)
 from .services import filing_create as filing_service_create
 
 _lazy = gettext_lazy
@@ -58,7 +64,9 @@ SNAPSHOT_LABELS = {
     "filing_deadline": _lazy("备案截止日"), "claim_deadline": _lazy("申报截止日"),
     "enterprise": _lazy("企业"), "loan": _lazy("贷款"), "verdicts": _lazy("政策判断"),
     "credit_code": _lazy("统一社会信用代码"), "kind": _lazy("主体类型"), "size": _lazy("企业规模"),
-    "in_bda": _lazy("在经开区经营"), "conduct_ok": _lazy("信用合规条件符合"),
+    "in_bda": _lazy("在经开区经营"), "micro_conduct_ok": _lazy("符合小微政策信用合规条件"),
+    "tech_conduct_ok": _lazy("符合科创政策信用合规条件"),
+    "conduct_ok": _lazy("信用合规条件符合"),  # snapshots from before the per-scheme attestations
     "tech_scope": _lazy("属于科创支持范围"), "qualified": _lazy("具备资质"),
     "qualifications": _lazy("资质"), "type": _lazy("贷款品种"), "amount": _lazy("贷款金额"),
     "currency": _lazy("币种"), "fx_rate": _lazy("折算汇率"), "cny_amount": _lazy("人民币金额"),
@@ -280,7 +288,7 @@ def filing_create(request: HttpRequest) -> HttpResponse:
     banks = _officer_banks(request.user)
     if not banks:
         raise PermissionDenied(_("您的账号尚未获得任何合作银行的授权。"))
-    refusal = None
+    refusal = evaluation = not_saved = None
     if request.method == "POST":
         form = FilingForm(request.POST, banks=banks)
         if form.is_valid():
@@ -288,10 +296,14 @@ def filing_create(request: HttpRequest) -> HttpResponse:
                 filing = filing_service_create(
                     bank=form.chosen_bank(), request=form.to_request(), actor=request.user,
                     ctx=policy_context())
+            except FilingRefused as exc:  # the verdict panel shows it as the live check does
+                refusal, evaluation = exc.reasons, exc.evaluation
             except Refusal as exc:
                 refusal = exc.reasons
             except PolicyError as exc:
                 refusal = (exc.reason,)
+            except FilingNotSaved as exc:
+                not_saved = exc.message
             else:
                 text = _("贷款 %(iou)s 已备案，适用%(scheme)s，补偿比例 %(ratio)s。")
                 messages.success(request, text % {
@@ -301,8 +313,8 @@ def filing_create(request: HttpRequest) -> HttpResponse:
     else:
         form = FilingForm(banks=banks, initial={"currency": "CNY"})
     return render(request, "loans/filing_form.html", {
-        "form": form, "refusal": refusal, "deadline_labels": DEADLINE_LABELS,
-        "scheme_labels": dict(Scheme.choices)})
+        "form": form, "refusal": refusal, "ev": evaluation, "not_saved": not_saved,
+        "deadline_labels": DEADLINE_LABELS, "scheme_labels": dict(Scheme.choices)})
 
 
 @role_required(Role.BANK_OFFICER)
@@ -327,9 +339,10 @@ def enterprise_lookup(request: HttpRequest) -> HttpResponse:
     found = enterprise_as_filed(user=request.user, credit_code=code) if code else None
     initial: dict[str, Any] = {"credit_code": code}
     if found is not None:
+        # The conduct attestations are not carried over: the bank attests each scheme's
+        # conditions as they stand at this loan's drawdown.
         initial.update(enterprise_name=found["name"], kind=found["kind"], size=found["size"],
-                       in_bda=found["in_bda"], conduct_ok=found["conduct_ok"],
-                       tech_scope=found["tech_scope"])
+                       in_bda=found["in_bda"], tech_scope=found["tech_scope"])
         for i, q in enumerate(found["qualifications"][:2], start=1):
             initial.update({f"q{i}_type": q["type"], f"q{i}_no": q["certificate_no"],
                             f"q{i}_from": q["valid_from"], f"q{i}_to": q["valid_to"]})

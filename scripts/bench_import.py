@@ -83,7 +83,8 @@ def _rows(n: int, seed: int = 20261009, area: str = "110302") -> list[list[Any]]
         amount = Decimal(rnd.randrange(50, 300)) * 10000
         values = {
             "统一社会信用代码": code, "企业名称": name, "主体类型": kind, "企业规模": size,
-            "是否在经开区": "是", "信用合规条件符合": "是",
+            "是否在经开区": "是", "符合小微政策信用合规条件": "是",
+            "符合科创政策信用合规条件": "是",
             "属于科创支持范围": "是" if tech else "否",
             "借据号": f"JJ2026Q3{n_row:06d}", "合同号": f"HT2026Q3{n_row:06d}",
             "贷款品种": loan_type, "贷款金额": str(amount / 7 if foreign else amount),

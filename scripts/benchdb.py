@@ -63,10 +63,12 @@ SELECT '基准测试银行' || g || '经开区支行', '基准银行' || g, 'B' 
        now()
 FROM generate_series(1, %(banks)s) g;
 
-INSERT INTO loans_enterprise (credit_code, name, kind, size, is_in_bda, industry, is_conduct_ok,
-                              is_tech_scope, created_at, updated_at)
+INSERT INTO loans_enterprise (credit_code, name, kind, size, is_in_bda, industry,
+                              is_micro_conduct_ok, is_tech_conduct_ok, is_tech_scope, created_at,
+                              updated_at)
 SELECT '91110302' || lpad(g::text, 10, '0'), '北京亦庄基准科技企业' || g || '有限公司', 'company',
-       CASE WHEN g %% 3 = 0 THEN 'medium' ELSE 'small' END, true, '', true, g %% 3 = 0, now(), now()
+       CASE WHEN g %% 3 = 0 THEN 'medium' ELSE 'small' END, true, '', true, true, g %% 3 = 0, now(),
+       now()
 FROM generate_series(1, %(enterprises)s) g;
 """
 # The officer the seeded filings are filed by, for the scripts that need no logged-in users.

@@ -80,6 +80,8 @@ class EnterpriseFactory(factory.django.DjangoModelFactory):
     kind = "company"
     size = "small"
     is_in_bda = True
+    is_micro_conduct_ok = True
+    is_tech_conduct_ok = True
     is_tech_scope = True
 
 

@@ -74,6 +74,8 @@ def test_officer_lists_filter_and_calculator_in_the_browser(browser, live_server
     page.fill("input[name=credit_report_outstanding]", "5000000")
     page.fill("input[name=credit_report_date]", "2026-05-06")
     page.fill("input[name=npl_principal]", "2000000")
+    page.check("input[name=micro_conduct_ok]")  # each scheme's attestation, never pre-ticked
+    page.check("input[name=tech_conduct_ok]")
     page.locator("#calc-result").get_by_text("适用政策").wait_for(timeout=10000)
     result = page.inner_text("#calc-result")
     assert "¥" in result and "%" in result

@@ -14,7 +14,8 @@ URL = reverse("calculator")
 def facts(**over):  # type: ignore[no-untyped-def]
     data = {
         "bank_schemes": ["MICRO", "TECH"], "credit_code": make_credit_code(1), "kind": "company",
-        "size": "small", "in_bda": "on", "conduct_ok": "on", "q1_type": "high_tech",
+        "size": "small", "in_bda": "on", "micro_conduct_ok": "on", "tech_conduct_ok": "on",
+        "q1_type": "high_tech",
         "q1_from": "2024-01-01", "q1_to": "2027-12-31", "loan_type": "credit",
         "amount": "2000000.00", "currency": "CNY", "drawdown_date": "2026-05-10",
         "maturity_date": "2027-05-09", "rate_percent": "3.80",

@@ -59,7 +59,8 @@ def _facts(snapshot: dict) -> tuple[EnterpriseFacts, LoanFacts]:
                                valid_from=date.fromisoformat(q["valid_from"]),
                                valid_to=date.fromisoformat(q["valid_to"]))
             for q in ent["qualifications"]),
-        conduct_ok=ent["conduct_ok"], tech_scope=ent["tech_scope"])
+        micro_conduct_ok=ent["micro_conduct_ok"], tech_conduct_ok=ent["tech_conduct_ok"],
+        tech_scope=ent["tech_scope"])
     facts = LoanFacts(
         loan_type=LoanType(loan["type"]), amount=Decimal(loan["amount"]),
         currency=loan["currency"], fx_rate=dec(loan["fx_rate"]),
@@ -103,6 +104,25 @@ def test_enterprises_have_valid_credit_codes_and_a_realistic_mix():
     assert any(not e.is_in_bda for e in enterprises)
     types = {t for e in enterprises for t in e.qualifications.values_list("type", flat=True)}
     assert len(types) == 5
+
+
+def test_one_borrower_fails_only_micro_conduct_and_one_only_tech_conduct():
+    # A major administrative penalty (MICRO Art. 5(2)); the abnormal-operations list (TECH Art. 2).
+    attested = Counter(Enterprise.objects.values_list("is_micro_conduct_ok", "is_tech_conduct_ok"))
+    assert attested[(False, True)] == 1
+    assert attested[(True, False)] == 1
+    assert attested[(False, False)] == 0
+    # Each borrows under the scheme whose conditions it meets; its filings record the other's
+    # CONDUCT refusal.
+    abnormal = Enterprise.objects.get(is_tech_conduct_ok=False)
+    penalised = Enterprise.objects.get(is_micro_conduct_ok=False)
+    assert abnormal.filings.exists() and penalised.filings.exists()
+    for filing in abnormal.filings.all():
+        assert filing.scheme == "MICRO"
+        assert "CONDUCT" in filing.snapshot["verdicts"]["TECH"]["reasons"]
+    for filing in penalised.filings.all():
+        assert filing.scheme == "TECH"
+        assert "CONDUCT" in filing.snapshot["verdicts"]["MICRO"]["reasons"]
 
 
 def test_every_filing_is_what_the_policy_engine_decides_on_its_snapshot():

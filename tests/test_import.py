@@ -25,11 +25,13 @@ from loans.importing import (
     CLASSIFICATIONS,
     FILINGS,
     REASON_HEADER,
+    ImportFileError,
     build_workbook,
     filing_rows,
     read_workbook,
 )
 from loans.models import ClassificationReport, Enterprise, ImportBatch, LoanFiling, Qualification
+from loans.resources import MICRO_CONDUCT_HEADER, TECH_CONDUCT_HEADER
 
 from .conftest import client_for
 from .factories import (
@@ -67,8 +69,9 @@ def row(**over: object) -> dict[str, object]:
     """A MICRO loan that is accepted at 40% (first loan), keyed by Chinese header."""
     values: dict[str, object] = {
         "统一社会信用代码": make_credit_code(101), "企业名称": "北京亦庄芯测科技有限公司",
-        "主体类型": "企业法人", "企业规模": "小型", "是否在经开区": "是", "信用合规条件符合": "是",
-        "属于科创支持范围": "否", "借据号": "JJ-0001", "合同号": "HT-0001", "贷款品种": "信用贷款",
+        "主体类型": "企业法人", "企业规模": "小型", "是否在经开区": "是",
+        MICRO_CONDUCT_HEADER: "是", TECH_CONDUCT_HEADER: "是", "属于科创支持范围": "否",
+        "借据号": "JJ-0001", "合同号": "HT-0001", "贷款品种": "信用贷款",
         "贷款金额": "3000000.00", "币种": "CNY", "放款日期": "2026-05-12",
         "合同到期日": "2027-05-11", "年利率(%)": "3.6", "征信未结清贷款余额": "1000000",
         "征信报告日期": "2026-05-08", "有其他保险担保或补偿": "否", "首笔贷款": "是",
@@ -87,6 +90,24 @@ def tech_row(**over: object) -> dict[str, object]:
 def workbook(rows: list[dict[str, object]], layout=FILINGS) -> bytes:  # type: ignore[no-untyped-def]
     raw = [[n, *(r.get(h) for h in layout.headers)] for n, r in enumerate(rows, start=2)]
     return build_workbook(layout, raw)
+
+
+OLD_CONDUCT_HEADER = "信用合规条件符合"
+
+
+def old_template_workbook(rows: list[dict[str, object]]) -> bytes:
+    """A workbook of the template before the per-scheme attestations: one conduct column."""
+    headers = [h for h in FILINGS.headers if h != TECH_CONDUCT_HEADER]
+    headers[headers.index(MICRO_CONDUCT_HEADER)] = OLD_CONDUCT_HEADER
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "填报"
+    ws.append(headers)
+    for r in rows:
+        ws.append([r.get(h) for h in headers])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
 
 
 def sheet_rows(content: bytes, sheet: str) -> list[tuple]:  # type: ignore[type-arg]
@@ -117,7 +138,8 @@ def test_filing_template_has_chinese_headers_drop_downs_and_instructions(officer
     headers = [c.value for c in ws[1]]
     assert headers == FILINGS.headers
     for expected in ("统一社会信用代码", "企业名称", "主体类型", "企业规模", "是否在经开区",
-                     "信用合规条件符合", "属于科创支持范围", "资质1类型", "资质2有效期止", "借据号",
+                     "符合小微政策信用合规条件", "符合科创政策信用合规条件", "属于科创支持范围",
+                     "资质1类型", "资质2有效期止", "借据号",
                      "合同号", "经办支行编码", "贷款品种", "贷款金额", "币种", "汇率", "放款日期",
                      "合同到期日", "年利率(%)", "征信未结清贷款余额", "征信报告日期",
                      "有其他保险担保或补偿", "首笔贷款", "追加自然人保证", "政府性融资担保机构",
@@ -133,6 +155,8 @@ def test_filing_template_has_chinese_headers_drop_downs_and_instructions(officer
     assert lists["主体类型"] == ["企业法人", "个体工商户"]
     assert lists["企业规模"] == ["中型", "小型", "微型"]
     assert lists["是否在经开区"] == ["是", "否"]
+    assert lists[MICRO_CONDUCT_HEADER] == lists[TECH_CONDUCT_HEADER] == ["是", "否"]
+    assert "信用合规条件符合" not in headers  # one attestation per scheme now
     assert lists["贷款品种"] == ["信用贷款", "知识产权质押贷款", "应收账款质押贷款", "银担分险贷款"]
     assert "国家高新技术企业" in lists["资质1类型"] and len(lists["资质2类型"]) == 5
     text = "\n".join(str(v) for r in wb["填写说明"].iter_rows(values_only=True) for v in r if v)
@@ -234,7 +258,7 @@ CASES = [
     ("NOT_IN_BDA", {"是否在经开区": "否"}),
     ("BORROWER_KIND", {"主体类型": "个体工商户", "企业规模": "中型", "属于科创支持范围": "是"}),
     ("BORROWER_SIZE", {"企业规模": "中型"}),
-    ("CONDUCT", {"信用合规条件符合": "否"}),
+    ("CONDUCT", {MICRO_CONDUCT_HEADER: "否"}),
     ("TECH_SCOPE", {"企业规模": "中型", "属于科创支持范围": "否"}),
     ("LOAN_TYPE", {"贷款品种": "银担分险贷款", "银行分险比例(%)": "30"}),
     ("OTHER_COVER", {"有其他保险担保或补偿": "是"}),
@@ -646,6 +670,39 @@ def test_a_lost_race_at_commit_writes_nothing_and_asks_to_confirm_again(
 
 
 @pytest.mark.django_db
+def test_another_constraint_violated_at_commit_writes_nothing_and_claims_no_duplicate(
+        both_schemes, officer_a, upload, confirm, monkeypatch, caplog):
+    from loans import services as loan_services
+
+    client = client_for(officer_a)
+    upload(client, workbook([row(), tech_row()]))
+    batch = ImportBatch.objects.get()
+    real = loan_services._filing_row
+
+    def out_of_range(*args, **kwargs):  # type: ignore[no-untyped-def]
+        filing = real(*args, **kwargs)
+        filing.ratio = Decimal("1.5")  # breaks filing_ratio_in_range, a check of the database
+        return filing
+
+    monkeypatch.setattr(loan_services, "_filing_row", out_of_range)
+    with caplog.at_level("ERROR", logger="loans.services"):
+        confirm(client, batch)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.VALIDATED  # nothing written; may be confirmed again
+    assert "数据完整性错误" in batch.message and "并非重复备案" in batch.message
+    assert "DUPLICATE" not in batch.message
+    assert LoanFiling.objects.count() == 0 and Enterprise.objects.count() == 0
+    assert any("filing_ratio_in_range" in r.getMessage() for r in caplog.records
+               if r.name == "loans.services")
+    page = client.get(reverse("loans:import_detail", args=[batch.pk])).content.decode()
+    assert "数据完整性错误" in page
+    monkeypatch.setattr(loan_services, "_filing_row", real)
+    confirm(client, batch)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.COMMITTED and LoanFiling.objects.count() == 2
+
+
+@pytest.mark.django_db
 def test_a_large_import_files_every_row_as_a_small_one_would(both_schemes, officer_a, upload,
                                                              confirm, monkeypatch):
     """From ``COPY_FROM_ROWS`` rows on PostgreSQL the filings go in through COPY: the rows read
@@ -696,3 +753,95 @@ def test_the_batch_page_links_to_the_loans_it_filed(both_schemes, bank_b, office
     # Another bank's officer who tries the address sees their own list, nothing of bank A.
     other = client_for(officer_b).get(url).content.decode()
     assert "JJ-0001" not in other and f"导入批次 #{batch.pk}" not in other
+
+
+# --- Each scheme's own conduct attestation (MICRO Art. 5(2); TECH Art. 2, 6(2)) ---------------
+
+def tech_fit_row(**over: object) -> dict[str, object]:
+    """A small tech enterprise: both schemes could take its loan (TECH first, 50 %)."""
+    return row(**{"属于科创支持范围": "是", **over})
+
+
+@pytest.mark.django_db
+def test_each_scheme_is_judged_on_its_own_conduct_column(both_schemes, officer_a, upload,
+                                                          confirm):
+    client = client_for(officer_a)
+    upload(client, workbook([
+        # On the abnormal-operations list, no penalty: MICRO takes it (first loan, 40 %).
+        tech_fit_row(**{TECH_CONDUCT_HEADER: "否"}),
+        # A major administrative penalty, on no TECH list: TECH takes it (50 %).
+        tech_fit_row(**{MICRO_CONDUCT_HEADER: "否", "统一社会信用代码": make_credit_code(303),
+                        "借据号": "JJ-0003", "合同号": "HT-0003"}),
+        # Neither: refused, CONDUCT cited for each scheme.
+        tech_fit_row(**{MICRO_CONDUCT_HEADER: "否", TECH_CONDUCT_HEADER: "否",
+                        "统一社会信用代码": make_credit_code(304), "借据号": "JJ-0004",
+                        "合同号": "HT-0004"}),
+    ]))
+    batch = ImportBatch.objects.get()
+    entries = preview_of(batch)
+    assert entries[2][OK] == 1 and entries[3][OK] == 1 and entries[4][OK] == 0
+    messages = " ".join(m for _c, m in entries[4][REASONS])
+    assert codes_of(entries[4]) == ["CONDUCT", "CONDUCT"]
+    assert "京技管发〔2025〕13号第二条、第六条" in messages and "京技管发〔2025〕12号第五条" in messages
+    confirm(client, batch)
+    filings = {f.iou_number: f for f in LoanFiling.objects.select_related("enterprise")}
+    assert filings["JJ-0001"].scheme == "MICRO" and filings["JJ-0001"].ratio == Decimal("0.4")
+    assert filings["JJ-0003"].scheme == "TECH" and filings["JJ-0003"].ratio == Decimal("0.5")
+    abnormal = filings["JJ-0001"].enterprise
+    assert abnormal.is_micro_conduct_ok and not abnormal.is_tech_conduct_ok
+    assert filings["JJ-0001"].snapshot["enterprise"]["micro_conduct_ok"] is True
+    assert filings["JJ-0001"].snapshot["enterprise"]["tech_conduct_ok"] is False
+    penalised = filings["JJ-0003"].enterprise
+    assert not penalised.is_micro_conduct_ok and penalised.is_tech_conduct_ok
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("answer", "accepted"), [("是", True), ("否", False)])
+def test_the_old_single_conduct_column_still_reads_as_both_schemes(both_schemes, officer_a,
+                                                                   upload, confirm, answer,
+                                                                   accepted):
+    client = client_for(officer_a)
+    upload(client, old_template_workbook([tech_fit_row(**{OLD_CONDUCT_HEADER: answer})]))
+    batch = ImportBatch.objects.get()
+    entry = preview_of(batch)[2]
+    assert entry[OK] == int(accepted), entry
+    if accepted:
+        confirm(client, batch)
+        filing = LoanFiling.objects.select_related("enterprise").get()
+        assert filing.scheme == "TECH"
+        assert filing.enterprise.is_micro_conduct_ok and filing.enterprise.is_tech_conduct_ok
+    else:
+        assert codes_of(entry) == ["CONDUCT", "CONDUCT"]
+        # The rejected rows come back in the current template, the old answer in both columns.
+        rows = _assert_in_rejected_workbook(client, batch, {"JJ-0001": "CONDUCT"})
+        header, data = rows[0], rows[1]
+        assert data[header.index(MICRO_CONDUCT_HEADER)] == "否"
+        assert data[header.index(TECH_CONDUCT_HEADER)] == "否"
+
+
+def test_a_file_with_both_the_old_and_the_new_conduct_columns_is_refused():
+    headers = [*FILINGS.headers, OLD_CONDUCT_HEADER]
+    wb = openpyxl.Workbook()
+    wb.active.title = "填报"
+    wb.active.append(headers)
+    wb.active.append([row().get(h, "是") for h in headers])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    with pytest.raises(ImportFileError) as caught:
+        read_workbook(buffer.getvalue(), FILINGS)
+    assert "“信用合规条件符合”是旧模板的列" in caught.value.message
+    assert MICRO_CONDUCT_HEADER in caught.value.message
+
+
+def test_a_file_with_neither_conduct_column_names_the_new_ones():
+    headers = [h for h in FILINGS.headers if h not in (MICRO_CONDUCT_HEADER, TECH_CONDUCT_HEADER)]
+    wb = openpyxl.Workbook()
+    wb.active.title = "填报"
+    wb.active.append(headers)
+    wb.active.append([row().get(h) for h in headers])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    with pytest.raises(ImportFileError) as caught:
+        read_workbook(buffer.getvalue(), FILINGS)
+    assert MICRO_CONDUCT_HEADER in caught.value.message
+    assert TECH_CONDUCT_HEADER in caught.value.message

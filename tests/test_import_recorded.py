@@ -171,7 +171,8 @@ def test_the_digest_ignores_set_and_dict_order_and_sees_every_input(bank_a):
     def request(iou: str, code: str) -> FilingRequest:
         return FilingRequest(
             credit_code=code, enterprise_name="甲", kind="company", size="small", in_bda=True,
-            conduct_ok=True, tech_scope=False, iou_number=iou, contract_number="HT",
+            micro_conduct_ok=True, tech_conduct_ok=True, tech_scope=False, iou_number=iou,
+            contract_number="HT",
             loan_type="credit", amount=Decimal("1"), currency="CNY", fx_rate=None,
             drawdown_date=date(2026, 5, 1), maturity_date=date(2027, 5, 1),
             rate_percent=Decimal("3"), credit_report_outstanding=Decimal("0"),

@@ -182,7 +182,8 @@ def filing_row(n: int, **over: str) -> dict[str, str]:
     """A small enterprise's first credit loan in 2026Q2: MICRO at 40%."""
     values = {
         "统一社会信用代码": make_credit_code(700 + n), "企业名称": f"北京亦庄旅程{n}科技有限公司",
-        "主体类型": "企业法人", "企业规模": "小型", "是否在经开区": "是", "信用合规条件符合": "是",
+        "主体类型": "企业法人", "企业规模": "小型", "是否在经开区": "是",
+        "符合小微政策信用合规条件": "是", "符合科创政策信用合规条件": "是",
         "属于科创支持范围": "否", "借据号": f"JJ-J{n:03d}", "合同号": f"HT-J{n:03d}",
         "贷款品种": "信用贷款", "贷款金额": "500000.00", "币种": "CNY",
         "放款日期": "2026-05-12", "合同到期日": "2027-05-11", "年利率(%)": "3.6",
@@ -301,7 +302,8 @@ def submitted_claim() -> Claim:
     bank, officer = bank_with_officer("officer_j")
     filing = filing_create(bank=bank, actor=officer, ctx=policy_context(), request=FilingRequest(
         credit_code=make_credit_code(801), enterprise_name="北京亦庄旅程精密制造有限公司",
-        kind="company", size="small", in_bda=True, conduct_ok=True, tech_scope=False,
+        kind="company", size="small", in_bda=True, micro_conduct_ok=True, tech_conduct_ok=True,
+        tech_scope=False,
         iou_number="JJ-J101", contract_number="HT-J101", loan_type="credit",
         amount=Decimal("600000.00"), currency="CNY", fx_rate=None,
         drawdown_date=date(2026, 5, 12), maturity_date=date(2027, 5, 11),

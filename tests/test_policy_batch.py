@@ -116,6 +116,15 @@ MALFORMED = [
     ("schemes-not-a-list", _loan_case(bank_schemes="MICRO"), ["bank_schemes", "list"]),
     ("bool-as-string", _loan_case(enterprise__in_bda="yes"), ["enterprise.in_bda", "true"]),
     ("no-enterprise", _loan_case(enterprise=DELETE), ["enterprise", "required"]),
+    ("no-conduct-at-all", _loan_case(enterprise__conduct_ok=DELETE),
+     ["enterprise.micro_conduct_ok", "required"]),
+    ("tech-conduct-missing", _loan_case(enterprise__conduct_ok=DELETE,
+                                        enterprise__micro_conduct_ok=True),
+     ["enterprise.tech_conduct_ok", "required"]),
+    ("conduct-as-string", _loan_case(enterprise__conduct_ok=DELETE,
+                                     enterprise__micro_conduct_ok="yes",
+                                     enterprise__tech_conduct_ok=True),
+     ["enterprise.micro_conduct_ok", "true"]),
     ("qualification-type", _loan_case(enterprise__qualifications=[
         {"type": "famous", "valid_from": "2024-01-01", "valid_to": "2026-01-01"}]),
      ["enterprise.qualifications[0].type", "famous"]),
@@ -153,3 +162,28 @@ def test_a_malformed_case_gives_an_error_naming_the_field(case, words):
         assert word in output["error"]
     expected_id = case.get("id") if isinstance(case, dict) else None
     assert output["id"] == expected_id
+
+
+# Each scheme's own conduct conditions: MICRO Art. 5(2), TECH Art. 2, 6(2).
+@pytest.mark.parametrize(
+    ("conduct", "micro", "tech", "scheme"),
+    [
+        # On the abnormal-operations list, no penalty: MICRO only.
+        ({"micro_conduct_ok": True, "tech_conduct_ok": False}, [], ["CONDUCT"], "MICRO"),
+        # A major administrative penalty, on no TECH list: TECH only.
+        ({"micro_conduct_ok": False, "tech_conduct_ok": True}, ["CONDUCT"], [], "TECH"),
+        # The single field of older inputs stands for both schemes.
+        ({"conduct_ok": False}, ["CONDUCT"], ["CONDUCT"], None),
+        ({"conduct_ok": True}, [], [], "TECH"),
+        # A scheme's own key wins over the single field.
+        ({"conduct_ok": True, "tech_conduct_ok": False}, [], ["CONDUCT"], "MICRO"),
+    ],
+    ids=["abnormal-list", "penalty", "old-field-no", "old-field-yes", "own-key-wins"],
+)
+def test_each_scheme_is_judged_on_its_own_conduct_attestation(conduct, micro, tech, scheme):
+    case = _loan_case(enterprise__conduct_ok=DELETE)
+    case["enterprise"].update(conduct)
+    (output,) = run_cases([case], CTX)
+    assert output["verdicts"]["MICRO"]["reasons"] == micro
+    assert output["verdicts"]["TECH"]["reasons"] == tech
+    assert output["scheme"] == scheme

@@ -44,7 +44,8 @@ def enterprise(**changes):
         size=EnterpriseSize.SMALL,
         in_bda=True,
         qualifications=(),
-        conduct_ok=True,
+        micro_conduct_ok=True,
+        tech_conduct_ok=True,
         tech_scope=True,
     )
     return replace(base, **changes)
@@ -132,8 +133,8 @@ SINGLE_FAILURES = [
     ("micro-large", Scheme.MICRO, BOTH, {"size": EnterpriseSize.LARGE}, {}, R.BORROWER_SIZE),
     ("tech-micro", Scheme.TECH, BOTH, {"size": EnterpriseSize.MICRO}, {}, R.BORROWER_SIZE),
     ("tech-large", Scheme.TECH, BOTH, {"size": EnterpriseSize.LARGE}, {}, R.BORROWER_SIZE),
-    ("micro-conduct", Scheme.MICRO, BOTH, {"conduct_ok": False}, {}, R.CONDUCT),
-    ("tech-conduct", Scheme.TECH, BOTH, {"conduct_ok": False}, {}, R.CONDUCT),
+    ("micro-conduct", Scheme.MICRO, BOTH, {"micro_conduct_ok": False}, {}, R.CONDUCT),
+    ("tech-conduct", Scheme.TECH, BOTH, {"tech_conduct_ok": False}, {}, R.CONDUCT),
     ("tech-scope", Scheme.TECH, BOTH, {"tech_scope": False}, {}, R.TECH_SCOPE),
     ("micro-risk-sharing", Scheme.MICRO, BOTH, {},
      {"loan_type": LoanType.RISK_SHARING, "bank_risk_share_percent": D("30")}, R.LOAN_TYPE),
@@ -169,7 +170,7 @@ def test_each_condition_fails_alone(scheme, bank, ent_changes, loan_changes, exp
     ("ent_changes", "loan_changes"),
     [
         ({"kind": EnterpriseKind.INDIVIDUAL, "size": EnterpriseSize.MICRO}, {}),
-        ({"conduct_ok": True, "tech_scope": False}, {}),  # MICRO needs no tech scope
+        ({"tech_scope": False}, {}),  # MICRO needs no tech scope
         ({}, {"loan_type": LoanType.IP_PLEDGE}),
         ({}, {"loan_type": LoanType.RECEIVABLES_PLEDGE}),
     ],
@@ -199,7 +200,7 @@ def test_a_verdict_lists_every_failing_condition_not_only_the_first():
             credit_code="91110108551385082A",
             size=EnterpriseSize.MEDIUM,
             in_bda=False,
-            conduct_ok=False,
+            micro_conduct_ok=False,
         ),
         ln=loan(
             drawdown_date=date(2025, 9, 26),
@@ -220,6 +221,48 @@ def test_a_verdict_lists_every_failing_condition_not_only_the_first():
 def test_reason_messages_cite_the_scheme_judged():
     verdict = judge(Scheme.TECH, ent=enterprise(in_bda=False))
     assert "京技管发〔2025〕13号第五条、第六条第（一）项" in str(verdict.reasons[0].message)
+
+
+# --- each scheme's own conduct conditions (MICRO Art. 5(2); TECH Art. 2, 6(2)) ---------------
+
+def test_abnormal_operations_list_without_penalty_is_micro_not_tech():
+    # On the abnormal-operations list (TECH Art. 2) with no penalty or record (MICRO Art. 5(2)).
+    decision = decide(ent=enterprise(micro_conduct_ok=True, tech_conduct_ok=False))
+    assert decision.verdicts[Scheme.MICRO].eligible
+    assert decision.verdicts[Scheme.TECH].codes == (R.CONDUCT,)
+    assert "京技管发〔2025〕13号第二条、第六条" in str(decision.verdicts[Scheme.TECH].reasons[0].message)
+    assert "经营异常名录" in str(decision.verdicts[Scheme.TECH].reasons[0].message)
+    assert decision.scheme == Scheme.MICRO
+    assert decision.ratio == D("0.30")
+
+
+def test_penalty_without_abnormal_operations_list_is_tech_not_micro():
+    # A major administrative penalty in three years (MICRO Art. 5(2)), none of TECH's lists.
+    decision = decide(ent=enterprise(micro_conduct_ok=False, tech_conduct_ok=True))
+    assert decision.verdicts[Scheme.TECH].eligible
+    assert decision.verdicts[Scheme.MICRO].codes == (R.CONDUCT,)
+    assert "京技管发〔2025〕12号第五条" in str(decision.verdicts[Scheme.MICRO].reasons[0].message)
+    assert "行政处罚" in str(decision.verdicts[Scheme.MICRO].reasons[0].message)
+    assert decision.scheme == Scheme.TECH
+    assert decision.ratio == D("0.50")
+
+
+def test_a_medium_firm_failing_only_tech_conduct_falls_to_no_scheme():
+    # MICRO cannot take a medium enterprise, so TECH's own conduct refusal leaves no scheme.
+    decision = decide(ent=enterprise(size=EnterpriseSize.MEDIUM, tech_conduct_ok=False))
+    assert decision.scheme is None
+    assert decision.verdicts[Scheme.TECH].codes == (R.CONDUCT,)
+    assert decision.verdicts[Scheme.MICRO].codes == (R.BORROWER_SIZE,)
+
+
+@pytest.mark.parametrize(("micro_ok", "tech_ok"), [(True, True), (True, False), (False, True),
+                                                   (False, False)])
+def test_each_scheme_reads_only_its_own_conduct_attestation(micro_ok, tech_ok):
+    ent = enterprise(micro_conduct_ok=micro_ok, tech_conduct_ok=tech_ok)
+    assert ent.conduct_ok(Scheme.MICRO) is micro_ok
+    assert ent.conduct_ok(Scheme.TECH) is tech_ok
+    assert (R.CONDUCT in judge(Scheme.MICRO, ent=ent).codes) is not micro_ok
+    assert (R.CONDUCT in judge(Scheme.TECH, ent=ent).codes) is not tech_ok
 
 
 # --- caps at the boundary: exactly at, one fen above -----------------------------------------

@@ -107,7 +107,8 @@ def micro_2025() -> PolicyVersion:
 def request(n: int, drawdown: date, amount: str) -> FilingRequest:
     return FilingRequest(
         credit_code=make_credit_code(900 + n), enterprise_name=f"北京亦庄承接{n}科技有限公司",
-        kind="company", size="small", in_bda=True, conduct_ok=True, tech_scope=False,
+        kind="company", size="small", in_bda=True, micro_conduct_ok=True, tech_conduct_ok=True,
+        tech_scope=False,
         iou_number=f"JJ-V{n:03d}", contract_number=f"HT-V{n:03d}", loan_type="credit",
         amount=Decimal(amount), currency="CNY", fx_rate=None, drawdown_date=drawdown,
         maturity_date=date(drawdown.year + 1, drawdown.month, drawdown.day),

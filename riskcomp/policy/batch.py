@@ -189,9 +189,18 @@ def _enterprise(fields: _Fields) -> EnterpriseFacts:
         size=fields.choice("size", EnterpriseSize),
         in_bda=fields.boolean("in_bda"),
         qualifications=tuple(qualifications),
-        conduct_ok=fields.boolean("conduct_ok"),
+        micro_conduct_ok=_conduct(fields, "micro_conduct_ok"),
+        tech_conduct_ok=_conduct(fields, "tech_conduct_ok"),
         tech_scope=fields.boolean("tech_scope"),
     )
+
+
+def _conduct(fields: _Fields, key: str) -> bool:
+    """A scheme's own conduct attestation (``micro_conduct_ok``, ``tech_conduct_ok``); the single
+    ``conduct_ok`` of older inputs stands for each scheme that has no key of its own."""
+    if fields.has(key) or not fields.has("conduct_ok"):
+        return fields.boolean(key)
+    return fields.boolean("conduct_ok")
 
 
 def _loan(fields: _Fields) -> LoanFacts:

@@ -57,8 +57,20 @@ class EnterpriseFacts:
     size: EnterpriseSize
     in_bda: bool  # operates in the BDA (亦庄新城 225 km², MICRO Art. 4, TECH Art. 5)
     qualifications: tuple[QualificationFacts, ...]
-    conduct_ok: bool  # the conduct conditions of MICRO Art. 5(2) / TECH Art. 2, 6(2) hold
+    # Each scheme's conduct conditions are its own lists, so the bank attests each separately:
+    # no major administrative penalty published nor criminal record in three years, not on the
+    # serious-dishonesty list (MICRO Art. 5(2))
+    micro_conduct_ok: bool
+    # not on the abnormal-operations nor the dishonesty list, no major safety (network and data
+    # security included), quality or environmental accident nor tax evasion in three years
+    # (TECH Art. 2, 6(2))
+    tech_conduct_ok: bool
     tech_scope: bool  # the bank attests the scope of 财金〔2024〕60号 (TECH Art. 2, 12(3))
+
+    def conduct_ok(self, scheme: Scheme) -> bool:
+        """Whether the bank attests ``scheme``'s own conduct conditions."""
+        attested = {Scheme.MICRO: self.micro_conduct_ok, Scheme.TECH: self.tech_conduct_ok}
+        return attested[Scheme(scheme)]
 
 
 @dataclass(frozen=True)
@@ -261,8 +273,8 @@ def judge_scheme(
         fail(ReasonCode.BORROWER_KIND, kind=EnterpriseKind(enterprise.kind))
     if enterprise.size not in params.allowed_sizes:
         fail(ReasonCode.BORROWER_SIZE, size=EnterpriseSize(enterprise.size))
-    # MICRO Art. 5(2) / TECH Art. 2, 6(2).
-    if not enterprise.conduct_ok:
+    # MICRO Art. 5(2) / TECH Art. 2, 6(2): each scheme judged on its own attestation.
+    if not enterprise.conduct_ok(scheme):
         fail(ReasonCode.CONDUCT)
     # TECH Art. 2, 12(3).
     if params.requires_tech_scope and not enterprise.tech_scope:

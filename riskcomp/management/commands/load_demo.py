@@ -364,7 +364,7 @@ class DemoEnterprise:
     def tech_fit(self) -> bool:
         e = self.obj
         return (e.kind == EnterpriseKind.COMPANY and e.size in ("medium", "small")
-                and e.is_tech_scope and e.is_in_bda and e.is_conduct_ok)
+                and e.is_tech_scope and e.is_in_bda and e.is_tech_conduct_ok)
 
 
 @dataclass
@@ -505,7 +505,6 @@ class DemoLoader:
         rng.shuffle(profiles)
         company_idx = [i for i, p in enumerate(profiles) if p != "individual"]
         outside_bda = set(rng.sample(company_idx, 3))
-        bad_conduct = set(rng.sample([i for i in company_idx if i not in outside_bda], 2))
         used_codes: set[str] = set()
         used_names: set[str] = set()
         qualified_so_far = 0
@@ -573,10 +572,19 @@ class DemoLoader:
                 obj=Enterprise(
                     credit_code=code, name=name, kind=kind, size=size,
                     is_in_bda=i not in outside_bda, industry=str(industry), employees=employees,
-                    revenue=revenue, total_assets=assets, is_conduct_ok=i not in bad_conduct,
+                    revenue=revenue, total_assets=assets, is_micro_conduct_ok=True,
+                    is_tech_conduct_ok=True,
                     is_tech_scope=tech_scope),
                 industry=industry, quals=tuple(quals),
                 external_debt=Decimal(rng.randint(*debt_wan)) * WAN))
+        # Two small tech borrowers meet one scheme's conduct conditions and not the other's:
+        # one on the abnormal-operations list (TECH Art. 2) borrows under MICRO, one with a major
+        # administrative penalty (MICRO Art. 5(2)) under TECH.
+        abnormal_list, penalised = [r.obj for r in rows if r.obj.kind == EnterpriseKind.COMPANY
+                                    and r.obj.size == EnterpriseSize.SMALL and r.obj.is_in_bda
+                                    and r.obj.is_tech_scope][:2]
+        abnormal_list.is_tech_conduct_ok = False
+        penalised.is_micro_conduct_ok = False
         Enterprise.objects.bulk_create([r.obj for r in rows])
         saved = {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=used_codes)}
         qualifications = []
@@ -594,7 +602,7 @@ class DemoLoader:
         micro_weights = {"BOB-BDA": 1.0, "ICBC-BDA": 2.2}
         for r in rows:
             e = r.obj
-            if not e.is_in_bda or not e.is_conduct_ok:
+            if not e.is_in_bda:
                 r.banks = [rng.choice([b.code for b in BANKS])]
                 continue
             eligible = ["BOB-BDA"]
@@ -633,10 +641,10 @@ class DemoLoader:
         loans: Counter[str] = Counter()
 
         def pick(bank_code: str) -> DemoEnterprise:
-            # Borrowers the rules will refuse (outside the BDA, failing conduct) ask less often,
+            # Borrowers the rules will refuse (outside the BDA) ask less often,
             # and the loans spread over the bank's customers.
             pool = pools[bank_code]
-            weights = [(1.0 if r.obj.is_in_bda and r.obj.is_conduct_ok else 0.25)
+            weights = [(1.0 if r.obj.is_in_bda else 0.25)
                        / (1 + loans[r.obj.credit_code]) for r in pool]
             chosen = rng.choices(pool, weights=weights)[0]
             loans[chosen.obj.credit_code] += 1
@@ -763,7 +771,8 @@ class DemoLoader:
         branch = rng.choice(self.branches[spec.code])
         cand.request = FilingRequest(
             credit_code=e.credit_code, enterprise_name=e.name, kind=e.kind, size=e.size,
-            in_bda=e.is_in_bda, conduct_ok=e.is_conduct_ok, tech_scope=e.is_tech_scope,
+            in_bda=e.is_in_bda, micro_conduct_ok=e.is_micro_conduct_ok,
+            tech_conduct_ok=e.is_tech_conduct_ok, tech_scope=e.is_tech_scope,
             iou_number=f"{spec.code}-JJ{day:%Y%m%d}-{seq:04d}",
             contract_number=f"{spec.code.split('-')[0]}{day:%Y}JK{seq:05d}",
             loan_type=str(loan_type), amount=amount, currency=currency, fx_rate=fx_rate,
