@@ -323,7 +323,8 @@ def import_batch_create(*, bank: Bank, kind: str, original_name: str, data: byte
                .first())
     batch = ImportBatch(bank=bank, kind=kind, original_name=original_name[:200], sha256=digest,
                         uploaded_by=actor, total_rows=len(parsed.rows),
-                        result={"sheet": parsed.sheet, "duplicate_of": earlier,
+                        result={"sheet": parsed.sheet, "header_row": parsed.header_row,
+                                "ignored": parsed.ignored, "duplicate_of": earlier,
                                 "rows": parsed.rows})
     batch.file.save(f"{uuid.uuid4().hex}.xlsx", ContentFile(data), save=False)
     batch.save()
@@ -481,6 +482,14 @@ def import_batch_duplicate_of(batch: ImportBatch) -> int | None:
     """The earlier batch of the bank with the very same file, if any."""
     return (ImportBatch.objects.filter(pk=batch.pk)
             .values_list("result__duplicate_of", flat=True).first())
+
+
+def import_batch_header(batch: ImportBatch) -> dict[str, Any]:
+    """Where the headers of the batch's file were found (sheet, row) and the columns ignored."""
+    found = (ImportBatch.objects.filter(pk=batch.pk)
+             .values_list("result__sheet", "result__header_row", "result__ignored").first())
+    sheet, row, ignored = found or (None, None, None)
+    return {"sheet": sheet or "", "row": row or 1, "ignored": ignored or []}
 
 
 def reason_text(entry: Sequence[Any]) -> str:
