@@ -766,13 +766,14 @@ def build_workbook(layout: Layout, rows: Sequence[Sequence[Any]] = (),
         for raw in rows:
             ws.append([_safe(_typed(f.widget, v)) for f, v in zip(layout.fields, raw[1:],
                                                                   strict=True)]
-                      + ([reasons.get(raw[0], "")] if reasons is not None else []))
-        if reasons is not None:
+                      + ([reasons.get(raw[0], ""), raw[0]] if reasons is not None else []))
+        if reasons is not None:  # the reasons, and the row's number in the file uploaded
             col = len(layout.fields) + 1
-            cell = ws.cell(row=1, column=col, value=REASON_HEADER)
-            cell.fill, cell.font, cell.alignment = REASON_FILL, HEAD_FONT, WRAP
-            letter = get_column_letter(col)
-            ws.column_dimensions[letter].width = 60
+            for offset, header in enumerate((REASON_HEADER, ROW_NUMBER_HEADER)):
+                cell = ws.cell(row=1, column=col + offset, value=header)
+                cell.fill, cell.font, cell.alignment = REASON_FILL, HEAD_FONT, WRAP
+            ws.column_dimensions[get_column_letter(col)].width = 60
+            ws.column_dimensions[get_column_letter(col + 1)].width = 12
             for row in ws.iter_rows(min_row=2, min_col=col, max_col=col):
                 row[0].alignment = WRAP
         _instructions_sheet(wb, layout)
@@ -842,7 +843,8 @@ def _instructions_sheet(wb: Any, layout: Layout) -> None:
         "只接受 .xlsx 格式。",
         "6. 上传后系统逐行校验并显示预览：通过的行显示适用政策与补偿比例，"
         "退回的行显示退回代码与原因；确认提交后，通过的行在同一事务中一次性写入。",
-        "7. 退回的行可下载为“退回行”工作簿（最后一列为退回原因），修改后可直接重新上传。",
+        "7. 退回的行可下载为“退回行”工作簿（末尾两列为按政策分组的退回原因和原文件行号），"
+        "修改后可直接重新上传。",
         "8. 同一借据号不会重复备案：重复上传同一文件时，已备案的行以 DUPLICATE 退回。"
         if layout is FILINGS else
         "8. 借据号须为本行已备案的贷款；同一笔贷款同一日期的同一分类不会重复记录。",
@@ -889,6 +891,7 @@ def _instructions_sheet(wb: Any, layout: Layout) -> None:
 _FILING_CODES = {
     "NO_AGREEMENT", "OUTSIDE_VALIDITY", "NOT_IN_BDA", "BORROWER_KIND", "BORROWER_SIZE", "CONDUCT",
     "TECH_SCOPE", "LOAN_TYPE", "OTHER_COVER", "RISK_SHARE", "AMOUNT_CAP", "OUTSTANDING_CAP",
-    "CREDIT_REPORT_DATE", "RATE_CAP", "FILING_LATE", "CALENDAR_UNKNOWN", "BAD_CREDIT_CODE",
+    "CREDIT_REPORT_DATE", "RATE_CAP", "FILING_LATE", "DRAWDOWN_FUTURE",
+    "CALENDAR_UNKNOWN", "BAD_CREDIT_CODE",
     "DUPLICATE",
 }

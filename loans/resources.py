@@ -98,7 +98,7 @@ class TextCell(_Cell):
         if "E+" in text.upper() and _LOST_DIGITS.match(text):
             raise CellError(_(
                 "“%(v)s”是超过15位的数字，Excel只保留15位有效数字，末尾的数字已经丢失：请将该列"
-                "设置为文本格式（文本格式）后重新填写，或在数字前加英文单引号（'）") % {"v": text})
+                "设置为文本格式后重新填写，或在数字前加英文单引号（'）") % {"v": text})
         if self.normalize is not None:
             text = self.normalize(text)
         if self.upper:

@@ -303,3 +303,110 @@ def test_an_enterprise_name_of_forty_characters_is_stored_whole(both_schemes, of
     upload(client, excel([row(**{"企业名称": name})]))
     confirm(client, batch())
     assert LoanFiling.objects.get().enterprise.name == name
+
+
+# --- 4. A drawdown after today ---------------------------------------------------------------
+
+FUTURE = {"放款日期": "2026-07-20", "征信报告日期": "2026-07-15", "合同到期日": "2027-07-19"}
+
+
+@pytest.mark.django_db
+def test_a_drawdown_after_today_has_its_own_reason_in_the_import(both_schemes, officer_a,
+                                                                  upload):
+    client = client_for(officer_a)
+    upload(client, excel([row(**FUTURE), tech_row()]))
+    entries = preview_of(batch())
+    assert codes_of(entries[2]) == ["DRAWDOWN_FUTURE"] and entries[3][OK] == 1
+    assert "放款日期2026-07-20晚于备案日2026-07-10" in messages_of(entries[2])
+
+
+@pytest.mark.django_db
+def test_the_filing_form_reports_a_future_drawdown_the_same_way(both_schemes, officer_a):
+    from .test_filing_form import post_data
+
+    data = post_data(drawdown_date="2026-07-20", credit_report_date="2026-07-15",
+                     maturity_date="2027-07-19")
+    client = client_for(officer_a)
+    preview = client.post(reverse("loans:filing_preview"), data,
+                          HTTP_HX_REQUEST="true").content.decode()
+    page = client.post(reverse("loans:filing_create"), data).content.decode()
+    for shown in (preview, page):
+        assert "不予备案" in shown and "DRAWDOWN_FUTURE" in shown and "FILING_LATE" not in shown
+    assert LoanFiling.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_late_filing_exception_does_not_let_a_future_drawdown_through(both_schemes,
+                                                                         officer_a):
+    from fund.selectors import policy_context
+    from loans.import_services import filing_rows
+    from loans.services import filings_commit
+
+    parsed = read_workbook(excel([row(**FUTURE)]), FILINGS)
+    (cleaned,) = filing_rows(parsed.rows, branches={})
+    filings, (ev,) = filings_commit(bank=both_schemes, requests=[cleaned.request],
+                                    actor=officer_a, ctx=policy_context(),
+                                    late_exception_reason="托管机构同意补录")
+    assert filings == [] and ev.codes == ["DRAWDOWN_FUTURE"]
+
+
+# --- 5. Duplicates within the file; reasons grouped by scheme; original row numbers ----------
+
+@pytest.mark.django_db
+def test_a_duplicate_within_the_file_names_the_earlier_row(both_schemes, officer_a, upload):
+    FilingFactory(bank=both_schemes, filed_by=officer_a, iou_number="JJ-0009")
+    upload(client_for(officer_a), excel(
+        [row(), tech_row(), tech_row(**{"合同号": "HT-0099"}), row(**{"借据号": "JJ-0009"})],
+        above=(TITLE,)))
+    entries = preview_of(batch())
+    assert [entries[n][OK] for n in (3, 4, 5, 6)] == [1, 1, 0, 0]
+    assert codes_of(entries[5]) == ["DUPLICATE"]
+    assert "与本文件第4行借据号重复" in messages_of(entries[5])
+    assert "已经备案" not in messages_of(entries[5])
+    assert "借据号 JJ-0009 已经备案" in messages_of(entries[6])
+
+
+def rejected_sheet(client, b: ImportBatch) -> tuple[list[object], list[tuple]]:  # type: ignore[no-untyped-def, type-arg]
+    response = client.get(reverse("loans:import_rejected", args=[b.pk]))
+    wb = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    rows = list(wb["填报"].iter_rows(values_only=True))
+    return list(rows[0]), rows[1:]
+
+
+@pytest.mark.django_db
+def test_reasons_are_grouped_by_scheme_in_the_preview_and_the_rejected_workbook(
+        both_schemes, officer_a, upload):
+    client = client_for(officer_a)
+    both_fail = row(**{"企业规模": "中型", "借据号": "JJ-0005", "年利率(%)": "4.6"})
+    upload(client, excel([row(), tech_row(), both_fail], above=(TITLE,)))
+    b = batch()
+    entry = preview_of(b)[5]
+    schemes = [r[2] for r in entry[REASONS]]
+    assert schemes == sorted(schemes, key=["TECH", "MICRO"].index) and set(schemes) == {
+        "TECH", "MICRO"}
+    assert {r[0] for r in entry[REASONS] if r[2] == "MICRO"} == {"BORROWER_SIZE", "RATE_CAP"}
+    assert {r[0] for r in entry[REASONS] if r[2] == "TECH"} == {"TECH_SCOPE", "RATE_CAP"}
+    page = client.get(reverse("loans:import_detail", args=[b.pk]),
+                      {"verdict": "rejected"}).content.decode()
+    assert ">科创</span>" in page and ">小微</span>" in page
+    assert ">TECH<" not in page and ">MICRO<" not in page
+    assert page.index(">科创</span>") < page.index("TECH_SCOPE") < page.index(">小微</span>")
+
+    header, data = rejected_sheet(client, b)
+    assert header[-2:] == ["退回原因", "原文件行号"]
+    (only,) = data
+    assert only[-1] == 5  # the row's number in the uploaded file, not in this workbook
+    lines = only[-2].split("\n")
+    assert lines[0].startswith("科创：") and "TECH_SCOPE" in lines[0]
+    assert lines[1].startswith("小微：") and "BORROWER_SIZE" in lines[1]
+    assert "MICRO" not in only[-2].replace("MICRO_", "")
+
+
+@pytest.mark.django_db
+def test_the_rejected_workbook_uploads_again_as_it_is(both_schemes, officer_a, upload):
+    """Its extra columns (reasons, original row) are the portal's own: read past, not named."""
+    client = client_for(officer_a)
+    upload(client, excel([row(**{"是否在经开区": "否"}), tech_row()]))
+    response = client.get(reverse("loans:import_rejected", args=[batch().pk]))
+    parsed = read_workbook(b"".join(response.streaming_content), FILINGS)
+    assert len(parsed.rows) == 1 and parsed.ignored == [] and parsed.header_row == 1
