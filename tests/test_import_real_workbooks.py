@@ -4,11 +4,14 @@ extra columns. Each workbook is built with openpyxl as Excel writes it (typed ce
 number formats), uploaded through the screen, and checked for what is stored or refused."""
 
 import io
+import json
 from datetime import date, datetime
 from decimal import Decimal
 
 import openpyxl
 import pytest
+from auditlog.models import LogEntry
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -410,3 +413,121 @@ def test_the_rejected_workbook_uploads_again_as_it_is(both_schemes, officer_a, u
     response = client.get(reverse("loans:import_rejected", args=[batch().pk]))
     parsed = read_workbook(b"".join(response.streaming_content), FILINGS)
     assert len(parsed.rows) == 1 and parsed.ignored == [] and parsed.header_row == 1
+
+
+# --- 7. The command for scripts ----------------------------------------------------------------
+
+def run(*args: object) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_filings", *[str(a) for a in args], stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def quarter(tmp_path):  # type: ignore[no-untyped-def]
+    """A bank's file: a title row, a percentage-formatted rate, a row failing both schemes, a
+    repeated IOU, a cell that does not read, a drawdown after today."""
+    path = tmp_path / "2026Q3.xlsx"
+    path.write_bytes(excel([
+        row(**{"年利率(%)": 0.036}),
+        row(**{"企业规模": "中型", "借据号": "JJ-0005", "年利率(%)": 0.046}),
+        row(**{"年利率(%)": 0.035}),
+        row(**{"借据号": "JJ-0007", "贷款金额": "三百万"}),
+        row(**{"借据号": "JJ-0008", **FUTURE}),
+    ], above=(TITLE,), formats={"年利率(%)": "0.00%"}))
+    return path
+
+
+@pytest.mark.django_db
+def test_import_filings_prints_one_json_result_per_row_and_writes_nothing(both_schemes,
+                                                                           officer_a, quarter):
+    out, err = run(quarter, "--bank", both_schemes.code, "--user", officer_a.username, "--json")
+    results = {r["row"]: r for r in json.loads(out)}
+    assert sorted(results) == [3, 4, 5, 6, 7]  # row numbers as in the file
+    first = results[3]
+    assert first["accepted"] is True and (first["scheme"], first["ratio"]) == ("MICRO", "0.4000")
+    assert first["values"] == {"iou": "JJ-0001", "amount": "3000000.00",
+                               "drawdown_date": "2026-05-12", "rate_percent": "3.60"}
+    both = results[4]
+    assert both["accepted"] is False and both["values"]["rate_percent"] == "4.60"
+    assert set(both["reasons"]["TECH"]) == {"TECH_SCOPE", "RATE_CAP"}
+    assert set(both["reasons"]["MICRO"]) == {"BORROWER_SIZE", "RATE_CAP"}
+    assert results[5]["reasons"]["common"] == ["DUPLICATE"]
+    assert any("与本文件第3行借据号重复" in m for m in results[5]["messages"])
+    bad = results[6]
+    assert bad["accepted"] is False and bad["values"]["amount"] is None
+    assert bad["messages"] == ["第6行“贷款金额”：“三百万”不是有效数字"]
+    assert results[7]["reasons"]["common"] == ["DRAWDOWN_FUTURE"]
+    assert "共 5 行：通过 1 行，退回 4 行。" in err and "未写入" in err
+    assert LoanFiling.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_import_filings_text_output_names_rows_verdicts_and_values(both_schemes, officer_a,
+                                                                   quarter):
+    out, _err = run(quarter, "--bank", both_schemes.code, "--user", officer_a.username)
+    lines = out.splitlines()
+    assert lines[0] == "使用工作表“填报”第2行作为表头"
+    assert lines[1].startswith("第3行  通过 小微 40%") and "年利率(%)=3.60" in lines[1]
+    assert lines[2].startswith("第4行  退回 科创：") and "小微：BORROWER_SIZE" in lines[2]
+    assert "MICRO" not in out and "TECH：" not in out
+    assert lines[-1].startswith("共 5 行：通过 1 行，退回 4 行。")
+
+
+@pytest.mark.django_db
+def test_import_filings_commit_files_the_accepted_rows_audited_as_the_user(both_schemes,
+                                                                          officer_a, quarter):
+    _out, err = run(quarter, "--bank", both_schemes.code, "--user", officer_a.username,
+                   "--commit", "--json")
+    assert "已写入 1 行" in err
+    filing = LoanFiling.objects.get()
+    assert (filing.iou_number, filing.rate_percent) == ("JJ-0001", Decimal("3.6000"))
+    assert filing.filed_by == officer_a and filing.import_batch_id is None
+    assert LogEntry.objects.get_for_object(filing).get().actor == officer_a
+    # Run again: the filed row is now DUPLICATE, nothing more is written.
+    again = {r["row"]: r for r in json.loads(run(quarter, "--bank", both_schemes.code,
+                                                 "--user", officer_a.username, "--commit",
+                                                 "--json")[0])}
+    assert again[3]["reasons"]["common"] == ["DUPLICATE"] and LoanFiling.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_import_filings_refuses_what_it_cannot_read_in_chinese(both_schemes, officer_a,
+                                                               auditor, tmp_path, quarter):
+    pdf = tmp_path / "scan.xlsx"
+    pdf.write_bytes(b"%PDF-1.7 not a workbook")
+    user = officer_a.username
+    cases = [
+        ((pdf, "--bank", both_schemes.code, "--user", user), "不是Excel工作簿"),
+        ((tmp_path / "missing.xlsx", "--bank", both_schemes.code, "--user", user), "无法读取文件"),
+        ((quarter, "--bank", "NOPE", "--user", user), "没有编码为“NOPE”的合作银行"),
+        ((quarter, "--bank", both_schemes.code, "--user", "nobody"), "没有用户名为“nobody”"),
+        ((quarter, "--bank", both_schemes.code, "--user", auditor.username, "--commit"),
+         "不能备案贷款"),
+        ((quarter,), "请指定文件"),
+    ]
+    for args, message in cases:
+        with pytest.raises(CommandError, match=message):
+            run(*args)
+    assert LoanFiling.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_import_filings_refuses_an_officer_of_another_bank(both_schemes, officer_b, quarter):
+    with pytest.raises(CommandError, match="无权"):
+        run(quarter, "--bank", both_schemes.code, "--user", officer_b.username)
+
+
+@pytest.mark.django_db
+def test_import_filings_template_is_the_screens_blank_template(officer_a, tmp_path):
+    out_path = tmp_path / "模板.xlsx"
+    out, _err = run("--template", out_path)
+    assert str(out_path) in out
+    response = client_for(officer_a).get(reverse("loans:import_template_filings"))
+    screen = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    written = openpyxl.load_workbook(out_path)
+    assert written.sheetnames == screen.sheetnames
+    for name in written.sheetnames:
+        assert list(written[name].iter_rows(values_only=True)) == list(
+            screen[name].iter_rows(values_only=True))
+    assert read_workbook(excel([row()]), FILINGS).rows  # and a filled copy reads back
