@@ -14,7 +14,7 @@ from riskcomp.choices import (
     QualificationType,
     Scheme,
 )
-from riskcomp.policy.credit_code import validate_credit_code
+from riskcomp.policy.credit_code import normalize_credit_code, validate_credit_code
 from riskcomp.policy.eligibility import EnterpriseFacts, LoanFacts, QualificationFacts
 from riskcomp.policy.enterprise_size import Industry
 from riskcomp.policy.reasons import PolicyError
@@ -108,7 +108,7 @@ class CalculatorForm(forms.Form):
                                                       widget=DATE)
 
     def clean_credit_code(self) -> str:
-        code: str = self.cleaned_data["credit_code"].strip().upper()
+        code: str = normalize_credit_code(self.cleaned_data["credit_code"])
         try:
             validate_credit_code(code)
         except PolicyError as exc:

@@ -29,7 +29,7 @@ from banks.models import Bank, Branch
 from banks.selectors import scope_to_user_banks
 from fund.selectors import policy_context
 from riskcomp.audit import audit_bulk_created, audit_updated
-from riskcomp.choices import Classification, ReasonCode
+from riskcomp.choices import Classification, ReasonCode, Scheme
 from riskcomp.policy.context import PolicyContext
 from riskcomp.policy.credit_code import normalize_credit_code
 from riskcomp.policy.reasons import Refusal
@@ -215,7 +215,8 @@ def evaluation_chunks(requests: Sequence[FilingRequest], size: int | None = None
 
 
 def _reasons(ev: FilingEvaluation) -> list[list[str]]:
-    return [[str(r.code), str(r.message)] for r in ev.refusals]
+    """[code, message, scheme ("" when no scheme's own)] per refusal, grouped by scheme."""
+    return [[str(r.code), str(r.message), scheme] for scheme, r in ev.refusals_by_scheme()]
 
 
 def _filing_entry(number: int, raw: Sequence[Any], ev: FilingEvaluation | None,
@@ -266,7 +267,8 @@ def validate_filing_rows(batch: ImportBatch, rows: Sequence[Sequence[Any]],
     chunks = evaluation_chunks(requests)
     for n, chunk in enumerate(chunks, start=1):
         evaluations = evaluate_filings(bank=batch.bank, requests=[requests[i] for i in chunk],
-                                       filing_date=today, ctx=ctx, snapshots=False)
+                                       filing_date=today, ctx=ctx, snapshots=False,
+                                       rows=[cleaned[good[i]].number for i in chunk])
         for i, ev in zip(chunk, evaluations, strict=True):
             verdicts[good[i]] = ev
         _set_progress(batch, 5 + 90 * n // len(chunks))
@@ -324,7 +326,8 @@ def import_batch_create(*, bank: Bank, kind: str, original_name: str, data: byte
                .first())
     batch = ImportBatch(bank=bank, kind=kind, original_name=original_name[:200], sha256=digest,
                         uploaded_by=actor, total_rows=len(parsed.rows),
-                        result={"sheet": parsed.sheet, "duplicate_of": earlier,
+                        result={"sheet": parsed.sheet, "header_row": parsed.header_row,
+                                "ignored": parsed.ignored, "duplicate_of": earlier,
                                 "rows": parsed.rows})
     batch.file.save(f"{uuid.uuid4().hex}.xlsx", ContentFile(data), save=False)
     batch.save()
@@ -487,10 +490,26 @@ def import_batch_duplicate_of(batch: ImportBatch) -> int | None:
             .values_list("result__duplicate_of", flat=True).first())
 
 
+def import_batch_header(batch: ImportBatch) -> dict[str, Any]:
+    """Where the headers of the batch's file were found (sheet, row) and the columns ignored."""
+    found = (ImportBatch.objects.filter(pk=batch.pk)
+             .values_list("result__sheet", "result__header_row", "result__ignored").first())
+    sheet, row, ignored = found or (None, None, None)
+    return {"sheet": sheet or "", "row": row or 1, "ignored": ignored or []}
+
+
+SCHEME_SHORT = {str(Scheme.TECH): gettext_lazy("科创"), str(Scheme.MICRO): gettext_lazy("小微")}
+
+
 def reason_text(entry: Sequence[Any]) -> str:
-    """The reasons of a preview entry as one cell: ``CODE：message；message``."""
-    return "；".join(f"{code}：{message}" if code else message
-                    for code, message in entry[REASONS])
+    """The reasons of a preview entry as one cell, a line per scheme after those of no scheme:
+    ``CODE：message；message`` / ``科创：CODE：message`` / ``小微：CODE：message``."""
+    groups: dict[str, list[str]] = {}
+    for code, message, *scheme in entry[REASONS]:
+        groups.setdefault(scheme[0] if scheme else "", []).append(
+            f"{code}：{message}" if code else message)
+    return "\n".join(f"{SCHEME_SHORT[s]}：{'；'.join(texts)}" if s in SCHEME_SHORT
+                     else "；".join(texts) for s, texts in groups.items())
 
 
 def import_rejected_workbook(batch: ImportBatch) -> bytes:

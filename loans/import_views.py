@@ -29,6 +29,7 @@ from .import_services import (
     import_batch_confirm,
     import_batch_create,
     import_batch_duplicate_of,
+    import_batch_header,
     import_batch_list_for,
     import_batch_preview,
     import_rejected_workbook,
@@ -206,6 +207,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "loans/import_detail.html", {
         "batch": batch, "running": running, "listing": listing,
         "tone": TONES.get(batch.status, "muted"), "duplicate_of": import_batch_duplicate_of(batch),
+        "header": import_batch_header(batch),
         "layout": LAYOUTS[batch.kind], "scheme_labels": dict(Scheme.choices),
         "can_confirm": role_of(request.user) == Role.BANK_OFFICER
         and batch.status == ImportBatch.Status.VALIDATED and batch.accepted_rows > 0,

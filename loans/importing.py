@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from import_export.fields import Field
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -71,6 +72,8 @@ CLASSIFICATION_SHEET = "五级分类"
 INSTRUCTIONS_SHEET = "填写说明"
 OPTIONS_SHEET = "选项"
 REASON_HEADER = "退回原因"
+ROW_NUMBER_HEADER = "原文件行号"
+HEADER_SEARCH_ROWS = 10  # banks put a title or two above the headers
 
 FILING_FIELDS: list[Field] = FilingRowResource().get_import_fields()
 CLASSIFICATION_FIELDS: list[Field] = ClassificationRowResource().get_import_fields()
@@ -115,10 +118,13 @@ LAYOUTS = {FILINGS.kind: FILINGS, CLASSIFICATIONS.kind: CLASSIFICATIONS}
 
 @dataclass
 class ParsedSheet:
-    """The data rows of an uploaded sheet: ``[row number, cell text or None per column]``."""
+    """The data rows of an uploaded sheet: ``[row number, cell text or None per column]``; the
+    sheet and row the headers were found in, and the headers of columns not in the layout."""
 
     rows: list[list[Any]]
     sheet: str
+    header_row: int = 1
+    ignored: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -255,26 +261,84 @@ def _column_index(letters: str) -> int:
     return found
 
 
+EXCEL_DIGITS = 15  # significant digits Excel keeps of a number
+
+
 def _excel_number(text: str) -> str:
     """A numeric cell's text as Excel shows it: at most 15 significant digits (the file keeps the
-    binary double, e.g. 0.30000000000000004 for 0.3)."""
-    if len(text) <= 16:
+    binary double, e.g. 0.30000000000000004 for 0.3), an integer without ".0" or exponent (a
+    numeric IOU), and an integer of more than 15 digits, whose last digits Excel has lost, in
+    Excel's exponent form (2.0261112E+17), which the text columns refuse."""
+    if len(text) <= EXCEL_DIGITS and "E" not in text and "e" not in text:
+        return text[:-2] if text.endswith(".0") else text  # the common case, kept fast
+    try:
+        number = Decimal(text)
+    except ArithmeticError:  # not a number: the column's widget will say so
+        return text
+    if not number.is_finite():
         return text
     with localcontext() as ctx:
-        ctx.prec = 15
-        try:
-            return str(+Decimal(text))
-        except ArithmeticError:  # not a number: the column's widget will say so
-            return text
+        ctx.prec = EXCEL_DIGITS
+        shown = (+number).normalize()
+    if shown != shown.to_integral_value():
+        return format(shown, "f")
+    if shown.adjusted() < EXCEL_DIGITS:
+        return format(shown, "f")
+    sign, digits, _exponent = shown.as_tuple()
+    mantissa = "".join(map(str, digits)).rstrip("0") or "0"
+    head = mantissa[0] + ("." + mantissa[1:] if len(mantissa) > 1 else "")
+    return f"{'-' if sign else ''}{head}E+{shown.adjusted()}"
+
+
+def _percent_text(text: str) -> str:
+    """The value of a cell formatted as a percentage as Excel shows it: 0.05 → "5%"."""
+    try:
+        number = Decimal(_excel_number(text))
+    except ArithmeticError:
+        return text
+    return format(number.scaleb(2).normalize(), "f") + "%"
+
+
+_QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
+
+
+def is_percent_format(code: str) -> bool:
+    """Whether a number format shows its value times 100 with a % sign (builtin 9 and 10,
+    or a custom format with a % outside quotes, escapes and [colour] brackets)."""
+    return "%" in _QUOTED.sub("", code or "")
+
+
+def _percent_styles(wb: Any) -> set[int]:
+    """Indexes of the workbook's cell styles whose number format is a percentage. openpyxl
+    3.1 (pinned) rebases custom formats to ids from 164 into ``wb._number_formats``."""
+    found = set()
+    custom = list(getattr(wb, "_number_formats", ()))
+    for index, style in enumerate(getattr(wb, "_cell_styles", ())):
+        fmt_id = style.numFmtId
+        if fmt_id < BUILTIN_FORMATS_MAX_SIZE:
+            code = BUILTIN_FORMATS.get(fmt_id, "")
+        elif fmt_id - BUILTIN_FORMATS_MAX_SIZE < len(custom):
+            code = custom[fmt_id - BUILTIN_FORMATS_MAX_SIZE]
+        else:
+            continue
+        if is_percent_format(code):
+            found.add(index)
+    return found
 
 
 class _SheetReader:
     """Streams the rows of one worksheet part as ``(row number, {column: text})``."""
 
-    def __init__(self, strings: Sequence[str], date_styles: set[int], epoch: Any) -> None:
+    def __init__(self, strings: Sequence[str], date_styles: set[int], epoch: Any,
+                 percent_styles: set[int] | frozenset[int] = frozenset(),
+                 formulas_after: int = 0) -> None:
         self.strings = strings
         self.date_styles = date_styles
+        self.percent_styles = percent_styles
         self.epoch = epoch
+        # Formulas are refused in the data rows; above them (a title, a summary sheet that is
+        # only looked through for headers) their cached values are read.
+        self.formulas_after = formulas_after
         self.done: list[tuple[int, dict[int, str]]] = []
         self.in_data = False
         self.row_number = 0
@@ -312,7 +376,7 @@ class _SheetReader:
             self.row_number = int(ref) if ref else self.row_number + 1
             self.cells = {}
             self.column = 0
-        elif name == "f" and self.in_cell:
+        elif name == "f" and self.in_cell and self.row_number > self.formulas_after:
             self.formula_at = (self.row_number, self.column)
             raise _Forbidden
         elif name == "is":
@@ -362,6 +426,8 @@ class _SheetReader:
             return text[:10] or None
         if not text:
             return None
+        if self.cell_style in self.percent_styles:
+            return _percent_text(text)
         if self.cell_style in self.date_styles:
             try:
                 moment = from_excel(float(text), self.epoch)
@@ -433,32 +499,87 @@ def _defused(exc: BaseException | None) -> bool:
     return False
 
 
+@dataclass
+class _Header:
+    """Where a sheet's header row is and how its columns map onto the layout."""
+
+    sheet: str
+    row: int
+    headers: dict[int, str]
+    matched: int
+
+
+def _candidate_sheets(wb: Any, layout: Layout) -> list[Any]:
+    """The worksheets to look for the headers in: the template's sheet first, then the others
+    in the workbook's order (a summary sheet often comes first); never the template's own
+    instructions and option lists, nor chart sheets."""
+    sheets = [ws for ws in wb.worksheets if hasattr(ws, "_worksheet_path")
+              and ws.title not in (INSTRUCTIONS_SHEET, OPTIONS_SHEET)]
+    return sorted(sheets, key=lambda ws: ws.title != layout.sheet)
+
+
+def _find_header(wb: Any, layout: Layout, reader_for: Any) -> _Header | None:
+    """The row within the first ``HEADER_SEARCH_ROWS`` rows of a sheet that names the most
+    columns of the layout: the first sheet with a row naming them all, else the best row seen
+    (its missing columns are then named). None when no sheet has a single cell."""
+    # An older template's header (see ``Layout.aliases``) counts as the columns it stands for.
+    wanted = {_header_key(h) for h in (*layout.headers, *layout.aliases)}
+    # An old template names one column fewer per alias: the whole layout either way.
+    complete = len(layout.headers) - sum(len(new) - 1 for new in layout.aliases.values())
+    best: _Header | None = None
+    for ws in _candidate_sheets(wb, layout):
+        reader = reader_for(HEADER_SEARCH_ROWS)
+        with wb._archive.open(ws._worksheet_path) as source:
+            for number, cells in _iter_sheet(source, reader):
+                if number > HEADER_SEARCH_ROWS:
+                    break
+                headers = {col: str(text).strip() for col, text in cells.items()}
+                matched = len({_header_key(t) for t in headers.values()} & wanted)
+                if best is None or matched > best.matched:
+                    best = _Header(ws.title, number, headers, matched)
+                if matched >= complete:
+                    return best
+    return best
+
+
 def _read_sheet(wb: Any, layout: Layout) -> ParsedSheet:
-    sheet = layout.sheet if layout.sheet in wb.sheetnames else None
-    if sheet is None:
-        sheet = next((ws.title for ws in wb.worksheets if hasattr(ws, "_worksheet_path")), None)
-    if sheet is None:
+    first = next((ws for ws in wb.worksheets if hasattr(ws, "_worksheet_path")), None)
+    if first is None:
         raise ImportFileError(_("工作簿中没有工作表。"))
-    ws = wb[sheet]
-    # openpyxl 3.1 (pinned): the read-only sheet's part, the shared strings, the date styles.
-    reader = _SheetReader(ws._shared_strings, set(wb._date_formats), wb.epoch)
+    # openpyxl 3.1 (pinned): the read-only sheets' parts, the shared strings, the date styles.
+    strings, dates, percents = first._shared_strings, set(wb._date_formats), _percent_styles(wb)
+
+    def reader_for(formulas_after: int) -> _SheetReader:
+        return _SheetReader(strings, dates, wb.epoch, percents, formulas_after)
+
     wanted = {_header_key(h): i for i, h in enumerate(layout.headers)}
     headers: dict[int, str] = {}
     position: dict[int, int] = {}  # sheet column -> layout column
     copies: list[tuple[int, int]] = []  # an older header's cells fill these columns too
     rows: list[list[Any]] = []
     width = len(layout.headers)
-    header_row = 0
+    found = None
+    reader = reader_for(0)
     try:
-        with wb._archive.open(ws._worksheet_path) as source:
+        found = _find_header(wb, layout, reader_for)
+        if found is None or found.matched < 2:
+            sheet = found.sheet if found is not None else layout.sheet
+            if found is None or not found.headers:
+                raise ImportFileError(_("工作表“%(sheet)s”是空的：请使用导入模板，"
+                                        "第一行为表头。") % {"sheet": sheet})
+            raise ImportFileError(_(
+                "在各工作表的前%(n)s行中没有找到导入模板的表头（如“%(example)s”）。"
+                "请使用导入模板，不要修改表头。") % {
+                "n": HEADER_SEARCH_ROWS, "example": "”“".join(layout.headers[:3])})
+        sheet, header_row, headers = found.sheet, found.row, found.headers
+        position, copies = _match_headers(headers, wanted, layout, header_row)
+        reader = reader_for(header_row)
+        with wb._archive.open(wb[sheet]._worksheet_path) as source:
             for seen, (number, cells) in enumerate(_iter_sheet(source, reader)):
                 if seen > 2 * MAX_ROWS:  # rows of stray cells outside the columns
                     raise ImportFileError(_("数据超过 %(n)s 行，请分成多个文件上传。") % {
                         "n": f"{MAX_ROWS:,}"})
-                if not header_row:
-                    header_row = number
-                    headers = {col: str(text).strip() for col, text in cells.items()}
-                    position, copies = _match_headers(headers, wanted, layout)
+                if number <= header_row:  # the header and any title above it
                     continue
                 values: list[Any] = [None] * width
                 blank = True
@@ -483,19 +604,18 @@ def _read_sheet(wb: Any, layout: Layout) -> ParsedSheet:
         raise ImportFileError(_("文件含有不安全的XML内容（DTD或实体声明），已拒绝。")) from exc
     except (ExpatError, KeyError, IndexError, ValueError, zipfile.BadZipFile, EOFError) as exc:
         raise ImportFileError(_("文件已损坏或不是有效的Excel工作簿，无法读取。")) from exc
-    if not header_row:
-        raise ImportFileError(_("工作表“%(sheet)s”是空的：请使用导入模板，第一行为表头。") % {
-            "sheet": sheet})
     if not rows:
         raise ImportFileError(_("工作表“%(sheet)s”只有表头，没有数据行。") % {"sheet": sheet})
     for row in rows if copies else ():
         for source, target in copies:
             row[1 + target] = row[1 + source]
-    return ParsedSheet(rows=rows, sheet=sheet)
+    ignored = [text for col, text in sorted(headers.items())
+               if col not in position and text and text not in (REASON_HEADER, ROW_NUMBER_HEADER)]
+    return ParsedSheet(rows=rows, sheet=sheet, header_row=header_row, ignored=ignored)
 
 
 def _match_headers(headers: dict[int, str], wanted: dict[str, int], layout: Layout,
-                   ) -> tuple[dict[int, int], list[tuple[int, int]]]:
+                   row: int = 1) -> tuple[dict[int, int], list[tuple[int, int]]]:
     """Sheet column -> layout column; and (source, target) layout columns for an older
     template's header, whose cells are read into the first of its columns and copied to the
     others."""
@@ -504,7 +624,7 @@ def _match_headers(headers: dict[int, str], wanted: dict[str, int], layout: Layo
     old_columns: dict[str, int] = {}
     for col, text in headers.items():
         if text.startswith("="):
-            raise _formula_error(1, col, headers)
+            raise _formula_error(row, col, headers)
         old = aliases.get(_header_key(text))
         if old is not None:
             if old in old_columns:
@@ -689,13 +809,14 @@ def build_workbook(layout: Layout, rows: Sequence[Sequence[Any]] = (),
         for raw in rows:
             ws.append([_safe(_typed(f.widget, v)) for f, v in zip(layout.fields, raw[1:],
                                                                   strict=True)]
-                      + ([reasons.get(raw[0], "")] if reasons is not None else []))
-        if reasons is not None:
+                      + ([reasons.get(raw[0], ""), raw[0]] if reasons is not None else []))
+        if reasons is not None:  # the reasons, and the row's number in the file uploaded
             col = len(layout.fields) + 1
-            cell = ws.cell(row=1, column=col, value=REASON_HEADER)
-            cell.fill, cell.font, cell.alignment = REASON_FILL, HEAD_FONT, WRAP
-            letter = get_column_letter(col)
-            ws.column_dimensions[letter].width = 60
+            for offset, header in enumerate((REASON_HEADER, ROW_NUMBER_HEADER)):
+                cell = ws.cell(row=1, column=col + offset, value=header)
+                cell.fill, cell.font, cell.alignment = REASON_FILL, HEAD_FONT, WRAP
+            ws.column_dimensions[get_column_letter(col)].width = 60
+            ws.column_dimensions[get_column_letter(col + 1)].width = 12
             for row in ws.iter_rows(min_row=2, min_col=col, max_col=col):
                 row[0].alignment = WRAP
         _instructions_sheet(wb, layout)
@@ -757,15 +878,20 @@ def _instructions_sheet(wb: Any, layout: Layout) -> None:
     general = (
         f"1. 在工作表“{layout.sheet}”中每行填写一笔"
         + ("贷款" if layout is FILINGS else "贷款的五级分类")
-        + "；第一行是表头，请勿修改、删除或调整表头的列名（列的顺序可以调整）。",
+        + "；第一行是表头，请勿修改表头的列名（列的顺序可以调整）。表头上方可以有标题行，"
+        "系统在各工作表的前10行中查找表头；不在模板中的列将被忽略。",
         "2. 带下拉框的列请从下拉列表中选择；“是/否”列填写“是”或“否”。",
-        "3. 日期请填写日期或“2026-07-15”格式的文本；金额单位为元，最多两位小数，不要带单位。",
+        "3. 日期请填写日期，或2026-07-15、2026/7/15、2026年7月15日、20260715格式的文本；"
+        "金额单位为元，最多两位小数；年利率按百分数填写（写 3.45 表示 3.45%，"
+        "或将单元格设为百分比格式），小于1的普通数字无法判断单位，该行将被退回；"
+        "借据号、合同号为长数字时，请将该列设为文本格式（Excel只保留15位有效数字）。",
         "4. 不要使用公式：含公式的文件将被整体拒绝，请先“选择性粘贴为数值”。",
         f"5. 单个文件不超过 {spreadsheet_limit() // 1048576} MB、{MAX_ROWS:,} 行；"
         "只接受 .xlsx 格式。",
         "6. 上传后系统逐行校验并显示预览：通过的行显示适用政策与补偿比例，"
         "退回的行显示退回代码与原因；确认提交后，通过的行在同一事务中一次性写入。",
-        "7. 退回的行可下载为“退回行”工作簿（最后一列为退回原因），修改后可直接重新上传。",
+        "7. 退回的行可下载为“退回行”工作簿（末尾两列为按政策分组的退回原因和原文件行号），"
+        "修改后可直接重新上传。",
         "8. 同一借据号不会重复备案：重复上传同一文件时，已备案的行以 DUPLICATE 退回。"
         if layout is FILINGS else
         "8. 借据号须为本行已备案的贷款；同一笔贷款同一日期的同一分类不会重复记录。",
@@ -812,6 +938,7 @@ def _instructions_sheet(wb: Any, layout: Layout) -> None:
 _FILING_CODES = {
     "NO_AGREEMENT", "OUTSIDE_VALIDITY", "NOT_IN_BDA", "BORROWER_KIND", "BORROWER_SIZE", "CONDUCT",
     "TECH_SCOPE", "LOAN_TYPE", "OTHER_COVER", "RISK_SHARE", "AMOUNT_CAP", "OUTSTANDING_CAP",
-    "CREDIT_REPORT_DATE", "RATE_CAP", "FILING_LATE", "CALENDAR_UNKNOWN", "BAD_CREDIT_CODE",
+    "CREDIT_REPORT_DATE", "RATE_CAP", "FILING_LATE", "DRAWDOWN_FUTURE",
+    "CALENDAR_UNKNOWN", "BAD_CREDIT_CODE",
     "DUPLICATE",
 }

@@ -10,6 +10,8 @@ same file saved row by row, the way django-import-export does out of the box.
 """
 
 import re
+import unicodedata
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -18,7 +20,9 @@ from django.db.models import TextChoices
 from django.utils import translation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
+from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900, from_excel
 
 from riskcomp.choices import (
     Classification,
@@ -27,6 +31,7 @@ from riskcomp.choices import (
     LoanType,
     QualificationType,
 )
+from riskcomp.policy.credit_code import normalize_credit_code
 
 from .models import Enterprise, LoanFiling
 
@@ -44,7 +49,15 @@ _FALSE = {"否", "N", "NO", "FALSE", "0", "F", "×"}
 _QUOTES = re.compile(r"[\s\"'“”‘’「」『』]")
 _DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 _DATE_DIGITS = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_MONEY_NOISE = str.maketrans("", "", ",，¥￥ \u00a0")
+_DATE_SERIAL = re.compile(r"^(\d{5})(\.\d+)?$")  # 10000-99999: the years 1927-2173
+_MONEY_NOISE = str.maketrans("", "", ",，¥￥元 \u00a0\u3000")
+# A number Excel held as a double and shows in exponent form: digits beyond 15 are lost.
+_LOST_DIGITS = re.compile(r"^-?\d(\.\d+)?E\+\d+$", re.IGNORECASE)
+
+
+def _narrow(text: str) -> str:
+    """Full-width digits, letters and punctuation (１，０００．５) as their ASCII forms."""
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
 
 
 class CellError(ValueError):
@@ -77,13 +90,24 @@ class _Cell(widgets.Widget):
 
 
 class TextCell(_Cell):
-    def __init__(self, *, max_length: int, upper: bool = False, **kw: Any) -> None:
+    """Text; ``normalize`` (if given) rewrites it first, e.g. a credit code typed in lower case
+    or with spaces. A long number that Excel kept as a number and cut to 15 digits is refused."""
+
+    def __init__(self, *, max_length: int, upper: bool = False,
+                 normalize: Callable[[str], str] | None = None, **kw: Any) -> None:
         super().__init__(**kw)
         self.max_length = max_length
         self.upper = upper
+        self.normalize = normalize
 
     def convert(self, value: Any) -> str:
         text = str(value).strip()
+        if "E+" in text.upper() and _LOST_DIGITS.match(text):
+            raise CellError(_(
+                "“%(v)s”是超过15位的数字，Excel只保留15位有效数字，末尾的数字已经丢失：请将该列"
+                "设置为文本格式后重新填写，或在数字前加英文单引号（'）") % {"v": text})
+        if self.normalize is not None:
+            text = self.normalize(text)
         if self.upper:
             text = text.upper()
         if len(text) > self.max_length:
@@ -154,7 +178,8 @@ class YesNoCell(_Cell):
 
 class DateCell(_Cell):
     """A date: an Excel date cell, or text such as 2026-07-15, 2026/7/15, 20260715,
-    2026年7月15日."""
+    2026年7月15日, or an Excel date serial in a General cell (46204 is 2026-07-01; the 1900
+    date system, which is Excel's on Windows)."""
 
     kind = "date"
 
@@ -169,6 +194,10 @@ class DateCell(_Cell):
                 return date.fromisoformat(text)
             except ValueError:
                 pass
+        text = _narrow(text)
+        serial = _DATE_SERIAL.match(text)
+        if serial:
+            return from_excel(int(serial.group(1)), CALENDAR_WINDOWS_1900).date()
         match = _DATE_TEXT.match(text[:10] if len(text) > 10 and text[10] in "T " else text)
         match = match or _DATE_DIGITS.match(text)
         if match:
@@ -189,22 +218,29 @@ class DecimalCell(_Cell):
     kind = "decimal"
 
     def __init__(self, *, places: int, max_digits: int, minimum: Decimal = Decimal("0"),
-                 maximum: Decimal | None = None, positive: bool = False, **kw: Any) -> None:
+                 maximum: Decimal | None = None, positive: bool = False,
+                 below_one: Any = None, **kw: Any) -> None:
         super().__init__(**kw)
         self.places = places
         self.max_digits = max_digits
         self.minimum = minimum
         self.maximum = maximum
         self.positive = positive
+        # A percent column: a plain number below 1 (0.05) may be a fraction or a percent, so
+        # it is refused with this message; "5%" (a percentage cell, or text) is 5.
+        self.below_one = below_one
 
     def convert(self, value: Any) -> Decimal:
-        text = str(value).translate(_MONEY_NOISE).rstrip("%")
+        text = _narrow(str(value)).translate(_MONEY_NOISE)
+        percent_sign = text.endswith("%")
         try:
-            number = Decimal(text)
+            number = Decimal(text.rstrip("%"))
         except InvalidOperation:
             number = None
         if number is None or not number.is_finite():
             raise CellError(_("“%(v)s”不是有效数字") % {"v": str(value).strip()[:40]})
+        if self.below_one is not None and not percent_sign and 0 < number < 1:
+            raise CellError(str(self.below_one) % {"v": text})
         exponent = number.as_tuple().exponent
         if isinstance(exponent, int) and exponent < -self.places:
             step = Decimal(1).scaleb(-self.places)
@@ -253,7 +289,8 @@ class FilingRowResource(resources.Resource):
     (qualifications as q1_*/q2_*, the branch by its code)."""
 
     credit_code = _field("credit_code", "统一社会信用代码", TextCell(
-        max_length=40, upper=True, hint="18位，按GB 32100-2015校验末位校验码"))
+        max_length=40, normalize=normalize_credit_code,
+        hint="18位，按GB 32100-2015校验末位校验码"))
     enterprise_name = _field("enterprise_name", "企业名称", TextCell(max_length=200))
     kind = _field("kind", "主体类型", ChoiceCell(EnterpriseKind))
     size = _field("size", "企业规模", ChoiceCell(
@@ -292,7 +329,10 @@ class FilingRowResource(resources.Resource):
     drawdown_date = _field("drawdown_date", "放款日期", DateCell(hint="借款借据上的日期"))
     maturity_date = _field("maturity_date", "合同到期日", DateCell())
     rate_percent = _field("rate_percent", "年利率(%)", DecimalCell(
-        places=4, max_digits=7, maximum=Decimal("100"), hint="如 3.45 表示 3.45%"))
+        places=4, max_digits=7, maximum=Decimal("100"), hint="如 3.45 表示 3.45%",
+        below_one=gettext_lazy(
+            "“%(v)s”小于1，无法确定是否为百分数：年利率请按百分数填写，写 4.35 表示年利率 4.35%%"
+            "（或将单元格设置为百分比格式，显示为 4.35%%）")))
     credit_report_outstanding = _field("credit_report_outstanding", "征信未结清贷款余额",
                                        DecimalCell(places=2, max_digits=18,
                                                    hint="征信报告显示的未结清贷款余额，元"))
@@ -309,7 +349,10 @@ class FilingRowResource(resources.Resource):
         max_length=100, required=False, hint="银担分险贷款填写"), default="")
     bank_risk_share_percent = _field("bank_risk_share_percent", "银行分险比例(%)", DecimalCell(
         places=2, max_digits=5, maximum=Decimal("100"), required=False,
-        hint="银担分险贷款必填：银行自担风险比例，如 30"))
+        hint="银担分险贷款必填：银行自担风险比例，如 30",
+        below_one=gettext_lazy(
+            "“%(v)s”小于1，无法确定是否为百分数：银行分险比例请按百分数填写，写 30 表示银行自担"
+            "30%%（或将单元格设置为百分比格式，显示为 30%%）")))
 
 
 class ClassificationRowResource(resources.Resource):

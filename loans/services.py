@@ -23,7 +23,7 @@ from banks.models import Bank, CooperationAgreement
 from riskcomp.audit import audit_bulk_created, audit_bulk_updated, audit_values
 from riskcomp.policy.context import PolicyContext
 from riskcomp.policy.credit_code import normalize_credit_code, validate_credit_code
-from riskcomp.policy.deadlines import filing_refusal, quarter_of
+from riskcomp.policy.deadlines import drawdown_refusal, filing_refusal, quarter_of
 from riskcomp.policy.eligibility import (
     EnterpriseFacts,
     LoanDecision,
@@ -138,6 +138,25 @@ class FilingEvaluation:
     @property
     def codes(self) -> list[str]:
         return [str(r.code) for r in self.refusals]
+
+    def refusals_by_scheme(self) -> list[tuple[str, Reason]]:
+        """The refusals, each with the scheme whose condition it is ("" for one that is no
+        scheme's own or both schemes': a bad credit code, a duplicate, a drawdown after today):
+        those first, then TECH's, then MICRO's. A late filing is the assigned scheme's."""
+        if self.decision is None:
+            return [("", r) for r in self.refusals]
+        owners: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for scheme, verdict in self.decision.verdicts.items():
+            for r in verdict.reasons:
+                owners[(str(r.code), str(r.message))].add(str(scheme))
+        assigned = "" if self.decision.scheme is None else str(self.decision.scheme)
+        tagged = []
+        for r in self.refusals:
+            found = owners.get((str(r.code), str(r.message)))
+            tagged.append((next(iter(found)) if found and len(found) == 1
+                           else "" if found else assigned, r))
+        order = {"": 0, str(Scheme.TECH): 1, str(Scheme.MICRO): 2}
+        return sorted(tagged, key=lambda t: order.get(t[0], 3))
 
 
 def _facts(req: FilingRequest, bank_outstanding: Decimal) -> tuple[EnterpriseFacts, LoanFacts]:
@@ -265,23 +284,26 @@ def filing_inputs(*, bank: Bank, requests: Sequence[FilingRequest]) -> FilingInp
 
 def evaluate_filings(*, bank: Bank, requests: Sequence[FilingRequest], filing_date: date,
                      ctx: PolicyContext, allow_late: bool = False,
-                     snapshots: bool = True) -> list[FilingEvaluation]:
+                     snapshots: bool = True,
+                     rows: Sequence[int] | None = None) -> list[FilingEvaluation]:
     """Judge every request as a filing by ``bank`` on ``filing_date``; rows are judged in order,
     so a loan earlier in the same batch counts toward a later one's amount cap. ``snapshots``
-    False leaves the accepted rows' snapshots empty (a preview, which writes nothing)."""
+    False leaves the accepted rows' snapshots empty (a preview, which writes nothing). ``rows``
+    (the requests' row numbers in an uploaded file) lets a repeated IOU name its earlier row."""
     return judge_filings(filing_inputs(bank=bank, requests=requests), requests,
                          filing_date=filing_date, ctx=ctx, allow_late=allow_late,
-                         snapshots=snapshots)
+                         snapshots=snapshots, rows=rows)
 
 
 def judge_filings(inputs: FilingInputs, requests: Sequence[FilingRequest], *, filing_date: date,
                   ctx: PolicyContext, allow_late: bool = False,
-                  snapshots: bool = True) -> list[FilingEvaluation]:
+                  snapshots: bool = True,
+                  rows: Sequence[int] | None = None) -> list[FilingEvaluation]:
     """``evaluate_filings`` on inputs already read (which it does not change)."""
     outstanding = defaultdict(list, {code: list(v) for code, v in inputs.outstanding.items()})
-    seen_ious: set[str] = set()
+    seen_ious: dict[str, int] = {}  # IOU -> its first row (its index without ``rows``)
     results: list[FilingEvaluation] = []
-    for raw in requests:
+    for i, raw in enumerate(requests):
         req = _normalized(raw)
         ev = FilingEvaluation(request=req)
         results.append(ev)
@@ -290,9 +312,16 @@ def judge_filings(inputs: FilingInputs, requests: Sequence[FilingRequest], *, fi
             validate_credit_code(req.credit_code)
         except PolicyError as exc:
             refusals.append(exc.reason)
-        if req.iou_number in inputs.existing_ious or req.iou_number in seen_ious:
+        earlier = seen_ious.get(req.iou_number)
+        if req.iou_number in inputs.existing_ious or (earlier is not None and rows is None):
             refusals.append(reason(ReasonCode.DUPLICATE, iou=req.iou_number))
-        seen_ious.add(req.iou_number)
+        elif earlier is not None:
+            refusals.append(reason(ReasonCode.DUPLICATE, iou=req.iou_number, row=earlier))
+        seen_ious.setdefault(req.iou_number, i if rows is None else rows[i])
+        # Before any rule: a loan not yet drawn down is not judged (nor let through as late).
+        future = drawdown_refusal(drawdown=req.drawdown_date, filing_date=filing_date)
+        if future is not None:
+            refusals.append(future)
         if refusals:
             ev.refusals = tuple(refusals)
             continue

@@ -64,6 +64,7 @@ class ReasonCode(models.TextChoices):
     CREDIT_REPORT_DATE = "CREDIT_REPORT_DATE", _("征信报告日期不符")
     RATE_CAP = "RATE_CAP", _("利率超过LPR加150个基点")
     FILING_LATE = "FILING_LATE", _("逾期备案")
+    DRAWDOWN_FUTURE = "DRAWDOWN_FUTURE", _("放款日期晚于备案日")
     CALENDAR_UNKNOWN = "CALENDAR_UNKNOWN", _("该年度节假日安排未知")
     BAD_CREDIT_CODE = "BAD_CREDIT_CODE", _("统一社会信用代码错误")
     NPL_BEFORE_FILING = "NPL_BEFORE_FILING", _("备案前已形成不良")

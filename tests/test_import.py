@@ -120,7 +120,7 @@ def preview_of(batch: ImportBatch) -> dict[int, list]:  # type: ignore[type-arg]
 
 
 def codes_of(entry: list) -> list[str]:  # type: ignore[type-arg]
-    return [code for code, _message in entry[REASONS] if code]
+    return [r[0] for r in entry[REASONS] if r[0]]
 
 
 # --- Templates ----------------------------------------------------------------------------------
@@ -205,7 +205,7 @@ def test_upload_preview_confirm_files_the_accepted_rows(both_schemes, officer_a,
 
     page = client.get(reverse("loans:import_detail", args=[batch.pk])).content.decode()
     assert "JJ-0001" in page and "JJ-0002" in page and "JJ-0003" in page
-    assert "MICRO" in page and "TECH" in page
+    assert ">小微</span>" in page and ">科创</span>" in page and "MICRO" not in page
     assert "40%" in page and "50%" in page and "30%" in page
     assert "确认提交 3 行" in page and "data-confirm" in page
 
@@ -296,9 +296,9 @@ def _assert_in_rejected_workbook(client, batch, expected: dict[str, str]) -> lis
     assert response.status_code == 200
     rows = sheet_rows(b"".join(response.streaming_content), batch_layout(batch).sheet)
     header, data = rows[0], rows[1:]
-    assert list(header[:-1]) == batch_layout(batch).headers and header[-1] == REASON_HEADER
+    assert list(header[:-2]) == batch_layout(batch).headers and header[-2] == REASON_HEADER
     iou = header.index("借据号")
-    found = {r[iou]: r[-1] for r in data}
+    found = {r[iou]: r[-2] for r in data}
     assert set(found) == set(expected)
     for key, code in expected.items():
         assert code in found[key], found[key]
@@ -349,7 +349,7 @@ def test_field_errors_name_row_and_column_without_code(both_schemes, officer_a, 
     ]))
     batch = ImportBatch.objects.get()
     entries = preview_of(batch)
-    messages = {n: " ".join(m for _c, m in entries[n][REASONS]) for n in (2, 3, 4, 5)}
+    messages = {n: " ".join(r[1] for r in entries[n][REASONS]) for n in (2, 3, 4, 5)}
     assert "第2行“放款日期”" in messages[2] and "不是有效日期" in messages[2]
     assert "第2行“贷款金额”" in messages[2] and "“三百万”不是有效数字" in messages[2]
     assert "第2行“企业规模”" in messages[2] and "下拉列表" in messages[2]
@@ -605,7 +605,7 @@ def test_classification_import_keeps_history_and_refuses_bad_rows(bank_a, bank_b
     assert batch.kind == "classifications" and batch.status == ImportBatch.Status.VALIDATED
     entries = preview_of(batch)
     assert [entries[n][OK] for n in range(2, 10)] == [1, 0, 0, 0, 0, 0, 0, 1]
-    text = {n: " ".join(m for _c, m in entries[n][REASONS]) for n in range(2, 10)}
+    text = {n: " ".join(r[1] for r in entries[n][REASONS]) for n in range(2, 10)}
     assert codes_of(entries[3]) == ["DUPLICATE"]
     assert "本行没有借据号为“JJ-B1”" in text[4]
     assert "“坏账”不是可选值" in text[5]
@@ -780,9 +780,10 @@ def test_each_scheme_is_judged_on_its_own_conduct_column(both_schemes, officer_a
     batch = ImportBatch.objects.get()
     entries = preview_of(batch)
     assert entries[2][OK] == 1 and entries[3][OK] == 1 and entries[4][OK] == 0
-    messages = " ".join(m for _c, m in entries[4][REASONS])
+    messages = " ".join(reason[1] for reason in entries[4][REASONS])
     assert codes_of(entries[4]) == ["CONDUCT", "CONDUCT"]
-    assert "京技管发〔2025〕13号第二条、第六条" in messages and "京技管发〔2025〕12号第五条" in messages
+    assert "京技管发〔2025〕13号第二条、第六条" in messages
+    assert "京技管发〔2025〕12号第五条" in messages
     confirm(client, batch)
     filings = {f.iou_number: f for f in LoanFiling.objects.select_related("enterprise")}
     assert filings["JJ-0001"].scheme == "MICRO" and filings["JJ-0001"].ratio == Decimal("0.4")

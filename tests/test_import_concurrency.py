@@ -76,7 +76,7 @@ def test_two_imports_of_the_same_file_at_once_file_each_loan_once(bank_a, office
     states = sorted(ImportBatch.objects.values_list("status", "accepted_rows"))
     assert states == [(ImportBatch.Status.COMMITTED, 0), (ImportBatch.Status.COMMITTED, 30)]
     loser = ImportBatch.objects.get(accepted_rows=0)
-    codes = {code for entry in loser.preview for code, _m in entry[REASONS]}
+    codes = {r[0] for entry in loser.preview for r in entry[REASONS]}
     assert codes == {"DUPLICATE"}
     # A confirmation after the commit changes nothing.
     assert import_batch_confirm(batch=loser, actor=officer_a) is False

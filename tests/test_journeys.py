@@ -240,7 +240,7 @@ def test_officer_uploads_the_quarter_reports_an_npl_and_claims_compensation(brow
     assert rows.count() == 3
     verdicts = {rows.nth(i).locator("td").nth(1).inner_text():
                 rows.nth(i).inner_text() for i in range(3)}
-    assert "MICRO" in verdicts["JJ-J001"] and "40%" in verdicts["JJ-J001"]
+    assert "小微" in verdicts["JJ-J001"] and "40%" in verdicts["JJ-J001"]
     assert "通过" in verdicts["JJ-J002"]
     assert "退回" in verdicts["JJ-J003"] and "NOT_IN_BDA" in verdicts["JJ-J003"]
     assert not LoanFiling.objects.exists()  # the preview writes nothing

@@ -11,6 +11,7 @@ from riskcomp.policy.deadlines import (
     claim_deadline,
     credit_report_deadline,
     credit_report_in_time,
+    drawdown_refusal,
     filing_deadline,
     filing_on_time,
     filing_refusal,
@@ -244,3 +245,14 @@ def test_recovery_deadlines_are_none_where_the_calendar_does_not_know():
     # December 2026: the 20 working days of the notice run into 2027, which nobody knows yet.
     notice, due = recovery_deadlines(date(2026, 12, 10), date(2026, 12, 11), MICRO, CAL)
     assert notice is None and due == return_deadline(date(2026, 12, 11), MICRO, CAL)
+
+
+def test_a_filing_before_the_drawdown_is_drawdown_future_not_filing_late():
+    refusal = filing_refusal(
+        drawdown=date(2026, 7, 20), filing_date=date(2026, 7, 10), params=MICRO, cal=CAL
+    )
+    assert refusal is not None and refusal.code is ReasonCode.DRAWDOWN_FUTURE
+    assert "2026-07-20" in str(refusal.message) and "小微办法第十二条" in str(refusal.message)
+    assert drawdown_refusal(drawdown=date(2026, 7, 10), filing_date=date(2026, 7, 10)) is None
+    early = drawdown_refusal(drawdown=date(2026, 7, 11), filing_date=date(2026, 7, 10))
+    assert early is not None and early.code is ReasonCode.DRAWDOWN_FUTURE

@@ -230,7 +230,8 @@ def test_abnormal_operations_list_without_penalty_is_micro_not_tech():
     decision = decide(ent=enterprise(micro_conduct_ok=True, tech_conduct_ok=False))
     assert decision.verdicts[Scheme.MICRO].eligible
     assert decision.verdicts[Scheme.TECH].codes == (R.CONDUCT,)
-    assert "京技管发〔2025〕13号第二条、第六条" in str(decision.verdicts[Scheme.TECH].reasons[0].message)
+    tech_message = str(decision.verdicts[Scheme.TECH].reasons[0].message)
+    assert "京技管发〔2025〕13号第二条、第六条" in tech_message
     assert "经营异常名录" in str(decision.verdicts[Scheme.TECH].reasons[0].message)
     assert decision.scheme == Scheme.MICRO
     assert decision.ratio == D("0.30")

@@ -17,6 +17,7 @@ from .credit_code import (
 from .deadlines import (
     claim_deadline,
     credit_report_deadline,
+    drawdown_refusal,
     filing_deadline,
     filing_on_time,
     filing_refusal,
@@ -100,6 +101,7 @@ __all__ = [
     "credit_report_deadline",
     "decide_loan",
     "default_context",
+    "drawdown_refusal",
     "filing_deadline",
     "filing_on_time",
     "filing_refusal",

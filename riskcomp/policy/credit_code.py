@@ -7,6 +7,7 @@ character over the first 17: weights 3^i mod 31, check = 31 - (sum mod 31), 31 g
 from __future__ import annotations
 
 import functools
+import unicodedata
 
 from .reasons import PolicyError
 from .types import ReasonCode
@@ -18,8 +19,11 @@ LENGTH = 18
 
 
 def normalize_credit_code(code: str) -> str:
-    """The code as typed, without surrounding blanks and in capitals (for forms and imports)."""
-    return code.strip().upper()
+    """The code as typed, in capitals, without any blank (banks write it in groups, "9111 0302
+    …") and with full-width characters as ASCII (for forms and imports)."""
+    if not code.isascii():
+        code = unicodedata.normalize("NFKC", code)
+    return "".join(code.split()).upper()
 
 
 def credit_code_check_char(first17: str) -> str:

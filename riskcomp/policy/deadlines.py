@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from .params import SchemeParams
 from .reasons import CalendarUnknown, Reason, reason
-from .types import ReasonCode
+from .types import ReasonCode, Scheme
 from .workdays import WorkdayCalendar
 
 
@@ -58,10 +58,28 @@ def filing_on_time(
     return cal.is_within_workdays(day_before, filing_date, params.filing_deadline_workday)
 
 
+def drawdown_refusal(
+    *, drawdown: date, filing_date: date, scheme: Scheme | None = None
+) -> Reason | None:
+    """DRAWDOWN_FUTURE for a loan filed before its drawdown date, else ``None``.
+
+    Reading (filing window, MICRO Art. 12 / TECH Art. 13): a loan is filed once drawn down (the
+    date on the IOU); a later drawdown date is a loan not yet made, or a mistyped date, and is
+    refused for that, not as a late filing, nor let through by a late-filing exception.
+    """
+    if drawdown <= filing_date:
+        return None
+    return reason(ReasonCode.DRAWDOWN_FUTURE, scheme, drawdown=drawdown, filing_date=filing_date)
+
+
 def filing_refusal(
     *, drawdown: date, filing_date: date, params: SchemeParams, cal: WorkdayCalendar
 ) -> Reason | None:
-    """FILING_LATE (or CALENDAR_UNKNOWN when undecidable) for a filing, ``None`` when on time."""
+    """DRAWDOWN_FUTURE for a filing before the drawdown, FILING_LATE (or CALENDAR_UNKNOWN when
+    undecidable) for one after the deadline, ``None`` when on time."""
+    early = drawdown_refusal(drawdown=drawdown, filing_date=filing_date, scheme=params.scheme)
+    if early is not None:
+        return early
     try:
         if filing_on_time(drawdown, filing_date, params, cal):
             return None

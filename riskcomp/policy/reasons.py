@@ -140,6 +140,10 @@ _TEMPLATES: Mapping[tuple[ReasonCode, Scheme | None], tuple[str, ...]] = {
         N_("未在下一季度规定的工作日内备案"),
         N_("备案日{filing_date}不在放款日{drawdown}至备案截止日{deadline}之间"),
     ),
+    (ReasonCode.DRAWDOWN_FUTURE, None): (
+        N_("放款日期晚于备案日：贷款放款后方可备案"),
+        N_("放款日期{drawdown}晚于备案日{filing_date}：贷款放款后方可备案，请核对放款日期"),
+    ),
     (ReasonCode.CALENDAR_UNKNOWN, None): (
         N_("期限所在年度的节假日安排尚未录入，无法计算工作日期限"),
         N_("{year}年的节假日安排尚未录入，无法计算工作日期限；请先录入该年度的放假和调休安排"),
@@ -176,6 +180,10 @@ _TEMPLATES: Mapping[tuple[ReasonCode, Scheme | None], tuple[str, ...]] = {
     (ReasonCode.DUPLICATE, None): (
         N_("同一借据已经备案，或同一笔贷款已有未结的补偿申请"),
         N_("借据号 {iou} 已经备案，不能重复备案"),
+        N_(
+            "与本文件第{row}行借据号重复：借据号 {iou} 在同一文件中出现了两次，"
+            "同一借据只能备案一次"
+        ),
         N_("该笔贷款已有未结的补偿申请 {claim}，不能重复申报"),
     ),
 }
@@ -211,6 +219,8 @@ _CITATIONS: Mapping[tuple[ReasonCode, Scheme | None], str] = {
     (ReasonCode.RATE_CAP, _TECH): N_("科创方案第七条"),
     (ReasonCode.FILING_LATE, _MICRO): N_("小微办法第十二条"),
     (ReasonCode.FILING_LATE, _TECH): N_("科创方案第十三条"),
+    (ReasonCode.DRAWDOWN_FUTURE, _MICRO): N_("小微办法第十二条"),
+    (ReasonCode.DRAWDOWN_FUTURE, _TECH): N_("科创方案第十三条"),
     (ReasonCode.BAD_CREDIT_CODE, None): N_("GB 32100-2015"),
     (ReasonCode.NPL_BEFORE_FILING, _MICRO): N_("小微办法第六条"),
     (ReasonCode.NPL_BEFORE_FILING, _TECH): N_("科创方案第七条"),
