@@ -236,33 +236,78 @@ class FilingInputs:
         return sorted({s for s, start, end in self.agreements if start <= day <= end})
 
 
-def filing_inputs(*, bank: Bank, requests: Sequence[FilingRequest]) -> FilingInputs:
-    """Read what ``judge_filings`` needs for ``requests`` besides the policy data: 3 queries."""
+def filing_inputs(*, bank: Bank, requests: Sequence[FilingRequest],
+                  exclude_batch: ImportBatch | None = None) -> FilingInputs:
+    """Read what ``judge_filings`` needs for ``requests`` besides the policy data: 3 queries.
+    ``exclude_batch``: an import committed chunk by chunk leaves out what its own earlier chunks
+    wrote (``EarlierRows`` adds them as they were judged)."""
     codes = {normalize_credit_code(r.credit_code) for r in requests}
-    existing_ious = set(LoanFiling.objects.filter(
-        bank=bank, iou_number__in=[r.iou_number.strip() for r in requests],
+    filings = LoanFiling.objects.filter(bank=bank)
+    if exclude_batch is not None:
+        filings = filings.exclude(import_batch=exclude_batch)
+    existing_ious = set(filings.filter(
+        iou_number__in=[r.iou_number.strip() for r in requests],
     ).values_list("iou_number", flat=True))
     agreements = list(CooperationAgreement.objects.filter(
         bank=bank, status=CooperationAgreement.Status.ACTIVE,
     ).values_list("scheme", "valid_from", "valid_to"))
     outstanding: dict[str, list[tuple[date, date, Decimal]]] = defaultdict(list)
-    for code, start, end, principal in LoanFiling.objects.filter(
-        bank=bank, enterprise__credit_code__in=codes, status__in=OUTSTANDING_STATUSES,
+    for code, start, end, principal in filings.filter(
+        enterprise__credit_code__in=codes, status__in=OUTSTANDING_STATUSES,
     ).values_list("enterprise__credit_code", "drawdown_date", "maturity_date",
                   "outstanding_principal"):
         outstanding[code].append((start, end, principal))
     return FilingInputs(existing_ious, agreements, outstanding)
 
 
+@dataclass
+class EarlierRows:
+    """The rows of one import judged before the current chunk: every IOU they hold (a later row
+    with one of them is DUPLICATE) and their accepted loans per enterprise (which count toward a
+    later loan's amount cap). Judged chunk by chunk in file order with these, a quarter gets the
+    verdicts of one call, without holding its 100,000 requests at once."""
+
+    ious: set[str] = field(default_factory=set)
+    loans: dict[str, list[tuple[date, date, Decimal]]] = field(default_factory=dict)
+
+    def added_to(self, inputs: FilingInputs, requests: Sequence[FilingRequest]) -> FilingInputs:
+        if not self.ious:
+            return inputs
+        ious = {r.iou_number.strip() for r in requests}
+        outstanding = dict(inputs.outstanding)
+        for code in {normalize_credit_code(r.credit_code) for r in requests}:
+            if code in self.loans:
+                outstanding[code] = [*outstanding.get(code, ()), *self.loans[code]]
+        return FilingInputs(inputs.existing_ious | (self.ious & ious), inputs.agreements,
+                            outstanding)
+
+    def add(self, evaluations: Iterable[FilingEvaluation]) -> None:
+        for ev in evaluations:
+            req = ev.request
+            self.ious.add(req.iou_number)
+            if ev.accepted:
+                amount = (ev.decision.cny_amount if ev.decision is not None
+                          else Decimal(ev.snapshot["loan"]["cny_amount"]))
+                self.loans.setdefault(req.credit_code, []).append(
+                    (req.drawdown_date, req.maturity_date, amount))
+
+
 def evaluate_filings(*, bank: Bank, requests: Sequence[FilingRequest], filing_date: date,
                      ctx: PolicyContext, allow_late: bool = False,
-                     snapshots: bool = True) -> list[FilingEvaluation]:
+                     snapshots: bool = True,
+                     earlier: EarlierRows | None = None) -> list[FilingEvaluation]:
     """Judge every request as a filing by ``bank`` on ``filing_date``; rows are judged in order,
     so a loan earlier in the same batch counts toward a later one's amount cap. ``snapshots``
-    False leaves the accepted rows' snapshots empty (a preview, which writes nothing)."""
-    return judge_filings(filing_inputs(bank=bank, requests=requests), requests,
-                         filing_date=filing_date, ctx=ctx, allow_late=allow_late,
-                         snapshots=snapshots)
+    False leaves the accepted rows' snapshots empty (a preview, which writes nothing).
+    ``earlier``: the rows of the same import judged before these, updated with them."""
+    inputs = filing_inputs(bank=bank, requests=requests)
+    if earlier is not None:
+        inputs = earlier.added_to(inputs, requests)
+    results = judge_filings(inputs, requests, filing_date=filing_date, ctx=ctx,
+                            allow_late=allow_late, snapshots=snapshots)
+    if earlier is not None:
+        earlier.add(results)
+    return results
 
 
 def judge_filings(inputs: FilingInputs, requests: Sequence[FilingRequest], *, filing_date: date,
@@ -540,23 +585,29 @@ def filings_commit(*, bank: Bank, requests: Sequence[FilingRequest], actor: Any,
                    ctx: PolicyContext, filing_date: date | None = None,
                    batch: ImportBatch | None = None, late_exception_reason: str = "",
                    recorded: RecordedVerdicts | None = None,
+                   earlier: EarlierRows | None = None,
                    ) -> tuple[list[LoanFiling], list[FilingEvaluation]]:
     """File every acceptable request in one transaction; return the filings and all the
     evaluations (refused ones carry their reasons). The bank row is locked so that two uploads
     of the same quarter at once are judged one after the other: the second finds DUPLICATE.
     ``recorded`` verdicts (of these very requests) are taken instead of judging again when
-    their digest says that nothing they depend on has changed."""
+    their digest says that nothing they depend on has changed. An import commits chunk by chunk
+    in one transaction: ``earlier`` holds its chunks already written (see ``EarlierRows``)."""
     Bank.objects.select_for_update().get(pk=bank.pk)
     filing_date = filing_date or timezone.localdate()
     allow_late = bool(late_exception_reason)
-    inputs = filing_inputs(bank=bank, requests=requests)
+    inputs = filing_inputs(bank=bank, requests=requests,
+                           exclude_batch=batch if earlier is not None else None)
     if (recorded is not None and len(recorded.decided) == len(requests)
             and recorded.digest == inputs_digest(inputs, requests, ctx=ctx,
                                                  filing_date=filing_date, allow_late=allow_late)):
         evaluations = _recorded_evaluations(requests, recorded.decided, filing_date)
     else:
-        evaluations = judge_filings(inputs, requests, filing_date=filing_date, ctx=ctx,
+        judged_on = earlier.added_to(inputs, requests) if earlier is not None else inputs
+        evaluations = judge_filings(judged_on, requests, filing_date=filing_date, ctx=ctx,
                                     allow_late=allow_late)
+    if earlier is not None:
+        earlier.add(evaluations)
     accepted = [ev for ev in evaluations if ev.accepted]
     if not accepted:
         return [], evaluations
