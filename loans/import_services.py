@@ -159,19 +159,37 @@ def classifications_commit(*, bank: Bank, requests: Sequence[ClassificationReque
 
 class _MemoCalendar(WorkdayCalendar):
     """The same calendar, remembering each day's answer for the length of one import (the
-    package lookup costs more than the rest of a row's judgement)."""
+    package lookup costs more than the rest of a row's judgement), and each count of working
+    days: a quarter's loans are drawn down on some ninety days, and every row counts the
+    working days of its credit-report window and filing deadline from its drawdown."""
 
-    __slots__ = ("_memo",)
+    __slots__ = ("_counts", "_memo", "_sums")
 
     def __init__(self, base: WorkdayCalendar) -> None:
         super().__init__(base.overrides, base.known_years)
         self._memo: dict[date, bool] = {}
+        self._sums: dict[tuple[date, int], date] = {}
+        self._counts: dict[tuple[date, date], int] = {}
 
     def is_workday(self, d: date) -> bool:
         try:
             return self._memo[d]
         except KeyError:
             answer = self._memo[d] = super().is_workday(d)
+            return answer
+
+    def add_workdays(self, start: date, n: int) -> date:
+        try:
+            return self._sums[start, n]
+        except KeyError:
+            answer = self._sums[start, n] = super().add_workdays(start, n)
+            return answer
+
+    def workdays_between(self, a: date, b: date) -> int:
+        try:
+            return self._counts[a, b]
+        except KeyError:
+            answer = self._counts[a, b] = super().workdays_between(a, b)
             return answer
 
 

@@ -470,11 +470,14 @@ def _upsert_enterprises(evaluations: Iterable[FilingEvaluation]) -> dict[str, En
             for f, v in values.items():
                 setattr(ent, f, v)
             changed.append(ent)
-    audit_bulk_created(_insert_enterprises(new))
+    inserted = _insert_enterprises(new)
+    audit_bulk_created(inserted)
     if changed:
         Enterprise.objects.bulk_update(changed, fields, batch_size=1000)
         audit_bulk_updated(changed, before=before)
-    result = {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=by_code)}
+    result = {**existing, **{e.credit_code: e for e in inserted}}
+    if any(e.pk is None for e in inserted):  # a database that does not return new ids
+        result = {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=by_code)}
     # Qualifications the bank reports that the enterprise does not hold yet.
     held = set(Qualification.objects.filter(enterprise__credit_code__in=by_code).values_list(
         "enterprise__credit_code", "type", "certificate_no"))
