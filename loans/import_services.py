@@ -466,12 +466,16 @@ def _commit(batch: ImportBatch, actor_id: int, today: date,
     from django.contrib.auth import get_user_model
 
     actor = get_user_model().objects.get(pk=actor_id)
+    # Only which rows passed is held through the commit; the preview is read again at the end
+    # when some row is refused now (a quarter's preview is 100,000 entries).
     preview = import_batch_preview(batch)
-    by_number = {e[ROW]: e for e in preview}
+    total = len(preview)
+    passed = {e[ROW] for e in preview if e[OK]}
+    del preview
     refused: dict[int, list[list[str]]] = {}  # rows the preview accepted and the commit did not
     written = 0
     if batch.kind == Kind.CLASSIFICATIONS:
-        rows = [r for r in _rows_of(batch) if by_number[r[0]][OK]]
+        rows = [r for r in _rows_of(batch) if r[0] in passed]
         cleaned = classification_rows(rows)
         good = [r for r in cleaned if r.request is not None]
         reports, evaluations = classifications_commit(
@@ -484,7 +488,7 @@ def _commit(batch: ImportBatch, actor_id: int, today: date,
     else:
         ctx, branches, earlier = import_policy_context(), _branches(batch.bank), EarlierRows()
         for n, (chunk, count) in enumerate(_chunks(batch), start=1):
-            rows = [r for r in unpack_rows(chunk.rows) if by_number[r[0]][OK]]
+            rows = [r for r in unpack_rows(chunk.rows) if r[0] in passed]
             if not rows:
                 continue
             cleaned = filing_rows(rows, branches=branches)
@@ -502,17 +506,21 @@ def _commit(batch: ImportBatch, actor_id: int, today: date,
             # A row whose cells no longer read (a branch deleted meanwhile) is refused.
             refused.update({r.number: [["", e] for e in r.errors] for r in cleaned if r.errors})
             progress(100 * n // count)
-    for number, reasons in refused.items():
-        entry = by_number[number]
-        entry[OK], entry[REASONS] = 0, reasons
-        if batch.kind == Kind.FILINGS:
-            entry[SCHEME], entry[RATIO] = "", ""
-    done: dict[str, Any] = {"preview": preview} if refused else {}  # else not written again
+    done: dict[str, Any] = {}
+    if refused:  # else the preview is not written again
+        preview = import_batch_preview(batch)
+        for entry in preview:
+            reasons = refused.get(entry[ROW])
+            if reasons is not None:
+                entry[OK], entry[REASONS] = 0, reasons
+                if batch.kind == Kind.FILINGS:
+                    entry[SCHEME], entry[RATIO] = "", ""
+        done["preview"] = preview
     ImportChunk.objects.filter(batch=batch).exclude(verdicts=None).update(verdicts=None)
-    _update(batch, accepted_rows=written, rejected_rows=len(preview) - written,
+    _update(batch, accepted_rows=written, rejected_rows=total - written,
             status=Status.COMMITTED, progress=100, finished_at=timezone.now(),
             message=_("已提交：写入 %(ok)s 行，退回 %(no)s 行。") % {
-                "ok": written, "no": len(preview) - written}, **done)
+                "ok": written, "no": total - written}, **done)
 
 
 # --- Reads -----------------------------------------------------------------------------------
