@@ -55,6 +55,7 @@ from .services import (
     FilingEvaluation,
     RecordedVerdicts,
     evaluate_filings,
+    filing_inputs,
     filings_commit,
     record_verdicts,
 )
@@ -288,18 +289,20 @@ def validate_filing_rows(batch: ImportBatch, ctx: PolicyContext, today: date,
         rows = unpack_rows(chunk.rows)
         cleaned = filing_rows(rows, branches=branches)
         good = [r for r in cleaned if r.request is not None]
+        # What the database adds, read once for the chunk's judgement and its recorded verdicts.
+        inputs = filing_inputs(bank=batch.bank, requests=[r.request for r in good])
         verdicts: dict[int, FilingEvaluation] = {}
         for start in range(0, len(good), EVALUATION_BATCH):
             part = good[start:start + EVALUATION_BATCH]
             evaluations = evaluate_filings(bank=batch.bank, requests=[r.request for r in part],
                                            filing_date=today, ctx=ctx, snapshots=False,
-                                           earlier=earlier)
+                                           earlier=earlier, inputs=inputs)
             verdicts.update((r.number, ev) for r, ev in zip(part, evaluations, strict=True))
         accepted = [(number, ev) for number, ev in verdicts.items() if ev.accepted]
         recorded = None
         if accepted:
             found = record_verdicts(bank=batch.bank, evaluations=[ev for _n, ev in accepted],
-                                    ctx=ctx, filing_date=today)
+                                    ctx=ctx, filing_date=today, inputs=inputs)
             recorded = {"digest": found.digest,
                         "rows": [[number, d] for (number, _ev), d
                                  in zip(accepted, found.decided, strict=True)]}

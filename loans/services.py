@@ -294,13 +294,15 @@ class EarlierRows:
 
 def evaluate_filings(*, bank: Bank, requests: Sequence[FilingRequest], filing_date: date,
                      ctx: PolicyContext, allow_late: bool = False,
-                     snapshots: bool = True,
-                     earlier: EarlierRows | None = None) -> list[FilingEvaluation]:
+                     snapshots: bool = True, earlier: EarlierRows | None = None,
+                     inputs: FilingInputs | None = None) -> list[FilingEvaluation]:
     """Judge every request as a filing by ``bank`` on ``filing_date``; rows are judged in order,
     so a loan earlier in the same batch counts toward a later one's amount cap. ``snapshots``
     False leaves the accepted rows' snapshots empty (a preview, which writes nothing).
-    ``earlier``: the rows of the same import judged before these, updated with them."""
-    inputs = filing_inputs(bank=bank, requests=requests)
+    ``earlier``: the rows of the same import judged before these, updated with them.
+    ``inputs``: ``filing_inputs`` already read for these requests (or more)."""
+    if inputs is None:
+        inputs = filing_inputs(bank=bank, requests=requests)
     if earlier is not None:
         inputs = earlier.added_to(inputs, requests)
     results = judge_filings(inputs, requests, filing_date=filing_date, ctx=ctx,
@@ -411,12 +413,18 @@ class RecordedVerdicts:
 
 
 def record_verdicts(*, bank: Bank, evaluations: Sequence[FilingEvaluation], ctx: PolicyContext,
-                    filing_date: date) -> RecordedVerdicts:
-    """Record the accepted ones of ``evaluations`` (judged on ``filing_date``) for the commit."""
+                    filing_date: date, inputs: FilingInputs | None = None) -> RecordedVerdicts:
+    """Record the accepted ones of ``evaluations`` (judged on ``filing_date``) for the commit.
+    ``inputs``: ``filing_inputs`` read for these requests or more (an import's chunk), narrowed
+    here to what reading them for the accepted ones alone would give."""
     accepted = [ev for ev in evaluations if ev.accepted and ev.decision is not None]
     requests = [ev.request for ev in accepted]
-    digest = inputs_digest(filing_inputs(bank=bank, requests=requests), requests, ctx=ctx,
-                           filing_date=filing_date)
+    if inputs is None:
+        inputs = filing_inputs(bank=bank, requests=requests)
+    else:
+        ious = {r.iou_number.strip() for r in requests}
+        inputs = FilingInputs(inputs.existing_ious & ious, inputs.agreements, inputs.outstanding)
+    digest = inputs_digest(inputs, requests, ctx=ctx, filing_date=filing_date)
     return RecordedVerdicts(digest, tuple(_decided(ev.decision, ev.bank_outstanding)
                                           for ev in accepted if ev.decision is not None))
 
