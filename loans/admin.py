@@ -1,6 +1,15 @@
+from typing import Any
+
 from django.contrib import admin
 
-from .models import ClassificationReport, Enterprise, ImportBatch, LoanFiling, Qualification
+from .models import (
+    ClassificationReport,
+    Enterprise,
+    ImportBatch,
+    ImportChunk,
+    LoanFiling,
+    Qualification,
+)
 
 
 class QualificationInline(admin.TabularInline):
@@ -50,3 +59,22 @@ class ImportBatchAdmin(admin.ModelAdmin):
                     "rejected_rows", "created_at")
     list_filter = ("status", "bank")
     readonly_fields = ("sha256", "result")
+
+
+@admin.register(ImportChunk)
+class ImportChunkAdmin(admin.ModelAdmin):
+    """An upload's rows as read and the verdicts recorded for them: the file's content, shown,
+    never changed."""
+
+    list_display = ("batch", "index")
+    exclude = ("rows",)
+    readonly_fields = ("batch", "index", "verdicts")
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False

@@ -5,21 +5,26 @@ Every verdict on a filing row comes from ``loans.services.evaluate_filings`` / `
 (and so from ``riskcomp.policy``); the classification rows get the checks of
 ``loans.services.classification_report``, made for a whole batch in a fixed number of queries.
 A batch moves UPLOADED → VALIDATING → VALIDATED → COMMITTING → COMMITTED (or FAILED); every step
-checks the batch's status under its row lock (``select_for_update``) or in a conditional update,
-so a task delivered twice or a confirmation clicked twice does its work once.
+checks the batch's status under a row lock (``select_for_update``: the batch's, or for the commit
+the bank's) or in a conditional update, so a task delivered twice or a confirmation clicked twice
+does its work once.
+
+A quarter may hold 100,000 rows: they are stored in chunks of 1,000 (``ImportChunk``), judged and
+committed chunk by chunk in file order (``EarlierRows`` carries what earlier chunks decide for
+later ones), with the task's progress written after each chunk.
 """
 
 import hashlib
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -31,7 +36,6 @@ from fund.selectors import policy_context
 from riskcomp.audit import audit_bulk_created, audit_updated
 from riskcomp.choices import Classification, ReasonCode, Scheme
 from riskcomp.policy.context import PolicyContext
-from riskcomp.policy.credit_code import normalize_credit_code
 from riskcomp.policy.reasons import Refusal
 from riskcomp.policy.workdays import WorkdayCalendar
 
@@ -43,14 +47,16 @@ from .importing import (
     build_workbook,
     classification_rows,
     filing_rows,
+    unpack_rows,
 )
-from .models import ClassificationReport, ImportBatch, LoanFiling
+from .models import ClassificationReport, ImportBatch, ImportChunk, LoanFiling
 from .services import (
+    EarlierRows,
     FilingEvaluation,
     FilingNotSaved,
-    FilingRequest,
     RecordedVerdicts,
     evaluate_filings,
+    filing_inputs,
     filings_commit,
     record_verdicts,
 )
@@ -155,13 +161,17 @@ def classifications_commit(*, bank: Bank, requests: Sequence[ClassificationReque
 
 class _MemoCalendar(WorkdayCalendar):
     """The same calendar, remembering each day's answer for the length of one import (the
-    package lookup costs more than the rest of a row's judgement)."""
+    package lookup costs more than the rest of a row's judgement), and each count of working
+    days: a quarter's loans are drawn down on some ninety days, and every row counts the
+    working days of its credit-report window and filing deadline from its drawdown."""
 
-    __slots__ = ("_memo",)
+    __slots__ = ("_counts", "_memo", "_sums")
 
     def __init__(self, base: WorkdayCalendar) -> None:
         super().__init__(base.overrides, base.known_years)
         self._memo: dict[date, bool] = {}
+        self._sums: dict[tuple[date, int], date] = {}
+        self._counts: dict[tuple[date, date], int] = {}
 
     def is_workday(self, d: date) -> bool:
         try:
@@ -170,48 +180,25 @@ class _MemoCalendar(WorkdayCalendar):
             answer = self._memo[d] = super().is_workday(d)
             return answer
 
+    def add_workdays(self, start: date, n: int) -> date:
+        try:
+            return self._sums[start, n]
+        except KeyError:
+            answer = self._sums[start, n] = super().add_workdays(start, n)
+            return answer
+
+    def workdays_between(self, a: date, b: date) -> int:
+        try:
+            return self._counts[a, b]
+        except KeyError:
+            answer = self._counts[a, b] = super().workdays_between(a, b)
+            return answer
+
 
 def import_policy_context() -> PolicyContext:
     """``policy_context()`` once per task, its calendar memoised for the batch."""
     ctx = policy_context()
     return replace(ctx, calendar=_MemoCalendar(ctx.calendar))
-
-
-def evaluation_chunks(requests: Sequence[FilingRequest], size: int | None = None,
-                      ) -> list[list[int]]:
-    """Indexes of ``requests`` in chunks of about ``size`` that can be judged one after the other
-    with the same verdicts as all at once: ``evaluate_filings`` relates the rows of a call only
-    by IOU (DUPLICATE within the file) and by credit code (the amount cap counts earlier accepted
-    loans to the same enterprise), so rows linked by either stay in one chunk, in file order."""
-    size = size or EVALUATION_BATCH
-    parent = list(range(len(requests)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    first: dict[tuple[str, str], int] = {}
-    for i, req in enumerate(requests):
-        for key in (("code", normalize_credit_code(req.credit_code)),
-                    ("iou", req.iou_number.strip())):
-            j = first.setdefault(key, i)
-            if j != i:
-                parent[root(i)] = root(j)
-    groups: dict[int, list[int]] = {}
-    for i in range(len(requests)):
-        groups.setdefault(root(i), []).append(i)
-    chunks: list[list[int]] = []
-    current: list[int] = []
-    for members in groups.values():
-        if current and len(current) + len(members) > size:
-            chunks.append(sorted(current))
-            current = []
-        current.extend(members)
-    if current:
-        chunks.append(sorted(current))
-    return chunks
 
 
 def _reasons(ev: FilingEvaluation) -> list[list[str]]:
@@ -249,51 +236,97 @@ def _update(batch: ImportBatch, **values: Any) -> None:
         setattr(batch, name, value)
 
 
-def _set_progress(batch: ImportBatch, percent: int) -> None:
-    # Not in the audit trail: the progress is the task's display, not a change to the batch.
-    ImportBatch.objects.filter(pk=batch.pk).update(progress=max(0, min(percent, 99)))
+class _Progress:
+    """Writes a task's progress where the page that polls it can read it. The commit holds its
+    filings in one transaction until the end: on PostgreSQL its progress goes through a
+    connection of its own, outside that transaction (the commit does not lock the batch's row
+    meanwhile, see ``import_batch_commit``). SQLite has one writer at a time: there, and outside a
+    transaction, the task's own connection writes it. Not in the audit trail: the progress is
+    the task's display, not a change to the batch."""
+
+    def __init__(self, batch_id: int) -> None:
+        self.batch_id = batch_id
+        self.side: Any = None
+        own = connections[DEFAULT_DB_ALIAS]
+        if own.vendor == "postgresql" and own.in_atomic_block:
+            self.side = type(own)(dict(own.settings_dict), DEFAULT_DB_ALIAS)
+
+    def __call__(self, percent: int) -> None:
+        percent = max(0, min(percent, 99))
+        if self.side is None:
+            ImportBatch.objects.filter(pk=self.batch_id).update(progress=percent)
+            return
+        table = self.side.ops.quote_name(ImportBatch._meta.db_table)
+        with self.side.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET progress = %s WHERE id = %s",  # noqa: S608
+                           [percent, self.batch_id])
+
+    def close(self) -> None:
+        if self.side is not None:
+            self.side.close()
 
 
-def validate_filing_rows(batch: ImportBatch, rows: Sequence[Sequence[Any]],
-                         ctx: PolicyContext, today: date,
-                         ) -> tuple[list[list[Any]], dict[str, Any]]:
+def _chunks(batch: ImportBatch) -> Iterator[tuple[ImportChunk, int]]:
+    """The batch's chunks in file order, read one at a time, with how many there are."""
+    ids = list(ImportChunk.objects.filter(batch=batch).order_by("index")
+               .values_list("pk", flat=True))
+    for pk in ids:
+        yield ImportChunk.objects.get(pk=pk), len(ids)
+
+
+def _rows_of(batch: ImportBatch) -> Iterator[list[Any]]:
+    for chunk, _n in _chunks(batch):
+        yield from unpack_rows(chunk.rows)
+
+
+def validate_filing_rows(batch: ImportBatch, ctx: PolicyContext, today: date,
+                         ) -> list[list[Any]]:
     """The preview of every row: field errors, else the verdict of ``evaluate_filings``, judged
-    in chunks of about 1,000 rows (a fixed number of queries per chunk) with progress; and the
-    accepted rows' verdicts as recorded for the commit (``verdicts`` of the batch)."""
-    cleaned = filing_rows(rows, branches=_branches(batch.bank))
-    good = [i for i, r in enumerate(cleaned) if r.request is not None]
-    requests = [cleaned[i].request for i in good]
-    verdicts: dict[int, FilingEvaluation] = {}
-    chunks = evaluation_chunks(requests)
-    for n, chunk in enumerate(chunks, start=1):
-        evaluations = evaluate_filings(bank=batch.bank, requests=[requests[i] for i in chunk],
-                                       filing_date=today, ctx=ctx, snapshots=False,
-                                       rows=[cleaned[good[i]].number for i in chunk])
-        for i, ev in zip(chunk, evaluations, strict=True):
-            verdicts[good[i]] = ev
-        _set_progress(batch, 5 + 90 * n // len(chunks))
-    in_order = [(cleaned[i].number, verdicts[i]) for i in sorted(verdicts)]
-    accepted = [(number, ev) for number, ev in in_order if ev.accepted]
-    recorded = record_verdicts(bank=batch.bank, evaluations=[ev for _n, ev in accepted], ctx=ctx,
-                               filing_date=today)
-    preview = [_filing_entry(r.number, raw, verdicts.get(i), r.errors)
-               for i, (r, raw) in enumerate(zip(cleaned, rows, strict=True))]
-    return preview, {"digest": recorded.digest,
-                     "rows": [[number, d] for (number, _ev), d
-                              in zip(accepted, recorded.decided, strict=True)]}
+    chunk by chunk in file order (a fixed number of queries per chunk) with progress; the
+    accepted rows' verdicts are recorded with their chunk for the commit."""
+    branches = _branches(batch.bank)
+    earlier = EarlierRows()
+    preview: list[list[Any]] = []
+    for n, (chunk, count) in enumerate(_chunks(batch), start=1):
+        rows = unpack_rows(chunk.rows)
+        cleaned = filing_rows(rows, branches=branches)
+        good = [r for r in cleaned if r.request is not None]
+        # What the database adds, read once for the chunk's judgement and its recorded verdicts.
+        inputs = filing_inputs(bank=batch.bank, requests=[r.request for r in good])
+        verdicts: dict[int, FilingEvaluation] = {}
+        for start in range(0, len(good), EVALUATION_BATCH):
+            part = good[start:start + EVALUATION_BATCH]
+            evaluations = evaluate_filings(bank=batch.bank, requests=[r.request for r in part],
+                                           filing_date=today, ctx=ctx, snapshots=False,
+                                           earlier=earlier, inputs=inputs,
+                                           rows=[r.number for r in part])
+            verdicts.update((r.number, ev) for r, ev in zip(part, evaluations, strict=True))
+        accepted = [(number, ev) for number, ev in verdicts.items() if ev.accepted]
+        recorded = None
+        if accepted:
+            found = record_verdicts(bank=batch.bank, evaluations=[ev for _n, ev in accepted],
+                                    ctx=ctx, filing_date=today, inputs=inputs)
+            recorded = {"digest": found.digest,
+                        "rows": [[number, d] for (number, _ev), d
+                                 in zip(accepted, found.decided, strict=True)]}
+        ImportChunk.objects.filter(pk=chunk.pk).update(verdicts=recorded)
+        preview.extend(_filing_entry(r.number, raw, verdicts.get(r.number), r.errors)
+                       for r, raw in zip(cleaned, rows, strict=True))
+        _Progress(batch.pk)(5 + 90 * n // count)
+    return preview
 
 
-def _recorded(batch: ImportBatch, numbers: Sequence[int]) -> RecordedVerdicts | None:
+def _recorded(stored: dict[str, Any] | None, numbers: Sequence[int]) -> RecordedVerdicts | None:
     """The verdicts recorded at validation for the rows ``numbers``, if it recorded them all."""
-    stored = batch.verdicts or {}
+    stored = stored or {}
     decided = {number: d for number, d in stored.get("rows", ())}
     if not stored.get("digest") or any(n not in decided for n in numbers):
         return None
     return RecordedVerdicts(stored["digest"], tuple(decided[n] for n in numbers))
 
 
-def validate_classification_rows(batch: ImportBatch, rows: Sequence[Sequence[Any]],
-                                 today: date) -> list[list[Any]]:
+def validate_classification_rows(batch: ImportBatch, today: date) -> list[list[Any]]:
+    rows = list(_rows_of(batch))  # four short columns: even 100,000 rows are light
     cleaned = classification_rows(rows)
     good = [r for r in cleaned if r.request is not None]
     evaluations = evaluate_classifications(
@@ -325,12 +358,13 @@ def import_batch_create(*, bank: Bank, kind: str, original_name: str, data: byte
                .exclude(status=Status.FAILED).order_by("-created_at").values_list("pk", flat=True)
                .first())
     batch = ImportBatch(bank=bank, kind=kind, original_name=original_name[:200], sha256=digest,
-                        uploaded_by=actor, total_rows=len(parsed.rows),
+                        uploaded_by=actor, total_rows=parsed.total_rows,
                         result={"sheet": parsed.sheet, "header_row": parsed.header_row,
-                                "ignored": parsed.ignored, "duplicate_of": earlier,
-                                "rows": parsed.rows})
+                                "ignored": parsed.ignored, "duplicate_of": earlier})
     batch.file.save(f"{uuid.uuid4().hex}.xlsx", ContentFile(data), save=False)
     batch.save()
+    ImportChunk.objects.bulk_create([ImportChunk(batch=batch, index=i, rows=rows)
+                                     for i, rows in enumerate(parsed.chunks)], batch_size=20)
     from .tasks import validate_import
 
     transaction.on_commit(lambda: validate_import.delay(batch.pk))
@@ -348,13 +382,10 @@ def import_batch_validate(batch_id: int, *, today: date | None = None) -> None:
     today = today or timezone.localdate()
     try:
         with translation.override(settings.LANGUAGE_CODE), batch_gc_paused():
-            rows = batch.result["rows"]
-            recorded = None
             if batch.kind == Kind.CLASSIFICATIONS:
-                preview = validate_classification_rows(batch, rows, today)
+                preview = validate_classification_rows(batch, today)
             else:
-                preview, recorded = validate_filing_rows(batch, rows, import_policy_context(),
-                                                         today)
+                preview = validate_filing_rows(batch, import_policy_context(), today)
             accepted = sum(e[OK] for e in preview)
             message = _("共 %(total)s 行：通过 %(ok)s 行，退回 %(no)s 行。") % {
                 "total": len(preview), "ok": accepted, "no": len(preview) - accepted}
@@ -366,7 +397,7 @@ def import_batch_validate(batch_id: int, *, today: date | None = None) -> None:
     done = {"accepted_rows": accepted, "rejected_rows": len(preview) - accepted,
             "status": Status.VALIDATED, "message": message}
     if ImportBatch.objects.filter(pk=batch_id, status=Status.VALIDATING).update(
-            preview=preview, verdicts=recorded, progress=100, **done):
+            preview=preview, progress=100, **done):
         audit_updated(batch, **done)
 
 
@@ -397,35 +428,67 @@ def import_batch_confirm(*, batch: ImportBatch, actor: Any) -> bool:
     return True
 
 
+class _LostRace(Exception):
+    """A concurrent filing of the same IOU won the race, or the database refused a row for
+    another reason (the message says which): the whole commit is rolled back."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+
+
 def import_batch_commit(batch_id: int, actor_id: int, *, today: date | None = None) -> None:
-    """Commit a confirmed batch (the task's body): the rows accepted in the preview, judged again
-    (or taken as recorded at validation when nothing their verdicts depend on has changed) and
-    written in one transaction by ``filings_commit`` (or ``classifications_commit``). Rows
+    """Commit a confirmed batch (the task's body): the rows accepted in the preview, chunk by
+    chunk in one transaction, each chunk judged again (or taken as recorded at validation when
+    nothing its verdicts depend on has changed) and written by ``filings_commit`` (or, for
+    classifications, ``classifications_commit``), with the progress after each chunk. Rows
     refused now (another upload filed the same IOU meanwhile: DUPLICATE) are reported in the
-    preview. Idempotent: only a batch in COMMITTING is committed, under its row lock."""
+    preview. Idempotent: only a batch in COMMITTING is committed, checked under the bank's row
+    lock, which every commit of the bank's batches takes first (the batch's own row stays
+    unlocked, so that the progress can be written beside the transaction)."""
+    today = today or timezone.localdate()
     try:
         with transaction.atomic(), translation.override(settings.LANGUAGE_CODE), \
                 batch_gc_paused():
-            batch = (ImportBatch.objects.select_for_update().select_related("bank")
-                     .get(pk=batch_id))
+            bank_id = ImportBatch.objects.values_list("bank_id", flat=True).get(pk=batch_id)
+            Bank.objects.select_for_update().get(pk=bank_id)
+            batch = ImportBatch.objects.select_related("bank").defer("preview").get(pk=batch_id)
             if batch.status != Status.COMMITTING:
                 return
-            _commit(batch, actor_id, today)
+            progress = _Progress(batch_id)
+            try:
+                _commit(batch, actor_id, today, progress)
+            finally:
+                progress.close()
+    except _LostRace as lost:
+        with transaction.atomic():
+            batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
+            if batch.status == Status.COMMITTING:
+                _update(batch, status=Status.VALIDATED, progress=0, message=lost.message
+                        or _in_portal_language(gettext_lazy(
+                            "提交时发现其他上传正在备案相同的借据，本次未写入任何备案。"
+                            "请再次确认提交，重复的借据将以 DUPLICATE 退回。")))
     except Exception:
         logger.exception("import batch %s: commit failed", batch_id)
         _fail(batch_id, _in_portal_language(gettext_lazy(
             "提交时发生内部错误，未写入任何数据。请重新上传，或联系系统管理员。")))
 
 
-def _commit(batch: ImportBatch, actor_id: int, today: date | None) -> None:
+def _commit(batch: ImportBatch, actor_id: int, today: date,
+            progress: Callable[[int], None]) -> None:
     from django.contrib.auth import get_user_model
 
     actor = get_user_model().objects.get(pk=actor_id)
-    preview: list[list[Any]] = batch.preview
-    by_number = {e[ROW]: e for e in preview}
-    rows = [r for r in batch.result["rows"] if by_number[r[0]][OK]]
+    # Only which rows passed is held through the commit; the preview is read again at the end
+    # when some row is refused now (a quarter's preview is 100,000 entries).
+    preview = import_batch_preview(batch)
+    total = len(preview)
+    passed = {e[ROW] for e in preview if e[OK]}
+    del preview
     refused: dict[int, list[list[str]]] = {}  # rows the preview accepted and the commit did not
+    written = 0
     if batch.kind == Kind.CLASSIFICATIONS:
+        rows = [r for r in _rows_of(batch) if r[0] in passed]
         cleaned = classification_rows(rows)
         good = [r for r in cleaned if r.request is not None]
         reports, evaluations = classifications_commit(
@@ -434,39 +497,45 @@ def _commit(batch: ImportBatch, actor_id: int, today: date | None) -> None:
         written = len(reports)
         refused.update({r.number: [list(p) for p in ev.problems]
                         for r, ev in zip(good, evaluations, strict=True) if not ev.accepted})
+        refused.update({r.number: [["", e] for e in r.errors] for r in cleaned if r.errors})
     else:
-        cleaned = filing_rows(rows, branches=_branches(batch.bank))
-        good = [r for r in cleaned if r.request is not None]
-        try:
-            filings, evaluations = filings_commit(
-                bank=batch.bank, requests=[r.request for r in good], actor=actor,
-                ctx=import_policy_context(), filing_date=today, batch=batch,
-                recorded=_recorded(batch, [r.number for r in good]))
-        except Refusal:  # a concurrent filing of the same IOU won the race; nothing written
-            _update(batch, status=Status.VALIDATED, progress=0, message=_(
-                "提交时发现其他上传正在备案相同的借据，本次未写入任何备案。"
-                "请再次确认提交，重复的借据将以 DUPLICATE 退回。"))
-            return
-        except FilingNotSaved as exc:  # logged where the database refused; nothing written
-            _update(batch, status=Status.VALIDATED, progress=0, message=exc.message)
-            return
-        written = len(filings)
-        refused.update({r.number: _reasons(ev)
-                        for r, ev in zip(good, evaluations, strict=True) if not ev.accepted})
-    # A row whose cells no longer read (a branch deleted meanwhile) is refused with its errors.
-    refused.update({r.number: [["", e] for e in r.errors] for r in cleaned if r.errors})
-    for number, reasons in refused.items():
-        entry = by_number[number]
-        entry[OK], entry[REASONS] = 0, reasons
-        if batch.kind == Kind.FILINGS:
-            entry[SCHEME], entry[RATIO] = "", ""
-    done: dict[str, Any] = {"preview": preview} if refused else {}  # else not written again
-    if batch.verdicts is not None:
-        done["verdicts"] = None  # used up: the filings' snapshots keep what was decided
-    _update(batch, accepted_rows=written, rejected_rows=len(preview) - written,
+        ctx, branches, earlier = import_policy_context(), _branches(batch.bank), EarlierRows()
+        for n, (chunk, count) in enumerate(_chunks(batch), start=1):
+            rows = [r for r in unpack_rows(chunk.rows) if r[0] in passed]
+            if not rows:
+                continue
+            cleaned = filing_rows(rows, branches=branches)
+            good = [r for r in cleaned if r.request is not None]
+            try:
+                filings, evaluations = filings_commit(
+                    bank=batch.bank, requests=[r.request for r in good], actor=actor, ctx=ctx,
+                    filing_date=today, batch=batch, earlier=earlier,
+                    recorded=_recorded(chunk.verdicts, [r.number for r in good]))
+            except Refusal as exc:  # a concurrent filing of the same IOU won the race
+                raise _LostRace from exc
+            except FilingNotSaved as exc:  # logged where the database refused it
+                raise _LostRace(exc.message) from exc
+            written += len(filings)
+            refused.update({r.number: _reasons(ev)
+                            for r, ev in zip(good, evaluations, strict=True) if not ev.accepted})
+            # A row whose cells no longer read (a branch deleted meanwhile) is refused.
+            refused.update({r.number: [["", e] for e in r.errors] for r in cleaned if r.errors})
+            progress(100 * n // count)
+    done: dict[str, Any] = {}
+    if refused:  # else the preview is not written again
+        preview = import_batch_preview(batch)
+        for entry in preview:
+            reasons = refused.get(entry[ROW])
+            if reasons is not None:
+                entry[OK], entry[REASONS] = 0, reasons
+                if batch.kind == Kind.FILINGS:
+                    entry[SCHEME], entry[RATIO] = "", ""
+        done["preview"] = preview
+    ImportChunk.objects.filter(batch=batch).exclude(verdicts=None).update(verdicts=None)
+    _update(batch, accepted_rows=written, rejected_rows=total - written,
             status=Status.COMMITTED, progress=100, finished_at=timezone.now(),
             message=_("已提交：写入 %(ok)s 行，退回 %(no)s 行。") % {
-                "ok": written, "no": len(preview) - written}, **done)
+                "ok": written, "no": total - written}, **done)
 
 
 # --- Reads -----------------------------------------------------------------------------------
@@ -475,7 +544,7 @@ def import_batch_list_for(*, user: Any) -> QuerySet[ImportBatch]:
     """The user's banks' batches (every bank for the custodian, the bureau and auditors), without
     their row data."""
     return scope_to_user_banks(ImportBatch.objects.select_related("bank", "uploaded_by")
-                               .defer("result", "preview", "verdicts"), user)
+                               .defer("result", "preview"), user)
 
 
 def import_batch_preview(batch: ImportBatch) -> list[list[Any]]:
@@ -514,8 +583,6 @@ def reason_text(entry: Sequence[Any]) -> str:
 
 def import_rejected_workbook(batch: ImportBatch) -> bytes:
     """The rejected rows in the template's format, with their reasons in a last column."""
-    result, preview = (ImportBatch.objects.filter(pk=batch.pk)
-                       .values_list("result", "preview").get())
-    reasons = {e[ROW]: reason_text(e) for e in preview if not e[OK]}
-    rows = [r for r in result.get("rows", []) if r[0] in reasons]
+    reasons = {e[ROW]: reason_text(e) for e in import_batch_preview(batch) if not e[OK]}
+    rows = [r for r in _rows_of(batch) if r[0] in reasons]
     return build_workbook(LAYOUTS[batch.kind], rows, reasons)

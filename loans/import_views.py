@@ -38,7 +38,6 @@ from .importing import (
     CLASSIFICATIONS,
     FILINGS,
     LAYOUTS,
-    MAX_ROWS,
     ImportFileError,
     ParsedSheet,
     build_workbook,
@@ -67,9 +66,8 @@ class ImportUploadForm(forms.Form):
     def __init__(self, *args: Any, banks: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.banks = banks
-        self.fields["file"].help_text = _("只接受 .xlsx 文件，不超过 %(mb)s MB、%(rows)s 行，"
-                                          "不得含公式。") % {
-            "mb": spreadsheet_limit() // 1048576, "rows": f"{MAX_ROWS:,}"}
+        self.fields["file"].help_text = _("只接受 .xlsx 文件，不超过 %(mb)s MB，不得含公式。") % {
+            "mb": spreadsheet_limit() // 1048576}
         if len(banks) > 1:
             self.fields["bank"] = forms.TypedChoiceField(
                 label=_lazy("导入银行"), coerce=int, choices=[(b.pk, b.name) for b in banks])

@@ -230,9 +230,6 @@ class ImportBatch(models.Model):
     # One verdict per data row, written by the validation (see loans.import_services); a column
     # of its own so that the preview and the status are read and written without the rows.
     preview = models.JSONField(_("校验预览"), default=list, blank=True)
-    # What the rules decided for the accepted rows, and the fingerprint of what they were
-    # decided on (``loans.services.RecordedVerdicts``): the commit reuses them when unchanged.
-    verdicts = models.JSONField(_("校验判定"), null=True, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     related_name="+", verbose_name=_("上传人"))
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
@@ -245,3 +242,28 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class ImportChunk(models.Model):
+    """A thousand data rows of an upload, as read, and once validated what the rules decided for
+    the accepted ones: a quarter of 100,000 rows is stored, judged and committed chunk by chunk,
+    never held at once."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="chunks",
+                              verbose_name=_("导入批次"))
+    index = models.PositiveIntegerField(_("序号"))
+    # ``loans.importing.pack_rows``: [row number, cell text or None per column] per row.
+    rows = models.BinaryField(_("数据行"))
+    # ``loans.services.RecordedVerdicts`` of the chunk's accepted rows, as JSON: the commit takes
+    # them instead of judging again when the fingerprint of what they depend on is unchanged.
+    verdicts = models.JSONField(_("校验判定"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导入数据块")
+        verbose_name_plural = _("导入数据块")
+        ordering = ["batch", "index"]
+        constraints = [models.UniqueConstraint(fields=["batch", "index"],
+                                               name="loans_importchunk_batch_index")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}/{self.index}"

@@ -8,7 +8,7 @@ import hashlib
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -264,44 +264,94 @@ class FilingInputs:
         return sorted({s for s, start, end in self.agreements if start <= day <= end})
 
 
-def filing_inputs(*, bank: Bank, requests: Sequence[FilingRequest]) -> FilingInputs:
-    """Read what ``judge_filings`` needs for ``requests`` besides the policy data: 3 queries."""
+def filing_inputs(*, bank: Bank, requests: Sequence[FilingRequest],
+                  exclude_batch: ImportBatch | None = None) -> FilingInputs:
+    """Read what ``judge_filings`` needs for ``requests`` besides the policy data: 3 queries.
+    ``exclude_batch``: an import committed chunk by chunk leaves out what its own earlier chunks
+    wrote (``EarlierRows`` adds them as they were judged)."""
     codes = {normalize_credit_code(r.credit_code) for r in requests}
-    existing_ious = set(LoanFiling.objects.filter(
-        bank=bank, iou_number__in=[r.iou_number.strip() for r in requests],
+    filings = LoanFiling.objects.filter(bank=bank)
+    if exclude_batch is not None:
+        filings = filings.exclude(import_batch=exclude_batch)
+    existing_ious = set(filings.filter(
+        iou_number__in=[r.iou_number.strip() for r in requests],
     ).values_list("iou_number", flat=True))
     agreements = list(CooperationAgreement.objects.filter(
         bank=bank, status=CooperationAgreement.Status.ACTIVE,
     ).values_list("scheme", "valid_from", "valid_to"))
     outstanding: dict[str, list[tuple[date, date, Decimal]]] = defaultdict(list)
-    for code, start, end, principal in LoanFiling.objects.filter(
-        bank=bank, enterprise__credit_code__in=codes, status__in=OUTSTANDING_STATUSES,
+    for code, start, end, principal in filings.filter(
+        enterprise__credit_code__in=codes, status__in=OUTSTANDING_STATUSES,
     ).values_list("enterprise__credit_code", "drawdown_date", "maturity_date",
                   "outstanding_principal"):
         outstanding[code].append((start, end, principal))
     return FilingInputs(existing_ious, agreements, outstanding)
 
 
+@dataclass
+class EarlierRows:
+    """The rows of one import judged before the current chunk: every IOU they hold (a later row
+    with one of them is DUPLICATE) and their accepted loans per enterprise (which count toward a
+    later loan's amount cap). Judged chunk by chunk in file order with these, a quarter gets the
+    verdicts of one call, without holding its 100,000 requests at once."""
+
+    # IOU -> the row it first came in (its position in the import without row numbers).
+    ious: dict[str, int] = field(default_factory=dict)
+    loans: dict[str, list[tuple[date, date, Decimal]]] = field(default_factory=dict)
+
+    def added_to(self, inputs: FilingInputs, requests: Sequence[FilingRequest]) -> FilingInputs:
+        if not self.loans:
+            return inputs
+        outstanding = dict(inputs.outstanding)
+        for code in {normalize_credit_code(r.credit_code) for r in requests}:
+            if code in self.loans:
+                outstanding[code] = [*outstanding.get(code, ()), *self.loans[code]]
+        return FilingInputs(inputs.existing_ious, inputs.agreements, outstanding)
+
+    def add(self, evaluations: Sequence[FilingEvaluation],
+            rows: Sequence[int] | None = None) -> None:
+        start = len(self.ious)
+        for i, ev in enumerate(evaluations):
+            req = ev.request
+            self.ious.setdefault(req.iou_number, rows[i] if rows is not None else start + i)
+            if ev.accepted:
+                amount = (ev.decision.cny_amount if ev.decision is not None
+                          else Decimal(ev.snapshot["loan"]["cny_amount"]))
+                self.loans.setdefault(req.credit_code, []).append(
+                    (req.drawdown_date, req.maturity_date, amount))
+
+
 def evaluate_filings(*, bank: Bank, requests: Sequence[FilingRequest], filing_date: date,
                      ctx: PolicyContext, allow_late: bool = False,
-                     snapshots: bool = True,
+                     snapshots: bool = True, earlier: EarlierRows | None = None,
+                     inputs: FilingInputs | None = None,
                      rows: Sequence[int] | None = None) -> list[FilingEvaluation]:
     """Judge every request as a filing by ``bank`` on ``filing_date``; rows are judged in order,
     so a loan earlier in the same batch counts toward a later one's amount cap. ``snapshots``
-    False leaves the accepted rows' snapshots empty (a preview, which writes nothing). ``rows``
-    (the requests' row numbers in an uploaded file) lets a repeated IOU name its earlier row."""
-    return judge_filings(filing_inputs(bank=bank, requests=requests), requests,
-                         filing_date=filing_date, ctx=ctx, allow_late=allow_late,
-                         snapshots=snapshots, rows=rows)
+    False leaves the accepted rows' snapshots empty (a preview, which writes nothing).
+    ``earlier``: the rows of the same import judged before these, updated with them.
+    ``inputs``: ``filing_inputs`` already read for these requests (or more). ``rows`` (the
+    requests' row numbers in an uploaded file) lets a repeated IOU name its earlier row."""
+    if inputs is None:
+        inputs = filing_inputs(bank=bank, requests=requests)
+    if earlier is not None:
+        inputs = earlier.added_to(inputs, requests)
+    results = judge_filings(inputs, requests, filing_date=filing_date, ctx=ctx,
+                            allow_late=allow_late, snapshots=snapshots, rows=rows,
+                            seen=earlier.ious if earlier is not None else None)
+    if earlier is not None:
+        earlier.add(results, rows)
+    return results
 
 
 def judge_filings(inputs: FilingInputs, requests: Sequence[FilingRequest], *, filing_date: date,
                   ctx: PolicyContext, allow_late: bool = False,
-                  snapshots: bool = True,
-                  rows: Sequence[int] | None = None) -> list[FilingEvaluation]:
-    """``evaluate_filings`` on inputs already read (which it does not change)."""
+                  snapshots: bool = True, rows: Sequence[int] | None = None,
+                  seen: Mapping[str, int] | None = None) -> list[FilingEvaluation]:
+    """``evaluate_filings`` on inputs already read (which it does not change). ``seen``: the
+    IOUs of the same import's earlier rows, each with its row."""
     outstanding = defaultdict(list, {code: list(v) for code, v in inputs.outstanding.items()})
-    seen_ious: dict[str, int] = {}  # IOU -> its first row (its index without ``rows``)
+    seen_ious: dict[str, int] = dict(seen or {})  # IOU -> its first row (index without ``rows``)
     results: list[FilingEvaluation] = []
     for i, raw in enumerate(requests):
         req = _normalized(raw)
@@ -404,12 +454,18 @@ class RecordedVerdicts:
 
 
 def record_verdicts(*, bank: Bank, evaluations: Sequence[FilingEvaluation], ctx: PolicyContext,
-                    filing_date: date) -> RecordedVerdicts:
-    """Record the accepted ones of ``evaluations`` (judged on ``filing_date``) for the commit."""
+                    filing_date: date, inputs: FilingInputs | None = None) -> RecordedVerdicts:
+    """Record the accepted ones of ``evaluations`` (judged on ``filing_date``) for the commit.
+    ``inputs``: ``filing_inputs`` read for these requests or more (an import's chunk), narrowed
+    here to what reading them for the accepted ones alone would give."""
     accepted = [ev for ev in evaluations if ev.accepted and ev.decision is not None]
     requests = [ev.request for ev in accepted]
-    digest = inputs_digest(filing_inputs(bank=bank, requests=requests), requests, ctx=ctx,
-                           filing_date=filing_date)
+    if inputs is None:
+        inputs = filing_inputs(bank=bank, requests=requests)
+    else:
+        ious = {r.iou_number.strip() for r in requests}
+        inputs = FilingInputs(inputs.existing_ious & ious, inputs.agreements, inputs.outstanding)
+    digest = inputs_digest(inputs, requests, ctx=ctx, filing_date=filing_date)
     return RecordedVerdicts(digest, tuple(_decided(ev.decision, ev.bank_outstanding)
                                           for ev in accepted if ev.decision is not None))
 
@@ -465,11 +521,14 @@ def _upsert_enterprises(evaluations: Iterable[FilingEvaluation]) -> dict[str, En
             for f, v in values.items():
                 setattr(ent, f, v)
             changed.append(ent)
-    audit_bulk_created(_insert_enterprises(new))
+    inserted = _insert_enterprises(new)
+    audit_bulk_created(inserted)
     if changed:
         Enterprise.objects.bulk_update(changed, fields, batch_size=1000)
         audit_bulk_updated(changed, before=before)
-    result = {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=by_code)}
+    result = {**existing, **{e.credit_code: e for e in inserted}}
+    if any(e.pk is None for e in inserted):  # a database that does not return new ids
+        result = {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=by_code)}
     # Qualifications the bank reports that the enterprise does not hold yet.
     held = set(Qualification.objects.filter(enterprise__credit_code__in=by_code).values_list(
         "enterprise__credit_code", "type", "certificate_no"))
@@ -580,23 +639,30 @@ def filings_commit(*, bank: Bank, requests: Sequence[FilingRequest], actor: Any,
                    ctx: PolicyContext, filing_date: date | None = None,
                    batch: ImportBatch | None = None, late_exception_reason: str = "",
                    recorded: RecordedVerdicts | None = None,
+                   earlier: EarlierRows | None = None,
                    ) -> tuple[list[LoanFiling], list[FilingEvaluation]]:
     """File every acceptable request in one transaction; return the filings and all the
     evaluations (refused ones carry their reasons). The bank row is locked so that two uploads
     of the same quarter at once are judged one after the other: the second finds DUPLICATE.
     ``recorded`` verdicts (of these very requests) are taken instead of judging again when
-    their digest says that nothing they depend on has changed."""
+    their digest says that nothing they depend on has changed. An import commits chunk by chunk
+    in one transaction: ``earlier`` holds its chunks already written (see ``EarlierRows``)."""
     Bank.objects.select_for_update().get(pk=bank.pk)
     filing_date = filing_date or timezone.localdate()
     allow_late = bool(late_exception_reason)
-    inputs = filing_inputs(bank=bank, requests=requests)
+    inputs = filing_inputs(bank=bank, requests=requests,
+                           exclude_batch=batch if earlier is not None else None)
     if (recorded is not None and len(recorded.decided) == len(requests)
             and recorded.digest == inputs_digest(inputs, requests, ctx=ctx,
                                                  filing_date=filing_date, allow_late=allow_late)):
         evaluations = _recorded_evaluations(requests, recorded.decided, filing_date)
     else:
-        evaluations = judge_filings(inputs, requests, filing_date=filing_date, ctx=ctx,
-                                    allow_late=allow_late)
+        judged_on = earlier.added_to(inputs, requests) if earlier is not None else inputs
+        evaluations = judge_filings(judged_on, requests, filing_date=filing_date, ctx=ctx,
+                                    allow_late=allow_late,
+                                    seen=earlier.ious if earlier is not None else None)
+    if earlier is not None:
+        earlier.add(evaluations)
     accepted = [ev for ev in evaluations if ev.accepted]
     if not accepted:
         return [], evaluations

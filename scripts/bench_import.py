@@ -1,7 +1,7 @@
 """Benchmark of the quarter's Excel import on PostgreSQL (``make bench``).
 
-Creates a throw-away database (``riskcomp_bench``), a bank with agreements for both schemes and an
-officer, and a 10,000-row workbook of valid, varied loans drawn down in 2026Q3 (filed on
+Creates a throw-away database (``riskcomp_bench_<run>``), a bank with agreements for both schemes
+and an officer, and a 10,000-row workbook of valid, varied loans drawn down in 2026Q3 (filed on
 2026-10-09, within the deadline). Then measures:
 
 1. our path, exactly as the portal runs it (upload checks and reading, the validation task, the
@@ -12,15 +12,22 @@ officer, and a 10,000-row workbook of valid, varied loans drawn down in 2026Q3 (
    peak of Python allocations (tracemalloc, which slows the code down, hence a separate run):
    ``import_peak_mb``;
 2. the same file through a plain django-import-export ``ModelResource`` saving row by row (no
-   rule judged at all): ``import_naive_rows_per_s``, and the ratio ``import_speedup``.
+   rule judged at all): ``import_naive_rows_per_s``, and the ratio ``import_speedup``;
+3. a 100,000-row quarter of the same kind: the upload's reading here, then the validation, the
+   confirmation and the commit in a process of their own, as a worker runs them:
+   ``import_100k_s`` (all of it) and ``import_100k_peak_mb``, that process's peak resident memory
+   (Python, Django and the database driver included).
 
 Each figure is printed on a line of its own as ``name: value``. The database is dropped at the end.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/riskcomp python scripts/bench_import.py
 """
 
+import json
 import os
 import random
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,9 +36,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from benchdb import QueryCounter, run, setup_django
+from benchdb import QueryCounter, bench_environment, run, setup_django
 
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "10000"))
+LARGE_ROWS = int(os.environ.get("BENCH_IMPORT_LARGE_ROWS", "100000"))
 # Later runs find the enterprises already there (a bank's usual case); the first creates them.
 RUNS = int(os.environ.get("BENCH_IMPORT_RUNS", "1"))
 FILING_DAY = date(2026, 10, 9)  # within the 15 working days after 2026Q3
@@ -40,6 +48,10 @@ BENCH_DB = "riskcomp_bench"
 
 def _setup_django(bench_url: str) -> None:
     setup_django(bench_url)
+    _fix_today()
+
+
+def _fix_today() -> None:
     from django.utils import timezone
 
     timezone.localdate = lambda *args, **kwargs: FILING_DAY  # "today" for the filing deadline
@@ -144,7 +156,103 @@ def _our_path(data: bytes, bank, officer):  # type: ignore[no-untyped-def]
     return batch
 
 
+def _large_workbook(rows: list[list[Any]]) -> bytes:
+    """The template's data sheet, written as a stream (openpyxl's write-only mode: the full
+    template of 100,000 rows would take minutes and gigabytes to build, which is not measured)."""
+    import io
+
+    import openpyxl
+
+    from loans.importing import FILING_SHEET, FILINGS
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet(FILING_SHEET)
+    ws.append(FILINGS.headers)
+    for raw in rows:
+        ws.append(raw[1:])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _large(data: bytes) -> tuple[float, float, int]:
+    """Upload here (checks, reading, the batch), then the worker's part in a process of its own:
+    (seconds in all, the worker's peak MB, rows filed)."""
+    from unittest import mock
+
+    from django.db import connection
+
+    from loans.import_services import import_batch_create
+    from loans.importing import FILINGS, read_workbook
+    from loans.models import LoanFiling
+
+    bank, officer = _bank("L1")
+    started = time.perf_counter()
+    parsed = read_workbook(data, FILINGS)
+    with mock.patch("loans.tasks.validate_import.delay"):  # the worker below runs it
+        batch = import_batch_create(bank=bank, kind="filings", original_name="large.xlsx",
+                                    data=data, parsed=parsed, actor=officer)
+    uploaded = time.perf_counter() - started
+    del parsed
+    s = connection.settings_dict
+    url = (f"postgres://{s['USER']}{':' + s['PASSWORD'] if s['PASSWORD'] else ''}@"
+           f"{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}")
+    worker = subprocess.run(  # noqa: S603 - this very script, with fixed arguments
+        [sys.executable, __file__, "--worker", str(batch.pk), str(officer.pk)],
+        env={**os.environ, "DATABASE_URL": url}, capture_output=True, text=True, check=False)
+    if worker.returncode != 0:
+        sys.exit(f"bench_import: the worker's part failed:\n{worker.stderr[-3000:]}")
+    figures = json.loads(worker.stdout.strip().splitlines()[-1])
+    filed = LoanFiling.objects.filter(bank=bank).count()
+    print(f"# 100k: upload {uploaded:.1f} s, validation {figures['validate_s']:.1f} s, "
+          f"commit {figures['commit_s']:.1f} s, {filed} rows filed", flush=True)
+    return uploaded + figures["validate_s"] + figures["commit_s"], figures["peak_mb"], filed
+
+
+def _worker(batch_id: int, actor_id: int) -> None:
+    """The validation task, the confirmation and the commit task, as a worker runs them."""
+    bench_environment(os.environ["DATABASE_URL"])
+    import logging
+
+    import django
+
+    django.setup()
+    logging.disable(logging.WARNING)
+    _fix_today()
+    from django.contrib.auth import get_user_model
+
+    from loans.import_services import import_batch_confirm, import_batch_validate
+    from loans.models import ImportBatch
+
+    started = time.perf_counter()
+    import_batch_validate(batch_id)
+    validated = time.perf_counter()
+    batch = ImportBatch.objects.get(pk=batch_id)
+    if batch.status != ImportBatch.Status.VALIDATED:
+        sys.exit(f"validation ended {batch.status}: {batch.message}")
+    import_batch_confirm(batch=batch, actor=get_user_model().objects.get(pk=actor_id))
+    committed = time.perf_counter()  # the commit task ran eagerly on the confirmation's commit
+    batch.refresh_from_db()
+    if batch.status != ImportBatch.Status.COMMITTED:
+        sys.exit(f"commit ended {batch.status}: {batch.message}")
+    print(json.dumps({"validate_s": validated - started, "commit_s": committed - validated,
+                      "peak_mb": _peak_rss_kb() / 1024}))
+
+
+def _peak_rss_kb() -> int:
+    """This process's peak resident memory (``VmHWM``: since its ``exec``; ``ru_maxrss`` would
+    also count the forking parent's)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--worker"]:
+        _worker(int(sys.argv[2]), int(sys.argv[3]))
+        return
     with tempfile.TemporaryDirectory(prefix="riskcomp-bench-") as var_dir:
         os.environ["RISKCOMP_VAR_DIR"] = var_dir  # the uploaded workbooks go here
         run(BENCH_DB, _setup_django, _bench)
@@ -204,7 +312,16 @@ def _bench() -> None:
     print(f"import_speedup: {ours / naive:.1f}")
     print(f"import_peak_mb: {peak / 1048576:.1f}")
     print(f"import_queries_per_1000_rows: {queries / (ROWS / 1000):.1f}")
-    print(f"import_filed_rows: {filed}")
+    print(f"import_filed_rows: {filed}", flush=True)
+
+    started = time.perf_counter()
+    large = _large_workbook(_rows(LARGE_ROWS, seed=100000, area="110108"))
+    print(f"# workbook: {LARGE_ROWS} rows, {len(large) / 1048576:.1f} MB, built in "
+          f"{time.perf_counter() - started:.1f} s", flush=True)
+    seconds, peak_mb, large_filed = _large(large)
+    print(f"import_100k_s: {seconds:.1f}")
+    print(f"import_100k_peak_mb: {peak_mb:.0f}")
+    print(f"import_100k_filed_rows: {large_filed}")
 
 
 if __name__ == "__main__":

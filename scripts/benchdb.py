@@ -1,9 +1,11 @@
 """What the benchmarks share: a throw-away PostgreSQL database beside the one ``DATABASE_URL``
 names, and Django set up on it as in production (no query log kept in memory, tasks eager in
-this process). Each ``scripts/bench_*.py`` creates its database, measures, and drops it."""
+this process). Each ``scripts/bench_*.py`` creates its database (named after the script, with a
+suffix of the run's own), measures, and drops it."""
 
 import logging
 import os
+import secrets
 import sys
 import time
 from collections.abc import Callable
@@ -115,9 +117,16 @@ class QueryCounter:
         return execute(sql, params, many, context)
 
 
+def unique_name(db_name: str) -> str:
+    """``db_name`` with this run's own suffix: two runs at once on one server (two people, or two
+    checkouts) must never create, fill or drop each other's database."""
+    return f"{db_name}_{os.getpid()}_{secrets.token_hex(3)}"
+
+
 def run(db_name: str, setup: Callable[[str], None], bench: Callable[[], None]) -> None:
-    """Create the benchmark's database, set Django up on it, measure, and drop it whatever
-    happens."""
+    """Create the benchmark's database (``db_name`` with a suffix of its own), set Django up on
+    it, measure, and drop it whatever happens."""
+    db_name = unique_name(db_name)
     admin_url, bench_url = database_urls(db_name)
     recreate_database(admin_url, db_name)
     try:

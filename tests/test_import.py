@@ -16,7 +16,6 @@ from loans import import_services
 from loans.import_services import (
     OK,
     REASONS,
-    evaluation_chunks,
     import_batch_commit,
     import_batch_preview,
     import_batch_validate,
@@ -151,7 +150,7 @@ def test_filing_template_has_chinese_headers_drop_downs_and_instructions(officer
         sheet, cells = dv.formula1.split("!")
         values = [c.value for r in wb[sheet.strip("'")][cells.replace("$", "")] for c in r]
         lists[column] = values
-        assert dv.type == "list" and str(dv.sqref).endswith("20001")
+        assert dv.type == "list" and str(dv.sqref).endswith("100001")
     assert lists["主体类型"] == ["企业法人", "个体工商户"]
     assert lists["企业规模"] == ["中型", "小型", "微型"]
     assert lists["是否在经开区"] == ["是", "否"]
@@ -511,6 +510,49 @@ def test_progress_polls_while_running_and_refreshes_when_done(both_schemes, offi
 
 
 @pytest.mark.django_db
+def test_progress_is_written_after_every_chunk_of_validation_and_of_commit(
+        both_schemes, officer_a, upload, confirm, monkeypatch):
+    from loans import importing
+
+    monkeypatch.setattr(importing, "CHUNK_ROWS", 2)
+    seen: list[tuple[str, int]] = []
+    real = import_services._Progress.__call__
+
+    def spy(self, percent):  # type: ignore[no-untyped-def]
+        real(self, percent)
+        status, stored = ImportBatch.objects.values_list("status", "progress").get(
+            pk=self.batch_id)
+        # On PostgreSQL the commit's progress goes through a connection of its own, which does
+        # not see this test's uncommitted batch (the worker test reads it from outside).
+        seen.append((status, stored if self.side is None else min(percent, 99)))
+
+    monkeypatch.setattr(import_services._Progress, "__call__", spy)
+    rows = [row(**{"借据号": f"JJ-{n:04d}", "合同号": f"HT-{n:04d}", "贷款金额": "100000",
+                   "统一社会信用代码": make_credit_code(1200 + n)}) for n in range(5)]
+    client = client_for(officer_a)
+    upload(client, workbook(rows))
+    batch = ImportBatch.objects.get()
+    assert batch.chunks.count() == 3 and batch.accepted_rows == 5
+    assert seen == [("validating", 35), ("validating", 65), ("validating", 95)]
+    seen.clear()
+    confirm(client, batch)
+    assert seen == [("committing", 33), ("committing", 66), ("committing", 99)]
+    batch.refresh_from_db()
+    assert (batch.status, batch.progress, batch.accepted_rows) == ("committed", 100, 5)
+    assert LoanFiling.objects.count() == 5
+
+
+@pytest.mark.django_db
+def test_the_progress_shows_the_commit_advancing(both_schemes, officer_a, upload):
+    upload(client_for(officer_a), workbook([row()]))
+    batch = ImportBatch.objects.get()
+    ImportBatch.objects.filter(pk=batch.pk).update(status="committing", progress=40)
+    page = client_for(officer_a).get(reverse("loans:import_progress", args=[batch.pk]),
+                                     HTTP_HX_REQUEST="true").content.decode()
+    assert "正在提交" in page and 'value="40"' in page and "40%" in page
+
+
+@pytest.mark.django_db
 def test_officer_of_several_banks_chooses_the_bank(both_schemes, officer_a, upload):
     other = BankFactory()
     AgreementFactory(bank=other, scheme="MICRO")
@@ -536,18 +578,39 @@ def test_branch_code_and_foreign_currency(both_schemes, officer_a, upload, confi
 
 # --- Pieces -------------------------------------------------------------------------------------
 
-def test_chunks_keep_rows_of_one_enterprise_or_iou_together():
+@pytest.mark.django_db
+@pytest.mark.parametrize("size", [1, 2, 3])
+def test_judging_in_chunks_with_the_earlier_rows_gives_the_verdicts_of_one_call(both_schemes,
+                                                                               size):
+    """Rows linked by IOU (DUPLICATE within the file) or by enterprise (the amount cap counts the
+    earlier accepted loans) in different chunks are judged as in one call."""
+    from fund.selectors import policy_context
+    from loans.services import EarlierRows, evaluate_filings
+
     parsed = filing_rows([[n, *(r.get(h) for h in FILINGS.headers)] for n, r in enumerate([
-        row(**{"借据号": "A1"}),
+        row(**{"借据号": "A1", "贷款金额": "4000000", "首笔贷款": "否"}),
         row(**{"借据号": "B1", "统一社会信用代码": make_credit_code(7)}),
-        row(**{"借据号": "C1", "统一社会信用代码": make_credit_code(8)}),
-        row(**{"借据号": "A2"}),
+        row(**{"借据号": "A2", "贷款金额": "4000000", "首笔贷款": "否"}),
+        row(**{"借据号": "C1", "统一社会信用代码": make_credit_code(8), "是否在经开区": "否"}),
         row(**{"借据号": "B1", "统一社会信用代码": make_credit_code(9)}),
+        row(**{"借据号": "A3", "贷款金额": "4000000", "首笔贷款": "否"}),
+        row(**{"借据号": "C1", "统一社会信用代码": make_credit_code(8)}),
     ], start=2)], branches={})
-    chunks = evaluation_chunks([p.request for p in parsed], size=2)
-    assert sorted(i for c in chunks for i in c) == [0, 1, 2, 3, 4]
-    together = {frozenset(c) for c in chunks}
-    assert any({0, 3} <= c for c in together) and any({1, 4} <= c for c in together)
+    requests = [p.request for p in parsed]
+    ctx = policy_context()
+
+    def verdicts(evaluations):  # type: ignore[no-untyped-def]
+        return [(ev.accepted, ev.codes, ev.bank_outstanding) for ev in evaluations]
+
+    at_once = evaluate_filings(bank=both_schemes, requests=requests, filing_date=TODAY, ctx=ctx)
+    earlier = EarlierRows()
+    chunked = [ev for start in range(0, len(requests), size)
+               for ev in evaluate_filings(bank=both_schemes, requests=requests[start:start + size],
+                                          filing_date=TODAY, ctx=ctx, earlier=earlier)]
+    assert verdicts(chunked) == verdicts(at_once)
+    expected = [None, None, None, "NOT_IN_BDA", "DUPLICATE", "AMOUNT_CAP", "DUPLICATE"]
+    for ev, code in zip(at_once, expected, strict=True):
+        assert ev.accepted if code is None else code in ev.codes
 
 
 @pytest.mark.django_db
@@ -566,7 +629,7 @@ def test_chunked_validation_judges_like_one_call(both_schemes, officer_a, monkey
     entries = preview_of(ImportBatch.objects.get())
     assert [entries[n][OK] for n in range(2, 7)] == [1, 1, 1, 1, 0]
     assert "AMOUNT_CAP" in codes_of(entries[6])  # 4m + 4m + 4m > 10m, rows 2, 5 and 6
-    assert sorted(calls) == [2, 3]  # the three loans to one enterprise judged together
+    assert calls == [2, 2, 1]  # in file order, each chunk with the rows judged before it
 
 
 def test_reading_the_template_round_trips_raw_values():

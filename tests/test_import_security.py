@@ -220,11 +220,14 @@ def test_headers_only_and_empty_sheets_are_refused(officer_a):
     assert "是空的" in refused(officer_a, buffer.getvalue())
 
 
-@pytest.mark.django_db
-def test_too_many_rows_are_refused(officer_a, monkeypatch):
-    monkeypatch.setattr(importing, "MAX_ROWS", 3)
-    rows = [row(**{"借据号": f"JJ-{n}"}) for n in range(4)]
-    assert "数据超过 3 行" in refused(officer_a, workbook(rows))
+def test_rows_are_read_in_packed_chunks_without_a_row_cap(monkeypatch):
+    monkeypatch.setattr(importing, "CHUNK_ROWS", 3)
+    rows = [row(**{"借据号": f"JJ-{n}"}) for n in range(7)]
+    parsed = read_workbook(workbook(rows), FILINGS)
+    assert parsed.total_rows == 7 and len(parsed.chunks) == 3
+    assert all(isinstance(chunk, bytes) for chunk in parsed.chunks)
+    iou = 1 + FILINGS.headers.index("借据号")
+    assert [(r[0], r[iou]) for r in parsed.rows] == [(n + 2, f"JJ-{n}") for n in range(7)]
 
 
 def test_header_matching_tolerates_marks_and_full_width_brackets():

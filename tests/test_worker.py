@@ -88,3 +88,59 @@ def test_suspension_recompute_runs_on_the_worker(real_broker, bank_a, officer_a)
     assert SuspensionState.objects.get(bank=bank_a, scheme="MICRO").is_suspended
     # A duplicate delivery changes nothing.
     assert recompute_suspensions.delay().get(timeout=60) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
+def test_import_progress_moves_during_validation_and_commit_on_the_worker(
+        real_broker, bank_a, officer_a, settings, tmp_path):
+    """The page polls the batch's progress from another connection while the worker validates
+    and then commits (in one transaction) a quarter of several chunks."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from loans.import_services import import_batch_confirm, import_batch_create
+    from loans.importing import CHUNK_ROWS, FILINGS, read_workbook
+    from loans.models import ImportBatch, LoanFiling
+
+    from .factories import AgreementFactory, make_credit_code
+    from .test_import import row, workbook
+
+    settings.MEDIA_ROOT = tmp_path
+    AgreementFactory(bank=bank_a, scheme="MICRO")
+    # The worker files on the real day: loans drawn down three days before it are on time.
+    drawdown = timezone.localdate() - timedelta(days=3)
+    dates = {"放款日期": drawdown.isoformat(),
+             "征信报告日期": (drawdown - timedelta(days=3)).isoformat(),
+             "合同到期日": (drawdown + timedelta(days=364)).isoformat()}
+    n = 4 * CHUNK_ROWS
+    content = workbook([row(**{"借据号": f"JJ-W{i:05d}", "合同号": f"HT-W{i:05d}",
+                               "贷款金额": "100000", "首笔贷款": "否", **dates,
+                               "统一社会信用代码": make_credit_code(3000 + i % 1500)})
+                        for i in range(n)])
+    batch = import_batch_create(bank=bank_a, kind="filings", original_name="w.xlsx",
+                                data=content, parsed=read_workbook(content, FILINGS),
+                                actor=officer_a)
+
+    def watch(until: str) -> set[tuple[str, int]]:
+        seen: set[tuple[str, int]] = set()
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            state = ImportBatch.objects.values_list("status", "progress").get(pk=batch.pk)
+            seen.add(state)
+            if state[0] in (until, "failed"):
+                return seen
+            time.sleep(0.02)
+        pytest.fail(f"the worker did not finish: {seen}")
+
+    validating = watch("validated")
+    assert ("validated", 100) in validating
+    assert any(s == "validating" and 5 < p < 100 for s, p in validating), validating
+    assert ImportBatch.objects.get(pk=batch.pk).accepted_rows == n
+    assert import_batch_confirm(batch=batch, actor=officer_a)
+    committing = watch("committed")
+    assert any(s == "committing" and 0 < p < 100 for s, p in committing), committing
+    done = ImportBatch.objects.get(pk=batch.pk)
+    assert done.progress == 100 and LoanFiling.objects.filter(bank=bank_a).count() == (
+        done.accepted_rows)

@@ -21,7 +21,7 @@ from banks.selectors import banks_for
 from riskcomp.choices import Scheme
 from riskcomp.roles import Role, role_of
 
-from ...import_services import SCHEME_SHORT, evaluation_chunks, import_policy_context
+from ...import_services import SCHEME_SHORT, import_policy_context
 from ...importing import (
     FILINGS,
     ImportFileError,
@@ -30,9 +30,10 @@ from ...importing import (
     build_workbook,
     filing_rows,
     read_workbook,
+    unpack_rows,
 )
 from ...resources import CellError
-from ...services import FilingEvaluation, evaluate_filings, filings_commit
+from ...services import EarlierRows, FilingEvaluation, evaluate_filings, filings_commit
 
 # The values shown as read, by attribute (their headers name them in the text output).
 SHOWN = ("iou_number", "amount", "drawdown_date", "rate_percent")
@@ -117,15 +118,22 @@ class Command(BaseCommand):
         today = timezone.localdate()
         ctx = import_policy_context()
         branches = dict(Branch.objects.filter(bank=bank).values_list("code", "pk"))
-        cleaned = filing_rows(parsed.rows, branches=branches)
-        good = [r for r in cleaned if r.request is not None]
+        # Judged chunk by chunk in file order, as the upload's validation does.
+        earlier = EarlierRows()
+        raws: list[list[Any]] = []
+        cleaned: list[RowResult] = []
         verdicts: dict[int, FilingEvaluation] = {}
-        for chunk in evaluation_chunks([r.request for r in good]):
-            rows = [good[i] for i in chunk]
-            for r, ev in zip(rows, evaluate_filings(
-                    bank=bank, requests=[r.request for r in rows], filing_date=today, ctx=ctx,
-                    snapshots=False, rows=[r.number for r in rows]), strict=True):
-                verdicts[r.number] = ev
+        for chunk in parsed.chunks:
+            rows = unpack_rows(chunk)
+            part = filing_rows(rows, branches=branches)
+            good_part = [r for r in part if r.request is not None]
+            verdicts.update(zip((r.number for r in good_part), evaluate_filings(
+                bank=bank, requests=[r.request for r in good_part], filing_date=today, ctx=ctx,
+                snapshots=False, earlier=earlier, rows=[r.number for r in good_part]),
+                strict=True))
+            raws.extend(rows)
+            cleaned.extend(part)
+        good = [r for r in cleaned if r.request is not None]
         written = 0
         if options["commit"]:
             accepted = [r for r in good if verdicts[r.number].accepted]
@@ -137,7 +145,7 @@ class Command(BaseCommand):
                 verdicts.update({r.number: ev for r, ev in
                                  zip(accepted, evaluations, strict=True)})
         results = [self._result(r, raw, verdicts.get(r.number))
-                   for r, raw in zip(cleaned, parsed.rows, strict=True)]
+                   for r, raw in zip(cleaned, raws, strict=True)]
         self._print(results, parsed.sheet, parsed.header_row, options, written)
 
     def _bank_and_user(self, code: str, username: str, commit: bool) -> tuple[Bank, Any]:
