@@ -21,6 +21,7 @@ CLAIM_COLUMNS: tuple[XColumn, ...] = (
     XColumn(_("借款企业"), lambda c: c.filing.enterprise.name, width=32),
     XColumn(_("统一社会信用代码"), lambda c: c.filing.enterprise.credit_code, width=22),
     XColumn(_("政策"), lambda c: c.scheme, width=8),
+    XColumn(_("政策文号"), lambda c: c.filing.policy_version, width=24),
     XColumn(_("放款季度"), lambda c: c.filing.quarter, width=10),
     XColumn(_("不良贷款本金余额（元）"), lambda c: c.base, "money", 18),
     XColumn(_("补偿比例"), lambda c: c.ratio, "ratio", 10),

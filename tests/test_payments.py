@@ -2,11 +2,13 @@
 their ledger entries and the suspension recomputed after each (RULES.md "Review and payment",
 "Recovery and return", "The fund", "Suspension"); on PostgreSQL, real concurrent payments."""
 
+import io
 import threading
 import time
 from datetime import date, timedelta
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
@@ -413,6 +415,22 @@ def test_payment_list_shows_confirmed_claims_total_and_holds_suspended_ones(
     assert ours.number not in only_b.content.decode()
     export = client.get(reverse("claims:payment_list"), {"export": "xlsx"})
     assert export["Content-Disposition"].startswith("attachment")
+
+
+@pytest.mark.django_db
+def test_payment_list_and_its_export_show_the_filings_policy_document_number(
+        bank_a, officer_a, reviewer):
+    capital("1000000.00")
+    claim = confirmed(bank_a, officer_a)
+    version = claim.filing.policy_version
+    assert version  # the filing was judged under a recorded version
+    client = client_for(reviewer)
+    page = client.get(reverse("claims:payment_list")).content.decode()
+    assert version in page
+    export = client.get(reverse("claims:payment_list"), {"export": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(export.content)).active
+    values = [c.value for row in sheet.iter_rows() for c in row]
+    assert "政策文号" in values and version in values
 
 
 @pytest.mark.django_db
