@@ -70,7 +70,7 @@ RUNNING = (Status.UPLOADED, Status.VALIDATING, Status.COMMITTING)
 
 # One preview entry per data row (compact JSON, 10,000 of them for a quarter):
 # [row number, IOU, enterprise, accepted (1/0), scheme, ratio, [[code, message], ...]]
-ROW, IOU, NAME, OK, SCHEME, RATIO, REASONS = range(7)
+ROW, IOU, NAME, OK, SCHEME, RATIO, REASONS, VERSION = range(8)
 
 
 # --- Classification rows -------------------------------------------------------------------
@@ -210,12 +210,15 @@ def _filing_entry(number: int, raw: Sequence[Any], ev: FilingEvaluation | None,
                   errors: Sequence[str]) -> list[Any]:
     if ev is None:
         return [number, raw[_IOU_COL] or "", raw[_NAME_COL] or "", 0, "", "",
-                [["", e] for e in errors]]
+                [["", e] for e in errors], ""]
     decision = ev.decision
     ok = ev.accepted and decision is not None
     return [number, ev.request.iou_number, ev.request.enterprise_name, int(ok),
             str(decision.scheme) if ok and decision else "",
-            str(decision.ratio) if ok and decision else "", _reasons(ev)]
+            str(decision.ratio) if ok and decision else "", _reasons(ev),
+            # the document number of the policy version that judged an accepted row
+            (decision.verdicts[decision.scheme].version or "")
+            if ok and decision and decision.scheme else ""]
 
 
 _FILING_HEADERS = FILINGS.headers
@@ -530,6 +533,7 @@ def _commit(batch: ImportBatch, actor_id: int, today: date,
                 entry[OK], entry[REASONS] = 0, reasons
                 if batch.kind == Kind.FILINGS:
                     entry[SCHEME], entry[RATIO] = "", ""
+                    entry[VERSION:] = [""]
         done["preview"] = preview
     ImportChunk.objects.filter(batch=batch).exclude(verdicts=None).update(verdicts=None)
     _update(batch, accepted_rows=written, rejected_rows=total - written,

@@ -16,6 +16,7 @@ from loans import import_services
 from loans.import_services import (
     OK,
     REASONS,
+    VERSION,
     import_batch_commit,
     import_batch_preview,
     import_batch_validate,
@@ -288,6 +289,22 @@ def test_every_rejection_code_in_preview_and_rejected_workbook(both_schemes, off
                       {"verdict": "rejected"}).content.decode()
     assert code in page and "JJ-0002" not in page
     _assert_in_rejected_workbook(client, batch, {"JJ-0001": code})
+
+
+@pytest.mark.django_db
+def test_preview_shows_the_policy_version_that_judged_each_accepted_row(
+        both_schemes, officer_a, upload, confirm):
+    client = client_for(officer_a)
+    upload(client, workbook([row(**{"年利率(%)": "4.51"}), tech_row()]))
+    batch = ImportBatch.objects.get()
+    entries = preview_of(batch)
+    assert entries[2][OK] == 0 and entries[2][VERSION] == ""  # refused: no version judged it
+    version = entries[3][VERSION]
+    assert entries[3][OK] == 1 and version
+    page = client.get(reverse("loans:import_detail", args=[batch.pk])).content.decode()
+    assert "政策文号" in page and version in page
+    confirm(client, batch)
+    assert LoanFiling.objects.get().policy_version == version  # the same one the filing records
 
 
 def _assert_in_rejected_workbook(client, batch, expected: dict[str, str]) -> list[tuple]:  # type: ignore[no-untyped-def, type-arg]
