@@ -155,3 +155,58 @@ def lpr_record(*, published_on: date, one_year_percent: Decimal, five_year_perce
     with audit_context(actor=actor, reason=reason):
         rate.save()
     return rate
+
+
+def lpr_usage(rate: LprRate) -> int:
+    """Filings judged with ``rate``: drawn down on or after its publication and before the next
+    one (the rate cap takes the latest LPR published on or before the drawdown)."""
+    filings = LoanFiling.objects.filter(drawdown_date__gte=rate.published_on)
+    following = (LprRate.objects.filter(published_on__gt=rate.published_on)
+                 .order_by("published_on").values_list("published_on", flat=True).first())
+    if following is not None:
+        filings = filings.filter(drawdown_date__lt=following)
+    return filings.count()
+
+
+def _refuse_if_lpr_used(rate: LprRate, action: str) -> None:
+    used = lpr_usage(rate)
+    if used:
+        raise ValidationError(
+            _("%(d)s公布的LPR已用于核对%(n)d笔备案的利率上限（放款日在其公布之后、下次公布之前），"
+              "不能%(a)s。") % {"d": rate.published_on.isoformat(), "n": used, "a": action},
+            code="lpr_used")
+
+
+@transaction.atomic
+def lpr_update(*, rate: LprRate, one_year_percent: Decimal, five_year_percent: Decimal,
+               actor: Any, jump_confirmed: bool = False) -> LprRate:
+    """Correct the rates of a publication no filing was judged with, within the same bounds as
+    an entry (the publication date stays: a wrong date is deleted and entered again)."""
+    rate = LprRate.objects.select_for_update().get(pk=rate.pk)
+    _refuse_if_lpr_used(rate, _("更正"))
+    others = [h for h in _history() if h.published_on != rate.published_on]
+    check = lpr_check(LprValue(rate.published_on, one_year_percent, five_year_percent), others)
+    if check.problems:
+        errors: dict[str, list[str]] = {}
+        for field, message in check.problems:
+            errors.setdefault(field, []).append(str(message))
+        raise ValidationError(errors, code="lpr_out_of_bounds")
+    if check.jumps and not jump_confirmed:
+        raise ValidationError(
+            {"jump_confirmed": [str(m) for _f, m in check.jumps]}, code="lpr_jump")
+    rate.one_year_percent, rate.five_year_percent = one_year_percent, five_year_percent
+    rate.full_clean()
+    with audit_context(actor=actor, reason=_("更正%(d)s公布的LPR")
+                       % {"d": rate.published_on.isoformat()}):
+        rate.save()
+    return rate
+
+
+@transaction.atomic
+def lpr_delete(*, rate: LprRate, actor: Any) -> None:
+    """Remove a publication entered by mistake that no filing was judged with."""
+    rate = LprRate.objects.select_for_update().get(pk=rate.pk)
+    _refuse_if_lpr_used(rate, _("删除"))
+    with audit_context(actor=actor, reason=_("删除%(d)s公布的LPR")
+                       % {"d": rate.published_on.isoformat()}):
+        rate.delete()

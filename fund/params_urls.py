@@ -11,4 +11,6 @@ urlpatterns = [
     path("versions/<int:pk>/delete/", views.version_delete, name="version_delete"),
     path("lpr/", views.lpr_list, name="lpr_list"),
     path("lpr/new/", views.lpr_new, name="lpr_new"),
+    path("lpr/<int:pk>/edit/", views.lpr_edit, name="lpr_edit"),
+    path("lpr/<int:pk>/delete/", views.lpr_delete, name="lpr_delete"),
 ]

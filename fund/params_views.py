@@ -186,3 +186,47 @@ def lpr_new(request: HttpRequest) -> HttpResponse:
                                 "b": f"{rate.five_year_percent:.2f}"})
             return redirect("params:lpr_list")
     return render(request, "fund/params/lpr_form.html", {"form": form, "jumps": jumps})
+
+
+@role_required(Role.ADMIN)
+def lpr_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """更正 the rates of a publication no filing was judged with."""
+    rate = get_object_or_404(LprRate, pk=pk)
+    used_by = services.lpr_usage(rate)
+    form = LprForm(request.POST or None, initial={
+        "published_on": rate.published_on, "one_year_percent": rate.one_year_percent,
+        "five_year_percent": rate.five_year_percent})
+    form.fields["published_on"].disabled = True
+    jumps: list[str] = []
+    if request.method == "POST" and not used_by and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.lpr_update(rate=rate, one_year_percent=data["one_year_percent"],
+                                five_year_percent=data["five_year_percent"],
+                                jump_confirmed=data["jump_confirmed"], actor=request.user)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            jumps = exc.message_dict.get("jump_confirmed", []) if hasattr(
+                exc, "error_dict") else []
+        else:
+            messages.success(request, _("已更正%(d)s公布的LPR。")
+                             % {"d": rate.published_on.isoformat()})
+            return redirect("params:lpr_list")
+    return render(request, "fund/params/lpr_form.html", {
+        "form": form, "jumps": jumps, "rate": rate, "used_by": used_by})
+
+
+@role_required(Role.ADMIN)
+def lpr_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    rate = get_object_or_404(LprRate, pk=pk)
+    if request.method != "POST":
+        return redirect("params:lpr_list")
+    try:
+        services.lpr_delete(rate=rate, actor=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("已删除%(d)s公布的LPR。")
+                         % {"d": rate.published_on.isoformat()})
+    return redirect("params:lpr_list")

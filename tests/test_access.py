@@ -18,7 +18,7 @@ from claims.models import (
     SpotCheckItem,
     WriteOff,
 )
-from fund.models import CalendarYear, LedgerEntry, PolicyVersion
+from fund.models import CalendarYear, LedgerEntry, LprRate, PolicyVersion
 from loans.models import ImportBatch, LoanFiling
 from notifications.models import Notification
 from reports.models import ReportFile
@@ -84,6 +84,8 @@ OBJECT_URLS = {
     "params:version_succeed": PolicyVersion,
     "params:version_edit": PolicyVersion,
     "params:version_delete": PolicyVersion,
+    "params:lpr_edit": LprRate,
+    "params:lpr_delete": LprRate,
 }
 # Object URLs that only take POST: the walker posts an empty form to them.
 POST_ONLY = {"loans:classification_create", "banks:agreement_add", "banks:agreement_end",
@@ -91,7 +93,7 @@ POST_ONLY = {"loans:classification_create", "banks:agreement_add", "banks:agreem
              "claims:return_receive",
              "notifications:open",
              "claims:proposal_decide", "claims:writeoff_forward", "claims:writeoff_reject",
-             "claims:writeoff_decide", "params:version_delete"}
+             "claims:writeoff_decide", "params:version_delete", "params:lpr_delete"}
 # The custodian's screens: a bank officer gets 403 whatever the id.
 STAFF_ONLY = {"banks:agreement_add", "banks:agreement_end", "banks:manual_suspension",
               "claims:claim_pay", "claims:return_receive",
@@ -107,7 +109,7 @@ STAFF_ONLY = {"banks:agreement_add", "banks:agreement_end", "banks:manual_suspen
               "fund:entry_reverse",
               "calendar:year",
               "params:version_detail", "params:version_succeed", "params:version_edit",
-              "params:version_delete"}
+              "params:version_delete", "params:lpr_edit", "params:lpr_delete"}
 PUBLIC = {"login", "set_language"}
 SKIP_NAMESPACES = {"admin"}
 

@@ -135,6 +135,7 @@ WRITES = {
     "claims:spotcheck_item", "fund:capital_receive", "fund:interest_record", "fund:entry_reverse",
     "reports:report_generate", "notifications:open", "notifications:read_all",
     "params:version_succeed", "params:version_edit", "params:version_delete", "params:lpr_new",
+    "params:lpr_edit", "params:lpr_delete",
     "calendar:year",
 }
 # Import screens that only read; a POST to them shows the same page and changes nothing.

@@ -156,3 +156,49 @@ def test_the_filing_list_shows_and_filters_by_document_number(reviewer):
     assert OLD in page and "京技管发〔2025〕13号" in page
     page = client.get(reverse("loans:filing_list"), {"version": OLD}).content.decode()
     assert "JJ-OLD" in page and "JJ-NEW" not in page
+
+
+@pytest.mark.django_db
+def test_the_admin_corrects_and_deletes_an_unused_lpr_within_the_entry_bounds(
+        admin_user_, reviewer):
+    from auditlog.models import LogEntry
+    rate = LprRate.objects.create(published_on=date(2026, 12, 21), one_year_percent="3.10",
+                                  five_year_percent="3.50")
+    edit = reverse("params:lpr_edit", args=[rate.pk])
+    delete = reverse("params:lpr_delete", args=[rate.pk])
+    assert client_for(reviewer).post(edit, {"one_year_percent": "3.00",
+                                            "five_year_percent": "3.50"}).status_code == 403
+    assert client_for(reviewer).post(delete).status_code == 403
+    client = client_for(admin_user_)
+    listing = client.get(reverse("params:lpr_list")).content.decode()
+    assert edit in listing and delete in listing and "data-confirm" in listing
+    page = client.post(edit, {"one_year_percent": "29", "five_year_percent": "3.50"})
+    assert "1年期LPR须大于0%且不超过10%" in page.content.decode()
+    rate.refresh_from_db()
+    assert str(rate.one_year_percent) == "3.1000"
+    response = client.post(edit, {"published_on": "2026-01-01", "one_year_percent": "3.00",
+                                  "five_year_percent": "3.50"})
+    assert response.status_code == 302
+    rate.refresh_from_db()
+    assert (rate.published_on, str(rate.one_year_percent)) == (date(2026, 12, 21), "3.0000")
+    assert LogEntry.objects.get_for_object(rate).filter(action=LogEntry.Action.UPDATE).exists()
+    assert client.post(delete).status_code == 302
+    assert not LprRate.objects.filter(pk=rate.pk).exists()
+    assert LogEntry.objects.filter(action=LogEntry.Action.DELETE,
+                                   object_pk=str(rate.pk)).exists()
+
+
+@pytest.mark.django_db
+def test_an_lpr_that_judged_a_filing_cannot_be_corrected_or_deleted(admin_user_):
+    rate = LprRate.objects.create(published_on=date(2026, 12, 21), one_year_percent="3.00",
+                                  five_year_percent="3.50")
+    FilingFactory(drawdown_date=date(2026, 12, 21), maturity_date=date(2027, 12, 21))
+    client = client_for(admin_user_)
+    edit = reverse("params:lpr_edit", args=[rate.pk])
+    assert "已用于核对1笔备案的利率上限" in client.get(edit).content.decode()
+    client.post(edit, {"one_year_percent": "3.20", "five_year_percent": "3.50"})
+    response = client.post(reverse("params:lpr_delete", args=[rate.pk]), follow=True)
+    assert "已用于核对1笔备案的利率上限" in response.content.decode() and "不能删除" in (
+        response.content.decode())
+    rate.refresh_from_db()
+    assert str(rate.one_year_percent) == "3.0000"
