@@ -106,7 +106,8 @@ def test_the_verdict_after_submit_is_the_live_checks_scheme_by_scheme(browser, l
     shot(page, "02-after-submit")
     assert after == live
     summary = page.inner_text(".msg-error")
-    assert "NO_AGREEMENT" in summary and "小微办法第二条" in summary and "CONDUCT" in summary
+    assert "NO_AGREEMENT" in summary and "京技管发〔2025〕12号第二条" in summary
+    assert "CONDUCT" in summary
     assert LoanFiling.objects.count() == 0
     context.close()
 
@@ -138,5 +139,5 @@ def test_the_calculator_judges_each_scheme_on_its_own_attestation(browser, live_
     shot(page, "03-calculator")
     result = page.inner_text("#calc-result")
     assert "科技创新类中小企业贷款风险补偿" in result and "50%" in result
-    assert "CONDUCT" in result and "小微办法第五条" in result
+    assert "CONDUCT" in result and "京技管发〔2025〕12号第五条" in result
     context.close()
