@@ -138,14 +138,7 @@ def lpr_record(*, published_on: date, one_year_percent: Decimal, five_year_perce
         raise invalid("published_on", _("%(d)s公布的LPR已经录入。")
                       % {"d": published_on.isoformat()}, "lpr_exists")
     check = lpr_check(LprValue(published_on, one_year_percent, five_year_percent), _history())
-    if check.problems:
-        errors: dict[str, list[str]] = {}
-        for field, message in check.problems:
-            errors.setdefault(field, []).append(str(message))
-        raise ValidationError(errors, code="lpr_out_of_bounds")
-    if check.jumps and not jump_confirmed:
-        raise ValidationError(
-            {"jump_confirmed": [str(m) for _f, m in check.jumps]}, code="lpr_jump")
+    _refuse_lpr_check(check, jump_confirmed=jump_confirmed)
     rate = LprRate(published_on=published_on, one_year_percent=one_year_percent,
                    five_year_percent=five_year_percent)
     rate.full_clean()
@@ -155,6 +148,19 @@ def lpr_record(*, published_on: date, one_year_percent: Decimal, five_year_perce
     with audit_context(actor=actor, reason=reason):
         rate.save()
     return rate
+
+
+def _refuse_lpr_check(check: Any, *, jump_confirmed: bool) -> None:
+    """An entry or a correction outside the bounds, or a large move not confirmed, is refused
+    field by field."""
+    if check.problems:
+        errors: dict[str, list[str]] = {}
+        for field, message in check.problems:
+            errors.setdefault(field, []).append(str(message))
+        raise ValidationError(errors, code="lpr_out_of_bounds")
+    if check.jumps and not jump_confirmed:
+        raise ValidationError(
+            {"jump_confirmed": [str(m) for _f, m in check.jumps]}, code="lpr_jump")
 
 
 def lpr_usage(rate: LprRate) -> int:
@@ -186,14 +192,7 @@ def lpr_update(*, rate: LprRate, one_year_percent: Decimal, five_year_percent: D
     _refuse_if_lpr_used(rate, _("更正"))
     others = [h for h in _history() if h.published_on != rate.published_on]
     check = lpr_check(LprValue(rate.published_on, one_year_percent, five_year_percent), others)
-    if check.problems:
-        errors: dict[str, list[str]] = {}
-        for field, message in check.problems:
-            errors.setdefault(field, []).append(str(message))
-        raise ValidationError(errors, code="lpr_out_of_bounds")
-    if check.jumps and not jump_confirmed:
-        raise ValidationError(
-            {"jump_confirmed": [str(m) for _f, m in check.jumps]}, code="lpr_jump")
+    _refuse_lpr_check(check, jump_confirmed=jump_confirmed)
     rate.one_year_percent, rate.five_year_percent = one_year_percent, five_year_percent
     rate.full_clean()
     with audit_context(actor=actor, reason=_("更正%(d)s公布的LPR")

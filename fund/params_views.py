@@ -177,8 +177,7 @@ def lpr_new(request: HttpRequest) -> HttpResponse:
                 jump_confirmed=data["jump_confirmed"], actor=request.user)
         except ValidationError as exc:
             add_service_errors(form, exc)
-            jumps = exc.message_dict.get("jump_confirmed", []) if hasattr(
-                exc, "error_dict") else []
+            jumps = _jumps_of(exc)
         else:
             messages.success(request, _("已录入%(d)s公布的LPR：1年期%(a)s%%，5年期以上%(b)s%%。")
                              % {"d": rate.published_on.isoformat(),
@@ -186,6 +185,11 @@ def lpr_new(request: HttpRequest) -> HttpResponse:
                                 "b": f"{rate.five_year_percent:.2f}"})
             return redirect("params:lpr_list")
     return render(request, "fund/params/lpr_form.html", {"form": form, "jumps": jumps})
+
+
+def _jumps_of(exc: ValidationError) -> list[str]:
+    """The large moves a refused LPR asks to be confirmed, shown beside the confirmation tick."""
+    return exc.message_dict.get("jump_confirmed", []) if hasattr(exc, "error_dict") else []
 
 
 @role_required(Role.ADMIN)
@@ -206,8 +210,7 @@ def lpr_edit(request: HttpRequest, pk: int) -> HttpResponse:
                                 jump_confirmed=data["jump_confirmed"], actor=request.user)
         except ValidationError as exc:
             add_service_errors(form, exc)
-            jumps = exc.message_dict.get("jump_confirmed", []) if hasattr(
-                exc, "error_dict") else []
+            jumps = _jumps_of(exc)
         else:
             messages.success(request, _("已更正%(d)s公布的LPR。")
                              % {"d": rate.published_on.isoformat()})

@@ -1,11 +1,15 @@
 import io
 import os
 import shutil
+from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from riskcomp.roles import Role
 
@@ -131,3 +135,20 @@ def browser():  # type: ignore[no-untyped-def]
             "--disable-component-update", "--no-first-run"])
         yield b
         b.close()
+
+
+def patch_today(monkeypatch: Any, today: Callable[[], date]) -> None:
+    """The portal's clock runs from ``today()`` at the real time of day. A live server runs in a
+    thread of this process, so the patched functions are its clock too; both are patched so that
+    timestamps and dates agree."""
+    real_now, real_localdate = timezone.now, timezone.localdate
+    real_today = real_localdate()
+
+    def now() -> datetime:
+        return real_now() - (real_today - today())
+
+    def localdate(value: datetime | None = None, tz: Any = None) -> date:
+        return real_localdate(now() if value is None else value, tz)
+
+    monkeypatch.setattr(timezone, "now", now)
+    monkeypatch.setattr(timezone, "localdate", localdate)

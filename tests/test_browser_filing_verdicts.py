@@ -2,15 +2,14 @@
 after submit is the live check's, scheme by scheme (a bank whose MICRO agreement has ended).
 Screenshots go to artifacts/screens/filing-verdicts/."""
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from loans.models import LoanFiling
 
+from .conftest import patch_today
 from .factories import AgreementFactory, BankFactory, make_credit_code, officer_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
@@ -23,17 +22,7 @@ TODAY = date(2026, 7, 10)  # 2026Q2 loans may be filed until 2026-07-21
 
 @pytest.fixture(autouse=True)
 def _today(monkeypatch):  # type: ignore[no-untyped-def]
-    real_now, real_localdate = timezone.now, timezone.localdate
-    shift = real_localdate() - TODAY
-
-    def now() -> datetime:
-        return real_now() - shift
-
-    def localdate(value: datetime | None = None, timezone: Any = None) -> date:
-        return real_localdate(now() if value is None else value, timezone)
-
-    monkeypatch.setattr(timezone, "now", now)
-    monkeypatch.setattr(timezone, "localdate", localdate)
+    patch_today(monkeypatch, lambda: TODAY)
 
 
 def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]

@@ -6,13 +6,11 @@ return. Screenshots go to artifacts/screens/journeys/calendar-NN-<step>.png.
 
 The schedule typed is a plausible test schedule, not the official one."""
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from claims import services as claim_services
 from claims.models import Claim, Payment, Recovery
@@ -22,6 +20,7 @@ from notifications.models import Notification
 from notifications.tasks import notify_overdue_returns
 from riskcomp.roles import Role
 
+from .conftest import patch_today
 from .factories import BankFactory, ClaimFactory, FilingFactory, UserFactory, officer_for
 from .test_journeys import Steps, go, log_in, main_text, nav, open_page
 from .test_policy_holidays import HOLIDAYS_2027, MAKEUPS_2027
@@ -36,18 +35,8 @@ CLOCK = {"today": date(2027, 1, 6)}
 def _today(monkeypatch):  # type: ignore[no-untyped-def]
     """The portal's clock runs from CLOCK["today"] (which the journey moves on) at the real
     time of day; the live server's thread reads the same patched functions."""
-    real_now, real_localdate = timezone.now, timezone.localdate
     CLOCK["today"] = date(2027, 1, 6)
-    real_today = real_localdate()
-
-    def now() -> datetime:
-        return real_now() - (real_today - CLOCK["today"])
-
-    def localdate(value: datetime | None = None, timezone: Any = None) -> date:
-        return real_localdate(now() if value is None else value, timezone)
-
-    monkeypatch.setattr(timezone, "now", now)
-    monkeypatch.setattr(timezone, "localdate", localdate)
+    patch_today(monkeypatch, lambda: CLOCK["today"])
 
 
 def test_administrator_enters_the_2027_holiday_schedule(live_server, browser):

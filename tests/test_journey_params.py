@@ -3,15 +3,14 @@ December's LPR is due, its entry, then the successor of 京技管发〔2025〕12
 current version on 参数维护 and confirmed. Screenshots under
 artifacts/screens/journeys/params-NN-<step>.png (test artefacts, not committed)."""
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from fund.models import LprRate, PolicyVersion
 
+from .conftest import patch_today
 from .factories import UserFactory
 from .test_journeys import Steps, confirmed, go, log_in, main_text, nav, open_page
 
@@ -25,17 +24,7 @@ NEW = "京技管发〔2026〕9号"
 
 @pytest.fixture(autouse=True)
 def _today(monkeypatch):  # type: ignore[no-untyped-def]
-    real_now, real_localdate = timezone.now, timezone.localdate
-    shift = real_localdate() - TODAY
-
-    def now() -> datetime:
-        return real_now() - shift
-
-    def localdate(value: datetime | None = None, timezone: Any = None) -> date:
-        return real_localdate(now() if value is None else value, timezone)
-
-    monkeypatch.setattr(timezone, "now", now)
-    monkeypatch.setattr(timezone, "localdate", localdate)
+    patch_today(monkeypatch, lambda: TODAY)
 
 
 def test_admin_enters_the_lpr_and_creates_the_next_micro_version(browser, live_server):

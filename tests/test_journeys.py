@@ -11,7 +11,7 @@ import hashlib
 import io
 import re
 import time
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from loans.services import FilingRequest, classification_report, filing_create
 from reports.models import ReportFile
 from riskcomp.roles import Role
 
+from .conftest import patch_today
 from .factories import AgreementFactory, BankFactory, UserFactory, make_credit_code, officer_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
@@ -70,17 +71,7 @@ def _today(monkeypatch):  # type: ignore[no-untyped-def]
     """The portal's clock runs from TODAY at the real time of day. The live server runs in a
     thread of this process, so the patched functions are its clock too; both are patched so
     that timestamps (submitted, passed, paid) and dates (deadlines, periods) agree."""
-    real_now, real_localdate = timezone.now, timezone.localdate
-    shift = real_localdate() - TODAY
-
-    def now() -> datetime:
-        return real_now() - shift
-
-    def localdate(value: datetime | None = None, timezone: Any = None) -> date:
-        return real_localdate(now() if value is None else value, timezone)
-
-    monkeypatch.setattr(timezone, "now", now)
-    monkeypatch.setattr(timezone, "localdate", localdate)
+    patch_today(monkeypatch, lambda: TODAY)
 
 
 @pytest.fixture(autouse=True)
