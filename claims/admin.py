@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from riskcomp.admin_base import ReadOnlyAdmin
+
 from .models import (
     Claim,
     ClaimDocument,
@@ -18,19 +20,6 @@ from .models import (
     WriteOff,
     WriteOffStatusChange,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Business records change only through the portal's services, which keep the history."""
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
 
 
 class StatusChangeInline(admin.TabularInline):

@@ -1,20 +1,12 @@
 from django.contrib import admin
 
+from riskcomp.admin_base import ReadOnlyAdmin
+
 from .models import CalendarDay, CalendarYear, FundSize, LedgerEntry, LprRate, PolicyVersion
 
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Shown here for reference; changed only on the portal's 参数维护 screens, whose services
-    refuse editing a version filings use and ask to confirm a jump of the LPR."""
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
+# Policy versions, the LPR and the holiday schedule are entered on the portal's 参数维护 screens
+# (a version filings use is never edited, an LPR jump is confirmed, a year is entered whole with
+# the stored deadlines it moves): here they are only shown.
 
 
 @admin.register(PolicyVersion)
@@ -27,21 +19,6 @@ class PolicyVersionAdmin(ReadOnlyAdmin):
 @admin.register(LprRate)
 class LprRateAdmin(ReadOnlyAdmin):
     list_display = ("published_on", "one_year_percent", "five_year_percent")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Shown, never changed here: a year's holiday schedule is entered whole on its own screen
-    (参数维护 → 节假日安排), which registers the year with its days and recomputes the stored
-    deadlines; a year registered or a day changed here alone would give wrong deadlines."""
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
 
 
 @admin.register(CalendarYear)
@@ -62,18 +39,9 @@ class FundSizeAdmin(admin.ModelAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(admin.ModelAdmin):
+class LedgerEntryAdmin(ReadOnlyAdmin):
     """The ledger is append-only: visible here, never editable."""
 
     list_display = ("booked_on", "kind", "amount", "loss_amount", "scheme", "bank", "memo")
     list_filter = ("kind", "scheme", "bank")
     search_fields = ("memo", "reference")
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
