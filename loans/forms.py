@@ -1,4 +1,4 @@
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -52,10 +52,16 @@ class CalculatorForm(forms.Form):
         label=_("银行已签合作协议的政策"), choices=Scheme.choices,
         widget=forms.CheckboxSelectMultiple, required=False)
     credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=18, min_length=18)
-    kind = forms.ChoiceField(label=_("主体类型"), choices=EnterpriseKind.choices)
-    size = forms.ChoiceField(label=_("企业规模（申报）"),
-                             choices=[c for c in EnterpriseSize.choices if c[0] != "large"])
-    in_bda = forms.BooleanField(label=_("在经开区内经营"), required=False, initial=True)
+    # No default for kind and size: the bank states each, a silent default would be a false
+    # declaration. Nor for the attestations below: each is ticked for this loan or not at all.
+    kind = forms.ChoiceField(
+        label=_("主体类型"), choices=[("", _("请选择")), *EnterpriseKind.choices],
+        error_messages={"required": _("请选择主体类型（企业法人或个体工商户）。")})
+    size = forms.ChoiceField(
+        label=_("企业规模（申报）"),
+        choices=[("", _("请选择")), *(c for c in EnterpriseSize.choices if c[0] != "large")],
+        error_messages={"required": _("请选择企业规模（中型、小型或微型）。")})
+    in_bda = forms.BooleanField(label=_("在经开区内经营"), required=False)
     # One attestation per scheme (their lists differ), never ticked in advance: the bank checks
     # each scheme's conditions for this loan.
     micro_conduct_ok = forms.BooleanField(label=_("符合小微政策信用合规条件"), required=False,
@@ -165,6 +171,11 @@ class FilingForm(CalculatorForm):
     """One loan filed by a bank officer. The facts are the calculator's, plus the identifiers a
     filing keeps; eligibility is decided by ``loans.services.evaluate_filings``."""
 
+    # The fields of the enterprise part that a lookup by credit code may fill.
+    ENTERPRISE_FIELDS = ("enterprise_name", "kind", "size", "industry", "employees", "revenue",
+                         "total_assets", *(f"q{i}_{part}" for i in range(1, QUALIFICATION_ROWS + 1)
+                                           for part in ("type", "no", "from", "to")))
+    ENTERPRISE_CHECKS = ("in_bda", "tech_scope", "micro_conduct_ok", "tech_conduct_ok")
     CALCULATOR_ONLY = ("bank_schemes", "filing_date", "npl_principal", "recovery_date",
                        "notified_date", "bank_outstanding_to_enterprise")
 
@@ -190,6 +201,34 @@ class FilingForm(CalculatorForm):
         self.fields["branch"] = forms.TypedChoiceField(
             label=_("经办支行"), required=False, coerce=int, empty_value=None,
             choices=[("", "—"), *branches])
+
+    @classmethod
+    def lookup_initial(cls, typed: Mapping[str, str], found: Mapping[str, Any] | None
+                       ) -> dict[str, Any]:
+        """The enterprise part of the form after the credit code was looked up: what the user
+        has typed stays as typed; the enterprise as this bank filed it fills only the fields
+        still empty. Check boxes are never ticked from a lookup: an unticked box cannot be told
+        from an unanswered one, and the bank attests them for each loan."""
+        filled: dict[str, Any] = {}
+        if found is not None:
+            filled.update(enterprise_name=found["name"], kind=found["kind"], size=found["size"])
+            for i, q in enumerate(found["qualifications"][:QUALIFICATION_ROWS], start=1):
+                filled.update({f"q{i}_type": q["type"], f"q{i}_no": q["certificate_no"],
+                               f"q{i}_from": q["valid_from"], f"q{i}_to": q["valid_to"]})
+        for name in cls.ENTERPRISE_FIELDS:
+            value = typed.get(name, "")
+            if isinstance(value, str) and value.strip():
+                filled[name] = value
+        for name in cls.ENTERPRISE_CHECKS:  # a box the user ticked stays ticked
+            filled[name] = bool(typed.get(name))
+        # Certificate rows are kept whole: a row the user started is not completed from
+        # another certificate.
+        for i in range(1, QUALIFICATION_ROWS + 1):
+            row = [f"q{i}_type", f"q{i}_no", f"q{i}_from", f"q{i}_to"]
+            if any(str(typed.get(n, "")).strip() for n in row):
+                for n in row:
+                    filled[n] = typed.get(n, "")
+        return filled
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -337,15 +337,8 @@ def enterprise_lookup(request: HttpRequest) -> HttpResponse:
     enterprise part of the form; a borrower only another bank filed is not found."""
     code = normalize_credit_code(request.GET.get("credit_code", ""))
     found = enterprise_as_filed(user=request.user, credit_code=code) if code else None
-    initial: dict[str, Any] = {"credit_code": code}
-    if found is not None:
-        # The conduct attestations are not carried over: the bank attests each scheme's
-        # conditions as they stand at this loan's drawdown.
-        initial.update(enterprise_name=found["name"], kind=found["kind"], size=found["size"],
-                       in_bda=found["in_bda"], tech_scope=found["tech_scope"])
-        for i, q in enumerate(found["qualifications"][:2], start=1):
-            initial.update({f"q{i}_type": q["type"], f"q{i}_no": q["certificate_no"],
-                            f"q{i}_from": q["valid_from"], f"q{i}_to": q["valid_to"]})
+    # The request carries the whole enterprise part as typed so far; nothing typed is replaced.
+    initial = {**FilingForm.lookup_initial(request.GET, found), "credit_code": code}
     form = FilingForm(banks=_officer_banks(request.user), initial=initial)
     return render(request, "loans/_filing_enterprise.html", {
         "form": form, "found": found, "looked_up": bool(code)})

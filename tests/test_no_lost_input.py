@@ -1,0 +1,104 @@
+"""What a user has typed, ticked or attached survives: the credit-code lookup, the password
+re-check before a decision, and a claim upload with one refused file."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from .conftest import client_for
+from .factories import EnterpriseFactory, FilingFactory, make_credit_code
+
+LONG_NAME = "北京经济技术开发区亦庄新城高端装备智能制造与工业互联网创新应用科技有限公司"
+
+
+def _input(page: str, name: str) -> str:
+    tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', page)
+    assert tag is not None, name
+    return tag.group(0)
+
+
+def _selected(page: str, name: str) -> str | None:
+    select = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', page, re.S)
+    assert select is not None, name
+    option = re.search(r'<option value="([^"]*)"[^>]*selected', select.group(1))
+    return option.group(1) if option else None
+
+
+def _lookup(user, **typed) -> str:  # type: ignore[no-untyped-def]
+    response = client_for(user).get(reverse("loans:enterprise_lookup"), typed,
+                                    HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+# --- The filing form ------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_new_filing_form_has_no_size_kind_or_attestation_chosen_in_advance(bank_a, officer_a):
+    page = client_for(officer_a).get(reverse("loans:filing_create")).content.decode()
+    assert _selected(page, "kind") == "" and _selected(page, "size") == ""  # 请选择
+    assert page.count('<option value="" selected>请选择</option>') == 2
+    for name in ("in_bda", "micro_conduct_ok", "tech_conduct_ok", "tech_scope"):
+        assert "checked" not in _input(page, name), name
+
+
+@pytest.mark.django_db
+def test_filing_without_size_or_kind_says_in_chinese_what_to_choose(bank_a, officer_a):
+    response = client_for(officer_a).post(reverse("loans:filing_create"), {
+        "credit_code": make_credit_code(7), "enterprise_name": LONG_NAME, "kind": "",
+        "size": ""})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "请选择主体类型（企业法人或个体工商户）。" in page
+    assert "请选择企业规模（中型、小型或微型）。" in page
+
+
+@pytest.mark.django_db
+def test_lookup_fills_only_the_fields_the_officer_left_empty(bank_a, officer_a):
+    known = EnterpriseFactory(name="北京亦庄老客户有限公司", size="medium", kind="company")
+    FilingFactory(bank=bank_a, enterprise=known, filed_by=officer_a)
+    # The officer typed the name (as the contract spells it), chose 小型 and ticked 在经开区
+    # before typing the credit code; the kind is still empty.
+    page = _lookup(officer_a, credit_code=known.credit_code, enterprise_name=LONG_NAME,
+                   kind="", size="small", in_bda="on", employees="85")
+    assert "已找到企业" in page
+    assert f'value="{LONG_NAME}"' in _input(page, "enterprise_name")
+    assert "北京亦庄老客户有限公司" not in _input(page, "enterprise_name")
+    assert _selected(page, "size") == "small"  # typed, not the filed "medium"
+    assert _selected(page, "kind") == "company"  # was empty: filled
+    assert 'value="85"' in _input(page, "employees")
+    assert "checked" in _input(page, "in_bda")  # ticked by the officer, kept
+    for name in ("micro_conduct_ok", "tech_conduct_ok"):
+        assert "checked" not in _input(page, name)
+
+
+@pytest.mark.django_db
+def test_lookup_of_an_empty_form_fills_the_enterprise_but_ticks_nothing(bank_a, officer_a):
+    known = EnterpriseFactory(name="北京亦庄老客户有限公司", size="medium", is_in_bda=True,
+                              is_tech_scope=True, is_micro_conduct_ok=True)
+    FilingFactory(bank=bank_a, enterprise=known, filed_by=officer_a)
+    page = _lookup(officer_a, credit_code=known.credit_code, enterprise_name="", size="",
+                   kind="")
+    assert 'value="北京亦庄老客户有限公司"' in _input(page, "enterprise_name")
+    assert _selected(page, "size") == "medium"
+    for name in ("in_bda", "tech_scope", "micro_conduct_ok", "tech_conduct_ok"):
+        assert "checked" not in _input(page, name), name
+
+
+@pytest.mark.django_db
+def test_lookup_of_an_unknown_code_keeps_everything_typed(bank_a, officer_a):
+    page = _lookup(officer_a, credit_code=make_credit_code(404), enterprise_name=LONG_NAME,
+                   size="micro", kind="individual", q1_type="high_tech", q1_no="GR2026110001")
+    assert "本行尚未备案过该企业" in page
+    assert f'value="{LONG_NAME}"' in page
+    assert _selected(page, "size") == "micro" and _selected(page, "kind") == "individual"
+    assert 'value="GR2026110001"' in _input(page, "q1_no")
+
+
+@pytest.mark.django_db
+def test_filing_form_sends_the_whole_enterprise_part_with_the_lookup(bank_a, officer_a):
+    page = client_for(officer_a).get(reverse("loans:filing_create")).content.decode()
+    code_input = _input(page, "credit_code")
+    assert 'hx-include="#enterprise-fields"' in code_input
