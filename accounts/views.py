@@ -25,6 +25,7 @@ from .security import (
     ENROLMENT_GRANT_KEY,
     PENDING_TOTP_KEY,
     mark_verified,
+    replay_pending_post,
     safe_next,
     two_factor_required,
 )
@@ -139,7 +140,8 @@ def reauth(request: HttpRequest) -> HttpResponse:
             mark_verified(request)
             services.security_event(kind=SecurityEvent.Kind.REAUTH, request=request,
                                     user=request.user)
-            return redirect(next_url)
+            replayed = replay_pending_post(request, next_url)
+            return replayed if replayed is not None else redirect(next_url)
         if form.token_refused:  # a wrong password is recorded by the login-failure signal
             services.security_event(kind=SecurityEvent.Kind.TOTP_FAILED, request=request,
                                     user=request.user)

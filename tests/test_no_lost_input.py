@@ -102,3 +102,93 @@ def test_filing_form_sends_the_whole_enterprise_part_with_the_lookup(bank_a, off
     page = client_for(officer_a).get(reverse("loans:filing_create")).content.decode()
     code_input = _input(page, "credit_code")
     assert 'hx-include="#enterprise-fields"' in code_input
+
+
+# --- The bureau's decision and the password re-check -----------------------------------------
+
+
+def _stale_approver():  # type: ignore[no-untyped-def]
+    from .test_sessions import logged_in, stale
+
+    client = logged_in("approver")
+    stale(client)
+    return client
+
+
+@pytest.mark.django_db
+def test_decision_posted_when_the_password_is_due_is_submitted_after_it(
+        bank_a, officer_a, reviewer, approver, settings, tmp_path):
+    from claims.models import Claim, Confirmation
+
+    from .test_proposals import TODAY, proposed, scan
+    from .test_sessions import PASSWORD
+
+    settings.MEDIA_ROOT = tmp_path
+    proposal, (first, second) = proposed(bank_a, officer_a, reviewer)
+    client = _stale_approver()
+    detail = reverse("claims:proposal_detail", args=[proposal.pk])
+    decide = reverse("claims:proposal_decide", args=[proposal.pk])
+    asked = client.post(decide, {
+        "claims": [first.pk, second.pk], "decision": "confirmed",
+        "number": "京经开财〔2026〕18号", "date": TODAY.isoformat(),
+        "document": scan()}, HTTP_REFERER=f"http://testserver{detail}")
+    assert asked["Location"].startswith(reverse("accounts:reauth"))
+    prompt = client.get(asked["Location"]).content.decode()
+    assert "确认后将继续提交您填写的内容" in prompt
+    assert not Confirmation.objects.exists()
+
+    done = client.post(asked["Location"], {"password": PASSWORD, "next": detail}, follow=True)
+    page = done.content.decode()
+    assert "已登记财政意见“确认”（京经开财〔2026〕18号）" in page
+    assert set(Claim.objects.filter(pk__in=[first.pk, second.pk])
+               .values_list("status", flat=True)) == {Claim.Status.CONFIRMED}
+    for confirmation in Confirmation.objects.all():
+        assert confirmation.document_number == "京经开财〔2026〕18号"
+        assert confirmation.document.read().startswith(b"%PDF")  # the attached file came along
+    assert not list((tmp_path / "reauth-pending").iterdir())  # the held copy is gone
+
+
+@pytest.mark.django_db
+def test_a_kept_decision_is_not_submitted_by_a_later_unrelated_password_check(
+        bank_a, officer_a, reviewer, approver, settings, tmp_path):
+    from claims.models import Confirmation
+
+    from .test_proposals import TODAY, proposed, scan
+    from .test_sessions import PASSWORD
+
+    settings.MEDIA_ROOT = tmp_path
+    proposal, (first, _second) = proposed(bank_a, officer_a, reviewer)
+    client = _stale_approver()
+    detail = reverse("claims:proposal_detail", args=[proposal.pk])
+    client.post(reverse("claims:proposal_decide", args=[proposal.pk]), {
+        "claims": [first.pk], "decision": "confirmed", "number": "88号",
+        "date": TODAY.isoformat(), "document": scan()},
+        HTTP_REFERER=f"http://testserver{detail}")
+    # The approver leaves, and later confirms the password on the way to another page.
+    back = client.post(reverse("accounts:reauth"), {"password": PASSWORD, "next": "/"})
+    assert back["Location"] == "/"
+    assert not Confirmation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_kept_decision_older_than_ten_minutes_is_not_submitted(
+        bank_a, officer_a, reviewer, approver, settings, tmp_path):
+    from accounts.security import PENDING_POST
+    from claims.models import Confirmation
+
+    from .test_proposals import TODAY, proposed, scan
+    from .test_sessions import PASSWORD, set_session
+
+    settings.MEDIA_ROOT = tmp_path
+    proposal, (first, _second) = proposed(bank_a, officer_a, reviewer)
+    client = _stale_approver()
+    detail = reverse("claims:proposal_detail", args=[proposal.pk])
+    client.post(reverse("claims:proposal_decide", args=[proposal.pk]), {
+        "claims": [first.pk], "decision": "confirmed", "number": "88号",
+        "date": TODAY.isoformat(), "document": scan()},
+        HTTP_REFERER=f"http://testserver{detail}")
+    pending = client.session[PENDING_POST]
+    set_session(client, **{PENDING_POST: {**pending, "at": pending["at"] - 601}})
+    back = client.post(reverse("accounts:reauth"), {"password": PASSWORD, "next": detail})
+    assert back["Location"] == detail
+    assert not Confirmation.objects.exists()
