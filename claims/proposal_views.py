@@ -17,7 +17,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_safe
 
@@ -44,10 +44,7 @@ from .proposal_forms import (
     WrittenDecisionForm,
 )
 from .selectors import claim_returned_total
-from .services.proposal import parse_period, period_label
-
-QUARTER_NAMES = {1: pgettext_lazy("quarter", "一"), 2: pgettext_lazy("quarter", "二"),
-                 3: pgettext_lazy("quarter", "三"), 4: pgettext_lazy("quarter", "四")}
+from .services.proposal import period_label, period_text
 
 _lazy = gettext_lazy
 STAFF = (Role.REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN)
@@ -259,11 +256,10 @@ def proposal_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = get_object_or_404(selectors.proposal_detail(), pk=pk)
     claims = list(proposal.claims.all())
     rejected = Claim.Status.BUREAU_REJECTED
-    year, quarter = parse_period(proposal.period)
     content = render_pdf("claims/pdf/proposal.html", {
         "proposal": proposal, "claims": [c for c in claims if c.status != rejected],
         "rejected": [c for c in claims if c.status == rejected],
-        "period_text": _("%(y)d年第%(q)s季度") % {"y": year, "q": QUARTER_NAMES[quarter]},
+        "period_text": period_text(proposal.period),
         "withdrawals": selectors.withdrawals_of(proposal),
         "totals": selectors.totals_by_bank_and_scheme(proposal.claims.all()),
         "printed_at": timezone.localtime(),
