@@ -66,7 +66,26 @@ class MultipleDocumentField(forms.FileField):
         return files
 
 
-class ClaimForm(forms.Form):
+class HoldsDocuments:
+    """A form whose accepted documents are held between posts (``riskcomp.held_uploads``)."""
+
+    fields: dict[str, forms.Field]
+
+    def mark_held(self, names: dict[str, list[str]]) -> None:
+        """Say under each field which documents are held for it; a field with a held document
+        needs no new choice, so the browser must not insist on one."""
+        for field, held in names.items():
+            if field not in self.fields or not held:
+                continue
+            self.fields[field].required = False
+            text = _("已保留：%(names)s。") % {"names": "、".join(held)}
+            more = (_("再选择的文件将一并提交。")
+                    if isinstance(self.fields[field], MultipleDocumentField)
+                    else _("无需重新选择；选择新文件将替换它。"))
+            self.fields[field].held_note = f"{text}{more}"  # type: ignore[attr-defined]
+
+
+class ClaimForm(HoldsDocuments, forms.Form):
     """补偿申报: the base and the five documents (MICRO Art. 13, TECH Art. 14)."""
 
     base = forms.DecimalField(
@@ -100,7 +119,7 @@ class ClaimForm(forms.Form):
         return {name: self.cleaned_data.get(name) for name in self.DOCUMENT_FIELDS}
 
 
-class SupplementAnswerForm(forms.Form):
+class SupplementAnswerForm(HoldsDocuments, forms.Form):
     answer = forms.CharField(label=_("答复说明"), widget=forms.Textarea(attrs={"rows": 4}),
                              max_length=4000)
     documents = MultipleDocumentField(label=_("补充材料"), required=False)

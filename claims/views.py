@@ -3,6 +3,7 @@ the bank's actions (claim, answer supplements, recovery, return, write-off, stat
 bank officer's, on objects fetched through scoped selectors so that another bank's id is a 404.
 Views stay thin: the form, one service call, a message, a redirect."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import messages
@@ -25,6 +26,7 @@ from riskcomp.audit import trail_context
 from riskcomp.choices import Scheme
 from riskcomp.exports import wants_xlsx
 from riskcomp.form_errors import add_policy_errors, add_service_errors
+from riskcomp.held_uploads import HeldUploads
 from riskcomp.listing import Column, Filter, build_listing
 from riskcomp.policy.reasons import PolicyError, Refusal
 from riskcomp.roles import ANY_ROLE, Role, role_of, role_required
@@ -274,8 +276,11 @@ def claim_create(request: HttpRequest, filing_pk: int) -> HttpResponse:
         return render(request, "claims/_claim_compensation.html", {
             "check": check, "base": base,
             "compensation": check.compensation(base) if base is not None else None})
+    held = HeldUploads(request, f"claim:{filing.pk}")
     if request.method == "POST" and check.allowed and not closed:
-        form = ClaimForm(request.POST, request.FILES, outstanding=filing.outstanding_principal)
+        files = held.with_held(request.FILES)
+        form = ClaimForm(request.POST, files, outstanding=filing.outstanding_principal)
+        form.mark_held(held.names())
         if form.is_valid():
             try:
                 claim = services.claim_submit(filing=filing, base=form.cleaned_data["base"],
@@ -287,13 +292,20 @@ def claim_create(request: HttpRequest, filing_pk: int) -> HttpResponse:
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
+                held.clear()
                 messages.success(request, _(
                     "补偿申报 %(n)s 已提交，申报补偿金额 ¥%(c)s，等待托管机构初审。") % {
                     "n": claim.number, "c": f"{claim.compensation:,.2f}"})
                 return redirect("claims:claim_detail", pk=claim.pk)
+        # The documents that passed are held for the next post: only a refused one is chosen
+        # again.
+        held.keep(files, ClaimForm.DOCUMENT_FIELDS)
+        form.mark_held(held.names())
+        _say_what_was_held(request, form, ClaimForm.DOCUMENT_FIELDS, held)
     else:
         form = ClaimForm(initial={"base": filing.outstanding_principal},
                          outstanding=filing.outstanding_principal)
+        form.mark_held(held.names())
     base = filing.outstanding_principal
     return render(request, "claims/claim_form.html", {
         "filing": filing, "check": check, "refusals": refusals, "closed": closed,
@@ -309,8 +321,10 @@ def claim_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
     if claim.status != Claim.Status.SUPPLEMENT_REQUESTED:
         messages.info(request, _("该申报没有待答复的补充材料要求。"))
         return redirect("claims:claim_detail", pk=claim.pk)
+    held = HeldUploads(request, f"resubmit:{claim.pk}")
     if request.method == "POST":
-        form = SupplementAnswerForm(request.POST, request.FILES)
+        files = held.with_held(request.FILES, multiple=("documents",))
+        form = SupplementAnswerForm(request.POST, files)
         if form.is_valid():
             try:
                 services.claim_resubmit(claim=claim, answer=form.cleaned_data["answer"],
@@ -320,16 +334,31 @@ def claim_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
+                held.clear()
                 messages.success(request, _("已答复补充材料要求，申报 %(n)s 已重新提交。")
                                  % {"n": claim.number})
                 return redirect("claims:claim_detail", pk=claim.pk)
+        held.keep(files, ("documents",))
+        _say_what_was_held(request, form, ("documents",), held)
     else:
         form = SupplementAnswerForm()
+    form.mark_held(held.names())
     request_ = next((s for s in claim.supplements.all() if s.answered_at is None), None)
     return _action_page(request, claim, form, title=_("答复补充材料要求"),
                         submit=_("提交答复并重新申报"),
                         confirm=_("确认提交答复？申报将重新进入托管机构初审。"),
                         facts=[(_("需补充的材料"), request_.message if request_ else "—")])
+
+
+def _say_what_was_held(request: HttpRequest, form: Form, fields: Sequence[str],
+                       held: HeldUploads) -> None:
+    """After a refused document: which documents are kept, and which to choose again."""
+    refused = [str(form.fields[f].label) for f in fields if form.errors.get(f)]
+    kept = sum(len(names) for names in held.names().values())
+    if refused and kept:
+        messages.warning(request, _(
+            "已保留通过检查的 %(n)s 个文件，无需重新选择；请只重新选择被拒绝的文件：%(refused)s。")
+            % {"n": kept, "refused": "、".join(refused)})
 
 
 def _action_page(request: HttpRequest, claim: Claim, form: Form, *, title: str, submit: str,

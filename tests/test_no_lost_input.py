@@ -192,3 +192,117 @@ def test_a_kept_decision_older_than_ten_minutes_is_not_submitted(
     back = client.post(reverse("accounts:reauth"), {"password": PASSWORD, "next": detail})
     assert back["Location"] == detail
     assert not Confirmation.objects.exists()
+
+
+# --- A claim upload with one refused file -----------------------------------------------------
+
+
+@pytest.fixture
+def _claim_day(monkeypatch, settings, tmp_path):  # type: ignore[no-untyped-def]
+    from django.utils import timezone
+
+    from .test_claims_bank import TODAY
+
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: TODAY)
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def _scans(**over):  # type: ignore[no-untyped-def]
+    from claims.services import REQUIRED_DOCUMENTS
+
+    from .test_claims_bank import pdf
+
+    names = {"application": "补偿申请书.pdf", "contract_iou": "借款合同及借据.pdf",
+             "credit_report": "企业征信报告.pdf", "collection": "催收记录.pdf",
+             "commitment": "承诺书.pdf"}
+    files = {k: pdf(names[k]) for k in REQUIRED_DOCUMENTS}
+    files.update(over)
+    return {k: v for k, v in files.items() if v is not None}
+
+
+@pytest.mark.django_db
+def test_a_refused_exe_among_pdfs_keeps_the_pdfs_and_names_the_refused_file(
+        bank_a, officer_a, _claim_day):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from claims.models import Claim
+
+    from .test_claims_bank import npl_filing, pdf
+    from .test_uploads import EXE_BYTES
+
+    filing = npl_filing(bank_a, officer_a)
+    client = client_for(officer_a)
+    url = reverse("claims:claim_create", args=[filing.pk])
+    exe = SimpleUploadedFile("承诺书.exe", EXE_BYTES, content_type="application/octet-stream")
+    page = client.post(url, {"base": "800000.00", **_scans(commitment=exe)}).content.decode()
+    assert not Claim.objects.exists()
+    assert "承诺书.exe" in page and "不是 PDF、PNG 或 JPEG" in page  # which file, and why
+    assert "已保留通过检查的 4 个文件" in page
+    for name in ("补偿申请书.pdf", "借款合同及借据.pdf", "企业征信报告.pdf", "催收记录.pdf"):
+        assert f"已保留：{name}" in page
+    # The kept fields no longer insist on a file; the refused one still does.
+    assert re.search(r'<input[^>]*name="application"(?![^>]*required)[^>]*>', page)
+    assert re.search(r'<input[^>]*name="commitment"[^>]*required[^>]*>', page)
+
+    # The officer chooses only the refused document again.
+    done = client.post(url, {"base": "800000.00", "commitment": pdf("承诺书.pdf")})
+    claim = Claim.objects.get()
+    assert done["Location"] == reverse("claims:claim_detail", args=[claim.pk])
+    names = sorted(claim.documents.values_list("original_name", flat=True))
+    assert names == sorted(["补偿申请书.pdf", "借款合同及借据.pdf", "企业征信报告.pdf",
+                            "催收记录.pdf", "承诺书.pdf"])
+    assert not list((_claim_day / "held-uploads").iterdir())  # nothing left behind
+
+
+@pytest.mark.django_db
+def test_held_documents_stay_with_their_loan(bank_a, officer_a, _claim_day):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from claims.models import Claim
+
+    from .test_claims_bank import npl_filing
+    from .test_uploads import EXE_BYTES
+
+    first, second = npl_filing(bank_a, officer_a), npl_filing(bank_a, officer_a)
+    client = client_for(officer_a)
+    exe = SimpleUploadedFile("承诺书.exe", EXE_BYTES)
+    client.post(reverse("claims:claim_create", args=[first.pk]),
+                {"base": "800000.00", **_scans(commitment=exe)})
+    other = client.get(reverse("claims:claim_create", args=[second.pk])).content.decode()
+    assert "已保留" not in other
+    page = client.post(reverse("claims:claim_create", args=[second.pk]),
+                       {"base": "800000.00"}).content.decode()
+    assert not Claim.objects.exists() and "已保留" not in page
+
+
+@pytest.mark.django_db
+def test_a_supplement_answer_keeps_the_accepted_files_of_several(bank_a, officer_a, reviewer,
+                                                                 _claim_day):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from claims.models import Claim, ClaimDocument
+
+    from .factories import ClaimFactory
+    from .test_claims_bank import _supplement_requested, npl_filing, pdf
+    from .test_uploads import EXE_BYTES
+
+    filing = npl_filing(bank_a, officer_a)
+    claim = ClaimFactory(filing=filing, created_by=officer_a)
+    _supplement_requested(claim, reviewer)
+    client = client_for(officer_a)
+    url = reverse("claims:claim_resubmit", args=[claim.pk])
+    bad = SimpleUploadedFile("征信查询授权.exe", EXE_BYTES)
+    page = client.post(url, {"answer": "已补充2026年11月征信报告及催收函",
+                             "documents": [pdf("2026年11月征信报告.pdf"), bad,
+                                           pdf("催收函回执.pdf")]}).content.decode()
+    assert "征信查询授权.exe" in page and "已保留通过检查的 2 个文件" in page
+    assert "已保留：2026年11月征信报告.pdf、催收函回执.pdf" in page
+    assert "已补充2026年11月征信报告及催收函" in page  # the answer typed is still there
+    done = client.post(url, {"answer": "已补充2026年11月征信报告及催收函",
+                             "documents": [pdf("征信查询授权.pdf")]})
+    assert done.status_code == 302
+    assert Claim.objects.get(pk=claim.pk).status == Claim.Status.SUBMITTED
+    supplements = ClaimDocument.objects.filter(claim=claim, kind=ClaimDocument.Kind.SUPPLEMENT)
+    assert sorted(supplements.values_list("original_name", flat=True)) == sorted(
+        ["2026年11月征信报告.pdf", "催收函回执.pdf", "征信查询授权.pdf"])
