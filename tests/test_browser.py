@@ -66,7 +66,9 @@ def test_officer_lists_filter_and_calculator_in_the_browser(browser, live_server
         assert "TECH" in rows.nth(i).inner_text()
     page.click("nav.mainnav >> text=补偿测算")
     page.fill("input[name=credit_code]", _valid_code())
+    page.select_option("select[name=kind]", "company")  # no kind or size chosen in advance
     page.select_option("select[name=size]", "small")
+    page.check("input[name=in_bda]")  # nor 在经开区 ticked
     page.fill("input[name=amount]", "2000000")
     page.fill("input[name=drawdown_date]", "2026-05-10")
     page.fill("input[name=maturity_date]", "2027-05-09")

@@ -119,6 +119,7 @@ def test_the_calculator_judges_each_scheme_on_its_own_attestation(browser, live_
                         "credit_report_outstanding": "1000000",
                         "credit_report_date": "2026-05-08"}.items():
         page.fill(f"input[name={name}]", value)
+    page.check("input[name=in_bda]")  # never ticked in advance
     page.check("input[name=tech_scope]")
     # A major administrative penalty (MICRO Art. 5(2)), on no TECH list: TECH only, 50 %.
     page.check("input[name=tech_conduct_ok]")

@@ -20,3 +20,12 @@ document.addEventListener("submit", function (event) {
   form.dataset.submitted = "1";
   form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
 });
+// A part of a form refilled by the server (the enterprise found by its credit code) changed
+// values without a change event: tell the form, so that its live check looks again.
+document.addEventListener("htmx:afterSettle", function (event) {
+  var el = event.target;
+  if (el && el.matches && el.matches("[data-refresh-form]") && el.form !== null) {
+    var form = el.closest("form");
+    if (form) { form.dispatchEvent(new Event("change", { bubbles: true })); }
+  }
+});
