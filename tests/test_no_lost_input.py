@@ -306,3 +306,32 @@ def test_a_supplement_answer_keeps_the_accepted_files_of_several(bank_a, officer
     supplements = ClaimDocument.objects.filter(claim=claim, kind=ClaimDocument.Kind.SUPPLEMENT)
     assert sorted(supplements.values_list("original_name", flat=True)) == sorted(
         ["2026年11月征信报告.pdf", "催收函回执.pdf", "征信查询授权.pdf"])
+
+
+@pytest.mark.django_db
+def test_a_payment_posted_when_the_password_is_due_is_made_after_it(bank_a, officer_a,
+                                                                     reviewer, monkeypatch):
+    from django.utils import timezone
+
+    from claims.models import Claim, Payment
+
+    from .test_payments import TODAY, capital, confirmed
+    from .test_sessions import PASSWORD, logged_in, stale
+
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: TODAY)
+    capital("5000000.00")
+    claim = confirmed(bank_a, officer_a)
+    client = logged_in("reviewer")
+    stale(client)
+    pay = reverse("claims:claim_pay", args=[claim.pk])
+    asked = client.post(pay, {"paid_on": TODAY.isoformat(),
+                              "reference": "FK2026071000018"},
+                        HTTP_REFERER=f"http://testserver{pay}")
+    assert not Payment.objects.exists()
+    client.post(asked["Location"], {"password": PASSWORD, "next": pay})
+    assert Payment.objects.get().reference == "FK2026071000018"
+    assert Claim.objects.get(pk=claim.pk).status == Claim.Status.PAID
+    # Once submitted it is gone: a later password check submits nothing again.
+    stale(client)
+    client.post(reverse("accounts:reauth"), {"password": PASSWORD, "next": pay})
+    assert Payment.objects.count() == 1
