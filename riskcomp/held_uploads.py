@@ -5,12 +5,14 @@ session) and sent with the next post; the user only chooses the refused file aga
 import time
 import uuid
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 
 from .uploads import check_upload
@@ -119,3 +121,28 @@ def _acceptable(upload: UploadedFile) -> bool:
     except ValidationError:
         return False
     return True
+
+
+def sweep_held_files(*, now: datetime | None = None) -> int:
+    """Delete the held documents nobody came back for: the claim uploads held here and the
+    forms kept across a password check (``accounts.security``), once older than their hold.
+    Returns how many files were deleted."""
+    from accounts.security import PENDING_DIR, PENDING_POST_MAX_AGE
+
+    now = now or timezone.now()
+    deleted = 0
+    for directory, max_age in ((DIRECTORY, MAX_AGE), (PENDING_DIR, PENDING_POST_MAX_AGE)):
+        try:
+            _dirs, names = default_storage.listdir(directory)
+        except FileNotFoundError:
+            continue
+        for name in names:
+            path = f"{directory}/{name}"
+            try:
+                modified = default_storage.get_modified_time(path)
+            except (FileNotFoundError, NotImplementedError):
+                continue
+            if now - modified > timedelta(seconds=max_age):
+                default_storage.delete(path)
+                deleted += 1
+    return deleted

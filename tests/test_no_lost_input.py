@@ -335,3 +335,28 @@ def test_a_payment_posted_when_the_password_is_due_is_made_after_it(bank_a, offi
     stale(client)
     client.post(reverse("accounts:reauth"), {"password": PASSWORD, "next": pay})
     assert Payment.objects.count() == 1
+
+
+def test_the_nightly_sweep_deletes_only_held_files_past_their_hold(settings, tmp_path):
+    import os
+    import time
+
+    from riskcomp.held_uploads import DIRECTORY, MAX_AGE
+    from riskcomp.tasks import sweep_held_files_task
+
+    from .test_uploads import PDF_BYTES
+
+    settings.MEDIA_ROOT = tmp_path
+    held = tmp_path / DIRECTORY
+    pending = tmp_path / "reauth-pending"
+    held.mkdir()
+    pending.mkdir()
+    for folder in (held, pending):
+        (folder / "fresh").write_bytes(PDF_BYTES)
+        old = folder / "old"
+        old.write_bytes(PDF_BYTES)
+        then = time.time() - MAX_AGE - 60
+        os.utime(old, (then, then))
+    assert sweep_held_files_task.delay().get() == 2
+    assert sorted(p.name for p in held.iterdir()) == ["fresh"]
+    assert sorted(p.name for p in pending.iterdir()) == ["fresh"]

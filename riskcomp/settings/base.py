@@ -216,6 +216,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "fund.tasks.post_management_fee",
         "schedule": crontab(hour=2, minute=20),
     },
+    # Documents held for a form the user never came back to (riskcomp.held_uploads).
+    "sweep-held-files": {
+        "task": "riskcomp.tasks.sweep_held_files",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }
 
 LOGGING: dict[str, Any] = {
