@@ -162,9 +162,9 @@ def replay_pending_post(request: HttpRequest, next_url: str) -> HttpResponse | N
             with default_storage.open(stored) as fh:
                 uploads.appendlist(field, SimpleUploadedFile(name, fh.read(), content_type))
         post._mutable = False
-        request.POST = post  # type: ignore[misc]
-        request._files = uploads  # type: ignore[attr-defined]
+        request.POST = post
+        request._files = uploads
         request.path = request.path_info = pending["path"]
-        return match.func(request, *match.args, **match.kwargs)  # type: ignore[no-any-return]
+        return match.func(request, *match.args, **match.kwargs)
     finally:
         _drop_files(files)

@@ -82,7 +82,7 @@ class HoldsDocuments:
             more = (_("再选择的文件将一并提交。")
                     if isinstance(self.fields[field], MultipleDocumentField)
                     else _("无需重新选择；选择新文件将替换它。"))
-            self.fields[field].held_note = f"{text}{more}"  # type: ignore[attr-defined]
+            self.fields[field].held_note = f"{text}{more}"
 
 
 class ClaimForm(HoldsDocuments, forms.Form):
