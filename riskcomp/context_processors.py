@@ -28,6 +28,7 @@ NAV: tuple[tuple[str, Any, frozenset[Role]], ...] = (
     ("banks:bank_list", _("合作银行"),
      frozenset({Role.REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN})),
     ("audit:search", _("审计日志"), frozenset({Role.AUDITOR, Role.ADMIN})),
+    ("jobs:job_list", _("后台任务"), frozenset({Role.REVIEWER, Role.ADMIN})),
     ("params:version_list", _("参数维护"), frozenset({Role.ADMIN})),
 )
 

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "reports",
     "notifications",
     "accounts",
+    "jobs",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
@@ -187,7 +188,20 @@ else:
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
 
+# Background jobs (jobs/): a running job writes a heartbeat every JOBS_HEARTBEAT_SECONDS; the
+# sweeper, every JOBS_SWEEP_SECONDS, sends again what the broker never received and retries a
+# job silent for JOBS_STALE_SECONDS (its worker died), JOBS_MAX_ATTEMPTS runs at most.
+JOBS_HEARTBEAT_SECONDS = float(os.environ.get("RISKCOMP_JOBS_HEARTBEAT_SECONDS", "15"))
+JOBS_STALE_SECONDS = float(os.environ.get("RISKCOMP_JOBS_STALE_SECONDS", "90"))
+JOBS_SWEEP_SECONDS = float(os.environ.get("RISKCOMP_JOBS_SWEEP_SECONDS", "60"))
+JOBS_MAX_ATTEMPTS = 3
+
 CELERY_BEAT_SCHEDULE = {
+    "jobs-sweeper": {
+        "task": "jobs.tasks.sweep_jobs",
+        "schedule": JOBS_SWEEP_SECONDS,
+        "options": {"expires": JOBS_SWEEP_SECONDS},  # a sweep that waited that long is moot
+    },
     "suspension-recompute-nightly": {
         "task": "banks.tasks.recompute_suspensions",
         "schedule": crontab(hour=1, minute=30),
