@@ -117,8 +117,8 @@ def test_the_application_role_works_but_cannot_rewrite_history(app_role, reviewe
     assert Bank.objects.get(pk=bank_a.pk).short_name == "甲行"
     # ... but not one way to rewrite or erase the history is open to it.
     for table in HISTORY:
-        refused(f"UPDATE {table} SET id = id", "permission denied")
-        refused(f"DELETE FROM {table}", "permission denied")
+        refused(f"UPDATE {table} SET id = id", "permission denied")  # noqa: S608
+        refused(f"DELETE FROM {table}", "permission denied")  # noqa: S608
         run("SET LOCAL riskcomp.allow_truncate = on")  # any role may set it: no help here
         refused(f"TRUNCATE {table}", "permission denied")
         refused(f"ALTER TABLE {table} DISABLE TRIGGER ALL", "must be owner")
@@ -134,7 +134,7 @@ def test_the_command_refuses_the_owner_a_superuser_and_an_unknown_role():
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_user")
         (owner,) = cursor.fetchone()
-    with pytest.raises(CommandError, match="超级用户|拥有数据表"):
+    with pytest.raises(CommandError, match=r"超级用户|拥有数据表"):
         call_command("grant_app_role", owner)
     with pytest.raises(CommandError, match="不存在"):
         call_command("grant_app_role", "no_such_role_here")
