@@ -115,7 +115,11 @@ class Lifecycle(LoaderBase):
 
     def _stall(self, plan: ClaimPlan, step: str, exc: Exception) -> None:
         """The rules refused the step on its day: the claim waits where it is."""
-        codes = getattr(exc, "codes", None) or [getattr(exc, "code", None) or step]
+        if isinstance(exc, ValidationError):
+            codes = [e.code or step for e in exc.error_list[:1]] if hasattr(exc, "error_list") \
+                else [step]
+        else:
+            codes = getattr(exc, "codes", None) or [getattr(exc, "code", None) or step]
         self.stalled[f"{step}:{','.join(str(c) for c in codes)}"] += 1
 
     def _next(self, plan: ClaimPlan, step: str) -> None:

@@ -132,7 +132,7 @@ class Command(BaseCommand):
             f"  规则当日不允许、仍在等待的步骤 steps the rules refused on their day: "
             f"{waiting or '—'}",
             f"  资金台账 ledger entries {LedgerEntry.objects.count()}, 余额 balance "
-            f"¥{fund_balance():,}",
+            f"¥{fund_balance():,.2f}",
             "  暂停 suspended: " + ", ".join(f"{s.bank.short_name} {s.scheme}"
                                              for s in suspended),
             "  半年度报告 half-year reports: " + ", ".join(
