@@ -19,6 +19,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, Concat, ExtractQuarter, ExtractYear
 
+from riskcomp.choices import Scheme
+
 from .models import (
     Claim,
     ClaimStatusChange,
@@ -65,9 +67,15 @@ class Totals:
 
 
 def totals_by_bank_and_scheme(qs: QuerySet[Claim]) -> Totals:
-    rows = list(qs.order_by().values("bank__short_name", "scheme")
+    """Count, base and compensation per bank and scheme of the claims in ``qs`` the bureau has
+    not rejected: a rejected claim is not compensated, so it is in no total."""
+    rows = list(qs.exclude(status=Claim.Status.BUREAU_REJECTED).order_by()
+                .values("bank__name", "bank__short_name", "scheme")
                 .annotate(n=Count("id"), base=Sum("base"), compensation=Sum("compensation"))
                 .order_by("scheme", "bank__short_name"))
+    labels = dict(Scheme.choices)
+    for r in rows:
+        r["scheme_label"] = labels.get(r["scheme"], r["scheme"])
     return Totals(rows=rows, count=sum(r["n"] for r in rows),
                   base=sum((r["base"] for r in rows), ZERO),
                   compensation=sum((r["compensation"] for r in rows), ZERO))
@@ -77,7 +85,8 @@ def proposal_list() -> QuerySet[Proposal]:
     return Proposal.objects.select_related("created_by").annotate(
         n_claims=Count("claims"),
         n_waiting=Count("claims", filter=Q(claims__status=Claim.Status.PROPOSED)),
-        total=Coalesce(Sum("claims__compensation"), ZERO),
+        total=Coalesce(Sum("claims__compensation", filter=~Q(
+            claims__status=Claim.Status.BUREAU_REJECTED)), ZERO),
     )
 
 

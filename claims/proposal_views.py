@@ -44,7 +44,7 @@ from .proposal_forms import (
     WrittenDecisionForm,
 )
 from .selectors import claim_returned_total
-from .services.proposal import period_label
+from .services.proposal import period_label, period_text
 
 _lazy = gettext_lazy
 STAFF = (Role.REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN)
@@ -254,8 +254,12 @@ def proposal_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The proposal as the custodian sends it to the bureau: A4, totals per bank and scheme,
     one line per claim, page numbers."""
     proposal = get_object_or_404(selectors.proposal_detail(), pk=pk)
+    claims = list(proposal.claims.all())
+    rejected = Claim.Status.BUREAU_REJECTED
     content = render_pdf("claims/pdf/proposal.html", {
-        "proposal": proposal, "claims": list(proposal.claims.all()),
+        "proposal": proposal, "claims": [c for c in claims if c.status != rejected],
+        "rejected": [c for c in claims if c.status == rejected],
+        "period_text": period_text(proposal.period),
         "withdrawals": selectors.withdrawals_of(proposal),
         "totals": selectors.totals_by_bank_and_scheme(proposal.claims.all()),
         "printed_at": timezone.localtime(),

@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
@@ -69,8 +70,9 @@ Kind = ImportBatch.Kind
 RUNNING = (Status.UPLOADED, Status.VALIDATING, Status.COMMITTING)
 
 # One preview entry per data row (compact JSON, 10,000 of them for a quarter):
-# [row number, IOU, enterprise, accepted (1/0), scheme, ratio, [[code, message], ...]]
-ROW, IOU, NAME, OK, SCHEME, RATIO, REASONS, VERSION = range(8)
+# [row number, IOU, enterprise, accepted (1/0), scheme, ratio, [[code, message], ...],
+#  policy document number, amount in CNY ("" when unreadable), drawdown date (ISO or "")]
+ROW, IOU, NAME, OK, SCHEME, RATIO, REASONS, VERSION, AMOUNT, DRAWDOWN = range(10)
 
 
 # --- Classification rows -------------------------------------------------------------------
@@ -210,20 +212,52 @@ def _filing_entry(number: int, raw: Sequence[Any], ev: FilingEvaluation | None,
                   errors: Sequence[str]) -> list[Any]:
     if ev is None:
         return [number, raw[_IOU_COL] or "", raw[_NAME_COL] or "", 0, "", "",
-                [["", e] for e in errors], ""]
+                [["", e] for e in errors], "", *_raw_amount_and_date(raw)]
     decision = ev.decision
     ok = ev.accepted and decision is not None
-    return [number, ev.request.iou_number, ev.request.enterprise_name, int(ok),
+    req = ev.request
+    if decision is not None:
+        amount: Decimal | None = decision.cny_amount
+    elif req.currency.strip().upper() == "CNY":
+        amount = req.amount
+    else:
+        amount = req.amount * req.fx_rate if req.fx_rate else None
+    return [number, req.iou_number, req.enterprise_name, int(ok),
             str(decision.scheme) if ok and decision else "",
             str(decision.ratio) if ok and decision else "", _reasons(ev),
             # the document number of the policy version that judged an accepted row
             (decision.verdicts[decision.scheme].version or "")
-            if ok and decision and decision.scheme else ""]
+            if ok and decision and decision.scheme else "",
+            "" if amount is None else str(amount.quantize(Decimal("0.01"), ROUND_HALF_UP)),
+            req.drawdown_date.isoformat()]
+
+
+def _raw_amount_and_date(raw: Sequence[Any]) -> tuple[str, str]:
+    """A row refused for its cells still shows its amount (CNY rows) and drawdown date when
+    those two cells read plainly; anything else shows as unknown."""
+    amount, drawdown = "", ""
+    currency = str(raw[_CURRENCY_COL] or "CNY").strip().upper()
+    text = str(raw[_AMOUNT_COL] or "").replace(",", "").replace("，", "").strip()
+    if currency in ("CNY", "人民币") and text:
+        try:
+            value = Decimal(text)
+            amount = str(value.quantize(Decimal("0.01"), ROUND_HALF_UP)) if value.is_finite() \
+                else ""
+        except (InvalidOperation, ValueError):
+            amount = ""
+    try:
+        drawdown = date.fromisoformat(str(raw[_DRAWDOWN_COL] or "").strip()[:10]).isoformat()
+    except ValueError:
+        drawdown = ""
+    return amount, drawdown
 
 
 _FILING_HEADERS = FILINGS.headers
 _IOU_COL = 1 + _FILING_HEADERS.index("借据号")
 _NAME_COL = 1 + _FILING_HEADERS.index("企业名称")
+_AMOUNT_COL = 1 + _FILING_HEADERS.index("贷款金额")
+_CURRENCY_COL = 1 + _FILING_HEADERS.index("币种")
+_DRAWDOWN_COL = 1 + _FILING_HEADERS.index("放款日期")
 
 
 def _branches(bank: Bank) -> dict[str, int]:

@@ -4,6 +4,8 @@ call, message, redirect. An officer sees only the batches of the banks they act 
 otherwise); the custodian, the bureau and auditors may read every bank's."""
 
 import io
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -24,10 +26,12 @@ from riskcomp.listing import Column, Filter, Listing, build_listing
 from riskcomp.roles import ANY_ROLE, Role, role_of, role_required
 
 from .import_services import (
+    AMOUNT,
     IOU,
     NAME,
     OK,
     RUNNING,
+    SCHEME,
     import_batch_confirm,
     import_batch_create,
     import_batch_duplicate_of,
@@ -211,13 +215,49 @@ def _preview_listing(request: HttpRequest, entries: list[list[Any]]) -> Listing:
         columns=[])
 
 
+@dataclass
+class PreviewTotal:
+    label: str
+    accepted: bool
+    count: int = 0
+    amount: Decimal = Decimal("0.00")
+    unknown: int = 0  # rows whose amount could not be read
+
+
+def preview_totals(entries: list[list[Any]]) -> list[PreviewTotal]:
+    """Count and amount (CNY) of a filings batch's rows per scheme and verdict, over the whole
+    batch whatever page is shown: accepted rows by the scheme they fall under, then the rejected
+    rows (no scheme takes them)."""
+    labels = dict(Scheme.choices)
+    totals: dict[tuple[int, str], PreviewTotal] = {}
+    for e in entries:
+        ok = bool(e[OK])
+        scheme = str(e[SCHEME]) if ok else ""
+        key = (0 if ok else 1, scheme)
+        if key not in totals:
+            label = str(labels.get(scheme, "")) if ok else str(_("退回（不予备案）"))
+            totals[key] = PreviewTotal(label=label, accepted=ok)
+        row = totals[key]
+        row.count += 1
+        text = e[AMOUNT] if len(e) > AMOUNT else ""
+        if text:
+            row.amount += Decimal(text)
+        else:
+            row.unknown += 1
+    return [totals[k] for k in sorted(totals)]
+
+
 @role_required(*ANY_ROLE)
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch_for(request, pk)
     running = batch.status in RUNNING
-    listing = None if running else _preview_listing(request, import_batch_preview(batch))
+    entries = [] if running else import_batch_preview(batch)
+    listing = None if running else _preview_listing(request, entries)
+    totals = preview_totals(entries) if batch.kind == ImportBatch.Kind.FILINGS else []
     return render(request, "loans/import_detail.html", {
-        "batch": batch, "running": running, "listing": listing,
+        "batch": batch, "running": running, "listing": listing, "totals": totals,
+        "total_count": sum(t.count for t in totals),
+        "total_amount": sum((t.amount for t in totals), Decimal("0.00")),
         "tone": TONES.get(batch.status, "muted"), "duplicate_of": import_batch_duplicate_of(batch),
         "header": import_batch_header(batch),
         "layout": LAYOUTS[batch.kind], "scheme_labels": dict(Scheme.choices),

@@ -19,6 +19,8 @@ class Notification(models.Model):
         FILING_WINDOW = "filing_window", _("备案窗口")
         WITHDRAWAL = "withdrawal", _("撤出初审意见")
         DEADLINE = "deadline", _("期限确定")
+        PROPOSAL = "proposal", _("待财政确认")
+        WRITE_OFF = "write_off", _("核销结论")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                   related_name="notifications", verbose_name=_("接收人"))

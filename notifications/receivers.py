@@ -7,7 +7,13 @@ from typing import Any
 from django.db.models.signals import post_save
 
 from banks.models import SuspensionChange
-from claims.models import ClaimStatusChange, Payment, ProposalWithdrawal
+from claims.models import (
+    ClaimStatusChange,
+    Payment,
+    Proposal,
+    ProposalWithdrawal,
+    WriteOffStatusChange,
+)
 
 from . import services
 
@@ -36,6 +42,18 @@ def on_withdrawal(sender: Any, instance: ProposalWithdrawal, created: bool,
         services.withdrawal_notify(withdrawal=instance)
 
 
+def on_proposal(sender: Any, instance: Proposal, created: bool, raw: bool = False,
+                **kwargs: Any) -> None:
+    if created and not raw and instance.status == Proposal.Status.SUBMITTED:
+        services.proposal_submitted_notify(proposal=instance)
+
+
+def on_writeoff_change(sender: Any, instance: WriteOffStatusChange, created: bool,
+                       raw: bool = False, **kwargs: Any) -> None:
+    if created and not raw:
+        services.writeoff_change_notify(change=instance)
+
+
 def connect() -> None:
     post_save.connect(on_claim_status_change, sender=ClaimStatusChange,
                       dispatch_uid="notifications.claim_status_change")
@@ -44,3 +62,6 @@ def connect() -> None:
                       dispatch_uid="notifications.withdrawal")
     post_save.connect(on_suspension_change, sender=SuspensionChange,
                       dispatch_uid="notifications.suspension_change")
+    post_save.connect(on_proposal, sender=Proposal, dispatch_uid="notifications.proposal")
+    post_save.connect(on_writeoff_change, sender=WriteOffStatusChange,
+                      dispatch_uid="notifications.writeoff_change")

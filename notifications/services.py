@@ -16,8 +16,18 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from banks.models import Bank, SuspensionChange
-from claims.models import Claim, ClaimStatusChange, Payment, ProposalWithdrawal, Recovery
+from claims.models import (
+    Claim,
+    ClaimStatusChange,
+    Payment,
+    Proposal,
+    ProposalWithdrawal,
+    Recovery,
+    WriteOff,
+    WriteOffStatusChange,
+)
 from claims.selectors import _overdue_annotations
+from claims.services.proposal import period_text
 from fund.selectors import policy_context
 from riskcomp.choices import Scheme
 from riskcomp.policy.deadlines import FilingWindow, open_filing_windows, quarter_of
@@ -109,6 +119,9 @@ def _claim_url(claim_id: int) -> str:
 def claim_change_notify(*, change: ClaimStatusChange) -> list[Notification]:
     """A supplement request or a decision on a claim (passed, rejected, confirmed, rejected by
     the bureau): the bank's officers."""
+    if (change.to_status == Claim.Status.SUBMITTED
+            and change.from_status == Claim.Status.SUPPLEMENT_REQUESTED):
+        return supplement_answered_notify(change=change)
     kind = CLAIM_EVENTS.get(change.to_status)
     # A claim taken back out of a proposal returns to "passed": that is no new decision.
     if kind is None or (change.to_status == Claim.Status.PASSED
@@ -127,6 +140,54 @@ def claim_change_notify(*, change: ClaimStatusChange) -> list[Notification]:
         body = "\n".join(part for part in (lead, change.note) if part)
     return notify(recipients=bank_officers(claim.bank), kind=kind, title=title, body=body,
                   url=_claim_url(claim.pk), key=f"claim-change:{change.pk}")
+
+
+def supplement_answered_notify(*, change: ClaimStatusChange) -> list[Notification]:
+    """The bank answered a request for supplements (补正材料) and resubmitted: the custodian's
+    reviewers, led to the claim's review page."""
+    claim = change.claim
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("申报 %(number)s 已补正材料，待重新审核") % {"number": claim.number}
+        body = "\n".join(part for part in (
+            _("%(bank)s已答复补充材料要求并重新提交。") % {"bank": claim.bank.name},
+            change.note) if part)
+    return notify(recipients=custodian_reviewers(), kind=Kind.SUPPLEMENT, title=title, body=body,
+                  url=reverse("claims:review", args=[claim.pk]),
+                  key=f"claim-change:{change.pk}")
+
+
+def proposal_submitted_notify(*, proposal: Proposal) -> list[Notification]:
+    """A proposal sent to the bureau: its approvers, led to the page where they decide."""
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("初审意见 %(number)s 待财政确认") % {"number": proposal.number}
+        body = _("%(scheme)s，所属期间%(period)s。请在初审意见页逐笔登记财政书面意见。") % {
+            "scheme": Scheme(proposal.scheme).label, "period": period_text(proposal.period)}
+    return notify(recipients=bureau_approvers(), kind=Kind.PROPOSAL, title=title, body=body,
+                  url=reverse("claims:proposal_detail", args=[proposal.pk]),
+                  key=f"proposal:{proposal.pk}")
+
+
+def writeoff_change_notify(*, change: WriteOffStatusChange) -> list[Notification]:
+    """A decision on a write-off application: the bank's officers hear every one (the
+    custodian's review, its refusal, the bureau's decision); a forwarded application also
+    tells the bureau's approvers, who decide it next."""
+    write_off = change.write_off
+    claim = write_off.claim
+    with translation.override(settings.LANGUAGE_CODE):
+        status = WriteOff.Status(change.to_status).label
+        title = _("申报 %(number)s 的核销申请：%(status)s") % {"number": claim.number,
+                                                            "status": status}
+        body = change.note
+    key = f"writeoff-change:{change.pk}"
+    told: list[Notification] = []
+    if change.to_status == WriteOff.Status.FORWARDED:
+        told += notify(recipients=bureau_approvers(), kind=Kind.WRITE_OFF, title=title,
+                       body=body, url=reverse("claims:writeoff_detail", args=[write_off.pk]),
+                       key=key)
+    if change.to_status != WriteOff.Status.APPLIED:
+        told += notify(recipients=bank_officers(claim.bank), kind=Kind.WRITE_OFF, title=title,
+                       body=body, url=_claim_url(claim.pk), key=key)
+    return told
 
 
 def withdrawal_notify(*, withdrawal: ProposalWithdrawal) -> list[Notification]:

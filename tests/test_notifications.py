@@ -105,7 +105,6 @@ def test_each_decision_tells_the_banks_officers(claim_a, people, start, to, labe
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("start", "to"), [
-    (S.SUPPLEMENT_REQUESTED, S.SUBMITTED),  # the bank's own resubmission
     (S.PASSED, S.PROPOSED),
     (S.PROPOSED, S.PASSED),  # taken back out of a proposal: no new decision
     (S.CONFIRMED, S.PAID),  # told by the payment itself

@@ -20,6 +20,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from banks.selectors import suspension_of
 from riskcomp.choices import Scheme
@@ -43,6 +44,19 @@ def period_label(day: date) -> str:
     """The quarter ``day`` is in, as a proposal period: 2026Q3."""
     year, quarter = quarter_of(day)
     return f"{year}Q{quarter}"
+
+
+QUARTER_NAMES = {1: pgettext_lazy("quarter", "一"), 2: pgettext_lazy("quarter", "二"),
+                 3: pgettext_lazy("quarter", "三"), 4: pgettext_lazy("quarter", "四")}
+
+
+def period_text(period: str) -> str:
+    """A proposal period as an official writes it: 2026Q4 → 2026年第四季度."""
+    match = PERIOD_RE.match((period or "").strip())
+    if match is None:
+        return period
+    return _("%(y)d年第%(q)s季度") % {"y": int(match.group(1)),
+                                     "q": QUARTER_NAMES[int(match.group(2))]}
 
 
 def parse_period(period: str) -> tuple[int, int]:
