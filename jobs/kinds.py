@@ -19,7 +19,8 @@ Kind = Job.Kind
 
 @dataclass(frozen=True)
 class JobKind:
-    task: str  # the Celery task's dotted path (also its name); it takes the record's id (and the actor's) and job_id
+    # The Celery task's dotted path (also its name): record id (and actor id), then job_id.
+    task: str
     with_actor: bool
     give_up: Callable[[int, str], None]  # mark the record failed with this message
     reset: Callable[[int], bool]  # put a failed record back in its queued state; False: cannot
