@@ -16,6 +16,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 from django_htmx.http import HttpResponseClientRefresh
 
 from banks.selectors import banks_for
@@ -113,16 +114,19 @@ def _xlsx(content: bytes, filename: str) -> FileResponse:
 
 
 @role_required(*ANY_ROLE)
+@require_safe
 def import_template_filings(request: HttpRequest) -> FileResponse:
     return _xlsx(build_workbook(FILINGS), "贷款备案导入模板.xlsx")
 
 
 @role_required(*ANY_ROLE)
+@require_safe
 def import_template_classifications(request: HttpRequest) -> FileResponse:
     return _xlsx(build_workbook(CLASSIFICATIONS), "五级分类导入模板.xlsx")
 
 
 @role_required(*ANY_ROLE)
+@require_safe
 def import_list(request: HttpRequest) -> HttpResponse:
     listing = build_listing(
         request, import_batch_list_for(user=request.user),
@@ -248,6 +252,7 @@ def preview_totals(entries: list[list[Any]]) -> list[PreviewTotal]:
 
 
 @role_required(*ANY_ROLE)
+@require_safe
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch_for(request, pk)
     running = batch.status in RUNNING
@@ -268,6 +273,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(*ANY_ROLE)
+@require_safe
 def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """Polled by htmx every second while the batch is validated or committed; once it is done,
     the page reloads to show the preview."""
@@ -299,6 +305,7 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(*ANY_ROLE)
+@require_safe
 def import_rejected(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch_for(request, pk)
     if batch.status in RUNNING or batch.status == ImportBatch.Status.FAILED \
