@@ -64,7 +64,7 @@ QUEUE_COLUMNS: tuple[tuple[str, Column], ...] = (
     ("bank", Column(_lazy("银行"), "bank__short_name")),
     ("scheme", Column(_lazy("政策"), "scheme")),
     ("number", Column(_lazy("申报编号"), "number")),
-    ("enterprise", Column(_lazy("借款企业"), "filing__enterprise__name")),
+    ("enterprise", Column(_lazy("借款企业"), "filing__enterprise_name")),
     ("base", Column(_lazy("基数（元）"), "base", numeric=True)),
     ("compensation", Column(_lazy("补偿金额（元）"), "compensation", numeric=True)),
     ("status", Column(_lazy("状态"), "status")),
@@ -82,7 +82,7 @@ QUEUE_EXPORT: tuple[XColumn, ...] = (
     XColumn(_lazy("银行"), lambda c: c.bank.short_name, width=14),
     XColumn(_lazy("政策"), lambda c: c.scheme, width=8),
     XColumn(_lazy("申报编号"), lambda c: c.number, width=16),
-    XColumn(_lazy("借款企业"), lambda c: c.filing.enterprise.name, width=32),
+    XColumn(_lazy("借款企业"), lambda c: c.filing.enterprise_name, width=32),
     XColumn(_lazy("统一社会信用代码"), lambda c: c.filing.enterprise.credit_code, width=22),
     XColumn(_lazy("不良贷款本金余额（元）"), lambda c: c.base, "money", 18),
     XColumn(_lazy("补偿金额（元）"), lambda c: c.compensation, "money", 18),
@@ -114,7 +114,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
                   Bank.objects.order_by("short_name").values_list("pk", "short_name"))
     listing = build_listing(
         request, qs.select_related(None).values_list("pk", flat=True),
-        search_fields=("number", "filing__enterprise__name", "filing__enterprise__credit_code",
+        search_fields=("number", "filing__enterprise_name", "filing__enterprise__credit_code",
                        "filing__iou_number", "bank__name", "bank__short_name"),
         filters=(
             Filter("bank", str(_("银行")), "bank_id", banks),

@@ -506,7 +506,7 @@ def _detail_tables(start: date, end: date, banks: dict[int | None, str]) -> list
          loan_types.get(loan_type, loan_type), drawn, filed, _d(amount))
         for iou, name, bank, scheme, version, loan_type, drawn, filed, amount in
         _filings(start, end).order_by("filed_on", "id").values_list(
-            "iou_number", "enterprise__name", "bank_id", "scheme", "policy_version",
+            "iou_number", "enterprise_name", "bank_id", "scheme", "policy_version",
             "loan_type", "drawdown_date", "filed_on", "amount_cny").iterator(chunk_size=CHUNK)
     ]
     claims = [
@@ -515,7 +515,7 @@ def _detail_tables(start: date, end: date, banks: dict[int | None, str]) -> list
          statuses.get(status, status))
         for number, name, bank, scheme, version, at, base, ratio, comp, status in
         _claims(start_dt, end_dt).order_by("submitted_at", "id").values_list(
-            "number", "filing__enterprise__name", "bank_id", "scheme", "filing__policy_version",
+            "number", "filing__enterprise_name", "bank_id", "scheme", "filing__policy_version",
             "submitted_at", "base", "ratio", "compensation", "status").iterator(chunk_size=CHUNK)
     ]
     payments = [
@@ -524,7 +524,7 @@ def _detail_tables(start: date, end: date, banks: dict[int | None, str]) -> list
         for paid_on, reference, number, name, bank, scheme, version, amount in
         Payment.objects.filter(paid_on__gte=start, paid_on__lte=end)
         .order_by("paid_on", "id").values_list(
-            "paid_on", "reference", "claim__number", "claim__filing__enterprise__name",
+            "paid_on", "reference", "claim__number", "claim__filing__enterprise_name",
             "claim__bank_id", "claim__scheme", "claim__filing__policy_version",
             "amount").iterator(chunk_size=CHUNK)
     ]

@@ -99,7 +99,7 @@ INSERT INTO loans_loanfiling (
     guarantee_institution, credit_report_outstanding, credit_report_date,
     bank_outstanding_to_enterprise, is_first_loan, filed_on, quarter, scheme, ratio,
     policy_version, snapshot, late_exception_reason, outstanding_principal, status, created_at,
-    bank_id, enterprise_id, filed_by_id)
+    bank_id, enterprise_id, filed_by_id, enterprise_name)
 SELECT 'JJ' || lpad(g::text, 8, '0'), 'HT' || lpad(g::text, 8, '0'), d, d + 365,
        (50 + g %% 250) * 10000.00, 'CNY', (50 + g %% 250) * 10000.00, 3.2000,
        CASE WHEN g %% 5 = 0 THEN 'ip_pledge' ELSE 'credit' END,
@@ -111,7 +111,9 @@ SELECT 'JJ' || lpad(g::text, 8, '0'), 'HT' || lpad(g::text, 8, '0'), d, d + 365,
        CASE WHEN g %% (%(filings)s / %(claims)s) = 0 THEN 'claimed' ELSE 'active' END, now(),
        (SELECT min(id) FROM banks_bank) + (g / 20) %% %(banks)s,
        (SELECT min(id) FROM loans_enterprise) + g %% %(enterprises)s,
-       (SELECT id FROM auth_user WHERE username = 'bench_officer')
+       (SELECT id FROM auth_user WHERE username = 'bench_officer'),
+       (SELECT name FROM loans_enterprise
+        WHERE id = (SELECT min(id) FROM loans_enterprise) + g %% %(enterprises)s)
 FROM (SELECT g, date '2024-01-01' + (g * 7919) %% 1004 AS d
       FROM generate_series(1, %(filings)s) g) s;
 

@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A request body over RISKCOMP_MAX_REQUEST_BYTES is a 413 before CSRF or a view reads it.
+    "riskcomp.body_limit.RequestBodyLimitMiddleware",
     # A NUL in a query parameter is a 400 before any list or search sends it to PostgreSQL.
     "riskcomp.request_guards.NulByteMiddleware",
     # Every change made during a request records who made it and from which address.
@@ -255,6 +257,11 @@ if RISKCOMP_LOG_DIR:
 # Upload limits for documents and spreadsheets (bytes).
 RISKCOMP_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A whole request body, an upload and its form included, is refused above this with a 413
+# before anything reads it (riskcomp.body_limit), whatever the reverse proxy lets through.
+RISKCOMP_MAX_REQUEST_BYTES = RISKCOMP_MAX_UPLOAD_BYTES + 1024 * 1024
+# Uploaded files above this go to a temporary file rather than memory while the body is read.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Login throttling (django-axes): five failures for one username from one address lock that
 # pair for 30 minutes; a success clears the count.
