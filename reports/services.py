@@ -64,7 +64,7 @@ def report_request(*, kind: str, period: str, actor: Any,
 
     now = now or timezone.now()
     if kind not in GENERATED_KINDS:
-        raise invalid("kind", _("请选择半年度报告或年度审计报告。"), "kind")
+        raise invalid("kind", _("请选择半年度报告、年度审计报告或年度运营管理工作报告。"), "kind")
     period = (period or "").strip().upper()
     try:
         start, end = figures.report_period(kind, period)
