@@ -87,10 +87,11 @@ def chart_svg(chart: Chart) -> str:
     def y(value: Decimal) -> float:
         return TOP + plot_h * float((top - value) / span)
 
+    unit = _("单位：%(unit)s") % {"unit": chart.unit or _("万元")}
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
              f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="{FONT}" font-size="10">']
     parts.append(f'<text x="{LEFT}" y="14" font-size="9" fill="#555">'
-                 f'{escape(_("单位：%(unit)s") % {"unit": chart.unit or _("万元")})}</text>')
+                 f'{escape(unit)}</text>')
     tick = _plain if chart.unit else _wan
     for i in range(6):
         value = bottom + span * i / 5
