@@ -23,6 +23,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test import override_settings
 
 from banks.models import Bank, Branch, CooperationAgreement, SuspensionState
 from claims.models import (
@@ -82,7 +83,10 @@ class Command(BaseCommand):
         if not options["reset"] and Bank.objects.exists():
             raise CommandError("数据库中已有非演示数据，请在空数据库中载入 / the database already "
                                "holds data that is not the demo's; load into an empty database.")
-        with transaction.atomic():
+        # The services notify the demo users of every step as it happens; the notifications
+        # stay in the portal, the mails to their .invalid addresses are not printed.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"), \
+                transaction.atomic():
             if options["reset"]:
                 wipe_demo()
             loader = DemoLoader(options["seed"], self.stdout)
