@@ -16,15 +16,11 @@ from django.core.management.base import CommandError
 
 from banks.models import Bank, Branch
 from banks.services import suspension_recompute
-from claims.models import (
-    Claim,
-)
+from claims.models import Claim
 from fund.selectors import policy_context
 from loans.models import Enterprise, LoanFiling
 from loans.services import FilingRequest, QualificationInput
-from riskcomp.choices import (
-    EnterpriseKind,
-)
+from riskcomp.choices import EnterpriseKind
 from riskcomp.policy.context import PolicyContext
 from riskcomp.policy.enterprise_size import Industry
 from riskcomp.policy.params import SchemeParams, choose_version

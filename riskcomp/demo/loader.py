@@ -27,9 +27,7 @@ from claims.models import (
 )
 from fund.models import LedgerEntry
 from loans.models import ClassificationReport, Enterprise, ImportBatch, LoanFiling, Qualification
-from riskcomp.choices import (
-    Scheme,
-)
+from riskcomp.choices import Scheme
 
 from .base import FilingBatch
 from .clock import business_clock

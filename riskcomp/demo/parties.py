@@ -21,9 +21,7 @@ from riskcomp.choices import (
     Scheme,
 )
 from riskcomp.policy.credit_code import CHARSET, credit_code_check_char
-from riskcomp.policy.deadlines import (
-    add_months,
-)
+from riskcomp.policy.deadlines import add_months
 from riskcomp.policy.enterprise_size import Industry, classify_size
 from riskcomp.roles import Role
 
