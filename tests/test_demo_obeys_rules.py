@@ -191,3 +191,19 @@ def test_half_year_reports_reconcile_with_the_records(period):
     assert t["closing_balance"] == fund_balance(on=end)
     assert t["filings_count"] == LoanFiling.objects.filter(
         filed_on__range=(start, end)).count()
+
+
+def test_the_screens_have_every_case_to_show():
+    from claims.models import Recovery, SpotCheckItem
+    from riskcomp.demo.specs import DEMO_USERS
+
+    assert set(Claim.Status.values) <= set(Claim.objects.values_list("status", flat=True))
+    overdue = Recovery.objects.filter(return_payment__isnull=True, return_amount__gt=0,
+                                      return_deadline__lt=DEMO_TODAY)
+    assert overdue.exists()
+    assert WriteOff.objects.filter(status=WriteOff.Status.CONFIRMED).count() == 1
+    assert SpotCheckItem.objects.exclude(result=SpotCheckItem.Result.PENDING).exists()
+    assert LoanFiling.objects.filter(snapshot__loan__first_loan=True).exists()
+    suspended = SuspensionState.objects.get(is_auto_suspended=True)
+    officers = [u for u in DEMO_USERS if u.bank_code == suspended.bank.code]
+    assert len(officers) == 1

@@ -16,15 +16,11 @@ from django.core.management.base import CommandError
 
 from banks.models import Bank, Branch
 from banks.services import suspension_recompute
-from claims.models import (
-    Claim,
-)
+from claims.models import Claim
 from fund.selectors import policy_context
 from loans.models import Enterprise, LoanFiling
 from loans.services import FilingRequest, QualificationInput
-from riskcomp.choices import (
-    EnterpriseKind,
-)
+from riskcomp.choices import EnterpriseKind
 from riskcomp.policy.context import PolicyContext
 from riskcomp.policy.enterprise_size import Industry
 from riskcomp.policy.params import SchemeParams, choose_version
@@ -32,7 +28,7 @@ from riskcomp.policy.types import Scheme as PolicyScheme
 
 from .clock import business_clock
 from .documents import pdf_upload
-from .specs import DEMO_TODAY, BankSpec, _at
+from .specs import DEMO_TODAY, DEMO_USERS, BankSpec, _at
 
 
 @dataclass
@@ -128,6 +124,17 @@ class LoaderBase:
         """A scanned document as the browser sends it: a PDF file under its name."""
         self.counts["files"] += 1
         return pdf_upload(name, title, lines)
+
+    def officer(self, bank_code: str) -> Any:
+        return next(self.users[u.username] for u in DEMO_USERS if u.bank_code == bank_code)
+
+    @property
+    def reviewer(self) -> Any:
+        return self.users["reviewer"]
+
+    @property
+    def approver(self) -> Any:
+        return self.users["approver"]
 
     # -- the business calendar --
 

@@ -22,10 +22,11 @@ def business_clock(moment: datetime) -> Iterator[None]:
         return moment
 
     def localdate(value: datetime | None = None, tz: Any = None) -> date:
-        return real_localdate(moment if value is None else value, tz)
+        day: date = real_localdate(moment if value is None else value, tz)
+        return day
 
-    timezone.now, timezone.localdate = now, localdate  # type: ignore[assignment]
+    timezone.now, timezone.localdate = now, localdate
     try:
         yield
     finally:
-        timezone.now, timezone.localdate = real_now, real_localdate  # type: ignore[assignment]
+        timezone.now, timezone.localdate = real_now, real_localdate

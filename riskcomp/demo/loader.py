@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.db.models import ProtectedError, Sum
 
 from banks.models import Bank, Branch, CooperationAgreement, SuspensionChange, SuspensionState
+from banks.services import suspension_recompute
 from claims.models import (
     Claim,
     Confirmation,
@@ -26,9 +27,7 @@ from claims.models import (
 )
 from fund.models import LedgerEntry
 from loans.models import ClassificationReport, Enterprise, ImportBatch, LoanFiling, Qualification
-from riskcomp.choices import (
-    Scheme,
-)
+from riskcomp.choices import Scheme
 
 from .base import FilingBatch
 from .clock import business_clock
@@ -60,7 +59,7 @@ class DemoLoader(Parties, Filings, Lifecycle):
         transaction.savepoint_rollback(savepoint)
 
         for batch in self.batches:
-            self.at(_at(batch.filed_on, 10), partial(self.file_batch, batch), moves_money=True)
+            self.at(_at(batch.filed_on, 10), partial(self.file_batch, batch))
         self.schedule_fund()
         self.schedule_claims(plans)
         self.schedule_spot_check()
@@ -74,6 +73,10 @@ class DemoLoader(Parties, Filings, Lifecycle):
     def file_batch(self, batch: FilingBatch, when: datetime) -> None:
         for filing in self.commit_filings(batch, count=True):
             self.filed[filing.iou_number] = filing
+        # New filings only lower a bank's claimed share, so they can resume a suspended bank
+        # (MICRO Art. 8) and never suspend one: recomputed when some bank is suspended.
+        if SuspensionState.objects.filter(is_auto_suspended=True).exists():
+            suspension_recompute(actor=None, now=when)
 
     def finish_filings(self, npl_ious: set[str]) -> None:
         """Outstanding principal and status as on DEMO_TODAY (the amount cap was judged at

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -22,9 +21,7 @@ from riskcomp.choices import (
     Scheme,
 )
 from riskcomp.policy.credit_code import CHARSET, credit_code_check_char
-from riskcomp.policy.deadlines import (
-    add_months,
-)
+from riskcomp.policy.deadlines import add_months
 from riskcomp.policy.enterprise_size import Industry, classify_size
 from riskcomp.roles import Role
 
@@ -63,17 +60,6 @@ class Parties(LoaderBase):
                     raise CommandError(f"group {spec.role.value} is missing; run migrate first")
                 user.groups.add(group)
             self.users[spec.username] = user
-
-    def officer(self, bank_code: str) -> Any:
-        return next(self.users[u.username] for u in DEMO_USERS if u.bank_code == bank_code)
-
-    @property
-    def reviewer(self) -> Any:
-        return self.users["reviewer"]
-
-    @property
-    def approver(self) -> Any:
-        return self.users["approver"]
 
     def load_banks(self) -> None:
         for n, spec in enumerate(BANKS, start=1):

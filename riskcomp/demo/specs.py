@@ -8,18 +8,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from claims.models import (
-    Claim,
-)
+from claims.models import Claim
 from riskcomp.choices import (
     QualificationType,
     Scheme,
 )
-from riskcomp.policy.deadlines import (
-    quarter_of,
-)
+from riskcomp.policy.deadlines import quarter_of
 from riskcomp.policy.enterprise_size import Industry
-from riskcomp.policy.fund import management_fee
 from riskcomp.roles import Role
 
 DEFAULT_SEED = 20261122
@@ -31,7 +26,6 @@ LAST_REPORTED_QUARTER_END = date(2026, 9, 30)
 FEN = Decimal("0.01")
 WAN = Decimal(10000)
 CAPITAL = Decimal("100000000.00")  # MICRO Art. 20, TECH Art. 21
-MANAGEMENT_FEE_2025 = management_fee(Decimal("100000000.00"))  # on the 2025 fund size
 DEPOSIT_RATE = Decimal("0.0115")  # agreement deposit, for the interest entries
 
 S = Claim.Status
@@ -112,7 +106,10 @@ BANKS: tuple[BankSpec, ...] = (
 GUARANTORS = ("北京市融资担保有限公司", "北京中关村科技融资担保有限公司",
               "北京亦庄国际融资担保有限公司")
 
-# What each claim status of the demo needs: (bank, scheme, status, how many).
+# The course each claim is meant to run: (bank, scheme, status it is meant to reach, how many).
+# The rules have the last word on its day: once ICBC-BDA crosses the MICRO Art. 8 thresholds
+# (its payouts pass CNY 5,000,000) its later claims are refused or wait where they are, so it
+# ends with claims passed, proposed or confirmed but unpaid, and its last claims never filed.
 CLAIM_PLAN: tuple[tuple[str, str, str, int], ...] = (
     ("ICBC-BDA", Scheme.MICRO, S.WRITTEN_OFF, 1),
     ("ICBC-BDA", Scheme.MICRO, S.PAID, 5),
@@ -155,7 +152,6 @@ NPL_WINDOWS: dict[str | None, tuple[date, date]] = {
 }
 OPEN_CLAIM_STATUSES = (S.SUBMITTED, S.SUPPLEMENT_REQUESTED, S.PASSED, S.PROPOSED, S.CONFIRMED,
                        S.PAID)
-DECIDED_BY_BUREAU = (S.CONFIRMED, S.BUREAU_REJECTED, S.PAID, S.WRITTEN_OFF)
 
 # --- enterprises ----------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test import override_settings
 
 from banks.models import Bank, Branch, CooperationAgreement, SuspensionState
 from claims.models import (
@@ -57,7 +58,9 @@ class Command(BaseCommand):
         "载入演示数据（三家银行、约60家企业、约300笔备案、各状态的补偿申报、资金台账）。"
         "Load demo data into an empty, migrated database: three banks, ~60 enterprises, ~300 "
         "filed loans, claims in every status, payments, returns, a write-off and the fund "
-        "ledger; one bank ends up suspended. Deterministic for a given --seed. If the demo users "
+        "ledger, each made by the portal's services on its business date; one bank crosses the "
+        "suspension thresholds, is suspended from that day and its later claims wait. "
+        "Deterministic for a given --seed. If the demo users "
         "already exist it loads nothing and prints the logins again. --reset first deletes all "
         "business data (banks, enterprises, filings, claims, ledger, reports) and the demo users "
         "— SQLite only, since the ledger is append-only; on PostgreSQL drop and recreate the "
@@ -82,7 +85,10 @@ class Command(BaseCommand):
         if not options["reset"] and Bank.objects.exists():
             raise CommandError("数据库中已有非演示数据，请在空数据库中载入 / the database already "
                                "holds data that is not the demo's; load into an empty database.")
-        with transaction.atomic():
+        # The services notify the demo users of every step as it happens; the notifications
+        # stay in the portal, the mails to their .invalid addresses are not printed.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"), \
+                transaction.atomic():
             if options["reset"]:
                 wipe_demo()
             loader = DemoLoader(options["seed"], self.stdout)
