@@ -192,7 +192,7 @@ def _listings(start: date, end: date, banks: dict[int | None, str], y: Yearly) -
          confirmations.get(claim_id, ""), confirmed_on.get(claim_id), reference, _d(amount))
         for paid_on, number, name, bank, scheme, claim_id, reference, amount in
         Payment.objects.filter(paid_on__gte=start, paid_on__lte=end).order_by("paid_on", "id")
-        .values_list("paid_on", "claim__number", "claim__filing__enterprise__name",
+        .values_list("paid_on", "claim__number", "claim__filing__enterprise_name",
                      "claim__bank_id", "claim__scheme", "claim_id", "reference", "amount")]
     y.details.append(Table(
         key="compensation_detail", title=_("补偿明细（含财政确认文号）"),
@@ -251,7 +251,7 @@ def _listings(start: date, end: date, banks: dict[int | None, str], y: Yearly) -
         WriteOff.objects.filter(status=WriteOff.Status.CONFIRMED, document_date__gte=start,
                                 document_date__lte=end).order_by("document_date", "id")
         .values_list("document_date", "document_number", "claim__number",
-                     "claim__filing__enterprise__name", "claim__bank_id", "ground", "amount")]
+                     "claim__filing__enterprise_name", "claim__bank_id", "ground", "amount")]
     y.details.append(Table(
         key="write_offs_detail", title=_("核销明细（财政确认文号）"),
         headers=(_("确认日期"), _("财政确认文号"), _("申报编号"), _("借款企业"), _("合作银行"),
