@@ -36,7 +36,7 @@ class StatusChangeInline(admin.TabularInline):
 class ClaimAdmin(ReadOnlyAdmin):
     list_display = ("number", "bank", "scheme", "base", "compensation", "status", "submitted_at")
     list_filter = ("scheme", "status", "bank")
-    search_fields = ("number", "filing__iou_number", "filing__enterprise__name")
+    search_fields = ("number", "filing__iou_number", "filing__enterprise_name")
     inlines = [StatusChangeInline]
 
 

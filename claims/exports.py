@@ -18,7 +18,7 @@ CLAIM_COLUMNS: tuple[XColumn, ...] = (
     XColumn(_("申报编号"), lambda c: c.number, width=16),
     XColumn(_("银行"), lambda c: c.bank.short_name, width=14),
     XColumn(_("借据号"), lambda c: c.filing.iou_number, width=18),
-    XColumn(_("借款企业"), lambda c: c.filing.enterprise.name, width=32),
+    XColumn(_("借款企业"), lambda c: c.filing.enterprise_name, width=32),
     XColumn(_("统一社会信用代码"), lambda c: c.filing.enterprise.credit_code, width=22),
     XColumn(_("政策"), lambda c: c.scheme, width=8),
     XColumn(_("政策文号"), lambda c: c.filing.policy_version, width=24),
@@ -44,7 +44,7 @@ def _returned(r: Any, attr: str) -> Any:
 RECOVERY_COLUMNS: tuple[XColumn, ...] = (
     XColumn(_("申报编号"), lambda r: r.claim.number, width=16),
     XColumn(_("银行"), lambda r: r.claim.bank.short_name, width=14),
-    XColumn(_("借款企业"), lambda r: r.claim.filing.enterprise.name, width=32),
+    XColumn(_("借款企业"), lambda r: r.claim.filing.enterprise_name, width=32),
     XColumn(_("政策"), lambda r: r.claim.scheme, width=8),
     XColumn(_("放款季度"), lambda r: r.claim.filing.quarter, width=10),
     XColumn(_("回收日期"), lambda r: r.recovered_on, "date", 12),

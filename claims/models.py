@@ -511,3 +511,27 @@ class SpotCheckItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.spot_check.year} {self.claim.number}"
+
+
+class ClaimReviewAge(models.Model):
+    """A claim's review age (``claims.review_selectors.queue_ages``) as computed for one day and
+    holiday schedule (``key``), kept so that the reviewers' queue sorts and filters by age in
+    the database and computes ages only for the claims changed since (``status``,
+    ``computed_at``) or when the day or the schedule changed. Derived data, never edited."""
+
+    claim = models.OneToOneField(Claim, on_delete=models.CASCADE, primary_key=True,
+                                 related_name="review_clock", verbose_name=_("申报"))
+    age = models.PositiveIntegerField(_("审核时长（工作日）"))
+    # The year whose holiday schedule is unknown: the age is then the least it can be.
+    pending_year = models.PositiveSmallIntegerField(_("待定年份"), null=True, blank=True)
+    key = models.CharField(_("计算依据"), max_length=40)
+    status = models.CharField(_("计算时状态"), max_length=16, choices=Claim.Status.choices)
+    computed_at = models.DateTimeField(_("计算时间"))
+
+    class Meta:
+        verbose_name = _("审核时长")
+        verbose_name_plural = _("审核时长")
+        indexes = [models.Index(fields=["age"], name="claim_review_age_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id}: {self.age}"

@@ -59,7 +59,7 @@ def payment_list(request: HttpRequest) -> HttpResponse:
     """Confirmed claims waiting for payment, with checkboxes for a batch."""
     listing = build_listing(
         request, payable_claims(),
-        search_fields=("number", "filing__iou_number", "filing__enterprise__name",
+        search_fields=("number", "filing__iou_number", "filing__enterprise_name",
                        "bank__short_name", "confirmation__document_number"),
         filters=(
             Filter("bank", str(_("银行")), "bank_id", bank_choices()),
@@ -68,7 +68,7 @@ def payment_list(request: HttpRequest) -> HttpResponse:
         columns=(
             ("select", Column(_lazy("选择"))),
             ("number", Column(_lazy("申报编号"), "number")),
-            ("enterprise", Column(_lazy("借款企业"), "filing__enterprise__name")),
+            ("enterprise", Column(_lazy("借款企业"), "filing__enterprise_name")),
             ("bank", Column(_lazy("银行"), "bank__short_name")),
             ("scheme", Column(_lazy("政策"), "scheme")),
             ("confirmation", Column(_lazy("财政确认文件"), "confirmation__document_date")),
@@ -199,7 +199,7 @@ def return_list(request: HttpRequest) -> HttpResponse:
     returned it and whether the money has been confirmed; overdue ones first."""
     listing = build_listing(
         request, returns_for_custodian(user=request.user),
-        search_fields=("claim__number", "claim__filing__enterprise__name",
+        search_fields=("claim__number", "claim__filing__enterprise_name",
                        "return_payment__reference"),
         filters=(
             Filter("bank", str(_("银行")), "claim__bank_id", bank_choices()),

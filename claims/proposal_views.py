@@ -105,7 +105,7 @@ def _create_listing(request: HttpRequest) -> Any:
     qs = selectors.passed_claims()
     return build_listing(
         request, qs,
-        search_fields=("number", "filing__iou_number", "filing__enterprise__name",
+        search_fields=("number", "filing__iou_number", "filing__enterprise_name",
                        "bank__short_name"),
         filters=(
             Filter("scheme", str(_("政策")), "scheme", tuple(Scheme.choices)),
@@ -115,7 +115,7 @@ def _create_listing(request: HttpRequest) -> Any:
         ),
         columns=(
             ("number", Column(_lazy("申报编号"), "number")),
-            ("enterprise", Column(_lazy("借款企业"), "filing__enterprise__name")),
+            ("enterprise", Column(_lazy("借款企业"), "filing__enterprise_name")),
             ("bank", Column(_lazy("银行"), "bank__short_name")),
             ("scheme", Column(_lazy("政策"), "scheme")),
             ("base", Column(_lazy("基数（元）"), "base", numeric=True)),
@@ -314,7 +314,7 @@ WRITEOFF_BADGE = {"applied": "submitted", "forwarded": "proposed",
 def writeoff_list(request: HttpRequest) -> HttpResponse:
     listing = build_listing(
         request, selectors.writeoff_list(),
-        search_fields=("claim__number", "claim__filing__enterprise__name",
+        search_fields=("claim__number", "claim__filing__enterprise_name",
                        "claim__bank__short_name", "document_number"),
         filters=(
             Filter("status", str(_("状态")), "status", tuple(WriteOff.Status.choices)),
@@ -324,7 +324,7 @@ def writeoff_list(request: HttpRequest) -> HttpResponse:
         ),
         columns=(
             ("claim", Column(_lazy("申报编号"), "claim__number")),
-            ("enterprise", Column(_lazy("借款企业"), "claim__filing__enterprise__name")),
+            ("enterprise", Column(_lazy("借款企业"), "claim__filing__enterprise_name")),
             ("bank", Column(_lazy("银行"), "claim__bank__short_name")),
             ("scheme", Column(_lazy("政策"), "claim__scheme")),
             ("ground", Column(_lazy("核销依据"), "ground")),

@@ -3,18 +3,21 @@ re-check of one claim against its filing (contradictions to highlight on the rev
 
 The age is counted in Chinese working days (``fund.selectors.policy_context().calendar``) from
 submission, and the clock stops while the claim waits on the bank for supplements: from the
-request to the bank's answer. The queue reads every claim's clock in two queries and counts the
-working days of the whole period once (``WorkdayIndex``), whatever the number of claims.
+request to the bank's answer. Computing a clock reads the claims' history in two queries and counts
+the working days of the whole period once (``WorkdayIndex``), whatever the number of claims;
+the queue stores the ages (``ClaimReviewAge``) and computes only those out of date, so that it
+sorts, filters and pages by age in the database.
 """
 
+import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,7 +31,7 @@ from riskcomp.policy.reasons import CalendarUnknown, Reason
 from riskcomp.policy.types import ReasonCode
 from riskcomp.policy.workdays import WorkdayCalendar
 
-from .models import Claim, ClaimStatusChange
+from .models import Claim, ClaimReviewAge, ClaimStatusChange
 from .selectors import ClaimCheck, claim_detail_for, claim_list_for
 
 _ONE_DAY = timedelta(days=1)
@@ -254,43 +257,69 @@ def queue_ages(qs: QuerySet[Claim], *, today: date,
     return ages
 
 
-def order_queue(ages: Mapping[int, int | None], *, band: AgeBand | None, by_age: bool,
-                descending: bool = True) -> list[int]:
-    """The ids of ``ages`` (as ``queue_ages`` gives them, in the queryset's order) in the band,
-    in that order or by age (oldest first when ``descending``; unknown ages last)."""
-    ids = list(ages)
+def review_age_key(today: date, calendar: WorkdayCalendar) -> str:
+    """What a stored age depends on besides its claim: the day and the holiday schedule."""
+    schedule = repr((sorted(calendar.overrides.items()), sorted(calendar.known_years)))
+    digest = hashlib.sha1(schedule.encode(), usedforsecurity=False).hexdigest()[:24]
+    return f"{today.isoformat()}:{digest}"
+
+
+def review_ages_refresh(qs: QuerySet[Claim], *, today: date,
+                        calendar: WorkdayCalendar) -> int:
+    """Store the review age (``ClaimReviewAge``) of each claim of ``qs`` whose stored age is
+    missing or out of date: computed for another day or schedule, or before the claim changed.
+    The queue then orders, filters and pages by age in the database; the ages are computed
+    (``queue_ages``) only for those claims, all of them once a day at most. Returns how many
+    were computed."""
+    key = review_age_key(today, calendar)
+    # Taken before reading: a claim changed while this runs is computed again next time.
+    computed_at = timezone.now()
+    stale = dict(qs.filter(Q(review_clock__isnull=True) | ~Q(review_clock__key=key)
+                           | ~Q(review_clock__status=F("status"))
+                           | Q(updated_at__gt=F("review_clock__computed_at")))
+                 .order_by("pk").values_list("pk", "status"))
+    if not stale:
+        return 0
+    ages = queue_ages(Claim.objects.filter(pk__in=stale), today=today, calendar=calendar)
+    ClaimReviewAge.objects.bulk_create(
+        [ClaimReviewAge(claim_id=pk, age=age, pending_year=ages.lower_bounds.get(pk), key=key,
+                        status=stale[pk], computed_at=computed_at)
+         for pk, age in sorted(ages.items())],
+        update_conflicts=True, unique_fields=["claim"],
+        update_fields=["age", "pending_year", "key", "status", "computed_at"], batch_size=1000)
+    return len(ages)
+
+
+def with_review_age(qs: QuerySet[Claim], band: AgeBand | None = None) -> QuerySet[Claim]:
+    """``qs`` (refreshed by ``review_ages_refresh``) with each claim's stored ``queue_age`` and
+    ``queue_pending_year``, limited to the age ``band`` if one is given."""
+    qs = qs.annotate(queue_age=F("review_clock__age"),
+                     queue_pending_year=F("review_clock__pending_year"))
     if band is not None:
-        ids = [pk for pk in ids if band.holds(ages[pk])]
-    if by_age:
-        position = {pk: i for i, pk in enumerate(ids)}
-        sign = -1 if descending else 1
-
-        def key(pk: int) -> tuple[int, int, int]:
-            age = ages[pk]
-            # Ties follow the queryset, read backwards when oldest come first (its age order
-            # is by submission time, newest first for "-age").
-            return (age is None, sign * (age or 0), sign * position[pk])
-
-        ids.sort(key=key)
-    return ids
+        qs = qs.filter(review_clock__age__gte=band.low)
+        if band.high is not None:
+            qs = qs.filter(review_clock__age__lte=band.high)
+    return qs
 
 
-def queue_rows(qs: QuerySet[Claim], ids: Sequence[int], ages: Mapping[int, int | None],
-               suspended: set[tuple[int, str]]) -> list[Claim]:
-    """The claims ``ids`` (one page, or all of them for an export) in that order, each with its
+def queue_claims(qs: QuerySet[Claim], ids: Sequence[int]) -> Iterator[Claim]:
+    """The claims ``ids`` of ``qs`` in that order, a thousand a query. The queue pages over the
+    ids alone (claims and their stored ages): joined with their filings the database would join
+    all of them before sorting, where this joins only the page."""
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start:start + 1000]
+        by_pk = qs.in_bulk(chunk)
+        yield from (by_pk[pk] for pk in chunk if pk in by_pk)
+
+
+def queue_marks(claims: Iterable[Claim], suspended: set[tuple[int, str]]) -> list[Claim]:
+    """The claims of a queue page (or export) from ``with_review_age``, each with its
     ``review_age``, ``age_pending_year`` (the year whose schedule the age waits for: it is then
-    a lower bound), ``age_alert``, ``waiting_label`` and ``bank_suspended``, in one query."""
-    lower_bounds: Mapping[int, int] = getattr(ages, "lower_bounds", {})
-    wanted = set(ids)
-    by_pk = {c.pk: c for c in qs.filter(pk__in=ids)} if len(ids) <= 1000 else {
-        c.pk: c for c in qs.iterator(chunk_size=2000) if c.pk in wanted}
+    a lower bound), ``age_alert``, ``waiting_label`` and ``bank_suspended``."""
     rows = []
-    for pk in ids:
-        claim = by_pk.get(pk)
-        if claim is None:
-            continue
-        claim.review_age = ages.get(pk)
-        claim.age_pending_year = lower_bounds.get(pk)
+    for claim in claims:
+        claim.review_age = getattr(claim, "queue_age", None)
+        claim.age_pending_year = getattr(claim, "queue_pending_year", None)
         claim.age_alert = claim.review_age is not None and claim.review_age >= AGE_ALERT
         claim.waiting_label = WAITING_LABELS.get(claim.waiting_on or "", "")
         claim.bank_suspended = (claim.bank_id, claim.scheme) in suspended

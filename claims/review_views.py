@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -41,13 +40,15 @@ from .review_selectors import (
     OPEN_STATUSES,
     WAITING_LABELS,
     Finding,
-    order_queue,
     queue_ages,
-    queue_rows,
+    queue_claims,
+    queue_marks,
     queue_status_counts,
+    review_ages_refresh,
     review_detail_for,
     review_findings,
     review_queue_for,
+    with_review_age,
 )
 from .selectors import claim_check, document_for
 from .services.review import REVIEW_ROLES
@@ -63,12 +64,12 @@ QUEUE_COLUMNS: tuple[tuple[str, Column], ...] = (
     ("bank", Column(_lazy("银行"), "bank__short_name")),
     ("scheme", Column(_lazy("政策"), "scheme")),
     ("number", Column(_lazy("申报编号"), "number")),
-    ("enterprise", Column(_lazy("借款企业"), "filing__enterprise__name")),
+    ("enterprise", Column(_lazy("借款企业"), "filing__enterprise_name")),
     ("base", Column(_lazy("基数（元）"), "base", numeric=True)),
     ("compensation", Column(_lazy("补偿金额（元）"), "compensation", numeric=True)),
     ("status", Column(_lazy("状态"), "status")),
-    # Sorted by the computed age; the database orders by submission time in the meantime.
-    ("age", Column(_lazy("审核时长（工作日）"), "submitted_at", numeric=True)),
+    # The stored age (``review_ages_refresh``), sorted in the database.
+    ("age", Column(_lazy("审核时长（工作日）"), "queue_age", numeric=True)),
     ("waiting", Column(_lazy("等待"))),
 )
 
@@ -81,7 +82,7 @@ QUEUE_EXPORT: tuple[XColumn, ...] = (
     XColumn(_lazy("银行"), lambda c: c.bank.short_name, width=14),
     XColumn(_lazy("政策"), lambda c: c.scheme, width=8),
     XColumn(_lazy("申报编号"), lambda c: c.number, width=16),
-    XColumn(_lazy("借款企业"), lambda c: c.filing.enterprise.name, width=32),
+    XColumn(_lazy("借款企业"), lambda c: c.filing.enterprise_name, width=32),
     XColumn(_lazy("统一社会信用代码"), lambda c: c.filing.enterprise.credit_code, width=22),
     XColumn(_lazy("不良贷款本金余额（元）"), lambda c: c.base, "money", 18),
     XColumn(_lazy("补偿金额（元）"), lambda c: c.compensation, "money", 18),
@@ -102,17 +103,18 @@ QUEUE_EXPORT: tuple[XColumn, ...] = (
 @require_safe
 def review_queue(request: HttpRequest) -> HttpResponse:
     """Every claim across banks, open ones by default, oldest in review first."""
-    today = timezone.localdate()
-    calendar = policy_context().calendar
     qs = review_queue_for(user=request.user)
     status = request.GET.get("status", "")
     if status != ALL_STATUSES and status not in Claim.Status.values:
         qs = qs.filter(status__in=OPEN_STATUSES)
+    review_ages_refresh(qs, today=timezone.localdate(), calendar=policy_context().calendar)
+    band = {b.key: b for b in AGE_BANDS}.get(request.GET.get("age", ""))
+    qs = with_review_age(qs, band)
     banks = tuple((str(pk), name) for pk, name in
                   Bank.objects.order_by("short_name").values_list("pk", "short_name"))
     listing = build_listing(
-        request, qs,
-        search_fields=("number", "filing__enterprise__name", "filing__enterprise__credit_code",
+        request, qs.select_related(None).values_list("pk", flat=True),
+        search_fields=("number", "filing__enterprise_name", "filing__enterprise__credit_code",
                        "filing__iou_number", "bank__name", "bank__short_name"),
         filters=(
             Filter("bank", str(_("银行")), "bank_id", banks),
@@ -122,19 +124,13 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         columns=QUEUE_COLUMNS,
         default_sort="-age",
     )
-    filtered = listing.page.paginator.object_list
-    ages = queue_ages(filtered, today=today, calendar=calendar)
-    bands = {b.key: b for b in AGE_BANDS}
-    band = bands.get(request.GET.get("age", ""))
-    ids = order_queue(ages, band=band, by_age=listing.sort.lstrip("-") == "age",
-                      descending=listing.sort.startswith("-"))
     suspended = suspended_pairs()
     if wants_xlsx(request):
-        return xlsx_response(queue_rows(filtered, ids, ages, suspended), QUEUE_EXPORT,
+        rows = queue_claims(qs, list(listing.page.paginator.object_list))
+        return xlsx_response(queue_marks(rows, suspended), QUEUE_EXPORT,
                              title=_("待审队列"), filename="review-queue")
-    page = Paginator(ids, listing.page.paginator.per_page).get_page(request.GET.get("page"))
-    page.object_list = queue_rows(filtered, list(page.object_list), ages, suspended)
-    listing.page, listing.total = page, len(ids)
+    listing.page.object_list = queue_marks(queue_claims(qs, list(listing.page.object_list)),
+                                           suspended)
     counts = queue_status_counts(user=request.user)
     return render(request, "claims/review/queue.html", {
         "listing": listing,

@@ -103,7 +103,7 @@ ITEM_COLUMNS: tuple[XColumn, ...] = (
     XColumn(_lazy("银行"), lambda i: i.claim.bank.short_name, width=14),
     XColumn(_lazy("政策"), lambda i: i.claim.scheme, width=8),
     XColumn(_lazy("借据号"), lambda i: i.claim.filing.iou_number, width=18),
-    XColumn(_lazy("借款企业"), lambda i: i.claim.filing.enterprise.name, width=32),
+    XColumn(_lazy("借款企业"), lambda i: i.claim.filing.enterprise_name, width=32),
     XColumn(_lazy("统一社会信用代码"), lambda i: i.claim.filing.enterprise.credit_code,
             width=22),
     XColumn(_lazy("不良贷款本金余额（元）"), lambda i: i.claim.base, "money", 18),
@@ -126,7 +126,7 @@ def spotcheck_detail(request: HttpRequest, pk: int) -> HttpResponse:
     listing = build_listing(
         request, items,
         search_fields=("claim__number", "claim__filing__iou_number",
-                       "claim__filing__enterprise__name", "claim__bank__name", "finding"),
+                       "claim__filing__enterprise_name", "claim__bank__name", "finding"),
         filters=(
             Filter("result", str(_("检查结论")), "result", RESULT_FILTER),
             Filter("scheme", str(_("政策")), "claim__scheme", tuple(Scheme.choices)),
@@ -134,7 +134,7 @@ def spotcheck_detail(request: HttpRequest, pk: int) -> HttpResponse:
         columns=(
             ("claim", Column(_lazy("申报编号"), "claim__number")),
             ("bank", Column(_lazy("银行"), "claim__bank__short_name")),
-            ("enterprise", Column(_lazy("借款企业"), "claim__filing__enterprise__name")),
+            ("enterprise", Column(_lazy("借款企业"), "claim__filing__enterprise_name")),
             ("scheme", Column(_lazy("政策"), "claim__scheme")),
             ("compensation", Column(_lazy("补偿金额（元）"), "claim__compensation",
                                     numeric=True)),

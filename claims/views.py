@@ -75,7 +75,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     qs = claim_list_for(user=request.user)
     listing = build_listing(
         request, qs,
-        search_fields=("number", "filing__iou_number", "filing__enterprise__name",
+        search_fields=("number", "filing__iou_number", "filing__enterprise_name",
                        "filing__enterprise__credit_code"),
         filters=(
             Filter("quarter", str(_("季度")), "filing__quarter", claim_quarter_choices(qs)),
@@ -84,7 +84,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         ),
         columns=(
             ("number", Column(_lazy("申报编号"), "number")),
-            ("enterprise", Column(_lazy("借款企业"), "filing__enterprise__name")),
+            ("enterprise", Column(_lazy("借款企业"), "filing__enterprise_name")),
             ("bank", Column(_lazy("银行"), "bank__short_name")),
             ("scheme", Column(_lazy("政策"), "scheme")),
             ("base", Column(_lazy("基数（元）"), "base", numeric=True)),
@@ -123,7 +123,7 @@ def recovery_list(request: HttpRequest) -> HttpResponse:
     listing = build_listing(
         request, qs,
         search_fields=("claim__number", "claim__filing__iou_number",
-                       "claim__filing__enterprise__name", "return_payment__reference"),
+                       "claim__filing__enterprise_name", "return_payment__reference"),
         filters=(
             Filter("quarter", str(_("季度")), "claim__filing__quarter", tuple(
                 (q, q) for q in qs.order_by("-claim__filing__quarter")
@@ -134,7 +134,7 @@ def recovery_list(request: HttpRequest) -> HttpResponse:
         ),
         columns=(
             ("claim", Column(_lazy("申报编号"), "claim__number")),
-            ("enterprise", Column(_lazy("借款企业"), "claim__filing__enterprise__name")),
+            ("enterprise", Column(_lazy("借款企业"), "claim__filing__enterprise_name")),
             ("bank", Column(_lazy("银行"), "claim__bank__short_name")),
             ("scheme", Column(_lazy("政策"), "claim__scheme")),
             ("recovered", Column(_lazy("回收日期"), "recovered_on")),

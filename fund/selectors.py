@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 
+from claims.models import Recovery
 from riskcomp.choices import Scheme as SchemeChoice
 from riskcomp.policy.context import PolicyContext
 from riskcomp.policy.params import LprRate as LprValue
@@ -193,12 +194,29 @@ def _receivable_sums(date_from: date | None, date_to: date | None) -> dict[str, 
     }
 
 
-def _receivable_row(r: dict[str, Any]) -> dict[str, Any]:
+def _receivable_row(r: dict[str, Any], return_due_to: Decimal) -> dict[str, Any]:
     # Compensation is booked as an outflow (negative); the table shows what was paid.
     paid, returned, written_off = -_z(r["paid"]), _z(r["returned"]), _z(r["written_off"])
-    outstanding = -_z(r["paid_to"]) - _z(r["returned_to"]) - _z(r["written_off_to"])
+    net_exposure = -_z(r["paid_to"]) - _z(r["returned_to"]) - _z(r["written_off_to"])
+    # What the banks owe is only their share of what they recovered (MICRO Art. 16, TECH
+    # Art. 17), not the compensation itself; a return beyond the amount due owes nothing.
+    to_return = max(ZERO, return_due_to - _z(r["returned_to"]))
     return {"paid": paid, "returned": returned, "written_off": written_off,
-            "outstanding": outstanding}
+            "net_exposure": net_exposure, "to_return": to_return}
+
+
+def _return_due(group: tuple[str, ...], *, date_to: date | None,
+                scheme: str) -> dict[tuple[Any, ...], Decimal]:
+    """The return amounts of the recoveries made up to ``date_to`` (recovery × ratio), per group
+    of the ledger's keys (the recovery's claim carries the bank and the scheme)."""
+    qs = Recovery.objects.order_by()
+    if date_to is not None:
+        qs = qs.filter(recovered_on__lte=date_to)
+    if scheme:
+        qs = qs.filter(claim__scheme=scheme)
+    fields = {k: f"claim__{k}" for k in group}
+    rows = qs.values(*fields.values()).annotate(due=Sum("return_amount"))
+    return {tuple(r[f] for f in fields.values()): _z(r["due"]) for r in rows}
 
 
 def _receivables(group: tuple[str, ...], *, date_from: date | None, date_to: date | None,
@@ -209,19 +227,22 @@ def _receivables(group: tuple[str, ...], *, date_from: date | None, date_to: dat
     if scheme:
         qs = qs.filter(scheme=scheme)
     rows = qs.values(*group).annotate(**_receivable_sums(date_from, date_to)).order_by(*group)
-    return [{**{k: r[k] for k in group}, **_receivable_row(r)} for r in rows]
+    due = _return_due(group, date_to=date_to, scheme=scheme)
+    return [{**{k: r[k] for k in group},
+             **_receivable_row(r, due.get(tuple(r[k] for k in group), ZERO))} for r in rows]
 
 
 def _with_total(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    keys = ("paid", "returned", "written_off", "outstanding")
+    keys = ("paid", "returned", "written_off", "net_exposure", "to_return")
     return {"rows": rows, "total": {k: sum((r[k] for r in rows), ZERO) for k in keys}}
 
 
 def receivables_by_scheme(*, date_from: date | None = None, date_to: date | None = None,
                           scheme: str = "") -> dict[str, Any]:
     """Per scheme: compensation paid, returns received and losses written off within the range,
-    and the receivable still outstanding at its end (paid − returned − written off, RULES.md
-    "Write-off": a write-off turns the receivable into a loss), with the total."""
+    the net exposure at its end (paid − returned − written off, RULES.md "Write-off": a
+    write-off turns the receivable into a loss) and the returns the banks still owe then
+    (recovered × ratio − returned), with the total."""
     rows = _receivables(("scheme",), date_from=date_from, date_to=date_to, scheme=scheme)
     labels = dict(SchemeChoice.choices)
     for r in rows:

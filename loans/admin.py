@@ -38,7 +38,7 @@ class LoanFilingAdmin(admin.ModelAdmin):
     list_display = ("iou_number", "bank", "enterprise", "scheme", "drawdown_date", "amount_cny",
                     "ratio", "status")
     list_filter = ("scheme", "status", "loan_type", "bank")
-    search_fields = ("iou_number", "contract_number", "enterprise__name",
+    search_fields = ("iou_number", "contract_number", "enterprise_name",
                      "enterprise__credit_code")
     list_select_related = ("bank", "enterprise")
     # A filing's decision and snapshot are frozen at filing time.

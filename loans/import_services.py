@@ -402,9 +402,10 @@ def import_batch_create(*, bank: Bank, kind: str, original_name: str, data: byte
     batch.save()
     ImportChunk.objects.bulk_create([ImportChunk(batch=batch, index=i, rows=rows)
                                      for i, rows in enumerate(parsed.chunks)], batch_size=20)
-    from .tasks import validate_import
+    from jobs.models import Job
+    from jobs.services import job_submit
 
-    transaction.on_commit(lambda: validate_import.delay(batch.pk))
+    job_submit(kind=Job.Kind.IMPORT_VALIDATE, object_id=batch.pk, actor=actor)
     return batch
 
 
@@ -459,9 +460,35 @@ def import_batch_confirm(*, batch: ImportBatch, actor: Any) -> bool:
     if locked.status != Status.VALIDATED or locked.accepted_rows == 0:
         return False
     _update(locked, status=Status.COMMITTING, progress=0)
-    from .tasks import commit_import
+    from jobs.models import Job
+    from jobs.services import job_submit
 
-    transaction.on_commit(lambda: commit_import.delay(locked.pk, actor.pk))
+    job_submit(kind=Job.Kind.IMPORT_COMMIT, object_id=locked.pk, actor=actor)
+    return True
+
+
+def batch_give_up(batch_id: int, *, running: Sequence[str], message: str) -> None:
+    """The batch's job was given up (its worker died too often): a batch still in one of the
+    ``running`` statuses is failed with ``message``. Nothing of it was written: a commit is one
+    transaction, and a validation writes only the preview."""
+    failed = {"status": Status.FAILED, "message": message, "finished_at": timezone.now()}
+    batch = ImportBatch.objects.only("original_name", *failed).filter(pk=batch_id).first()
+    if batch is not None and ImportBatch.objects.filter(
+            pk=batch_id, status__in=running).update(**failed):
+        audit_updated(batch, **failed)
+
+
+def batch_reset(batch_id: int, *, status: str) -> bool:
+    """A failed batch submitted again: back to ``status`` (uploaded: validated again from its
+    stored rows; committing: committed from its preview). False when it is not failed, or when
+    a commit is asked of a batch whose validation never finished."""
+    batch = (ImportBatch.objects.select_for_update().only("status", "message", "accepted_rows")
+             .filter(pk=batch_id).first())
+    if batch is None or batch.status != Status.FAILED:
+        return False
+    if status == Status.COMMITTING and not batch.accepted_rows:
+        return False
+    _update(batch, status=status, progress=0, message="", finished_at=None)
     return True
 
 

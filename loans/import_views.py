@@ -16,9 +16,12 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 from django_htmx.http import HttpResponseClientRefresh
 
 from banks.selectors import banks_for
+from jobs.kinds import IMPORT_KINDS
+from jobs.selectors import job_is_unsent, job_latest_for, job_state_context
 from riskcomp.choices import Scheme
 from riskcomp.listing import Column, Filter, Listing, build_listing
 from riskcomp.roles import ANY_ROLE, Role, role_of, role_required
@@ -111,16 +114,19 @@ def _xlsx(content: bytes, filename: str) -> FileResponse:
 
 
 @role_required(*ANY_ROLE)
+@require_safe
 def import_template_filings(request: HttpRequest) -> FileResponse:
     return _xlsx(build_workbook(FILINGS), "贷款备案导入模板.xlsx")
 
 
 @role_required(*ANY_ROLE)
+@require_safe
 def import_template_classifications(request: HttpRequest) -> FileResponse:
     return _xlsx(build_workbook(CLASSIFICATIONS), "五级分类导入模板.xlsx")
 
 
 @role_required(*ANY_ROLE)
+@require_safe
 def import_list(request: HttpRequest) -> HttpResponse:
     listing = build_listing(
         request, import_batch_list_for(user=request.user),
@@ -163,12 +169,24 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                 messages.warning(request, _(
                     "该文件与本行此前上传的批次 #%(id)s 内容完全相同。已备案的借据将以 DUPLICATE "
                     "退回，不会重复备案。") % {"id": batch.result["duplicate_of"]})
-            messages.success(request, _("文件已上传，共 %(n)s 行。") % {"n": batch.total_rows})
+            if _waits_for_broker(batch):
+                messages.warning(request, _(
+                    "文件已上传，共 %(n)s 行。后台任务队列暂时不可用，校验将在队列恢复后自动开始，"
+                    "无需重新上传。") % {"n": batch.total_rows})
+            else:
+                messages.success(request, _("文件已上传，共 %(n)s 行。") % {
+                    "n": batch.total_rows})
             return redirect("loans:import_detail", pk=batch.pk)
     else:
         kind = request.GET.get("kind")
         form = ImportUploadForm(banks=banks, initial={"kind": kind} if kind in LAYOUTS else None)
     return render(request, "loans/import_upload.html", {"form": form})
+
+
+def _waits_for_broker(batch: ImportBatch) -> bool:
+    """The batch's task could not be sent (the broker is down); the sweeper sends it later."""
+    job = job_latest_for(kinds=IMPORT_KINDS, object_id=batch.pk)
+    return job is not None and job_is_unsent(job)
 
 
 def _batch_for(request: HttpRequest, pk: int) -> ImportBatch:
@@ -234,6 +252,7 @@ def preview_totals(entries: list[list[Any]]) -> list[PreviewTotal]:
 
 
 @role_required(*ANY_ROLE)
+@require_safe
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch_for(request, pk)
     running = batch.status in RUNNING
@@ -249,18 +268,21 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "layout": LAYOUTS[batch.kind], "scheme_labels": dict(Scheme.choices),
         "can_confirm": role_of(request.user) == Role.BANK_OFFICER
         and batch.status == ImportBatch.Status.VALIDATED and batch.accepted_rows > 0,
+        **job_state_context(user=request.user, kinds=IMPORT_KINDS, object_id=batch.pk),
     })
 
 
 @role_required(*ANY_ROLE)
+@require_safe
 def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """Polled by htmx every second while the batch is validated or committed; once it is done,
     the page reloads to show the preview."""
     batch = _batch_for(request, pk)
     if batch.status not in RUNNING and request.htmx:
         return HttpResponseClientRefresh()
-    return render(request, "loans/import_progress.html", {"batch": batch,
-                                                          "running": batch.status in RUNNING})
+    return render(request, "loans/import_progress.html", {
+        "batch": batch, "running": batch.status in RUNNING,
+        **job_state_context(user=request.user, kinds=IMPORT_KINDS, object_id=batch.pk)})
 
 
 @role_required(Role.BANK_OFFICER)
@@ -270,14 +292,20 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method != "POST":
         return redirect("loans:import_detail", pk=batch.pk)
     if import_batch_confirm(batch=batch, actor=request.user):
-        messages.success(request, _("已确认提交，通过校验的 %(n)s 行将在同一事务中备案。") % {
-            "n": batch.accepted_rows})
+        if _waits_for_broker(batch):
+            messages.warning(request, _(
+                "已确认提交。后台任务队列暂时不可用，通过校验的 %(n)s 行将在队列恢复后自动备案，"
+                "无需再次确认。") % {"n": batch.accepted_rows})
+        else:
+            messages.success(request, _("已确认提交，通过校验的 %(n)s 行将在同一事务中备案。")
+                             % {"n": batch.accepted_rows})
     else:
         messages.info(request, _("该批次已提交或没有可提交的行，未重复提交。"))
     return redirect("loans:import_detail", pk=batch.pk)
 
 
 @role_required(*ANY_ROLE)
+@require_safe
 def import_rejected(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch_for(request, pk)
     if batch.status in RUNNING or batch.status == ImportBatch.Status.FAILED \

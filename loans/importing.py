@@ -40,6 +40,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from import_export.fields import Field
 from openpyxl.comments import Comment
+from openpyxl.reader.excel import SHARED_STRINGS, ExcelReader
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
 from openpyxl.utils import get_column_letter
@@ -82,6 +83,13 @@ OPTIONS_SHEET = "选项"
 REASON_HEADER = "退回原因"
 ROW_NUMBER_HEADER = "原文件行号"
 HEADER_SEARCH_ROWS = 10  # banks put a title or two above the headers
+# Excel holds at most this many characters in a cell: a longer text was not saved by Excel, and
+# reading stops at it (a 95 MB cell would otherwise be read, stored and shown whole).
+MAX_CELL_CHARS = 32_767
+# What is kept of a cell of a column that is not free text (dates, numbers, options), and of an
+# ignored column's header; text columns keep twice their field's length (spaces, separators).
+OTHER_CELL_CHARS = 40
+CUT_MARK = "…"
 
 FILING_FIELDS: list[Field] = FilingRowResource().get_import_fields()
 CLASSIFICATION_FIELDS: list[Field] = ClassificationRowResource().get_import_fields()
@@ -109,6 +117,13 @@ class Layout:
     @property
     def headers(self) -> list[str]:
         return [f.column_name for f in self.fields]
+
+    @cached_property
+    def bounds(self) -> list[int]:
+        """Per column, the most characters of a cell kept as read (see ``bounded``)."""
+        return [max(2 * f.widget.max_length, OTHER_CELL_CHARS)
+                if getattr(f.widget, "max_length", None) else OTHER_CELL_CHARS
+                for f in self.fields]
 
     @cached_property
     def plan(self) -> list[tuple[Field, Any, Any]]:
@@ -256,6 +271,15 @@ class _Forbidden(Exception):
     pass
 
 
+class _TooLong(Exception):
+    """A text longer than Excel lets a cell hold: at ``row``, ``column`` (0 for a shared
+    string, whose cell is not known yet)."""
+
+    def __init__(self, row: int = 0, column: int = 0) -> None:
+        super().__init__(row, column)
+        self.row, self.column = row, column
+
+
 def _forbid(*_args: Any) -> NoReturn:
     raise _Forbidden
 
@@ -372,6 +396,7 @@ class _SheetReader:
         self.cell_type = "n"
         self.cell_style = 0
         self.text: list[str] = []
+        self.text_chars = 0
         self.capture = False
         self.in_inline = False
         self.in_phonetic = False
@@ -392,6 +417,7 @@ class _SheetReader:
             style = attrs.get("s")
             self.cell_style = int(style) if style else 0
             self.text = []
+            self.text_chars = 0
             self.in_cell = True
         elif name == "v":
             self.capture = True
@@ -436,6 +462,9 @@ class _SheetReader:
 
     def chars(self, data: str) -> None:
         if self.capture:
+            self.text_chars += len(data)
+            if self.text_chars > MAX_CELL_CHARS:
+                raise _TooLong(self.row_number, self.column)
             self.text.append(data)
 
     def value(self, text: str) -> str | None:
@@ -462,7 +491,72 @@ class _SheetReader:
         return _excel_number(text)
 
 
-def _iter_sheet(source: BinaryIO, reader: _SheetReader) -> Iterator[tuple[int, dict[int, str]]]:
+class _SharedStrings:
+    """The workbook's shared strings (``<si>``: a text, or rich-text runs, without the phonetic
+    guide), as openpyxl reads them, but streamed and bounded: a string longer than Excel lets a
+    cell hold stops the reading at once (``_TooLong``)."""
+
+    def __init__(self) -> None:
+        self.strings: list[str] = []
+        self.parts: list[str] = []
+        self.chars_in = 0
+        self.capture = False
+        self.in_phonetic = False
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        name = name.rpartition(":")[2]
+        if name == "si":
+            self.parts, self.chars_in = [], 0
+        elif name == "t" and not self.in_phonetic:
+            self.capture = True
+        elif name == "rPh":
+            self.in_phonetic = True
+
+    def end(self, name: str) -> None:
+        name = name.rpartition(":")[2]
+        if name == "t":
+            self.capture = False
+        elif name == "rPh":
+            self.in_phonetic = False
+        elif name == "si":
+            self.strings.append("".join(self.parts).replace("x005F_", ""))
+
+    def chars(self, data: str) -> None:
+        if self.capture:
+            self.chars_in += len(data)
+            if self.chars_in > MAX_CELL_CHARS:
+                raise _TooLong
+            self.parts.append(data)
+
+
+def read_shared_strings(source: BinaryIO) -> list[str]:
+    table = _SharedStrings()
+    parser = _safe_parser()
+    parser.StartElementHandler = table.start
+    parser.EndElementHandler = table.end
+    parser.CharacterDataHandler = table.chars
+    try:
+        while True:
+            chunk = source.read(1 << 16)
+            parser.Parse(chunk, not chunk)
+            if not chunk:
+                return table.strings
+    except _Forbidden as exc:
+        raise ImportFileError(_("文件含有不安全的XML内容（DTD或实体声明），已拒绝。")) from exc
+
+
+class _BoundedExcelReader(ExcelReader):
+    """openpyxl's reader (read-only), with the shared strings read by ``read_shared_strings``."""
+
+    def read_strings(self) -> None:
+        part = self.package.find(SHARED_STRINGS)
+        if part is not None:
+            with self.archive.open(part.PartName[1:]) as source:
+                self.shared_strings = read_shared_strings(source)
+
+
+def _safe_parser() -> Any:
+    """An expat parser that refuses any DTD or entity declaration (``_Forbidden``)."""
     parser = ParserCreate()
     parser.buffer_text = True
     parser.SetParamEntityParsing(XML_PARAM_ENTITY_PARSING_NEVER)
@@ -470,6 +564,11 @@ def _iter_sheet(source: BinaryIO, reader: _SheetReader) -> Iterator[tuple[int, d
     parser.EntityDeclHandler = _forbid
     parser.UnparsedEntityDeclHandler = _forbid
     parser.ExternalEntityRefHandler = _forbid
+    return parser
+
+
+def _iter_sheet(source: BinaryIO, reader: _SheetReader) -> Iterator[tuple[int, dict[int, str]]]:
+    parser = _safe_parser()
     parser.StartElementHandler = reader.start
     parser.EndElementHandler = reader.end
     parser.CharacterDataHandler = reader.chars
@@ -484,7 +583,7 @@ def _iter_sheet(source: BinaryIO, reader: _SheetReader) -> Iterator[tuple[int, d
 
 
 def _cell_name(row: int, column: int, headers: dict[int, str]) -> str:
-    name = headers.get(column)
+    name = bounded(headers.get(column) or "", OTHER_CELL_CHARS)
     letter = get_column_letter(column) if column > 0 else "?"
     return f"{letter}（{name}）" if name else letter
 
@@ -500,8 +599,14 @@ def read_workbook(data: bytes, layout: Layout) -> ParsedSheet:
     if not openpyxl.DEFUSEDXML:  # openpyxl parses workbook parts with defusedxml when present
         raise ImportFileError(_("服务器未启用安全的XML解析，暂不能导入。"))
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False,
-                                    keep_links=False)
+        reader = _BoundedExcelReader(io.BytesIO(data), read_only=True, data_only=False,
+                                     keep_links=False)
+        reader.read()
+        wb = reader.wb
+    except _TooLong as exc:
+        raise ImportFileError(_("文件中有单元格的内容超过%(n)s个字符（Excel单元格的上限），"
+                                "不是Excel保存的正常文件，已拒绝。") % {
+            "n": f"{MAX_CELL_CHARS:,}"}) from exc
     except Exception as exc:  # openpyxl raises many kinds for a broken or hostile file
         if _defused(exc):
             raise ImportFileError(_("文件含有不安全的XML内容（DTD或实体声明），已拒绝。")) from exc
@@ -584,6 +689,7 @@ def _read_sheet(wb: Any, layout: Layout) -> ParsedSheet:
     chunks: list[bytes] = []
     total = 0
     width = len(layout.headers)
+    bounds = layout.bounds
     found = None
     reader = reader_for(0)
     try:
@@ -611,7 +717,7 @@ def _read_sheet(wb: Any, layout: Layout) -> ParsedSheet:
                         raise _formula_error(number, col, headers)
                     index = position.get(col)
                     if index is not None and text.strip():
-                        values[index] = text
+                        values[index] = bounded(text, bounds[index])
                         blank = False
                 if blank:
                     continue
@@ -622,6 +728,11 @@ def _read_sheet(wb: Any, layout: Layout) -> ParsedSheet:
                     chunks.append(pack_rows(rows))
                     total += len(rows)
                     rows = []
+    except _TooLong as exc:
+        raise ImportFileError(_("第%(row)s行%(cell)s列的内容超过%(n)s个字符（Excel单元格的"
+                                "上限），不是Excel保存的正常文件，已拒绝。") % {
+            "row": exc.row, "n": f"{MAX_CELL_CHARS:,}",
+            "cell": _cell_name(exc.row, exc.column, headers)}) from exc
     except _Forbidden as exc:
         if reader.formula_at is not None:
             names = headers or {col: str(text).strip() for col, text in
@@ -635,9 +746,10 @@ def _read_sheet(wb: Any, layout: Layout) -> ParsedSheet:
         total += len(rows)
     if not total:
         raise ImportFileError(_("工作表“%(sheet)s”只有表头，没有数据行。") % {"sheet": sheet})
-    ignored = [text for col, text in sorted(headers.items())
+    ignored = [bounded(text, OTHER_CELL_CHARS) for col, text in sorted(headers.items())
                if col not in position and text and text not in (REASON_HEADER, ROW_NUMBER_HEADER)]
-    return ParsedSheet(chunks=chunks, sheet=sheet, total_rows=total, header_row=header_row,
+    return ParsedSheet(chunks=chunks, sheet=bounded(sheet, OTHER_CELL_CHARS), total_rows=total,
+                       header_row=header_row,
                        ignored=ignored)
 
 
@@ -685,6 +797,17 @@ def _match_headers(headers: dict[int, str], wanted: dict[str, int], layout: Layo
 
 # --- Cleaning rows ----------------------------------------------------------------------------
 
+def bounded(text: str, limit: int) -> str:
+    """A cell's text as stored and shown: cut after ``limit`` characters, with a mark, so that
+    cleaning refuses it (``_clean``) and the bank sees where it was cut."""
+    return text if len(text) <= limit else text[:limit] + CUT_MARK
+
+
+def _too_long(widget: Any, limit: int) -> CellError:
+    return CellError(_("内容过长，不能超过%(n)s个字符") % {
+        "n": getattr(widget, "max_length", None) or limit})
+
+
 def _clean(raw: Sequence[Any], layout: Layout) -> tuple[int, dict[str, Any], list[str]]:
     """Each cell through its field's widget. Raw cells are ``None`` or non-blank text (blanks
     were dropped when reading), so the widget's conversion is called directly for speed; a
@@ -692,12 +815,15 @@ def _clean(raw: Sequence[Any], layout: Layout) -> tuple[int, dict[str, Any], lis
     number = raw[0]
     data: dict[str, Any] = {}
     errors: list[str] = []
-    for (f, widget, default), value in zip(layout.plan, raw[1:], strict=True):
+    for (f, widget, default), limit, value in zip(layout.plan, layout.bounds, raw[1:],
+                                                 strict=True):
         try:
             if value is None:
                 if widget.required:
                     raise CellError(_("必填，不能为空"))
                 data[f.attribute] = default
+            elif len(value) > limit:
+                raise _too_long(widget, limit)
             else:
                 data[f.attribute] = widget.convert(value)
         except CellError as exc:

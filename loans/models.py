@@ -99,6 +99,9 @@ class LoanFiling(models.Model):
                                related_name="filings", verbose_name=_("经办支行"))
     enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="filings",
                                    verbose_name=_("借款企业"))
+    # The borrower's name as this bank filed it: every screen, export and report of the filing
+    # shows it, so that another bank's later input about the same enterprise changes nothing here.
+    enterprise_name = models.CharField(_("企业名称（备案时）"), max_length=200)
     iou_number = models.CharField(_("借据号"), max_length=60)
     contract_number = models.CharField(_("合同号"), max_length=60)
     drawdown_date = models.DateField(_("放款日期"))
@@ -167,10 +170,10 @@ class LoanFiling(models.Model):
         ]
 
     def __str__(self) -> str:
-        if not self.enterprise_id:
+        if not self.enterprise_name:
             return self.iou_number
         return _("%(name)s（%(detail)s）") % {"name": self.iou_number,
-                                             "detail": self.enterprise.name}
+                                             "detail": self.enterprise_name}
 
 
 class ClassificationReport(models.Model):

@@ -63,7 +63,7 @@ def enterprise_as_filed(*, user: Any, credit_code: str) -> dict[str, Any] | None
                            "certificate_no": q.certificate_no}
                           for q in certificates.values()]
     return {
-        "name": snap.get("name") or enterprise.name,
+        "name": filing.enterprise_name,
         "kind": snap.get("kind", enterprise.kind),
         "size": snap.get("size", enterprise.size),
         "in_bda": snap.get("in_bda", enterprise.is_in_bda),

@@ -499,13 +499,19 @@ def _quarter(day: date) -> str:
     return f"{year}Q{q}"
 
 
-def _upsert_enterprises(evaluations: Iterable[FilingEvaluation]) -> dict[str, Enterprise]:
-    """Find or create the enterprises of accepted rows by credit code (the latest filing's facts
-    update the enterprise; the filings keep their own snapshot)."""
+def _upsert_enterprises(evaluations: Iterable[FilingEvaluation],
+                        bank: Bank) -> dict[str, Enterprise]:
+    """Find or create the enterprises of accepted rows by credit code. The shared enterprise row
+    takes this bank's facts (and certificates) only while no other bank has filed the
+    enterprise: a borrower of several banks is master data that the custodian keeps (changed in
+    the administration, audited); each filing shows its own snapshot either way."""
     by_code: dict[str, FilingRequest] = {}
     for ev in evaluations:
         by_code[ev.request.credit_code] = ev.request
     existing = {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=by_code)}
+    shared = set(LoanFiling.objects.filter(enterprise__in=existing.values())
+                 .exclude(bank=bank).values_list("enterprise__credit_code", flat=True)
+                 .distinct()) if existing else set()
     fields = ("name", "kind", "size", "is_in_bda", "is_micro_conduct_ok", "is_tech_conduct_ok",
               "is_tech_scope")
     new, changed, before = [], [], {}
@@ -516,7 +522,7 @@ def _upsert_enterprises(evaluations: Iterable[FilingEvaluation]) -> dict[str, En
         ent = existing.get(code)
         if ent is None:
             new.append(Enterprise(credit_code=code, **values))
-        elif any(getattr(ent, f) != v for f, v in values.items()):
+        elif code not in shared and any(getattr(ent, f) != v for f, v in values.items()):
             before[ent.pk] = audit_values(ent, fields)
             for f, v in values.items():
                 setattr(ent, f, v)
@@ -534,6 +540,8 @@ def _upsert_enterprises(evaluations: Iterable[FilingEvaluation]) -> dict[str, En
         "enterprise__credit_code", "type", "certificate_no"))
     quals = []
     for code, req in by_code.items():
+        if code in shared:
+            continue
         for q in req.qualifications:
             if (code, q.type, q.certificate_no) not in held:
                 held.add((code, q.type, q.certificate_no))
@@ -554,7 +562,8 @@ def _filing_row(bank: Bank, ev: FilingEvaluation, enterprise: Enterprise, actor:
         raise ValueError("only accepted evaluations with their snapshot become filings")
     cny_amount = Decimal(snap["loan"]["cny_amount"])
     return LoanFiling(
-        bank=bank, branch_id=req.branch_id, enterprise=enterprise, iou_number=req.iou_number,
+        bank=bank, branch_id=req.branch_id, enterprise=enterprise,
+        enterprise_name=req.enterprise_name, iou_number=req.iou_number,
         contract_number=req.contract_number, drawdown_date=req.drawdown_date,
         maturity_date=req.maturity_date, amount=req.amount, currency=req.currency,
         fx_rate=req.fx_rate, amount_cny=cny_amount, rate_percent=req.rate_percent,
@@ -668,7 +677,7 @@ def filings_commit(*, bank: Bank, requests: Sequence[FilingRequest], actor: Any,
         return [], evaluations
     try:
         with transaction.atomic():
-            enterprises = _upsert_enterprises(accepted)
+            enterprises = _upsert_enterprises(accepted, bank)
             rows = [_filing_row(bank, ev, enterprises[ev.request.credit_code], actor,
                                 filing_date, batch, late_exception_reason) for ev in accepted]
             filings = _insert_filings(rows)

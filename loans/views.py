@@ -160,7 +160,7 @@ FILING_COLUMNS: tuple[XColumn, ...] = (
     XColumn(_lazy("借据号"), lambda f: f.iou_number, width=20),
     XColumn(_lazy("合同号"), lambda f: f.contract_number, width=20),
     XColumn(_lazy("银行"), lambda f: f.bank.short_name, width=14),
-    XColumn(_lazy("借款企业"), lambda f: f.enterprise.name, width=32),
+    XColumn(_lazy("借款企业"), lambda f: f.enterprise_name, width=32),
     XColumn(_lazy("统一社会信用代码"), lambda f: f.enterprise.credit_code, width=22),
     XColumn(_lazy("政策"), lambda f: f.scheme, width=8),
     XColumn(_lazy("政策文号"), lambda f: f.policy_version, width=22),
@@ -199,7 +199,7 @@ def filing_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(import_batch=batch)
     listing = build_listing(
         request, qs,
-        search_fields=("iou_number", "contract_number", "enterprise__name",
+        search_fields=("iou_number", "contract_number", "enterprise_name",
                        "enterprise__credit_code"),
         filters=(
             Filter("quarter", str(_("季度")), "quarter", _quarter_choices(qs)),
@@ -210,7 +210,7 @@ def filing_list(request: HttpRequest) -> HttpResponse:
         ),
         columns=(
             ("iou", Column(_("借据号"), "iou_number")),
-            ("enterprise", Column(_("借款企业"), "enterprise__name")),
+            ("enterprise", Column(_("借款企业"), "enterprise_name")),
             ("bank", Column(_("银行"), "bank__short_name")),
             ("scheme", Column(_("政策"), "scheme")),
             ("version", Column(_("政策文号"), "policy_version")),

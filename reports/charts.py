@@ -24,13 +24,15 @@ class Series:
 
 @dataclass(frozen=True)
 class Chart:
-    """``kind``: ``stacked`` or ``grouped`` bars, or a ``line``; one value per label."""
+    """``kind``: ``stacked`` or ``grouped`` bars, or a ``line``; one value per label. Values are
+    yuan shown in 万元, unless ``unit`` names another unit (户, 天, %) shown as the values are."""
 
     key: str
     title: str
     labels: tuple[str, ...]
     series: tuple[Series, ...]
     kind: str = "grouped"
+    unit: str = ""
 
     @property
     def is_empty(self) -> bool:
@@ -54,6 +56,11 @@ def _wan(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def _plain(value: Decimal) -> str:
+    text = f"{value.quantize(Decimal('0.01'), rounding=ROUND_CEILING):,.2f}"
+    return text.rstrip("0").rstrip(".")
+
+
 def _bounds(chart: Chart) -> tuple[Decimal, Decimal]:
     if chart.kind == "stacked":
         highs = [sum((s.values[i] for s in chart.series), Decimal(0))
@@ -67,7 +74,7 @@ def _bounds(chart: Chart) -> tuple[Decimal, Decimal]:
     top = _nice_ceiling(high) if high > 0 else Decimal(0)
     bottom = -_nice_ceiling(-low) if low < 0 else Decimal(0)
     if top == bottom:
-        top = WAN
+        top = Decimal(1) if chart.unit else WAN
     return bottom, top
 
 
@@ -80,17 +87,19 @@ def chart_svg(chart: Chart) -> str:
     def y(value: Decimal) -> float:
         return TOP + plot_h * float((top - value) / span)
 
+    unit = _("单位：%(unit)s") % {"unit": chart.unit or _("万元")}
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
              f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="{FONT}" font-size="10">']
     parts.append(f'<text x="{LEFT}" y="14" font-size="9" fill="#555">'
-                 f'{escape(_("单位：万元"))}</text>')
+                 f'{escape(unit)}</text>')
+    tick = _plain if chart.unit else _wan
     for i in range(6):
         value = bottom + span * i / 5
         yy = y(value)
         parts.append(f'<line x1="{LEFT}" y1="{yy:.1f}" x2="{WIDTH - RIGHT}" y2="{yy:.1f}" '
                      f'stroke="{"#888" if value == 0 else "#ddd"}" stroke-width="0.6"/>')
         parts.append(f'<text x="{LEFT - 4}" y="{yy + 3:.1f}" text-anchor="end" fill="#444">'
-                     f'{_wan(value)}</text>')
+                     f'{tick(value)}</text>')
     n = max(len(chart.labels), 1)
     slot = plot_w / n
     for i, label in enumerate(chart.labels):

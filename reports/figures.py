@@ -58,11 +58,18 @@ class ReportData:
     details: list[Table]
     charts: list[Chart]
     totals: dict[str, Decimal]
+    yearly: Any = None  # reports.yearly.Yearly for the two yearly documents
+
+    @property
+    def is_yearly(self) -> bool:
+        return self.yearly is not None
 
     @property
     def title(self) -> str:
         if self.kind == ReportFile.Kind.ANNUAL:
             return _("%(y)s年度贷款风险补偿资金管理和使用情况审计报告") % {"y": self.period}
+        if self.kind == ReportFile.Kind.OPERATIONS:
+            return _("%(y)s年度贷款风险补偿资金运营管理工作报告") % {"y": self.period}
         year, half = self.period[:4], self.period[-1]
         return (_("%(y)s年上半年贷款风险补偿资金管理情况报告") if half == "1"
                 else _("%(y)s年下半年贷款风险补偿资金管理情况报告")) % {"y": year}
@@ -83,7 +90,7 @@ def report_period(kind: str, period: str) -> tuple[date, date]:
                              % {"p": period})
         year = int(m.group(1))
         start, end = half_year(year, int(m.group(2)))
-    elif kind == ReportFile.Kind.ANNUAL:
+    elif kind in (ReportFile.Kind.ANNUAL, ReportFile.Kind.OPERATIONS):
         m = _ANNUAL.match(period)
         if not m:
             raise ValueError(_("年度报告期应写作四位年份，如“2025”，收到“%(p)s”。")
@@ -91,14 +98,23 @@ def report_period(kind: str, period: str) -> tuple[date, date]:
         year = int(m.group(1))
         start, end = date(year, 1, 1), date(year, 12, 31)
     else:
-        raise ValueError(_("未知的报告类型“%(k)s”：只能生成半年度报告或年度审计报告。")
-                         % {"k": kind})
+        raise ValueError(_("未知的报告类型“%(k)s”：只能生成半年度报告、年度审计报告或"
+                           "年度运营管理工作报告。") % {"k": kind})
     if not 2000 <= year <= 2100:
         raise ValueError(_("报告年度%(y)d超出可选范围。") % {"y": year})
     return start, end
 
 
 # --- Helpers ----------------------------------------------------------------------------------
+
+def cn_date(value: date | datetime | None) -> str:
+    """2026年7月10日 (a datetime in local time), the form every report date takes."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value).date()
+    return _("%(y)d年%(m)d月%(d)d日") % {"y": value.year, "m": value.month, "d": value.day}
+
 
 def _d(value: Any) -> Decimal:
     """A database sum as a Decimal to the fen (SQLite may hand back int or float)."""
@@ -133,7 +149,8 @@ def _labels(choices: Iterable[tuple[str, Any]]) -> dict[str, str]:
 
 
 def _bank_names() -> dict[int | None, str]:
-    names: dict[int | None, str] = dict(Bank.objects.values_list("pk", "short_name"))
+    # Full names: a report an auditor signs never abbreviates a bank.
+    names: dict[int | None, str] = dict(Bank.objects.values_list("pk", "name"))
     names[None] = _("（未分银行）")
     return names
 
@@ -184,7 +201,7 @@ def _fund_tables(start: date, end: date, totals: dict[str, Decimal]) -> list[Tab
         key="fund_overview", title=_("资金收支概况"),
         headers=(_("项目"), _("金额（元）")),
         rows=[
-            (_("期初余额（%(d)s）") % {"d": (start - timedelta(days=1)).isoformat()},
+            (_("期初余额（%(d)s）") % {"d": cn_date(start - timedelta(days=1))},
              totals["opening_balance"]),
             (_("加：财政拨入资金"), totals["capital"]),
             (_("加：银行返还"), totals["returns"]),
@@ -192,7 +209,7 @@ def _fund_tables(start: date, end: date, totals: dict[str, Decimal]) -> list[Tab
             (_("减：补偿拨付"), totals["compensation"]),
             (_("减：托管管理费"), totals["management_fee"]),
             (_("冲销更正（净额）"), totals["reversal"]),
-            (_("期末余额（%(d)s）") % {"d": end.isoformat()}, totals["closing_balance"]),
+            (_("期末余额（%(d)s）") % {"d": cn_date(end)}, totals["closing_balance"]),
             (_("本期确认核销损失（不涉及资金收付）"), totals["write_off_loss"]),
         ],
         money_columns=frozenset({1}),
@@ -325,6 +342,15 @@ def _filing_tables(start: date, end: date, totals: dict[str, Decimal],
 
 # --- Claims, payments -------------------------------------------------------------------------
 
+def _status_at(end_dt: datetime) -> Coalesce:
+    """A claim's status at the end of a period: its last history row before ``end_dt``, so a
+    report regenerated later still shows the period as it closed (a write-off or payment after
+    the period never reaches it)."""
+    last = (ClaimStatusChange.objects.filter(claim=OuterRef("pk"), changed_at__lt=end_dt)
+            .order_by("-changed_at", "-id").values("to_status")[:1])
+    return Coalesce(Subquery(last), F("status"))
+
+
 def _claims(start_dt: datetime, end_dt: datetime) -> QuerySet[Claim]:
     return Claim.objects.filter(submitted_at__gte=start_dt, submitted_at__lt=end_dt).order_by()
 
@@ -367,11 +393,9 @@ def _claim_tables(start: date, end: date, totals: dict[str, Decimal],
 
     # The status each claim had at the end of the period (its last history row by then), so
     # that a report regenerated later still shows the period as it closed.
-    last = (ClaimStatusChange.objects.filter(claim=OuterRef("pk"), changed_at__lt=end_dt)
-            .order_by("-changed_at", "-id").values("to_status")[:1])
     statuses = _labels(Claim.Status.choices)
     by_status = {r["at_end"]: r for r in claims.annotate(
-        at_end=Coalesce(Subquery(last), F("status"))).values("at_end").annotate(
+        at_end=_status_at(end_dt)).values("at_end").annotate(
         n=Count("pk"), base=Sum("base"), comp=Sum("compensation"))}
     rows = [(statuses[s], by_status[s]["n"], _d(by_status[s]["base"]),
              _d(by_status[s]["comp"])) for s in Claim.Status.values if s in by_status]
@@ -464,18 +488,18 @@ def _recovery_tables(start: date, end: date, totals: dict[str, Decimal],
     return [recovery, write_offs, receivables]
 
 
-def _suspension_table(start: date, end: date) -> Table:
+def _suspension_table(start: date, end: date, banks: dict[int | None, str]) -> Table:
     start_dt, end_dt = _bounds(start, end)
     schemes = _labels(Scheme.choices)
     kinds = _labels(SuspensionChange.Kind.choices)
     rows = [
-        (timezone.localtime(at).strftime("%Y-%m-%d %H:%M"), bank, schemes.get(scheme, scheme),
+        (at, banks.get(bank, ""), schemes.get(scheme, scheme),
          kinds.get(kind, kind), _("暂停") if suspended else _("恢复"), reason, claimed,
          net)
         for at, bank, scheme, kind, suspended, reason, claimed, net in
         SuspensionChange.objects.filter(changed_at__gte=start_dt, changed_at__lt=end_dt)
         .order_by("changed_at", "id").values_list(
-            "changed_at", "bank__short_name", "scheme", "kind", "is_suspended", "reason",
+            "changed_at", "bank_id", "scheme", "kind", "is_suspended", "reason",
             "claimed_principal", "net_compensation")
     ]
     return Table(
@@ -506,7 +530,7 @@ def _detail_tables(start: date, end: date, banks: dict[int | None, str]) -> list
          loan_types.get(loan_type, loan_type), drawn, filed, _d(amount))
         for iou, name, bank, scheme, version, loan_type, drawn, filed, amount in
         _filings(start, end).order_by("filed_on", "id").values_list(
-            "iou_number", "enterprise__name", "bank_id", "scheme", "policy_version",
+            "iou_number", "enterprise_name", "bank_id", "scheme", "policy_version",
             "loan_type", "drawdown_date", "filed_on", "amount_cny").iterator(chunk_size=CHUNK)
     ]
     claims = [
@@ -514,9 +538,10 @@ def _detail_tables(start: date, end: date, banks: dict[int | None, str]) -> list
          timezone.localtime(at).date(), _d(base), f"{ratio * 100:.0f}%", _d(comp),
          statuses.get(status, status))
         for number, name, bank, scheme, version, at, base, ratio, comp, status in
-        _claims(start_dt, end_dt).order_by("submitted_at", "id").values_list(
-            "number", "filing__enterprise__name", "bank_id", "scheme", "filing__policy_version",
-            "submitted_at", "base", "ratio", "compensation", "status").iterator(chunk_size=CHUNK)
+        _claims(start_dt, end_dt).annotate(at_end=_status_at(end_dt))
+        .order_by("submitted_at", "id").values_list(
+            "number", "filing__enterprise_name", "bank_id", "scheme", "filing__policy_version",
+            "submitted_at", "base", "ratio", "compensation", "at_end").iterator(chunk_size=CHUNK)
     ]
     payments = [
         (paid_on, reference, number, name, banks.get(bank, ""), schemes.get(scheme, scheme),
@@ -524,7 +549,7 @@ def _detail_tables(start: date, end: date, banks: dict[int | None, str]) -> list
         for paid_on, reference, number, name, bank, scheme, version, amount in
         Payment.objects.filter(paid_on__gte=start, paid_on__lte=end)
         .order_by("paid_on", "id").values_list(
-            "paid_on", "reference", "claim__number", "claim__filing__enterprise__name",
+            "paid_on", "reference", "claim__number", "claim__filing__enterprise_name",
             "claim__bank_id", "claim__scheme", "claim__filing__policy_version",
             "amount").iterator(chunk_size=CHUNK)
     ]
@@ -547,7 +572,7 @@ def _detail_tables(start: date, end: date, banks: dict[int | None, str]) -> list
         Table(key="claims_detail", title=_("本期补偿申报明细"),
               headers=(_("申报编号"), _("借款企业"), _("合作银行"), _("政策"), _("政策文号"),
                        _("提交日期"), _("基数（元）"), _("比例"), _("补偿金额（元）"),
-                       _("当前状态")),
+                       _("期末状态")),
               rows=claims, money_columns=frozenset({6, 8}),
               total=(_count(claims), "", "", "", "", "",
                      sum((r[6] for r in claims), ZERO), "",
@@ -613,9 +638,24 @@ def report_data(kind: str, period: str, *, now: datetime | None = None) -> Repor
         *_filing_tables(start, end, totals, banks),
         *_claim_tables(start, end, totals, banks),
         *_recovery_tables(start, end, totals, banks),
-        _suspension_table(start, end),
+        _suspension_table(start, end, banks),
     ]
+    details = _detail_tables(start, end, banks)
+    yearly = None
+    if kind in (ReportFile.Kind.ANNUAL, ReportFile.Kind.OPERATIONS):
+        from .yearly import yearly_data
+
+        yearly = yearly_data(start, end, totals["returns_due"])
+        summary.extend(yearly.tables)
+        if kind == ReportFile.Kind.ANNUAL:
+            # The audit report lists everything; its payments carry the bureau's confirmation.
+            listed = {t.key: t for t in [*details, *yearly.details]}
+            details = [listed[k] for k in ("filings_detail", "claims_detail",
+                                           "compensation_detail", "recoveries_detail",
+                                           "returns_detail", "write_offs_detail")]
+        else:
+            details = list(yearly.details)
     return ReportData(
         kind=kind, period=period.strip().upper(), period_start=start, period_end=end,
         generated_at=now or timezone.now(), summary=summary,
-        details=_detail_tables(start, end, banks), charts=_charts(start, end), totals=totals)
+        details=details, charts=_charts(start, end), totals=totals, yearly=yearly)

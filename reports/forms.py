@@ -31,5 +31,5 @@ class ReportRequestForm(forms.Form):
         kind, period = data.get("kind"), data.get("period")
         if kind and period and period not in self.periods.get(kind, []):
             self.add_error("period", _("所选报告期与报告类型不符：半年度报告选“某年上半年/下半年”，"
-                                       "年度审计报告选“某年度”。"))
+                                       "年度审计报告和年度运营管理工作报告选“某年度”。"))
         return data

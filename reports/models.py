@@ -11,6 +11,7 @@ class ReportFile(models.Model):
     class Kind(models.TextChoices):
         SEMIANNUAL = "semiannual", _("半年度报告")
         ANNUAL = "annual", _("年度审计报告")
+        OPERATIONS = "operations", _("年度运营管理工作报告")
         PROPOSAL = "proposal", _("补偿初审意见")
 
     class Status(models.TextChoices):

@@ -9,7 +9,6 @@ last document of empty pages carrying only the running header and "第 X 页 共
 them, so that page numbers run across the whole report. Peak memory is one part's layout.
 """
 
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -32,44 +31,62 @@ from openpyxl.utils import get_column_letter
 from riskcomp.choices import Scheme
 from riskcomp.exports import _cell as export_cell
 from riskcomp.pdf import html_document
-from riskcomp.templatetags.portal import money
+from riskcomp.templatetags.portal import cny
 
 from .charts import chart_svg
-from .figures import ReportData, Table
+from .figures import ReportData, Table, cn_date
 
 PART_ROWS = 4000
 _lazy = gettext_lazy
 
-# Summary sections of the report: heading, the tables and the charts they show, in order.
-SECTIONS: tuple[tuple[Any, tuple[str, ...], tuple[str, ...]], ...] = (
-    (_lazy("资金收支情况"), ("fund_overview", "ledger_by_kind", "ledger_by_scheme"),
+# Summary sections of the report: key, heading, the tables and the charts they show, in order.
+SECTIONS: tuple[tuple[str, Any, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("fund", _lazy("资金收支情况"), ("fund_overview", "ledger_by_kind", "ledger_by_scheme"),
      ("monthly_ledger", "month_end_balance")),
-    (_lazy("支持贷款（项目备案）情况"), ("filings_by_scheme", "filings_by_bank",
-                                  "filings_by_loan_type", "filings_by_qualification"),
-     ("monthly_filings",)),
-    (_lazy("补偿申报与拨付情况"), ("claims_by_scheme", "claims_by_bank", "claims_by_status"),
-     ()),
-    (_lazy("追偿回收与返还情况"), ("recoveries_returns",), ()),
-    (_lazy("核销情况"), ("write_offs",), ()),
-    (_lazy("补偿应收情况"), ("receivables",), ()),
-    (_lazy("合作银行暂停与恢复情况"), ("suspension_changes",), ()),
+    ("filings", _lazy("支持贷款（项目备案）情况"),
+     ("filings_by_scheme", "filings_by_bank", "filings_by_loan_type",
+      "filings_by_qualification"), ("monthly_filings",)),
+    ("claims", _lazy("补偿申报与拨付情况"),
+     ("claims_by_scheme", "claims_by_bank", "claims_by_status"), ()),
+    ("recovery", _lazy("追偿回收与返还情况"), ("recoveries_returns",), ()),
+    ("write_offs", _lazy("核销情况"), ("write_offs",), ()),
+    ("receivables", _lazy("补偿应收情况"), ("receivables",), ()),
+    ("suspension", _lazy("合作银行暂停与恢复情况"), ("suspension_changes",), ()),
 )
-NUMERALS = "一二三四五六七八九十"
+# The two yearly documents (MICRO/TECH Art. 25), as a finance bureau expects of a report on a
+# special fund; 存在问题及建议 and the sign-off follow the last section.
+YEARLY_SECTIONS: tuple[tuple[str, Any, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("basis", _lazy("基本情况"), ("policy_versions", "agreements"), ()),
+    ("fund", _lazy("资金收支情况"),
+     ("fund_overview", "ledger_by_kind", "ledger_by_scheme", "ledger_cumulative",
+      "management_fees"), ("monthly_ledger", "month_end_balance")),
+    ("filings", _lazy("支持贷款情况"),
+     ("support", "filings_by_scheme", "filings_by_bank", "filings_by_size",
+      "filings_by_loan_type", "filings_by_qualification"), ("monthly_filings",)),
+    ("claims", _lazy("补偿申报与拨付情况"),
+     ("claims_by_scheme", "claims_by_bank", "claims_by_status"), ()),
+    ("recovery", _lazy("追偿回收与返还情况"),
+     ("recoveries_returns", "receivables", "recovery_statements"), ()),
+    ("write_offs", _lazy("核销情况"), ("write_offs",), ()),
+    ("spot_check", _lazy("抽查情况"), ("spot_check",), ()),
+    ("suspension", _lazy("合作银行暂停情况"), ("suspension_positions", "suspension_changes"),
+     ()),
+    ("issues", _lazy("存在问题及建议"), (), ()),
+)
+NUMERALS = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二")
 
-# Detail listings: each column's width in half-em units of the fixed-pitch CJK font (a Latin
-# character takes one, a Chinese character two; ``LISTING_LINE_UNITS`` fit on a line at the
-# listing's 7pt). A year's listings run to tens of thousands of rows, and WeasyPrint lays a
-# table cell out as a box of its own: eight cells a row made the annual report take minutes.
-# One fixed-pitch cell a row, its columns padded with spaces, lays out several times faster and
-# still reads as aligned columns; the header row is repeated on every page like any thead.
-DETAIL_UNITS: dict[str, tuple[int, ...]] = {
-    # 20 units for the policy document number (京技管发〔2025〕12号).
-    "filings_detail": (23, 28, 14, 4, 20, 12, 10, 10, 16),
-    "claims_detail": (14, 24, 15, 4, 20, 10, 16, 4, 16, 12),
-    "payments_detail": (10, 24, 14, 34, 16, 4, 20, 16),
-    "returns_detail": (10, 24, 14, 16, 4, 20, 16, 16),
+# Detail listings are ruled tables, one cell per column, names in full (they wrap within their
+# column). Each column's relative width; the table is laid out with ``table-layout: fixed`` so
+# that WeasyPrint never measures the rows' content to size the columns.
+DETAIL_WIDTHS: dict[str, tuple[int, ...]] = {
+    "filings_detail": (15, 26, 20, 6, 14, 9, 11, 11, 12),
+    "claims_detail": (11, 22, 17, 6, 13, 10, 11, 5, 11, 9),
+    "payments_detail": (10, 11, 10, 23, 17, 6, 13, 12),
+    "compensation_detail": (10, 10, 20, 17, 6, 14, 10, 10, 11),
+    "recoveries_detail": (10, 10, 18, 10, 10, 10, 10, 10, 10, 5),
+    "returns_detail": (10, 11, 11, 22, 6, 14, 13, 13),
+    "write_offs_detail": (10, 15, 11, 22, 18, 10, 12),
 }
-LISTING_LINE_UNITS = 146
 
 
 def _short_schemes() -> dict[str, str]:
@@ -83,11 +100,11 @@ def cell_text(value: Any, *, is_money: bool = False) -> str:
     if value is None:
         return ""
     if is_money or isinstance(value, Decimal):
-        return money(value)
+        return cny(value)
     if isinstance(value, datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+        return f"{cn_date(value)} {timezone.localtime(value):%H:%M}"
     if isinstance(value, date):
-        return value.isoformat()
+        return cn_date(value)
     return str(value)
 
 
@@ -123,57 +140,29 @@ def _summary_context(table: Table) -> dict[str, Any]:
     }
 
 
-def _units(ch: str) -> int:
-    # East Asian wide, full-width and ambiguous characters (…, ·) take a full em in the font.
-    return 2 if unicodedata.east_asian_width(ch) in ("W", "F", "A") else 1
-
-
-def _fit(text: str, units: int, *, right: bool = False) -> str:
-    """``text`` padded with spaces to exactly ``units`` wide, cut with "…" when longer."""
-    width = sum(_units(ch) for ch in text)
-    if width > units:
-        used, kept = 0, []
-        for ch in text:
-            if used + _units(ch) > units - 2:
-                break
-            kept.append(ch)
-            used += _units(ch)
-        text, width = "".join(kept) + "…", used + 2
-    pad = " " * (units - width)
-    return pad + text if right else text + pad
-
-
-def _units_of(table: Table) -> list[int]:
-    units = DETAIL_UNITS.get(table.key)
-    if units and len(units) == len(table.headers):
-        return list(units)
-    n = max(len(table.headers), 1)
-    return [LISTING_LINE_UNITS // n - 1] * n
-
-
-def _line(values: Iterable[Any], table: Table, short: dict[str, str]) -> str:
-    units = _units_of(table)
-    cells = []
-    for i, value in enumerate(values):
-        value = short.get(value, value) if isinstance(value, str) else value
-        right = i in table.money_columns or isinstance(value, int | Decimal)
-        cells.append(_fit(cell_text(value, is_money=i in table.money_columns), units[i],
-                          right=right))
-    return " ".join(cells).rstrip()
+def _widths(table: Table) -> list[str]:
+    widths = DETAIL_WIDTHS.get(table.key)
+    if not widths or len(widths) != len(table.headers):
+        widths = (1,) * len(table.headers)
+    total = sum(widths)
+    return [f"{100 * w / total:.2f}%" for w in widths]
 
 
 def _detail_rows(table: Table, rows: list[tuple]) -> SafeString:
     """The rows of a listing slice as HTML, built here rather than in the template: 20,000
-    rows through the template engine would cost more than laying them out."""
+    rows through the template engine would cost more than laying them out. Numbers carry the
+    one class that right-aligns them; nothing else is styled per cell."""
     short = _short_schemes()
-    return mark_safe("".join(  # noqa: S308 - every line escaped
-        f"<tr><td>{escape(_line(row, table, short))}" for row in rows))
-
-
-def _detail_header(table: Table) -> str:
-    units = _units_of(table)
-    return " ".join(_fit(str(h), units[i], right=i in table.money_columns)
-                    for i, h in enumerate(table.headers)).rstrip()
+    numeric = [i in table.money_columns for i in range(len(table.headers))]
+    parts = []
+    for row in rows:
+        parts.append("<tr>")
+        for i, value in enumerate(row):
+            value = short.get(value, value) if isinstance(value, str) else value
+            text = escape(cell_text(value, is_money=numeric[i]))
+            parts.append(f'<td class="n">{text}' if numeric[i] or (isinstance(value, int)
+                         and not isinstance(value, bool)) else f"<td>{text}")
+    return mark_safe("".join(parts))  # noqa: S308 - every cell escaped
 
 
 # --- PDF --------------------------------------------------------------------------------------
@@ -199,8 +188,6 @@ def _layout(html: str) -> Any:
 
 
 def _slices(rows: list[tuple]) -> Iterator[list[tuple]]:
-    if not rows:
-        yield []
     for i in range(0, len(rows), PART_ROWS):
         yield rows[i:i + PART_ROWS]
 
@@ -209,31 +196,37 @@ def _front_html(data: ReportData, attachments: list[dict[str, Any]]) -> str:
     tables = {t.key: t for t in data.summary}
     charts = {c.key: c for c in data.charts}
     sections, placed = [], set()
-    for n, (heading, table_keys, chart_keys) in enumerate(SECTIONS):
+    for key, heading, table_keys, chart_keys in (YEARLY_SECTIONS if data.is_yearly
+                                                 else SECTIONS):
         sections.append({
-            "anchor": f"s{n + 1}", "heading": f"{NUMERALS[n]}、{heading}",
+            "key": key, "heading": heading,
             "tables": [_summary_context(tables[k]) for k in table_keys if k in tables],
             "charts": [{"title": charts[k].title, "svg": mark_safe(chart_svg(charts[k]))}  # noqa: S308 - built from escaped text
                        for k in chart_keys if k in charts and not charts[k].is_empty],
         })
         placed.update(table_keys)
     extra = [t for t in data.summary if t.key not in placed]
-    if extra:
-        n = len(sections)
-        sections.append({"anchor": f"s{n + 1}", "heading": f"{NUMERALS[n]}、{_('其他')}",
-                         "tables": [_summary_context(t) for t in extra], "charts": []})
+    if extra:  # before 存在问题及建议 in the yearly documents, which closes the text
+        sections.insert(len(sections) - 1 if data.is_yearly else len(sections), {
+            "key": "other", "heading": _("其他"),
+            "tables": [_summary_context(t) for t in extra], "charts": []})
+    for n, section in enumerate(sections):
+        section["anchor"] = f"s{n + 1}"
+        section["heading"] = f"{NUMERALS[n]}、{section['heading']}"
     return render_to_string("reports/pdf/front.html", {
         **_common(data), "sections": sections, "attachments": attachments,
-        "t": data.totals})
+        "t": data.totals, "y": data.yearly})
 
 
 def _detail_html(data: ReportData, table: Table, rows: list[tuple], *, number: int,
                  first: bool, last: bool) -> str:
     return render_to_string("reports/pdf/detail.html", {
         **_common(data), "table": table, "number": number, "first": first, "last": last,
-        "header": _detail_header(table), "rows_html": _detail_rows(table, rows),
-        "total": (_line(table.total, table, _short_schemes())
-                  if last and table.total is not None else None),
+        "columns": [{"text": str(h), "width": w, "is_number": i in table.money_columns}
+                    for i, (h, w) in enumerate(zip(table.headers, _widths(table), strict=True))],
+        "rows_html": _detail_rows(table, rows),
+        "total_html": (_detail_rows(table, [table.total])
+                       if last and table.total is not None else None),
         "count": len(table.rows),
     })
 
@@ -251,6 +244,10 @@ def render_report_pdf(data: ReportData, *, progress: Callable[[int], None] | Non
     attachments: list[dict[str, Any]] = []
     for number, table in enumerate(data.details, start=1):
         first_offset = sum(pages for _pdf, pages in detail_parts)
+        if not table.rows:  # no empty page: the contents say there were none
+            attachments.append({"title": table.title, "number": number, "offset": first_offset,
+                                "count": 0})
+            continue
         slices = list(_slices(table.rows))
         for i, rows in enumerate(slices):
             document = _layout(_detail_html(data, table, rows, number=number, first=i == 0,

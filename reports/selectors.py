@@ -21,7 +21,9 @@ Kind = ReportFile.Kind
 Status = ReportFile.Status
 ACTIVE_STATUSES = (Status.PENDING, Status.RUNNING)
 # The kinds a reviewer generates here; proposals have their own PDF on the proposal page.
-GENERATED_KINDS = (Kind.SEMIANNUAL, Kind.ANNUAL)
+GENERATED_KINDS = (Kind.SEMIANNUAL, Kind.ANNUAL, Kind.OPERATIONS)
+# The yearly documents (MICRO/TECH Art. 25): the audit report and the operations report.
+YEARLY_KINDS = (Kind.ANNUAL, Kind.OPERATIONS)
 
 
 def report_list() -> QuerySet[ReportFile]:
@@ -67,7 +69,7 @@ def closed_periods(*, today: date) -> dict[str, list[str]]:
     from . import figures  # the report content's module: loaded by the report screens only
 
     first = first_report_year()
-    result: dict[str, list[str]] = {Kind.SEMIANNUAL: [], Kind.ANNUAL: []}
+    result: dict[str, list[str]] = {Kind.SEMIANNUAL: [], Kind.ANNUAL: [], Kind.OPERATIONS: []}
     if first is None:
         return result
     for year in range(today.year, first - 1, -1):
@@ -76,7 +78,8 @@ def closed_periods(*, today: date) -> dict[str, list[str]]:
             if figures.report_period(Kind.SEMIANNUAL, label)[1] < today:
                 result[Kind.SEMIANNUAL].append(label)
         if figures.report_period(Kind.ANNUAL, str(year))[1] < today:
-            result[Kind.ANNUAL].append(str(year))
+            for kind in YEARLY_KINDS:
+                result[kind].append(str(year))
     return result
 
 
@@ -87,8 +90,8 @@ def last_closed_periods(*, today: date) -> list[tuple[str, str]]:
     first = first_report_year()
     half = ((Kind.SEMIANNUAL, period_label(Kind.SEMIANNUAL, today.year, 1)) if today.month > 6
             else (Kind.SEMIANNUAL, period_label(Kind.SEMIANNUAL, today.year - 1, 2)))
-    annual = (Kind.ANNUAL, period_label(Kind.ANNUAL, today.year - 1))
-    return [(k, p) for k, p in (half, annual) if first is not None and int(p[:4]) >= first]
+    yearly = [(kind, period_label(kind, today.year - 1)) for kind in YEARLY_KINDS]
+    return [(k, p) for k, p in (half, *yearly) if first is not None and int(p[:4]) >= first]
 
 
 @dataclass(frozen=True)

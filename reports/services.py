@@ -11,7 +11,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -23,6 +22,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from claims.services.common import invalid
+from jobs.models import Job
+from jobs.services import job_submit
 
 from .models import ReportFile
 from .selectors import ACTIVE_STATUSES, GENERATED_KINDS, last_closed_periods, period_display
@@ -63,7 +64,7 @@ def report_request(*, kind: str, period: str, actor: Any,
 
     now = now or timezone.now()
     if kind not in GENERATED_KINDS:
-        raise invalid("kind", _("请选择半年度报告或年度审计报告。"), "kind")
+        raise invalid("kind", _("请选择半年度报告、年度审计报告或年度运营管理工作报告。"), "kind")
     period = (period or "").strip().upper()
     try:
         start, end = figures.report_period(kind, period)
@@ -95,21 +96,9 @@ def report_request(*, kind: str, period: str, actor: Any,
     except IntegrityError as exc:  # the first version, requested twice at the same moment
         raise invalid(None, _("同一报告期的另一生成请求刚刚提交，请刷新页面查看。"),
                       "concurrent_request") from exc
-    transaction.on_commit(partial(_send, report.pk))
+    # Sent once the row is committed; with the broker down the job waits for the sweeper.
+    job_submit(kind=Job.Kind.REPORT_GENERATE, object_id=report.pk, actor=actor)
     return report
-
-
-def _send(report_id: int) -> None:
-    from .tasks import generate_report
-
-    try:
-        generate_report.delay(report_id)
-    except Exception:
-        # A broker that is down must not leave the version queued for hours: say so on the row.
-        logger.exception("report %s could not be queued", report_id)
-        ReportFile.objects.filter(pk=report_id, status=Status.PENDING).update(
-            status=Status.FAILED, finished_at=timezone.now(),
-            error=_("无法提交到后台任务队列，请稍后重新生成。"))
 
 
 def report_request_due(*, now: datetime | None = None) -> list[ReportFile]:

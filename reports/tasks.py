@@ -4,13 +4,15 @@ redelivered (the service restarts a version it finds running)."""
 
 from celery import shared_task
 
+from jobs.services import job_run
+
 from .services import report_generate, report_request_due
 
 
 @shared_task(name="reports.tasks.generate_report", acks_late=True)
-def generate_report(report_id: int) -> int | None:
+def generate_report(report_id: int, job_id: int | None = None) -> int | None:
     """Generate one queued report version; the id of the version finished, if this run did."""
-    report = report_generate(report_id)
+    report = job_run(job_id, lambda: report_generate(report_id))
     return report.pk if report else None
 
 

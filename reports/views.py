@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 from django_htmx.http import HttpResponseClientRefresh
 
+from jobs.models import Job
+from jobs.selectors import job_is_unsent, job_latest_for, job_state_context
 from riskcomp.exports import XLSX
 from riskcomp.form_errors import add_service_errors
 from riskcomp.listing import Column, Filter, build_listing
@@ -82,6 +84,8 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and report.kind in selectors.GENERATED_KINDS,
         "next_version": versions[0].version + 1,
         "current": next((v for v in versions if v.is_current), None),
+        **job_state_context(user=request.user, kinds=(Job.Kind.REPORT_GENERATE,),
+                            object_id=report.pk),
     })
 
 
@@ -95,6 +99,22 @@ def report_progress(request: HttpRequest, pk: int) -> HttpResponse:
     if not running and request.htmx:
         return HttpResponseClientRefresh()
     return render(request, "reports/_progress.html", {"report": report, "running": running})
+
+
+def _request_message(request: HttpRequest, report: ReportFile) -> None:
+    """Success only for a version that is queued or done by now (with eager tasks it may have
+    run already); a version that failed, or waits for the broker, says so."""
+    report.refresh_from_db(fields=["status", "error"])
+    job = job_latest_for(kinds=(Job.Kind.REPORT_GENERATE,), object_id=report.pk)
+    if report.status == ReportFile.Status.FAILED:
+        messages.error(request, _("%(r)s 生成失败，可重新提交。") % {"r": report})
+    elif job is not None and job_is_unsent(job):
+        messages.warning(request, _(
+            "已保存 %(r)s 的生成请求，但后台任务队列暂时不可用；队列恢复后将自动开始生成。")
+            % {"r": report})
+    else:
+        messages.success(request, _("已提交生成 %(r)s，生成完成后即成为当前版本。")
+                         % {"r": report})
 
 
 @role_required(*GENERATORS)
@@ -123,8 +143,7 @@ def report_generate(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, _("已提交生成 %(r)s，生成完成后即成为当前版本。")
-                             % {"r": report})
+            _request_message(request, report)
             return redirect("reports:report_detail", pk=report.pk)
     return render(request, "reports/report_generate.html", {"form": form})
 

@@ -86,6 +86,8 @@ AUDITED: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("fund.FundSize", ()),
     ("fund.LedgerEntry", ()),
     ("reports.ReportFile", ("progress",)),
+    # A job's life is its states; its heartbeat and send times are the machinery's pulse.
+    ("jobs.Job", ("heartbeat_at", "sent_at", "started_at")),
 )
 
 # Field names for models whose own fields carry none in Chinese (django-guardian's).

@@ -25,9 +25,11 @@ NAV: tuple[tuple[str, Any, frozenset[Role]], ...] = (
     ("claims:spotcheck_list", _("抽查"), frozenset({Role.REVIEWER, Role.AUDITOR})),
     ("reports:report_list", _("报告"),
      frozenset({Role.REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN})),
+    ("reports:performance", _("绩效"), frozenset({Role.REVIEWER, Role.APPROVER, Role.AUDITOR})),
     ("banks:bank_list", _("合作银行"),
      frozenset({Role.REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN})),
     ("audit:search", _("审计日志"), frozenset({Role.AUDITOR, Role.ADMIN})),
+    ("jobs:job_list", _("后台任务"), frozenset({Role.REVIEWER, Role.ADMIN})),
     ("params:version_list", _("参数维护"), frozenset({Role.ADMIN})),
 )
 

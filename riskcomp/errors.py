@@ -6,6 +6,7 @@ say) must not fail the error page too."""
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
@@ -61,4 +62,15 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
                   "或浏览器禁用了 Cookie。"),
         "advice": _("请返回上一页，刷新后重新提交；如已退出，请重新登录。"),
         "relogin": True,
+    })
+
+
+def request_too_large(request: HttpRequest, limit: int) -> HttpResponse:
+    return _page(request, 413, {
+        "title": _("提交的内容过大"),
+        "text": _("本次提交超过平台允许的 %(mb)s MB 上限，平台没有接收，也没有保存任何改动。")
+        % {"mb": f"{limit / 1048576:.0f}"},
+        "advice": _("上传的文件请控制在 %(mb)s MB 以内（季度备案可分文件上传）；"
+                    "如确需提交更大的文件，请联系系统管理员。")
+        % {"mb": f"{settings.RISKCOMP_MAX_UPLOAD_BYTES / 1048576:.0f}"},
     })

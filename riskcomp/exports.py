@@ -110,3 +110,24 @@ def wants_xlsx(params: Any) -> bool:
     ``params`` is the request or its query dict."""
     get = getattr(params, "GET", params)
     return get.get("export") == "xlsx"
+
+
+def sheets_bytes(sheets: Iterable[tuple[str, tuple[XColumn, ...], Iterable[Any]]]) -> bytes:
+    """An .xlsx with one sheet per (title, columns, rows), each laid out as ``workbook_bytes``."""
+    wb = Workbook(write_only=True)
+    for title, columns, rows in sheets:
+        ws = wb.create_sheet(title=title[:31])
+        for i, col in enumerate(columns, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = col.width
+        ws.freeze_panes = "A2"
+        header = []
+        for col in columns:
+            cell = WriteOnlyCell(ws, value=str(col.header))
+            cell.font = Font(bold=True)
+            header.append(cell)
+        ws.append(header)
+        for row in rows:
+            ws.append([_cell(ws, col.value(row), col.kind) for col in columns])
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()

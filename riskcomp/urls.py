@@ -33,6 +33,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("notifications/", include("notifications.urls")),
     path("audit/", include("riskcomp.audit_urls")),
+    path("jobs/", include("jobs.urls")),
     path("admin/", admin.site.urls),
     path("favicon.ico", views.favicon),
 ]

@@ -6,9 +6,10 @@ business: 30 banks, 8,000 enterprises (part of them qualified in the filing's sn
 filings across both schemes, 3,000 claims in every status with their history, payments and
 their ledger entries for the paid and written-off ones, recoveries and received returns for a
 third of the paid ones, confirmed write-offs, the capital, monthly interest, the management fee
-and a few suspension changes. After ANALYZE it times ``report_data("annual", …)`` and
-``render_report_pdf`` of it, with the peak resident memory of the process (WeasyPrint's layout
-lives in C and Python objects alike, so RSS is the honest figure).
+and a few suspension changes. After ANALYZE it times ``report_data`` and ``render_report_pdf`` of
+the two yearly documents, the audit report (``annual``) then the operations report, with the peak
+resident memory of the process (WeasyPrint's layout lives in C and Python objects alike, so RSS is
+the honest figure). ``BENCH_REPORTS_KEEP_PDF=DIR`` keeps the two PDFs there to look at.
 
 Each figure is printed on a line of its own as ``name: value``. The database is dropped at the end.
 
@@ -20,6 +21,7 @@ import resource
 import sys
 import time
 from datetime import date
+from typing import Any
 
 from benchdb import (
     SEED_BANKS_AND_ENTERPRISES,
@@ -49,7 +51,7 @@ INSERT INTO loans_loanfiling (
     guarantee_institution, credit_report_outstanding, credit_report_date,
     bank_outstanding_to_enterprise, is_first_loan, filed_on, quarter, scheme, ratio,
     policy_version, snapshot, late_exception_reason, outstanding_principal, status, created_at,
-    bank_id, enterprise_id, filed_by_id)
+    bank_id, enterprise_id, filed_by_id, enterprise_name)
 SELECT 'JJ%(year)s' || lpad(g::text, 8, '0'), 'HT' || lpad(g::text, 8, '0'),
        make_date(%(year)s, 1, 1) + (g %% 360) - 20, make_date(%(year)s + 1, 1, 1) + (g %% 360),
        (50 + g %% 250) * 10000.00, 'CNY', (50 + g %% 250) * 10000.00, 3.2000,
@@ -68,7 +70,9 @@ SELECT 'JJ%(year)s' || lpad(g::text, 8, '0'), 'HT' || lpad(g::text, 8, '0'),
        '', (50 + g %% 250) * 10000.00, 'active', now(),
        (SELECT min(id) FROM banks_bank) + (g / 20) %% %(banks)s,
        (SELECT min(id) FROM loans_enterprise) + g %% %(enterprises)s,
-       (SELECT id FROM auth_user WHERE username = 'bench_officer')
+       (SELECT id FROM auth_user WHERE username = 'bench_officer'),
+       (SELECT name FROM loans_enterprise
+        WHERE id = (SELECT min(id) FROM loans_enterprise) + g %% %(enterprises)s)
 FROM generate_series(1, %(filings)s) g;
 
 INSERT INTO claims_claim (number, filing_id, bank_id, scheme, base, ratio, compensation,
@@ -169,15 +173,15 @@ def _fill() -> None:
                        "claims_returnpayment", "fund_ledgerentry"), started)
 
 
-def _bench() -> None:
-    from fund.selectors import fund_balance
+def _measure(kind: str, prefix: str) -> Any:
+    """Figures and PDF of one yearly document: wall seconds, the process's peak RSS so far
+    (the audit report runs first, so its peak is its own), pages."""
     from reports.figures import report_data
     from reports.rendering import render_report_pdf
 
-    _fill()
     usage = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
-    data = report_data("annual", str(YEAR))
+    data = report_data(kind, str(YEAR))
     figures_s = time.perf_counter() - started
     pdf, pages = render_report_pdf(data)
     elapsed = time.perf_counter() - started
@@ -185,14 +189,28 @@ def _bench() -> None:
     peak_mb = after.ru_maxrss / 1024
     # CPU seconds of this process: on a busy machine the wall time above includes waiting.
     cpu_s = (after.ru_utime + after.ru_stime) - (usage.ru_utime + usage.ru_stime)
-    print(f"# figures: {figures_s:.2f} s; pdf: {len(pdf) / 1024 / 1024:.1f} MB; "
+    print(f"# {kind}: figures: {figures_s:.2f} s; pdf: {len(pdf) / 1024 / 1024:.1f} MB; "
           f"rows listed: {sum(len(t.rows) for t in data.details)}; cpu: {cpu_s:.1f} s",
           flush=True)
-    print(f"annual_report_s: {elapsed:.1f}")
-    print(f"annual_report_peak_mb: {peak_mb:.0f}")
-    print(f"annual_report_pages: {pages}")
+    print(f"{prefix}_s: {elapsed:.1f}")
+    print(f"{prefix}_cpu_s: {cpu_s:.1f}")
+    print(f"{prefix}_peak_mb: {peak_mb:.0f}")
+    print(f"{prefix}_pages: {pages}", flush=True)
+    if os.environ.get("BENCH_REPORTS_KEEP_PDF"):
+        with open(os.path.join(os.environ["BENCH_REPORTS_KEEP_PDF"], f"{kind}.pdf"), "wb") as f:
+            f.write(pdf)
+    return data
+
+
+def _bench() -> None:
+    from fund.selectors import fund_balance
+
+    _fill()
+    data = _measure("annual", "annual_report")
     if data.totals["closing_balance"] != fund_balance(on=date(YEAR, 12, 31)):
         sys.exit("bench_reports: the report's closing balance differs from the ledger")
+    del data
+    _measure("operations", "operations_report")
 
 
 def main() -> None:

@@ -12,7 +12,10 @@ with ``force_login``) then request every screen in random order at the same time
 time is measured inside Django by a middleware added for the benchmark only (around the whole
 handler, so client overhead is not counted), together with the number of queries. For each
 screen it prints ``p50_ms_<screen>``, ``p95_ms_<screen>`` and ``queries_<screen>`` (the most a
-request of that screen ran), each on a line of its own. The database is dropped at the end.
+request of that screen ran), each on a line of its own. The database is dropped at the end,
+unless ``BENCH_KEEP_DB=1``: then it is kept (``riskcomp_bench_screens_<filings>_<claims>_keep``)
+and the next run with that variable measures again without filling it (drop it by hand when the
+seeding changes).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/riskcomp python scripts/bench_screens.py
 """
@@ -29,6 +32,7 @@ from benchdb import (
     QueryCounter,
     analyze_and_count,
     bench_environment,
+    keep_database,
     load_sql,
     run,
 )
@@ -95,7 +99,7 @@ INSERT INTO loans_loanfiling (
     guarantee_institution, credit_report_outstanding, credit_report_date,
     bank_outstanding_to_enterprise, is_first_loan, filed_on, quarter, scheme, ratio,
     policy_version, snapshot, late_exception_reason, outstanding_principal, status, created_at,
-    bank_id, enterprise_id, filed_by_id)
+    bank_id, enterprise_id, filed_by_id, enterprise_name)
 SELECT 'JJ' || lpad(g::text, 8, '0'), 'HT' || lpad(g::text, 8, '0'), d, d + 365,
        (50 + g %% 250) * 10000.00, 'CNY', (50 + g %% 250) * 10000.00, 3.2000,
        CASE WHEN g %% 5 = 0 THEN 'ip_pledge' ELSE 'credit' END,
@@ -107,7 +111,9 @@ SELECT 'JJ' || lpad(g::text, 8, '0'), 'HT' || lpad(g::text, 8, '0'), d, d + 365,
        CASE WHEN g %% (%(filings)s / %(claims)s) = 0 THEN 'claimed' ELSE 'active' END, now(),
        (SELECT min(id) FROM banks_bank) + (g / 20) %% %(banks)s,
        (SELECT min(id) FROM loans_enterprise) + g %% %(enterprises)s,
-       (SELECT id FROM auth_user WHERE username = 'bench_officer')
+       (SELECT id FROM auth_user WHERE username = 'bench_officer'),
+       (SELECT name FROM loans_enterprise
+        WHERE id = (SELECT min(id) FROM loans_enterprise) + g %% %(enterprises)s)
 FROM (SELECT g, date '2024-01-01' + (g * 7919) %% 1004 AS d
       FROM generate_series(1, %(filings)s) g) s;
 
@@ -234,9 +240,14 @@ def _proposals(reviewer: Any) -> None:
 
 
 def _fill() -> dict[str, Any]:
+    from django.contrib.auth.models import User
 
     from banks.services import suspension_recompute
 
+    if User.objects.filter(username="bench_reviewer").exists():  # a kept database, filled
+        print("# data: kept from an earlier run (BENCH_KEEP_DB)", flush=True)
+        return {key: User.objects.get(username=f"bench_{key}")
+                for key in ("officer", "reviewer", "approver", "auditor")}
     started = time.perf_counter()
     users = _users()
     load_sql(_FILL, {"banks": BANKS, "enterprises": ENTERPRISES, "filings": FILINGS,
@@ -347,7 +358,9 @@ def _bench() -> None:
 
 
 def main() -> None:
-    run(BENCH_DB, _setup_django, _bench)
+    # A kept database is named after its size: a run with other sizes fills its own.
+    name = f"{BENCH_DB}_{FILINGS}_{CLAIMS}" if keep_database() else BENCH_DB
+    run(name, _setup_django, _bench, keep=keep_database())
 
 
 if __name__ == "__main__":

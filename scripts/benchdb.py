@@ -123,12 +123,31 @@ def unique_name(db_name: str) -> str:
     return f"{db_name}_{os.getpid()}_{secrets.token_hex(3)}"
 
 
-def run(db_name: str, setup: Callable[[str], None], bench: Callable[[], None]) -> None:
+def keep_database() -> bool:
+    """``BENCH_KEEP_DB=1``: the benchmarks that support it (the screens and the load run) keep
+    their database between runs and fill it only once, to measure a change again in seconds
+    instead of minutes."""
+    return os.environ.get("BENCH_KEEP_DB", "") not in ("", "0")
+
+
+def database_exists(admin_url: str, db_name: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                            (db_name,)).fetchone() is not None
+
+
+def run(db_name: str, setup: Callable[[str], None], bench: Callable[[], None], *,
+        keep: bool = False) -> None:
     """Create the benchmark's database (``db_name`` with a suffix of its own), set Django up on
-    it, measure, and drop it whatever happens."""
-    db_name = unique_name(db_name)
+    it, measure, and drop it whatever happens. With ``keep`` the database is named
+    ``<db_name>_keep``, created only if missing and left in place; the benchmark decides whether
+    it is already filled."""
+    db_name = f"{db_name}_keep" if keep else unique_name(db_name)
     admin_url, bench_url = database_urls(db_name)
-    recreate_database(admin_url, db_name)
+    if not (keep and database_exists(admin_url, db_name)):
+        recreate_database(admin_url, db_name)
     try:
         setup(bench_url)
         bench()
@@ -136,4 +155,5 @@ def run(db_name: str, setup: Callable[[str], None], bench: Callable[[], None]) -
         from django.db import connections
 
         connections.close_all()
-        recreate_database(admin_url, db_name, drop_only=True)
+        if not keep:
+            recreate_database(admin_url, db_name, drop_only=True)

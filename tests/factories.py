@@ -91,6 +91,7 @@ class FilingFactory(factory.django.DjangoModelFactory):
 
     bank = factory.SubFactory(BankFactory)
     enterprise = factory.SubFactory(EnterpriseFactory)
+    enterprise_name = factory.LazyAttribute(lambda o: o.enterprise.name)
     iou_number = factory.Sequence(lambda n: f"JJ2026{n:06d}")
     contract_number = factory.Sequence(lambda n: f"HT2026{n:06d}")
     drawdown_date = date(2026, 4, 15)

@@ -19,6 +19,7 @@ from claims.models import (
     WriteOff,
 )
 from fund.models import CalendarYear, LedgerEntry, LprRate, PolicyVersion
+from jobs.models import Job
 from loans.models import ImportBatch, LoanFiling
 from notifications.models import Notification
 from reports.models import ReportFile
@@ -86,6 +87,7 @@ OBJECT_URLS = {
     "params:version_delete": PolicyVersion,
     "params:lpr_edit": LprRate,
     "params:lpr_delete": LprRate,
+    "jobs:job_retry": Job,
 }
 # Object URLs that only take POST: the walker posts an empty form to them.
 POST_ONLY = {"loans:classification_create", "banks:agreement_add", "banks:agreement_end",
@@ -93,7 +95,8 @@ POST_ONLY = {"loans:classification_create", "banks:agreement_add", "banks:agreem
              "claims:return_receive",
              "notifications:open",
              "claims:proposal_decide", "claims:writeoff_forward", "claims:writeoff_reject",
-             "claims:writeoff_decide", "params:version_delete", "params:lpr_delete"}
+             "claims:writeoff_decide", "params:version_delete", "params:lpr_delete",
+             "jobs:job_retry"}
 # The custodian's screens: a bank officer gets 403 whatever the id.
 STAFF_ONLY = {"banks:agreement_add", "banks:agreement_end", "banks:manual_suspension",
               "claims:claim_pay", "claims:return_receive",
@@ -155,6 +158,7 @@ def test_officer_gets_404_for_every_id_of_another_bank(world, officer_a):
     client = client_for(officer_a)
     own = {
         CooperationAgreement: set(),
+        Job: set(),  # the world's batches were made without jobs: no job id is this bank's
         Bank: {world["filing_a"].bank_id},
         LoanFiling: {world["filing_a"].pk},
         Claim: {world["claim_a"].pk},

@@ -431,12 +431,12 @@ def test_receivables_per_scheme_and_bank(books, bank_a, bank_b):
     assert by_scheme["MICRO"] == {
         "scheme": "MICRO", "label": by_scheme["MICRO"]["label"], "paid": Decimal("240000.00"),
         "returned": Decimal("30000.00"), "written_off": Decimal("0.00"),
-        "outstanding": Decimal("210000.00")}
+        "net_exposure": Decimal("210000.00"), "to_return": Decimal("0.00")}
     assert by_scheme["TECH"]["written_off"] == Decimal("20000.00")
-    assert by_scheme["TECH"]["outstanding"] == Decimal("130000.00")
+    assert by_scheme["TECH"]["net_exposure"] == Decimal("130000.00")
     banks = receivables_by_bank()
     assert [r["bank__short_name"] for r in banks["rows"]] == sorted(["甲银行", "乙银行"])
-    assert banks["total"]["outstanding"] == Decimal("340000.00")
+    assert banks["total"]["net_exposure"] == Decimal("340000.00")
     assert banks["total"]["paid"] == Decimal("390000.00")
 
 
@@ -444,14 +444,41 @@ def test_receivables_per_scheme_and_bank(books, bank_a, bank_b):
 def test_a_range_shows_its_flows_and_what_is_owed_at_its_end(books):
     # Through Nov 11: both payments, no return yet, no write-off.
     early = receivables_by_scheme(date_to=date(2026, 11, 11))["total"]
-    assert early["paid"] == Decimal("390000.00") and early["outstanding"] == Decimal("390000.00")
+    assert early["paid"] == Decimal("390000.00") and early["net_exposure"] == Decimal("390000.00")
     # From Nov 10: bank A's payment falls before the range but is still owed at its end.
     late = receivables_by_scheme(date_from=date(2026, 11, 10))["total"]
     assert late["paid"] == Decimal("150000.00") and late["returned"] == Decimal("30000.00")
     assert late["written_off"] == Decimal("20000.00")
-    assert late["outstanding"] == Decimal("340000.00")
+    assert late["net_exposure"] == Decimal("340000.00")
     only_tech = receivables_by_bank(scheme="TECH")["rows"]
     assert len(only_tech) == 1 and only_tech[0]["bank__short_name"] == "乙银行"
+
+
+@pytest.mark.django_db
+def test_returns_due_are_the_banks_share_of_recoveries_not_yet_returned(books, officer_a,
+                                                                         client):
+    # Bank A recovers 50,000.00 more on Nov 20; at its ratio it owes 15,000.00 back.
+    Recovery.objects.create(
+        claim=books["a"], recovered_on=date(2026, 11, 20), amount=Decimal("50000.00"),
+        notified_on=date(2026, 11, 23), return_amount=Decimal("15000.00"), reported_by=officer_a)
+    # Before it, bank A owed nothing between its first recovery and its return...
+    assert receivables_by_scheme(date_to=date(2026, 11, 19))["total"]["to_return"] == 0
+    assert receivables_by_scheme(date_to=date(2026, 11, 8))["total"]["to_return"] == \
+        Decimal("30000.00")
+    # ... and now owes the new share, which is far less than the fund's net exposure.
+    by_bank = {r["bank__short_name"]: r for r in receivables_by_bank()["rows"]}
+    assert by_bank["甲银行"]["to_return"] == Decimal("15000.00")
+    assert by_bank["甲银行"]["net_exposure"] == Decimal("210000.00")
+    assert by_bank["乙银行"]["to_return"] == 0
+    assert receivables_by_scheme(scheme="TECH")["total"]["to_return"] == 0
+
+
+@pytest.mark.django_db
+def test_the_fund_screen_labels_net_exposure_and_returns_due(books, reviewer):
+    page = client_for(reviewer).get(reverse("fund:overview")).content.decode()
+    assert "应收余额" not in page
+    assert "补偿净敞口（元）" in page and "待返还金额（元）" in page
+    assert "并非银行欠款" in page
 
 
 @pytest.mark.django_db
@@ -514,7 +541,7 @@ def test_the_fund_screen_costs_the_same_queries_at_any_size(auditor):
     _many_entries(200)
     with CaptureQueriesContext(connection) as large:
         assert client.get(url, params).status_code == 200
-    assert len(large) == len(small) <= 12, [q["sql"][:80] for q in large.captured_queries]
+    assert len(large) == len(small) <= 14, [q["sql"][:80] for q in large.captured_queries]
 
 
 def test_the_chart_scales_to_a_round_top_line():

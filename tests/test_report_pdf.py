@@ -109,13 +109,14 @@ def test_progress_runs_from_0_to_100(rendered):
     assert seen == sorted(seen)
 
 
-def test_names_are_escaped_and_long_ones_cut_in_listings(bank_a, officer_a):
+def test_names_are_escaped_and_shown_in_full_in_listings(bank_a, officer_a):
     enterprise = EnterpriseFactory(name="<b>北京亦庄特别长名称的高新技术研发与制造有限责任公司</b>")
     FilingFactory(bank=bank_a, filed_by=officer_a, enterprise=enterprise,
                   filed_on=date(2026, 2, 2))
     pdf, _pages = render_report_pdf(report_data("semiannual", "2026H1"))
     text = "".join(pages_text(pdf))
-    assert "<b>北京亦庄特别长名称" in text and "…" in text
+    assert "<b>北京亦庄特别长名称的高新技术研发与制造有限责任公司</b>" in text
+    assert bank_a.name in text and "…" not in text
 
 
 def test_an_empty_period_still_renders(db):  # type: ignore[no-untyped-def]
@@ -140,6 +141,6 @@ def test_the_workbook_has_a_sheet_per_table_and_writes_formulas_as_text(half_yea
     cell = next(c for c in listing["B"] if c.value == "=HYPERLINK(\"http://x\")")
     assert cell.data_type == "s" and cell.quotePrefix
     overview = {row[0]: row[1] for row in wb["资金收支概况"].iter_rows(values_only=True)}
-    assert Decimal(str(overview["期末余额（2026-06-30）"])) == data.totals["closing_balance"]
+    assert Decimal(str(overview["期末余额（2026年6月30日）"])) == data.totals["closing_balance"]
     key_figures = {row[0]: row[1] for row in wb["报告信息"].iter_rows(values_only=True)}
     assert Decimal(str(key_figures["补偿拨付"])) == data.totals["compensation"]

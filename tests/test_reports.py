@@ -362,7 +362,9 @@ def test_a_version_abandoned_for_hours_gives_way_to_a_new_request(
 def test_the_schedule_requests_each_report_once_after_its_period(renderer):
     july = datetime(2026, 7, 1, 2, 10, tzinfo=SH)
     queued = services.report_request_due(now=july)
+    # The half-year, and the year's two documents: the audit report and the operations report.
     assert sorted((r.kind, r.period) for r in queued) == [("annual", "2025"),
+                                                          ("operations", "2025"),
                                                           ("semiannual", "2026H1")]
     assert all(r.generated_by is None for r in queued)
     assert services.report_request_due(now=july + timedelta(days=1)) == []  # still queued
@@ -371,7 +373,7 @@ def test_the_schedule_requests_each_report_once_after_its_period(renderer):
     assert services.report_request_due(now=july + timedelta(days=2)) == []  # now current
     january = datetime(2027, 1, 1, 2, 10, tzinfo=SH)
     assert sorted((r.kind, r.period) for r in services.report_request_due(now=january)) == [
-        ("annual", "2026"), ("semiannual", "2026H2")]
+        ("annual", "2026"), ("operations", "2026"), ("semiannual", "2026H2")]
 
 
 @pytest.mark.django_db
@@ -395,7 +397,8 @@ def test_the_schedule_and_the_queue_are_configured():
 @pytest.mark.django_db
 def test_closed_periods_are_those_ended_before_today():
     periods = selectors.closed_periods(today=date(2026, 7, 1))
-    assert periods == {"semiannual": ["2026H1", "2025H2", "2025H1"], "annual": ["2025"]}
+    assert periods == {"semiannual": ["2026H1", "2025H2", "2025H1"], "annual": ["2025"],
+                       "operations": ["2025"]}
     assert selectors.closed_periods(today=date(2026, 6, 30))["semiannual"][0] == "2025H2"
 
 
@@ -610,3 +613,22 @@ def test_nav_shows_reports_to_staff(reviewer, auditor, approver):
     for user in (reviewer, auditor, approver):
         page = client_for(user).get(reverse("home")).content.decode()
         assert f'href="{reverse("reports:report_list")}"' in page
+
+
+@pytest.mark.django_db
+def test_reviewer_requests_the_operations_report_and_the_auditor_downloads_it(
+        renderer, reviewer, auditor, django_capture_on_commit_callbacks):
+    page = client_for(reviewer).get(reverse("reports:report_generate")).content.decode()
+    assert 'value="operations"' in page and "年度运营管理工作报告" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(reviewer).post(reverse("reports:report_generate"),
+                                             {"kind": "operations", "period": "2025"})
+    report = ReportFile.objects.get()
+    assert response.status_code == 302
+    assert (report.kind, report.period, report.status) == ("operations", "2025", Status.DONE)
+    download = client_for(auditor).get(reverse("reports:report_pdf", args=[report.pk]))
+    assert download.status_code == 200
+    assert "filename*=UTF-8''%E5%B9%B4%E5%BA%A6%E8%BF%90%E8%90%A5" in \
+        download["Content-Disposition"]  # 年度运营…
+    listing = client_for(auditor).get(reverse("reports:report_list")).content.decode()
+    assert "年度运营管理工作报告" in listing

@@ -17,7 +17,14 @@ from django.utils import timezone
 
 from banks.models import SuspensionState
 from claims import services
-from claims.models import Claim, ClaimDocument, ClaimStatusChange, ReviewDecision, SupplementRequest
+from claims.models import (
+    Claim,
+    ClaimDocument,
+    ClaimReviewAge,
+    ClaimStatusChange,
+    ReviewDecision,
+    SupplementRequest,
+)
 from claims.review_selectors import (
     CONTRADICTION,
     WARNING,
@@ -586,6 +593,33 @@ def test_queue_export_has_every_filtered_row_with_its_age(bank_a, officer_a, rev
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][9] == "审核时长（工作日）"
     assert [r[9] for r in rows[1:]] == [14, 3]
+
+
+@pytest.mark.django_db
+def test_queue_ages_follow_the_day_and_each_change_of_the_claim(bank_a, officer_a, reviewer,
+                                                                 monkeypatch):
+    claim = make_claim(bank_a, officer_a, submitted=date(2026, 11, 16))  # Monday
+    client = client_for(reviewer)
+
+    def age():  # type: ignore[no-untyped-def]
+        rows = client.get(reverse("claims:review_queue")).context["listing"].page.object_list
+        return {c.pk: c.review_age for c in rows}[claim.pk]
+
+    def today(day):  # type: ignore[no-untyped-def]
+        monkeypatch.setattr(timezone, "localdate", lambda value=None, timezone=None: (
+            day if value is None else _real_localdate(value, timezone)))
+
+    assert age() == 4  # the 17th to the 20th
+    # Supplements requested today: the clock stops (the stored age is of the old status).
+    change(claim, officer_a, "submitted", "supplement", TODAY)
+    assert age() == 4
+    assert ClaimReviewAge.objects.get(claim=claim).status == Claim.Status.SUPPLEMENT_REQUESTED
+    today(date(2026, 11, 27))  # a week later, still waiting on the bank
+    assert age() == 4
+    change(claim, officer_a, "supplement", "submitted", date(2026, 11, 27))
+    today(date(2026, 12, 1))  # answered on the 27th; the 30th and the 1st count again
+    assert age() == 6
+    assert ClaimReviewAge.objects.get(claim=claim).age == 6
 
 
 def _bulk_claims(n: int, bank, officer) -> None:  # type: ignore[no-untyped-def]

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "reports",
     "notifications",
     "accounts",
+    "jobs",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
@@ -58,6 +59,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A request body over RISKCOMP_MAX_REQUEST_BYTES is a 413 before CSRF or a view reads it.
+    "riskcomp.body_limit.RequestBodyLimitMiddleware",
     # A NUL in a query parameter is a 400 before any list or search sends it to PostgreSQL.
     "riskcomp.request_guards.NulByteMiddleware",
     # Every change made during a request records who made it and from which address.
@@ -187,7 +190,20 @@ else:
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
 
+# Background jobs (jobs/): a running job writes a heartbeat every JOBS_HEARTBEAT_SECONDS; the
+# sweeper, every JOBS_SWEEP_SECONDS, sends again what the broker never received and retries a
+# job silent for JOBS_STALE_SECONDS (its worker died), JOBS_MAX_ATTEMPTS runs at most.
+JOBS_HEARTBEAT_SECONDS = float(os.environ.get("RISKCOMP_JOBS_HEARTBEAT_SECONDS", "15"))
+JOBS_STALE_SECONDS = float(os.environ.get("RISKCOMP_JOBS_STALE_SECONDS", "90"))
+JOBS_SWEEP_SECONDS = float(os.environ.get("RISKCOMP_JOBS_SWEEP_SECONDS", "60"))
+JOBS_MAX_ATTEMPTS = 3
+
 CELERY_BEAT_SCHEDULE = {
+    "jobs-sweeper": {
+        "task": "jobs.tasks.sweep_jobs",
+        "schedule": JOBS_SWEEP_SECONDS,
+        "options": {"expires": JOBS_SWEEP_SECONDS},  # a sweep that waited that long is moot
+    },
     "suspension-recompute-nightly": {
         "task": "banks.tasks.recompute_suspensions",
         "schedule": crontab(hour=1, minute=30),
@@ -246,6 +262,11 @@ if RISKCOMP_LOG_DIR:
 # Upload limits for documents and spreadsheets (bytes).
 RISKCOMP_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A whole request body, an upload and its form included, is refused above this with a 413
+# before anything reads it (riskcomp.body_limit), whatever the reverse proxy lets through.
+RISKCOMP_MAX_REQUEST_BYTES = RISKCOMP_MAX_UPLOAD_BYTES + 1024 * 1024
+# Uploaded files above this go to a temporary file rather than memory while the body is read.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Login throttling (django-axes): five failures for one username from one address lock that
 # pair for 30 minutes; a success clears the count.

@@ -13,6 +13,10 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = Path(os.environ.get("RISKCOMP_TEST_MEDIA", VAR_DIR / "test-media"))
 if not os.environ.get("DATABASE_URL"):
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+else:
+    # pytest-django empties the tables with TRUNCATE after each transactional test; the history
+    # tables refuse it unless the session allows it (fund migration 0008).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c riskcomp.allow_truncate=on"
 
 # Tests run tasks in-process; the worker tests switch to the real Redis broker (when REDIS_URL is
 # set) for themselves and start a worker on the test database.

@@ -1,0 +1,243 @@
+"""Reads behind the performance view: every figure summed by the database in grouped queries, a
+fixed number of them whatever the number of filings, claims or banks."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from banks.models import Bank, SuspensionState
+from claims.models import Payment, Recovery, ReturnPayment
+from fund.models import FundSize, PolicyVersion
+from fund.selectors import scheme_params_from
+from loans.models import LoanFiling
+from riskcomp.choices import Scheme
+from riskcomp.policy.params import choose_version
+from riskcomp.policy.suspension import SuspensionFigures
+from riskcomp.policy.types import Scheme as PolicyScheme
+
+from .performance import (
+    ZERO,
+    BankPosition,
+    DelayStats,
+    RecoveryFigures,
+    add_recoveries,
+    bank_position,
+    delay_stats,
+    leverage,
+    quarter_bounds,
+    quarter_of,
+    quarters_between,
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The screen's filters: a scheme, a bank, a range of quarters (all when empty)."""
+
+    scheme: str = ""
+    bank_id: int | None = None
+    quarter_from: str = ""
+    quarter_to: str = ""
+
+    @property
+    def date_from(self) -> date | None:
+        return quarter_bounds(self.quarter_from)[0] if self.quarter_from else None
+
+    @property
+    def date_to(self) -> date | None:
+        return quarter_bounds(self.quarter_to)[1] if self.quarter_to else None
+
+
+@dataclass
+class LoanRow:
+    """Filings of one group: count, amount, enterprises served, first loans, leverage."""
+
+    key: Any
+    label: str
+    n: int = 0
+    amount: Decimal = ZERO
+    enterprises: int = 0
+    first_loans: int = 0
+    first_loan_enterprises: int = 0
+    leverage: Decimal | None = None
+
+
+@dataclass
+class Performance:
+    scope: Scope
+    fund_size: Decimal | None
+    fund_size_year: int | None
+    total: LoanRow
+    by_scheme: list[LoanRow]
+    by_bank: list[LoanRow]
+    by_quarter: list[LoanRow]
+    amount_by_quarter_and_scheme: dict[tuple[str, str], Decimal]
+    positions: list[BankPosition]
+    recovery_by_bank: list[tuple[str, RecoveryFigures]]
+    recovery_total: RecoveryFigures
+    delay_total: DelayStats | None
+    delay_by_bank: list[tuple[str, DelayStats]]
+    delay_by_quarter: list[tuple[str, DelayStats | None]]
+    quarters: list[str] = field(default_factory=list)
+
+
+def filed_quarters() -> list[str]:
+    """The quarters that have filings, earliest first (the choices of the quarter filters)."""
+    return list(LoanFiling.objects.order_by("quarter").values_list("quarter", flat=True)
+                .distinct())
+
+
+def _filings(scope: Scope) -> QuerySet[LoanFiling]:
+    qs = LoanFiling.objects.order_by()
+    if scope.scheme:
+        qs = qs.filter(scheme=scope.scheme)
+    if scope.bank_id:
+        qs = qs.filter(bank_id=scope.bank_id)
+    if scope.quarter_from:
+        qs = qs.filter(quarter__gte=scope.quarter_from)
+    if scope.quarter_to:
+        qs = qs.filter(quarter__lte=scope.quarter_to)
+    return qs
+
+
+_LOAN_SUMS: dict[str, Any] = {
+    "n": Count("id"),
+    "amount": Sum("amount_cny"),
+    "enterprises": Count("enterprise_id", distinct=True),
+    "first_loans": Count("id", filter=Q(is_first_loan=True)),
+    "first_loan_enterprises": Count("enterprise_id", distinct=True,
+                                    filter=Q(is_first_loan=True)),
+}
+
+
+def _loan_row(key: Any, label: str, r: dict[str, Any], fund_size: Decimal | None) -> LoanRow:
+    amount = r["amount"] or ZERO
+    return LoanRow(key=key, label=label, n=r["n"], amount=amount, enterprises=r["enterprises"],
+                   first_loans=r["first_loans"],
+                   first_loan_enterprises=r["first_loan_enterprises"],
+                   leverage=leverage(amount, fund_size))
+
+
+def _claims_scope(qs: QuerySet[Any], scope: Scope, prefix: str) -> QuerySet[Any]:
+    if scope.scheme:
+        qs = qs.filter(**{f"{prefix}scheme": scope.scheme})
+    if scope.bank_id:
+        qs = qs.filter(**{f"{prefix}bank_id": scope.bank_id})
+    return qs
+
+
+def _positions(scope: Scope, today: date, names: dict[int, str]) -> list[BankPosition]:
+    """Each bank's current position against the thresholds of the version in force today,
+    from the suspension states (recomputed after every payment and return, and nightly)."""
+    params = tuple(scheme_params_from(r) for r in PolicyVersion.objects.all())
+    states = _claims_scope(SuspensionState.objects.order_by(), scope, "")
+    out = []
+    for s in states:
+        choice = choose_version(params, PolicyScheme(s.scheme), today)
+        if choice is None:
+            continue
+        figures = SuspensionFigures(filed_principal=s.filed_principal,
+                                    claimed_principal=s.claimed_principal,
+                                    net_compensation=s.net_compensation)
+        out.append(bank_position(bank_id=s.bank_id, bank_name=names.get(s.bank_id, ""),
+                                 params=choice.params, figures=figures,
+                                 is_suspended=s.is_auto_suspended or s.is_manually_suspended))
+    out.sort(key=lambda p: (p.bank_name, p.scheme))
+    return out
+
+
+def _recoveries(scope: Scope) -> dict[int, RecoveryFigures]:
+    """Per bank, to the end of the range: principal and compensation of the claims paid, what
+    the banks recovered after it, the share due back to the fund and the returns received."""
+    end = scope.date_to
+    paid = _claims_scope(Payment.objects.order_by(), scope, "claim__")
+    recovered = _claims_scope(Recovery.objects.order_by(), scope, "claim__")
+    back = _claims_scope(ReturnPayment.objects.order_by(), scope, "recovery__claim__")
+    if end is not None:
+        paid = paid.filter(paid_on__lte=end)
+        recovered = recovered.filter(recovered_on__lte=end)
+        back = back.filter(returned_on__lte=end)
+    sums: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO] * 5)
+    for r in paid.values("claim__bank_id").annotate(base=Sum("claim__base"), amount=Sum("amount")):
+        sums[r["claim__bank_id"]][0] += r["base"] or ZERO
+        sums[r["claim__bank_id"]][1] += r["amount"] or ZERO
+    for r in recovered.values("claim__bank_id").annotate(amount=Sum("amount"),
+                                                         due=Sum("return_amount")):
+        sums[r["claim__bank_id"]][2] += r["amount"] or ZERO
+        sums[r["claim__bank_id"]][3] += r["due"] or ZERO
+    for r in back.values("recovery__claim__bank_id").annotate(amount=Sum("amount")):
+        sums[r["recovery__claim__bank_id"]][4] += r["amount"] or ZERO
+    return {bank_id: RecoveryFigures(*values) for bank_id, values in sums.items()}
+
+
+def _delays(scope: Scope) -> list[tuple[int, str, int]]:
+    """(bank, quarter of payment, days from submission to payment) for the claims paid within
+    the range: one row per payment, two dates each."""
+    qs = _claims_scope(Payment.objects.order_by(), scope, "claim__")
+    if scope.date_from is not None:
+        qs = qs.filter(paid_on__gte=scope.date_from)
+    if scope.date_to is not None:
+        qs = qs.filter(paid_on__lte=scope.date_to)
+    return [(bank_id, quarter_of(paid_on),
+             (paid_on - timezone.localtime(submitted_at).date()).days)
+            for bank_id, submitted_at, paid_on
+            in qs.values_list("claim__bank_id", "claim__submitted_at", "paid_on")]
+
+
+def performance(scope: Scope, *, today: date) -> Performance:
+    """Every indicator of the performance view for ``scope``."""
+    filings = _filings(scope)
+    by_quarter_rows = list(filings.values("quarter").annotate(**_LOAN_SUMS).order_by("quarter"))
+    delays = _delays(scope)
+    # The axis runs from the first filing to the last filing or payment, empty quarters too.
+    present = sorted({r["quarter"] for r in by_quarter_rows} | {q for _b, q, _d in delays})
+    first = scope.quarter_from or (present[0] if present else "")
+    last = scope.quarter_to or (present[-1] if present else "")
+    quarters = quarters_between(first, last) if first and last else []
+    # The bureau sets the fund size yearly (MICRO Art. 20): a quarter is measured against its
+    # own year's, the range as a whole against its last year's.
+    sizes = dict(FundSize.objects.values_list("year", "amount"))
+    year = int(last[:4]) if last else None
+    size = sizes.get(year) if year else None
+    names = dict(Bank.objects.values_list("pk", "short_name"))
+    schemes = dict(Scheme.choices)
+
+    total = _loan_row(None, _("合计"), filings.aggregate(**_LOAN_SUMS), size)
+    by_scheme = [_loan_row(r["scheme"], str(schemes.get(r["scheme"], r["scheme"])), r, size)
+                 for r in filings.values("scheme").annotate(**_LOAN_SUMS).order_by("scheme")]
+    by_bank = sorted((_loan_row(r["bank_id"], names.get(r["bank_id"], ""), r, size)
+                      for r in filings.values("bank_id").annotate(**_LOAN_SUMS)),
+                     key=lambda row: row.label)
+    quarter_rows = {r["quarter"]: r for r in by_quarter_rows}
+    by_quarter = [_loan_row(q, q, quarter_rows[q], sizes.get(int(q[:4])))
+                  if q in quarter_rows else LoanRow(key=q, label=q) for q in quarters]
+    stacked = {(r["quarter"], r["scheme"]): r["amount"] or ZERO
+               for r in filings.values("quarter", "scheme").annotate(amount=Sum("amount_cny"))}
+
+    recoveries = _recoveries(scope)
+    per_bank: dict[int, list[int]] = defaultdict(list)
+    per_quarter: dict[str, list[int]] = defaultdict(list)
+    for bank_id, quarter, days in delays:
+        per_bank[bank_id].append(days)
+        per_quarter[quarter].append(days)
+    delay_by_bank = [(names.get(b, ""), s) for b, days in per_bank.items()
+                     if (s := delay_stats(days)) is not None]
+    delay_by_bank.sort(key=lambda item: item[0])
+    return Performance(
+        scope=scope, fund_size=size, fund_size_year=year, total=total, by_scheme=by_scheme,
+        by_bank=by_bank, by_quarter=by_quarter, amount_by_quarter_and_scheme=stacked,
+        positions=_positions(scope, today, names),
+        recovery_by_bank=sorted(((names.get(b, ""), r) for b, r in recoveries.items()),
+                                key=lambda item: item[0]),
+        recovery_total=add_recoveries(recoveries.values()),
+        delay_total=delay_stats(d for _, _, d in delays),
+        delay_by_bank=delay_by_bank,
+        delay_by_quarter=[(q, delay_stats(per_quarter.get(q, ()))) for q in quarters],
+        quarters=quarters,
+    )

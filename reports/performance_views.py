@@ -1,0 +1,126 @@
+"""The bureau's performance view (绩效评价, MICRO Art. 9(4)): for the custodian's reviewers, the
+bureau's approvers and auditors. Filters, the indicators, charts drawn on the server, and the
+same tables as an Excel workbook."""
+
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from riskcomp.choices import Scheme
+from riskcomp.exports import XLSX, XColumn, sheets_bytes, wants_xlsx
+from riskcomp.roles import Role, role_required
+
+from .charts import Chart, Series, chart_svg
+from .performance_forms import PerformanceFilterForm
+from .performance_selectors import Performance, filed_quarters, performance
+
+VIEWERS = (Role.REVIEWER, Role.APPROVER, Role.AUDITOR)
+HUNDRED = Decimal(100)
+
+
+def performance_charts(data: Performance) -> list[Chart]:
+    """The quarterly trends: filed amount by scheme, enterprises served and first loans, days
+    from claim to payment."""
+    labels = tuple(data.quarters)
+    schemes = [s for s in Scheme if not data.scope.scheme or s == data.scope.scheme]
+    zero = Decimal(0)
+    amount = Chart(
+        key="filed", title=_("各季度备案贷款金额"), labels=labels, kind="stacked",
+        series=tuple(Series(str(s.label), tuple(
+            data.amount_by_quarter_and_scheme.get((q, s.value), zero) for q in labels))
+            for s in schemes))
+    served = Chart(
+        key="served", title=_("各季度服务企业与首贷"), labels=labels, unit=_("户"),
+        series=(Series(_("服务企业"), tuple(Decimal(r.enterprises) for r in data.by_quarter)),
+                Series(_("首贷企业"), tuple(Decimal(r.first_loan_enterprises)
+                                          for r in data.by_quarter))))
+    delay = Chart(
+        key="delay", title=_("各季度申报至拨付天数"), labels=labels, kind="line", unit=_("天"),
+        series=(Series(_("平均"), tuple(s.mean if s else zero for _q, s in data.delay_by_quarter)),
+                Series(_("中位数"), tuple(s.median if s else zero
+                                         for _q, s in data.delay_by_quarter))))
+    return [amount, served, delay]
+
+
+def _percent(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value * HUNDRED:.2f}%"
+
+
+def _workbook(data: Performance) -> bytes:
+    schemes = dict(Scheme.choices)
+    loan_columns = (
+        XColumn("", lambda r: r.label, width=22),
+        XColumn(_("备案笔数"), lambda r: r.n, "int"),
+        XColumn(_("备案金额（元）"), lambda r: r.amount, "money", 20),
+        XColumn(_("服务企业（户）"), lambda r: r.enterprises, "int"),
+        XColumn(_("首贷笔数"), lambda r: r.first_loans, "int"),
+        XColumn(_("首贷企业（户）"), lambda r: r.first_loan_enterprises, "int"),
+        XColumn(_("放大倍数"), lambda r: r.leverage, "text"),
+    )
+
+    def loans(title: str, first: str, rows: list[Any]) -> tuple[str, tuple[XColumn, ...], list]:
+        return title, (XColumn(first, lambda r: r.label, width=22), *loan_columns[1:]), rows
+
+    positions = (
+        XColumn(_("银行"), lambda p: p.bank_name, width=22),
+        XColumn(_("政策"), lambda p: schemes.get(p.scheme, p.scheme)),
+        XColumn(_("备案本金（元）"), lambda p: p.filed_principal, "money", 20),
+        XColumn(_("申报本金（元）"), lambda p: p.claimed_principal, "money", 20),
+        XColumn(_("不良率"), lambda p: p.claim_ratio, "ratio"),
+        XColumn(_("不良率阈值"), lambda p: p.claim_ratio_threshold, "ratio"),
+        XColumn(_("补偿净额（元）"), lambda p: p.net_compensation, "money", 20),
+        XColumn(_("补偿率"), lambda p: p.compensation_rate, "ratio"),
+        XColumn(_("补偿净额阈值（元）"), lambda p: p.net_threshold, "money", 20),
+        XColumn(_("距阈值（元）"), lambda p: p.net_room, "money", 20),
+        XColumn(_("状态"), lambda p: _("暂停") if p.is_suspended else _("正常")),
+    )
+    recovery = (
+        XColumn(_("银行"), lambda r: r[0], width=22),
+        XColumn(_("已补偿本金（元）"), lambda r: r[1].compensated_principal, "money", 20),
+        XColumn(_("拨付补偿（元）"), lambda r: r[1].compensation_paid, "money", 20),
+        XColumn(_("追偿回收（元）"), lambda r: r[1].recovered, "money", 20),
+        XColumn(_("回收率"), lambda r: r[1].recovery_rate, "ratio"),
+        XColumn(_("应返还（元）"), lambda r: r[1].return_due, "money", 20),
+        XColumn(_("已返还（元）"), lambda r: r[1].returned, "money", 20),
+        XColumn(_("待返还金额（元）"), lambda r: r[1].to_return, "money", 20),
+    )
+    delay = (
+        XColumn(_("分组"), lambda r: r[0], width=22),
+        XColumn(_("拨付笔数"), lambda r: r[1].n if r[1] else 0, "int"),
+        XColumn(_("平均天数"), lambda r: r[1].mean if r[1] else None, "text"),
+        XColumn(_("中位天数"), lambda r: r[1].median if r[1] else None, "text"),
+        XColumn(_("最长天数"), lambda r: r[1].longest if r[1] else None, "int"),
+    )
+    return sheets_bytes([
+        loans(_("按政策"), _("政策"), [*data.by_scheme, data.total]),
+        loans(_("按银行"), _("银行"), data.by_bank),
+        loans(_("按季度"), _("放款季度"), data.by_quarter),
+        (_("暂停阈值"), positions, data.positions),
+        (_("追偿回收"), recovery, [*data.recovery_by_bank, (_("合计"), data.recovery_total)]),
+        (_("拨付时效"), delay, [*data.delay_by_quarter, *data.delay_by_bank,
+                                (_("合计"), data.delay_total)]),
+    ])
+
+
+@role_required(*VIEWERS)
+@require_safe
+def performance_view(request: HttpRequest) -> HttpResponse:
+    form = PerformanceFilterForm(request.GET or None, quarters=filed_quarters())
+    data = performance(form.scope(), today=timezone.localdate())
+    if wants_xlsx(request):
+        response = HttpResponse(_workbook(data), content_type=XLSX)
+        stamp = timezone.localdate().strftime("%Y%m%d")
+        response["Content-Disposition"] = f'attachment; filename="performance-{stamp}.xlsx"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+    charts = [(c, chart_svg(c)) for c in performance_charts(data)]
+    query = request.GET.copy()
+    query["export"] = "xlsx"
+    return render(request, "reports/performance.html", {
+        "form": form, "data": data, "charts": charts, "export_query": query.urlencode(),
+    })

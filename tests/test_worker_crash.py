@@ -1,0 +1,171 @@
+"""A worker killed with SIGKILL in the middle of an import commit, on PostgreSQL with a real
+Redis broker: a restarted worker finishes the job, and every row is filed exactly once.
+
+The test runs its own worker and beat on a Redis database of their own (the session's worker of
+tests/test_worker.py must not take the job), with the job intervals shortened through the
+environment: a heartbeat every second, a job silent for 5 s taken as lost, a sweep every
+second. Runs when REDIS_URL is set and the database is PostgreSQL; skipped otherwise."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+import redis
+from auditlog.models import LogEntry
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from jobs.models import Job
+from riskcomp.celery import app
+
+from .test_worker import _database_url
+
+pytestmark = [pytest.mark.worker]
+
+# Shortened unless the environment sets them (the production values measure the real delay).
+INTERVALS = {name: os.environ.get(name, short) for name, short in (
+    ("RISKCOMP_JOBS_HEARTBEAT_SECONDS", "1"), ("RISKCOMP_JOBS_STALE_SECONDS", "5"),
+    ("RISKCOMP_JOBS_SWEEP_SECONDS", "1"))}
+STALE = float(INTERVALS["RISKCOMP_JOBS_STALE_SECONDS"])
+SWEEP = float(INTERVALS["RISKCOMP_JOBS_SWEEP_SECONDS"])
+
+
+def _own_broker(url: str) -> str:
+    """The same Redis server, another database (eight further on; 15 is the test script's)."""
+    parts = urlsplit(url)
+    db = int(parts.path.strip("/") or 0)
+    own = (db + 8) % 16
+    return urlunsplit(parts._replace(path=f"/{14 if own == 15 else own}"))
+
+
+def _use_broker(url: str, *, eager: bool) -> None:
+    app.conf.broker_url = url
+    app.conf.task_always_eager = eager
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def crash_rig(tmp_path):  # type: ignore[no-untyped-def]
+    if not settings.REDIS_URL:
+        pytest.skip("REDIS_URL not set: no real broker")
+    if connection.vendor != "postgresql":
+        pytest.skip("the worker needs a database shared across processes (PostgreSQL)")
+    broker = os.environ.get("RISKCOMP_TEST_CRASH_REDIS_URL") or _own_broker(settings.REDIS_URL)
+    redis.Redis.from_url(broker).flushdb()
+    env = {**os.environ, "DATABASE_URL": _database_url(), "DB_CONN_MAX_AGE": "0",
+           "DJANGO_SETTINGS_MODULE": "riskcomp.settings.test", "REDIS_URL": broker,
+           **INTERVALS}
+    before = app.conf.broker_url, app.conf.task_always_eager
+    _use_broker(broker, eager=False)
+    procs: list[subprocess.Popen] = []  # type: ignore[type-arg]
+
+    def start(argv: list[str]) -> subprocess.Popen:  # type: ignore[type-arg]
+        proc = subprocess.Popen(  # noqa: S603 - fixed argv, our own worker
+            [sys.executable, "-m", "celery", "-A", "riskcomp", *argv], env=env,
+            cwd=settings.BASE_DIR)
+        procs.append(proc)
+        return proc
+
+    class Rig:
+        @staticmethod
+        def worker(name: str) -> subprocess.Popen:  # type: ignore[type-arg]
+            proc = start(["worker", "-Q", "celery,reports", "--pool", "solo", "-l", "warning",
+                          "-n", f"{name}-{os.getpid()}@%h"])
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                if any(name in host for reply in app.control.ping(timeout=1.0)
+                       for host in reply):
+                    return proc
+                if proc.poll() is not None:
+                    pytest.fail("the Celery worker exited at start-up")
+            pytest.fail("the Celery worker did not answer within 60 s")
+
+        @staticmethod
+        def beat() -> subprocess.Popen:  # type: ignore[type-arg]
+            return start(["beat", "-l", "warning", "-s", str(tmp_path / "beat-schedule"),
+                          "--pidfile="])
+
+    yield Rig
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    _use_broker(before[0], eager=before[1])
+    redis.Redis.from_url(broker).flushdb()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
+def test_worker_killed_mid_commit_is_recovered_and_files_every_row_once(
+        crash_rig, bank_a, officer_a, settings, tmp_path):
+    from loans.import_services import import_batch_confirm, import_batch_create
+    from loans.importing import CHUNK_ROWS, FILINGS, read_workbook
+    from loans.models import ImportBatch, LoanFiling
+
+    from .factories import AgreementFactory, make_credit_code
+    from .test_import import row, workbook
+
+    settings.MEDIA_ROOT = tmp_path
+    AgreementFactory(bank=bank_a, scheme="MICRO")
+    drawdown = timezone.localdate() - timedelta(days=3)
+    dates = {"放款日期": drawdown.isoformat(),
+             "征信报告日期": (drawdown - timedelta(days=3)).isoformat(),
+             "合同到期日": (drawdown + timedelta(days=364)).isoformat()}
+    n = 6 * CHUNK_ROWS
+    content = workbook([row(**{"借据号": f"JJ-K{i:05d}", "合同号": f"HT-K{i:05d}",
+                               "贷款金额": "100000", "首笔贷款": "否", **dates,
+                               "统一社会信用代码": make_credit_code(5000 + i % 1500)})
+                        for i in range(n)])
+    first = crash_rig.worker("crash-first")
+    crash_rig.beat()
+    batch = import_batch_create(bank=bank_a, kind="filings", original_name="k.xlsx",
+                                data=content, parsed=read_workbook(content, FILINGS),
+                                actor=officer_a)
+
+    def state() -> tuple[str, int]:
+        return ImportBatch.objects.values_list("status", "progress").get(pk=batch.pk)
+
+    deadline = time.monotonic() + 240
+    while state()[0] != "validated":
+        assert time.monotonic() < deadline and state()[0] != "failed", state()
+        time.sleep(0.05)
+    assert import_batch_confirm(batch=batch, actor=officer_a)
+    while not (state()[0] == "committing" and 0 < state()[1] < 100):
+        assert time.monotonic() < deadline and state()[0] == "committing", state()
+        time.sleep(0.01)
+    os.kill(first.pid, signal.SIGKILL)  # mid-commit: some chunks written, none committed
+    killed_at = time.monotonic()
+    first.wait(timeout=10)
+    job = Job.objects.get(kind=Job.Kind.IMPORT_COMMIT, object_id=batch.pk)
+    assert (job.state, job.attempts) == (Job.State.RUNNING, 1)
+    assert LoanFiling.objects.filter(bank=bank_a).count() == 0  # its transaction rolled back
+
+    crash_rig.worker("crash-restarted")
+    while state()[0] != "committed":
+        assert time.monotonic() - killed_at < STALE + 2 * SWEEP + 180, state()
+        assert state()[0] != "failed", state()
+        time.sleep(0.05)
+    recovery = time.monotonic() - killed_at
+    print(f"\nworker_crash_recovery_s: {recovery:.1f}")
+
+    job.refresh_from_db()
+    assert (job.state, job.attempts) == (Job.State.DONE, 2)
+    filings = LoanFiling.objects.filter(bank=bank_a)
+    assert filings.count() == n == filings.values("iou_number").distinct().count()
+    assert ImportBatch.objects.get(pk=batch.pk).accepted_rows == n
+    # Filed once in the trail as well: one creation entry per filing, none from the lost run.
+    created = LogEntry.objects.filter(content_type__model="loanfiling",
+                                      action=LogEntry.Action.CREATE)
+    assert created.count() == n
+    # Detection (no heartbeat for STALE), the next sweep, the restart and the whole commit again.
+    assert recovery < STALE + 2 * SWEEP + 120
