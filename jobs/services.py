@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, connections, transaction
+from django.db import connections, transaction
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -174,7 +174,6 @@ def job_sweep(*, now: Any = None) -> dict[str, int]:
     """The sweeper (beat, every ``JOBS_SWEEP_SECONDS``): send again the jobs the broker never
     received, and retry (or give up) the jobs whose worker stopped beating. Counts per action."""
     now = now or timezone.now()
-    close_old_connections()
     unsent = list(Job.objects.filter(state__in=(State.QUEUED, State.RETRYING), sent_at=None,
                                      created_at__lt=now - timedelta(seconds=5))
                   .values_list("pk", flat=True))
