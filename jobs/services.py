@@ -212,4 +212,7 @@ def job_retry(*, job: Job, actor: Any) -> Job:
         if not KINDS[locked.kind].reset(locked.object_id):
             raise JobNotRetryable(_("该任务的对象已不处于失败状态，或已有新的任务在处理，"
                                     "无法重新提交。"))
-        return job_submit(kind=locked.kind, object_id=locked.object_id, actor=actor)
+        # The work is still the original submitter's (an import is filed as the officer who
+        # confirmed it); the trail records who resubmitted it.
+        return job_submit(kind=locked.kind, object_id=locked.object_id,
+                          actor=locked.actor_id or actor)

@@ -297,4 +297,8 @@ def test_jobs_screen_lists_jobs_by_state_for_the_custodian_and_admin_only(
     response = client_for(reviewer).post(reverse("jobs:job_retry", args=[failed.pk]),
                                          {"back": "list"})
     assert response["Location"] == url
+    # Resubmitted by the custodian, the commit still files as the officer who confirmed it.
+    retried = Job.objects.filter(kind=Job.Kind.IMPORT_COMMIT).exclude(pk=failed.pk).get()
+    assert retried.actor == officer_a
+    assert LogEntry.objects.get_for_object(retried).get().actor == reviewer
     assert client_for(reviewer).get(url, {"q": "x\x00y"}).status_code in (200, 400)
