@@ -119,6 +119,7 @@ READ_ONLY = {
     "reports:report_progress", "reports:report_pdf", "reports:report_xlsx",
     "notifications:list", "audit:search", "audit:security", "password_change_done",
     "params:version_list", "params:version_detail", "params:lpr_list", "calendar:list",
+    "jobs:job_list",
 }
 # The screens that take a POST (a form, an action).
 WRITES = {
@@ -136,7 +137,7 @@ WRITES = {
     "reports:report_generate", "notifications:open", "notifications:read_all",
     "params:version_succeed", "params:version_edit", "params:version_delete", "params:lpr_new",
     "params:lpr_edit", "params:lpr_delete",
-    "calendar:year",
+    "calendar:year", "jobs:job_retry",
 }
 # Import screens that only read; a POST to them shows the same page and changes nothing.
 IMPORT_READS = {
