@@ -237,6 +237,10 @@ def test_a_duplicate_delivery_while_the_job_runs_elsewhere_does_nothing(both_sch
     job.refresh_from_db()
     assert (job.state, job.attempts) == (State.RUNNING, 1)
     assert LoanFiling.objects.count() == 0
+    # While the sweeper sends it again, the officer's page says it is being retried.
+    Job.objects.filter(pk=job.pk).update(state=State.RETRYING)
+    page = client_for(officer_a).get(reverse("loans:import_progress", args=[batch.pk]))
+    assert "重试中" in page.content.decode() and "正在提交" in page.content.decode()
 
 
 @pytest.mark.django_db
