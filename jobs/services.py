@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, connections, transaction
+from django.db import connections, transaction
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -174,7 +174,6 @@ def job_sweep(*, now: Any = None) -> dict[str, int]:
     """The sweeper (beat, every ``JOBS_SWEEP_SECONDS``): send again the jobs the broker never
     received, and retry (or give up) the jobs whose worker stopped beating. Counts per action."""
     now = now or timezone.now()
-    close_old_connections()
     unsent = list(Job.objects.filter(state__in=(State.QUEUED, State.RETRYING), sent_at=None,
                                      created_at__lt=now - timedelta(seconds=5))
                   .values_list("pk", flat=True))
@@ -213,4 +212,7 @@ def job_retry(*, job: Job, actor: Any) -> Job:
         if not KINDS[locked.kind].reset(locked.object_id):
             raise JobNotRetryable(_("该任务的对象已不处于失败状态，或已有新的任务在处理，"
                                     "无法重新提交。"))
-        return job_submit(kind=locked.kind, object_id=locked.object_id, actor=actor)
+        # The work is still the original submitter's (an import is filed as the officer who
+        # confirmed it); the trail records who resubmitted it.
+        return job_submit(kind=locked.kind, object_id=locked.object_id,
+                          actor=locked.actor_id or actor)

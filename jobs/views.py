@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from riskcomp.listing import Column, Filter, build_listing
 from riskcomp.roles import Role, role_required
@@ -21,6 +21,7 @@ TONES = {"queued": "info", "running": "ok", "retrying": "warn", "done": "muted",
 
 
 @role_required(Role.ADMIN, Role.REVIEWER)
+@require_safe
 def job_list(request: HttpRequest) -> HttpResponse:
     listing = build_listing(
         request, job_list_for(user=request.user),

@@ -121,6 +121,7 @@ READ_ONLY = {
     "params:version_list", "params:version_detail", "params:lpr_list", "calendar:list",
     "loans:import_list", "loans:import_template_filings", "loans:import_template_classifications",
     "loans:import_detail", "loans:import_progress", "loans:import_rejected",
+    "jobs:job_list",
 }
 # The screens that take a POST (a form, an action).
 WRITES = {
@@ -138,7 +139,7 @@ WRITES = {
     "reports:report_generate", "notifications:open", "notifications:read_all",
     "params:version_succeed", "params:version_edit", "params:version_delete", "params:lpr_new",
     "params:lpr_edit", "params:lpr_delete",
-    "calendar:year",
+    "calendar:year", "jobs:job_retry",
 }
 def test_every_url_is_either_read_only_or_takes_a_post():
     """A new screen must be put in one of the sets, and a read-only one gets its 405 tested."""

@@ -237,6 +237,10 @@ def test_a_duplicate_delivery_while_the_job_runs_elsewhere_does_nothing(both_sch
     job.refresh_from_db()
     assert (job.state, job.attempts) == (State.RUNNING, 1)
     assert LoanFiling.objects.count() == 0
+    # While the sweeper sends it again, the officer's page says it is being retried.
+    Job.objects.filter(pk=job.pk).update(state=State.RETRYING)
+    page = client_for(officer_a).get(reverse("loans:import_progress", args=[batch.pk]))
+    assert "重试中" in page.content.decode() and "正在提交" in page.content.decode()
 
 
 @pytest.mark.django_db
@@ -297,4 +301,8 @@ def test_jobs_screen_lists_jobs_by_state_for_the_custodian_and_admin_only(
     response = client_for(reviewer).post(reverse("jobs:job_retry", args=[failed.pk]),
                                          {"back": "list"})
     assert response["Location"] == url
+    # Resubmitted by the custodian, the commit still files as the officer who confirmed it.
+    retried = Job.objects.filter(kind=Job.Kind.IMPORT_COMMIT).exclude(pk=failed.pk).get()
+    assert retried.actor == officer_a
+    assert LogEntry.objects.get_for_object(retried).get().actor == reviewer
     assert client_for(reviewer).get(url, {"q": "x\x00y"}).status_code in (200, 400)

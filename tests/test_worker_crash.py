@@ -1,5 +1,6 @@
-"""A worker killed with SIGKILL in the middle of an import commit, on PostgreSQL with a real
-Redis broker: a restarted worker finishes the job, and every row is filed exactly once.
+"""A worker killed with SIGKILL in the middle of an import commit or of a report's layout, on
+PostgreSQL with a real Redis broker: a restarted worker finishes the job, every row is filed
+exactly once, and the report version is made once.
 
 The test runs its own worker and beat on a Redis database of their own (the session's worker of
 tests/test_worker.py must not take the job), with the job intervals shortened through the
@@ -61,7 +62,7 @@ def crash_rig(tmp_path):  # type: ignore[no-untyped-def]
     redis.Redis.from_url(broker).flushdb()
     env = {**os.environ, "DATABASE_URL": _database_url(), "DB_CONN_MAX_AGE": "0",
            "DJANGO_SETTINGS_MODULE": "riskcomp.settings.test", "REDIS_URL": broker,
-           **INTERVALS}
+           "RISKCOMP_TEST_MEDIA": str(tmp_path / "media"), **INTERVALS}
     before = app.conf.broker_url, app.conf.task_always_eager
     _use_broker(broker, eager=False)
     procs: list[subprocess.Popen] = []  # type: ignore[type-arg]
@@ -158,6 +159,10 @@ def test_worker_killed_mid_commit_is_recovered_and_files_every_row_once(
     recovery = time.monotonic() - killed_at
     print(f"\nworker_crash_recovery_s: {recovery:.1f}")
 
+    # The job is marked done just after the batch's transaction commits.
+    while Job.objects.filter(pk=job.pk, state=Job.State.RUNNING).exists():
+        assert time.monotonic() - killed_at < recovery + 30
+        time.sleep(0.05)
     job.refresh_from_db()
     assert (job.state, job.attempts) == (Job.State.DONE, 2)
     filings = LoanFiling.objects.filter(bank=bank_a)
@@ -169,3 +174,43 @@ def test_worker_killed_mid_commit_is_recovered_and_files_every_row_once(
     assert created.count() == n
     # Detection (no heartbeat for STALE), the next sweep, the restart and the whole commit again.
     assert recovery < STALE + 2 * SWEEP + 120
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
+def test_worker_killed_mid_render_is_recovered_and_the_version_becomes_current_once(
+        crash_rig, reviewer, tmp_path):
+    from reports.models import ReportFile
+    from reports.services import report_request
+
+    first = crash_rig.worker("crash-render")
+    crash_rig.beat()
+    report = report_request(kind=ReportFile.Kind.SEMIANNUAL, period="2026H1", actor=reviewer)
+
+    def state() -> tuple[str, int]:
+        return ReportFile.objects.values_list("status", "progress").get(pk=report.pk)
+
+    deadline = time.monotonic() + 240
+    while not (state()[0] == "running" and state()[1] > 10):
+        assert time.monotonic() < deadline and state()[0] in ("pending", "running"), state()
+        time.sleep(0.01)
+    os.kill(first.pid, signal.SIGKILL)  # laying out the PDF
+    killed_at = time.monotonic()
+    first.wait(timeout=10)
+
+    crash_rig.worker("crash-render-restarted")
+    while state()[0] != "done":
+        assert time.monotonic() - killed_at < STALE + 2 * SWEEP + 180, state()
+        assert state()[0] != "failed", state()
+        time.sleep(0.05)
+    print(f"\nworker_crash_render_recovery_s: {time.monotonic() - killed_at:.1f}")
+    while Job.objects.filter(object_id=report.pk, state=Job.State.RUNNING).exists():
+        time.sleep(0.05)
+    job = Job.objects.get(kind=Job.Kind.REPORT_GENERATE, object_id=report.pk)
+    assert (job.state, job.attempts) == (Job.State.DONE, 2)
+    report.refresh_from_db()
+    assert report.is_current and report.parameters["attempt"] == 2
+    # Only the finished attempt's PDF and workbook are stored.
+    media = tmp_path / "media"  # the workers'
+    stored = {str(p.relative_to(media)) for p in media.rglob("*") if p.is_file()}
+    assert stored == {report.file.name, report.parameters["xlsx"]}

@@ -182,6 +182,8 @@ CELERY_TASK_ROUTES = {"reports.tasks.*": {"queue": "reports"}}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
+    # Left long: a task of a killed worker is run again by the jobs' sweeper within minutes
+    # (heartbeat, below); a short timeout would redeliver long reports and imports still running.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
     CELERY_TASK_ALWAYS_EAGER = False
 else:
