@@ -39,11 +39,13 @@ def performance_charts(data: Performance) -> list[Chart]:
         series=(Series(_("服务企业"), tuple(Decimal(r.enterprises) for r in data.by_quarter)),
                 Series(_("首贷企业"), tuple(Decimal(r.first_loan_enterprises)
                                           for r in data.by_quarter))))
+    # Only the quarters with payments: a quarter without any has no delay, not a delay of 0.
+    paid = [(q, s) for q, s in data.delay_by_quarter if s is not None]
     delay = Chart(
-        key="delay", title=_("各季度申报至拨付天数"), labels=labels, kind="line", unit=_("天"),
-        series=(Series(_("平均"), tuple(s.mean if s else zero for _q, s in data.delay_by_quarter)),
-                Series(_("中位数"), tuple(s.median if s else zero
-                                         for _q, s in data.delay_by_quarter))))
+        key="delay", title=_("各季度申报至拨付天数"), labels=tuple(q for q, _s in paid),
+        kind="line", unit=_("天"),
+        series=(Series(_("平均"), tuple(s.mean for _q, s in paid)),
+                Series(_("中位数"), tuple(s.median for _q, s in paid))))
     return [amount, served, delay]
 
 
