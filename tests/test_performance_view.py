@@ -279,3 +279,15 @@ def test_the_screen_costs_the_same_queries_at_any_size(portfolio, auditor, bank_
     with CaptureQueriesContext(connection) as large:
         assert client.get(url).status_code == 200
     assert len(large) == len(small) <= 20, [q["sql"][:80] for q in large.captured_queries]
+
+
+def test_a_chart_of_counts_is_labelled_in_its_unit_not_in_ten_thousand_yuan():
+    from reports.charts import Chart, Series, chart_svg
+
+    svg = chart_svg(Chart(key="n", title="服务企业", labels=("2026Q1", "2026Q2"), unit="户",
+                          series=(Series("服务企业", (Decimal(46), Decimal(23))),)))
+    assert "单位：户" in svg and "万元" not in svg
+    assert ">50</text>" in svg  # the axis tops out at 50 enterprises, not 0.005 万元
+    money = chart_svg(Chart(key="a", title="金额", labels=("2026Q1",),
+                            series=(Series("金额", (Decimal("460000.00"),)),)))
+    assert "单位：万元" in money and ">50</text>" in money
