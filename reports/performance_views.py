@@ -62,7 +62,7 @@ def _workbook(data: Performance) -> bytes:
         XColumn(_("服务企业（户）"), lambda r: r.enterprises, "int"),
         XColumn(_("首贷笔数"), lambda r: r.first_loans, "int"),
         XColumn(_("首贷企业（户）"), lambda r: r.first_loan_enterprises, "int"),
-        XColumn(_("放大倍数"), lambda r: r.leverage, "text"),
+        XColumn(_("放大倍数"), lambda r: r.leverage, "number"),
     )
 
     def loans(title: str, first: str, rows: list[Any]) -> tuple[str, tuple[XColumn, ...], list]:
@@ -94,8 +94,8 @@ def _workbook(data: Performance) -> bytes:
     delay = (
         XColumn(_("分组"), lambda r: r[0], width=22),
         XColumn(_("拨付笔数"), lambda r: r[1].n if r[1] else 0, "int"),
-        XColumn(_("平均天数"), lambda r: r[1].mean if r[1] else None, "text"),
-        XColumn(_("中位天数"), lambda r: r[1].median if r[1] else None, "text"),
+        XColumn(_("平均天数"), lambda r: r[1].mean if r[1] else None, "number"),
+        XColumn(_("中位天数"), lambda r: r[1].median if r[1] else None, "number"),
         XColumn(_("最长天数"), lambda r: r[1].longest if r[1] else None, "int"),
     )
     return sheets_bytes([

@@ -259,6 +259,9 @@ def test_the_excel_export_holds_the_same_figures(portfolio, reviewer):
     rows = list(wb["按政策"].iter_rows(values_only=True))
     assert rows[0][:3] == ("政策", "备案笔数", "备案金额（元）")
     assert rows[-1][0] == "合计" and Decimal(str(rows[-1][2])) == Decimal("6000000.00")
+    assert rows[-1][6] == pytest.approx(0.6)  # leverage, a number: 6,000,000 ÷ 10,000,000
+    delays = list(wb["拨付时效"].iter_rows(values_only=True))
+    assert delays[-1][0] == "合计" and delays[-1][1:] == (1, 20, 20, 20)
     positions = list(wb["暂停阈值"].iter_rows(values_only=True))
     assert len(positions) == 2 and positions[1][1] == dict(SchemeChoice.choices)["MICRO"]
     assert positions[1][4] == pytest.approx(0.1667)  # the claim ratio, a percentage cell
