@@ -39,11 +39,13 @@ def performance_charts(data: Performance) -> list[Chart]:
         series=(Series(_("服务企业"), tuple(Decimal(r.enterprises) for r in data.by_quarter)),
                 Series(_("首贷企业"), tuple(Decimal(r.first_loan_enterprises)
                                           for r in data.by_quarter))))
+    # Only the quarters with payments: a quarter without any has no delay, not a delay of 0.
+    paid = [(q, s) for q, s in data.delay_by_quarter if s is not None]
     delay = Chart(
-        key="delay", title=_("各季度申报至拨付天数"), labels=labels, kind="line", unit=_("天"),
-        series=(Series(_("平均"), tuple(s.mean if s else zero for _q, s in data.delay_by_quarter)),
-                Series(_("中位数"), tuple(s.median if s else zero
-                                         for _q, s in data.delay_by_quarter))))
+        key="delay", title=_("各季度申报至拨付天数"), labels=tuple(q for q, _s in paid),
+        kind="line", unit=_("天"),
+        series=(Series(_("平均"), tuple(s.mean for _q, s in paid)),
+                Series(_("中位数"), tuple(s.median for _q, s in paid))))
     return [amount, served, delay]
 
 
@@ -60,7 +62,7 @@ def _workbook(data: Performance) -> bytes:
         XColumn(_("服务企业（户）"), lambda r: r.enterprises, "int"),
         XColumn(_("首贷笔数"), lambda r: r.first_loans, "int"),
         XColumn(_("首贷企业（户）"), lambda r: r.first_loan_enterprises, "int"),
-        XColumn(_("放大倍数"), lambda r: r.leverage, "text"),
+        XColumn(_("放大倍数"), lambda r: r.leverage, "number"),
     )
 
     def loans(title: str, first: str, rows: list[Any]) -> tuple[str, tuple[XColumn, ...], list]:
@@ -92,8 +94,8 @@ def _workbook(data: Performance) -> bytes:
     delay = (
         XColumn(_("分组"), lambda r: r[0], width=22),
         XColumn(_("拨付笔数"), lambda r: r[1].n if r[1] else 0, "int"),
-        XColumn(_("平均天数"), lambda r: r[1].mean if r[1] else None, "text"),
-        XColumn(_("中位天数"), lambda r: r[1].median if r[1] else None, "text"),
+        XColumn(_("平均天数"), lambda r: r[1].mean if r[1] else None, "number"),
+        XColumn(_("中位天数"), lambda r: r[1].median if r[1] else None, "number"),
         XColumn(_("最长天数"), lambda r: r[1].longest if r[1] else None, "int"),
     )
     return sheets_bytes([

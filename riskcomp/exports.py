@@ -32,7 +32,8 @@ DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 @dataclass(frozen=True)
 class XColumn:
     """One exported column: its heading, how to read the value from a row, its kind
-    (``text``, ``money``, ``ratio``, ``date``, ``datetime``, ``int``) and its width."""
+    (``text``, ``money``, ``ratio``, ``number``, ``date``, ``datetime``, ``int``) and its
+    width."""
 
     header: Any
     value: Callable[[Any], Any]
@@ -57,6 +58,8 @@ def _cell(ws: Worksheet, value: Any, kind: str) -> WriteOnlyCell:
         return cell
     if kind == "int":
         return WriteOnlyCell(ws, value=int(value))
+    if kind == "number":  # a figure with its own decimals: times, days
+        return WriteOnlyCell(ws, value=Decimal(value))
     if kind == "datetime" and isinstance(value, datetime):
         cell = WriteOnlyCell(ws, value=timezone.localtime(value).replace(tzinfo=None))
         cell.number_format = DATETIME_FORMAT

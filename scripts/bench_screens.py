@@ -278,6 +278,9 @@ SCREENS: tuple[tuple[str, str, str, str, str], ...] = (
     ("filing_detail", "reviewer", "loans:filing_detail", "filing", ""),
     ("claim_detail", "reviewer", "claims:claim_detail", "claim", ""),
     ("claim_review", "reviewer", "claims:review", "open_claim", ""),
+    ("performance", "approver", "reports:performance", "", ""),
+    ("performance_filtered", "auditor", "reports:performance", "",
+     "scheme=MICRO&quarter_from=2025Q1&quarter_to=2025Q4"),
 )
 
 # Filled before the clients fork: the users and the records the record pages pick from.

@@ -259,6 +259,9 @@ def test_the_excel_export_holds_the_same_figures(portfolio, reviewer):
     rows = list(wb["按政策"].iter_rows(values_only=True))
     assert rows[0][:3] == ("政策", "备案笔数", "备案金额（元）")
     assert rows[-1][0] == "合计" and Decimal(str(rows[-1][2])) == Decimal("6000000.00")
+    assert rows[-1][6] == pytest.approx(0.6)  # leverage, a number: 6,000,000 ÷ 10,000,000
+    delays = list(wb["拨付时效"].iter_rows(values_only=True))
+    assert delays[-1][0] == "合计" and delays[-1][1:] == (1, 20, 20, 20)
     positions = list(wb["暂停阈值"].iter_rows(values_only=True))
     assert len(positions) == 2 and positions[1][1] == dict(SchemeChoice.choices)["MICRO"]
     assert positions[1][4] == pytest.approx(0.1667)  # the claim ratio, a percentage cell
@@ -279,3 +282,15 @@ def test_the_screen_costs_the_same_queries_at_any_size(portfolio, auditor, bank_
     with CaptureQueriesContext(connection) as large:
         assert client.get(url).status_code == 200
     assert len(large) == len(small) <= 20, [q["sql"][:80] for q in large.captured_queries]
+
+
+def test_a_chart_of_counts_is_labelled_in_its_unit_not_in_ten_thousand_yuan():
+    from reports.charts import Chart, Series, chart_svg
+
+    svg = chart_svg(Chart(key="n", title="服务企业", labels=("2026Q1", "2026Q2"), unit="户",
+                          series=(Series("服务企业", (Decimal(46), Decimal(23))),)))
+    assert "单位：户" in svg and "万元" not in svg
+    assert ">50</text>" in svg  # the axis tops out at 50 enterprises, not 0.005 万元
+    money = chart_svg(Chart(key="a", title="金额", labels=("2026Q1",),
+                            series=(Series("金额", (Decimal("460000.00"),)),)))
+    assert "单位：万元" in money and ">50</text>" in money
