@@ -56,6 +56,9 @@ from django.utils import timezone
 from django.utils.encoding import smart_str
 from django.utils.translation import gettext_lazy as _
 
+from riskcomp.labels import readable
+from riskcomp.templatetags.portal import cny
+
 from .roles import Role, role_of
 
 # Every domain model, with the fields left out of its trail and why.
@@ -462,6 +465,11 @@ class TrailRow:
         return user_display(actor) if actor is not None else str(_("系统"))
 
     @property
+    def object_text(self) -> str:
+        """The record's name with any code in it read in Chinese (工商银行经开区支行 小微)."""
+        return readable(self.entry.object_repr)
+
+    @property
     def changes_text(self) -> str:
         return _("；").join(_("%(label)s：%(old)s → %(new)s")
                             % {"label": c.label, "old": c.old, "new": c.new}
@@ -534,9 +542,11 @@ def _display(f: models.Field | None, raw: Any, names: dict[tuple[Any, str], str]
     if isinstance(f, models.DecimalField):
         # auditlog writes an amount as the object held it (3.00 or 3.0000): the same figure.
         try:
-            return str(Decimal(text).quantize(Decimal(1).scaleb(-f.decimal_places)))
+            figure = Decimal(text).quantize(Decimal(1).scaleb(-f.decimal_places))
         except ArithmeticError:
             return text
+        # Money is every two-place decimal (ratios and rates keep four): ¥1,234,567.89.
+        return cny(figure) if f.decimal_places == 2 else str(figure)
     if isinstance(f, models.BooleanField):
         return str({"True": _("是"), "False": _("否")}.get(text, text))
     if isinstance(f, models.DateTimeField):
@@ -548,7 +558,7 @@ def _display(f: models.Field | None, raw: Any, names: dict[tuple[Any, str], str]
     if isinstance(f, models.JSONField):
         with suppress(ValueError):
             text = json.dumps(json.loads(text), ensure_ascii=False, sort_keys=True)
-    return _cut(text)
+    return _cut(readable(text))
 
 
 def trail_rows(entries: Iterable[LogEntry]) -> list[TrailRow]:

@@ -37,7 +37,7 @@ EXPORT_COLUMNS: tuple[XColumn, ...] = (
     XColumn(_lazy("操作"), lambda r: r.action_label, width=8),
     XColumn(_lazy("记录类型"), lambda r: r.model_label, width=14),
     XColumn(_lazy("记录编号"), lambda r: r.entry.object_pk, width=10),
-    XColumn(_lazy("记录"), lambda r: r.entry.object_repr, width=30),
+    XColumn(_lazy("记录"), lambda r: r.object_text, width=30),
     XColumn(_lazy("变更内容（原值 → 新值）"), lambda r: r.changes_text, width=80),
     XColumn(_lazy("原因"), lambda r: r.reason, width=40),
 )

@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from .conftest import check_screen
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
               pytest.mark.usefixtures("reference_data")]
 
@@ -23,6 +25,7 @@ HOMES = [
 def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    check_screen(page)
 
 
 def login(browser, live_server, username: str):  # type: ignore[no-untyped-def]
@@ -63,7 +66,7 @@ def test_officer_lists_filter_and_calculator_in_the_browser(browser, live_server
     rows = page.locator("table.data tbody tr")
     assert rows.count() > 0
     for i in range(rows.count()):
-        assert "TECH" in rows.nth(i).inner_text()
+        assert "科创" in rows.nth(i).inner_text()
     page.click("nav.mainnav >> text=补偿测算")
     page.fill("input[name=credit_code]", _valid_code())
     page.select_option("select[name=size]", "small")

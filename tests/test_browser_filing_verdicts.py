@@ -9,7 +9,7 @@ import pytest
 
 from loans.models import LoanFiling
 
-from .conftest import patch_today
+from .conftest import check_screen, patch_today
 from .factories import AgreementFactory, BankFactory, make_credit_code, officer_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
@@ -28,6 +28,7 @@ def _today(monkeypatch):  # type: ignore[no-untyped-def]
 def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    check_screen(page)
 
 
 def verdicts(page) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]

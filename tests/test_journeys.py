@@ -35,7 +35,7 @@ from loans.services import FilingRequest, classification_report, filing_create
 from reports.models import ReportFile
 from riskcomp.roles import Role
 
-from .conftest import patch_today
+from .conftest import check_screen, patch_today
 from .factories import AgreementFactory, BankFactory, UserFactory, make_credit_code, officer_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
@@ -95,6 +95,7 @@ class Steps:
         self.n += 1
         page.screenshot(path=str(SHOTS / f"{self.journey}-{self.n:02d}-{step}.png"),
                         full_page=True)
+        check_screen(page)
 
 
 def open_page(browser):  # type: ignore[no-untyped-def]

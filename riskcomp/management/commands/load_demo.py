@@ -51,6 +51,7 @@ from claims.models import (
     SupplementRequest,
     WriteOff,
 )
+from claims.services.proposal import proposal_number_stem
 from fund.models import LedgerEntry
 from fund.selectors import policy_context
 from loans.models import ClassificationReport, Enterprise, ImportBatch, LoanFiling, Qualification
@@ -64,6 +65,7 @@ from riskcomp.choices import (
     ReasonCode,
     Scheme,
 )
+from riskcomp.labels import quarter_label
 from riskcomp.policy.compensation import compensation_amount, return_amount
 from riskcomp.policy.context import PolicyContext
 from riskcomp.policy.credit_code import CHARSET, credit_code_check_char
@@ -943,9 +945,9 @@ class DemoLoader:
             all_decided = all(p.status in DECIDED_BY_BUREAU for p in members)
             label = "小微" if scheme == Scheme.MICRO else "科创"
             proposals[(scheme, period)] = Proposal.objects.create(
-                number=f"CSYJ-{scheme}-{period}", scheme=scheme, period=period,
+                number=proposal_number_stem(scheme, period), scheme=scheme, period=period,
                 status=Proposal.Status.DECIDED if all_decided else Proposal.Status.SUBMITTED,
-                note=f"{period}{label}补偿初审意见，共{len(members)}笔",
+                note=f"{quarter_label(period)}{label}补偿初审意见，共{len(members)}笔",
                 created_by=self.reviewer, submitted_at=members[0].times["proposed"])
             for p in members:
                 p.claim = Claim(proposal=proposals[(scheme, period)])
