@@ -556,9 +556,32 @@ def _display(f: models.Field | None, raw: Any, names: dict[tuple[Any, str], str]
             return text
         return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(f, models.JSONField):
-        with suppress(ValueError):
-            text = json.dumps(json.loads(text), ensure_ascii=False, sort_keys=True)
+        # JSON belongs in the export; the screen reads the values by their labels.
+        with suppress(ValueError, TypeError):
+            return _cut(_json_text(json.loads(text) if isinstance(raw, str) else raw))
     return _cut(readable(text))
+
+
+def _code_labels() -> dict[str, str]:
+    from riskcomp.choices import EnterpriseKind, EnterpriseSize, LoanType, ReasonCode
+
+    return {str(k): str(v) for choices in (EnterpriseKind, EnterpriseSize, LoanType, ReasonCode)
+            for k, v in choices.choices}
+
+
+def _json_text(value: Any, labels: dict[str, str] | None = None) -> str:
+    """A JSON value as words: lists joined with 、, objects as 名称：值, codes by their labels."""
+    labels = labels if labels is not None else _code_labels()
+    if isinstance(value, list):
+        return str(_("、")).join(_json_text(v, labels) for v in value) or "—"
+    if isinstance(value, dict):
+        return str(_("；")).join(f"{labels.get(str(k), readable(k))}{_('：')}"
+                                f"{_json_text(v, labels)}" for k, v in value.items()) or "—"
+    if isinstance(value, bool):
+        return str(_("是") if value else _("否"))
+    if value is None:
+        return "—"
+    return labels.get(str(value), readable(value))
 
 
 def trail_rows(entries: Iterable[LogEntry]) -> list[TrailRow]:

@@ -31,7 +31,7 @@ AUDIT_ROLES = (Role.AUDITOR, Role.REVIEWER, Role.APPROVER, Role.ADMIN)
 SECURITY_ROLES = (Role.AUDITOR, Role.ADMIN)
 
 EXPORT_COLUMNS: tuple[XColumn, ...] = (
-    XColumn(_lazy("时间"), lambda r: r.entry.timestamp, "datetime", 17),
+    XColumn(_lazy("时间（北京时间）"), lambda r: r.entry.timestamp, "datetime", 17),
     XColumn(_lazy("操作人"), lambda r: r.actor_name, width=18),
     XColumn(_lazy("IP地址"), lambda r: r.entry.remote_addr or "", width=16),
     XColumn(_lazy("操作"), lambda r: r.action_label, width=8),
@@ -47,7 +47,7 @@ EXPORT_CHUNK = 2000
 
 
 SECURITY_COLUMNS: tuple[XColumn, ...] = (
-    XColumn(_lazy("时间"), lambda e: e.at, "datetime", 17),
+    XColumn(_lazy("时间（北京时间）"), lambda e: e.at, "datetime", 17),
     XColumn(_lazy("事件"), lambda e: e.get_kind_display(), width=16),
     XColumn(_lazy("用户名"), lambda e: e.username, width=18),
     XColumn(_lazy("姓名"), lambda e: e.user.get_full_name() if e.user else "", width=12),
@@ -94,7 +94,7 @@ def search(request: HttpRequest) -> HttpResponse:
             Filter("actor", _("操作人"), "actor_id", actor_choices()),
         ),
         columns=(
-            ("time", Column(_lazy("时间"), "timestamp")),
+            ("time", Column(_lazy("时间（北京时间）"), "timestamp")),
             ("actor", Column(_lazy("操作人"), "actor__username")),
             ("ip", Column(_lazy("IP地址"), "remote_addr")),
             ("action", Column(_lazy("操作"), "action")),
@@ -129,7 +129,7 @@ def security(request: HttpRequest) -> HttpResponse:
                        "detail"),
         filters=(Filter("kind", _("事件"), "kind", tuple(SecurityEvent.Kind.choices)),),
         columns=(
-            ("time", Column(_lazy("时间"), "at")),
+            ("time", Column(_lazy("时间（北京时间）"), "at")),
             ("kind", Column(_lazy("事件"), "kind")),
             ("user", Column(_lazy("用户名"), "username")),
             ("ip", Column(_lazy("IP地址"), "ip_address")),

@@ -15,6 +15,7 @@ SHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screens"
 DEMO_PASSWORD = "Demo-2026-pass"
 HOMES = [
     ("bank_officer", "银行经办工作台"),
+    ("bank_officer2", "银行经办工作台"),
     ("reviewer", "托管机构工作台"),
     ("approver", "财政国资局确认工作台"),
     ("auditor", "审计查询"),
@@ -89,3 +90,18 @@ def _valid_code() -> str:
     from .factories import make_credit_code
 
     return make_credit_code(42)
+
+
+def test_every_demo_user_walks_their_menu_without_console_errors_or_raw_codes(browser, live_server):
+    # Each entry of each role's main menu, one screenshot each; shot() fails on a console
+    # error (an htmx style blocked by the CSP, a script error) or a raw code on the screen.
+    call_command("load_demo", verbosity=0)
+    for username, _heading in HOMES:
+        page = login(browser, live_server, username)
+        labels = page.locator("nav.mainnav a").all_inner_texts()
+        assert labels, username
+        for n in range(len(labels)):
+            page.locator("nav.mainnav a").nth(n).click()
+            page.wait_for_load_state("networkidle")
+            shot(page, f"menu-{username}-{n:02d}")
+        page.close()

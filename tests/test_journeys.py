@@ -33,6 +33,7 @@ from loans.importing import FILINGS, build_workbook
 from loans.models import LoanFiling
 from loans.services import FilingRequest, classification_report, filing_create
 from reports.models import ReportFile
+from riskcomp.labels import reason_label
 from riskcomp.roles import Role
 
 from .conftest import check_screen, patch_today
@@ -234,7 +235,7 @@ def test_officer_uploads_the_quarter_reports_an_npl_and_claims_compensation(brow
                 rows.nth(i).inner_text() for i in range(3)}
     assert "小微" in verdicts["JJ-J001"] and "40%" in verdicts["JJ-J001"]
     assert "通过" in verdicts["JJ-J002"]
-    assert "退回" in verdicts["JJ-J003"] and "NOT_IN_BDA" in verdicts["JJ-J003"]
+    assert "退回" in verdicts["JJ-J003"] and reason_label("NOT_IN_BDA") in verdicts["JJ-J003"]
     assert not LoanFiling.objects.exists()  # the preview writes nothing
     steps.shot(page, "preview")
 

@@ -117,3 +117,17 @@ def test_a_suspended_banks_officer_is_told_since_when_why_and_what_they_may_do(r
     assert "已暂停办理" not in client_for(reviewer).get(reverse("home")).content.decode()
     suspension_manual_lift(bank=bank, scheme="TECH", reason="已整改", actor=reviewer)
     assert "已暂停办理" not in client_for(officer).get(reverse("home")).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_policy_versions_lists_read_as_labels_on_screen_not_json(admin_user_):
+    from fund.models import PolicyVersion
+
+    version = PolicyVersion.objects.filter(scheme="MICRO").first()
+    with audit_context(actor=admin_user_):
+        version.allowed_sizes = ["medium", "small"]
+        version.save()
+    rows, _ = audit_entries_for(version)
+    shown = [c.new for r in rows for c in r.changes]
+    assert "中型、小型" in shown, shown
+    assert not any("[" in v or '"' in v for v in shown), shown
