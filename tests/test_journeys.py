@@ -221,7 +221,7 @@ def test_officer_uploads_the_quarter_reports_an_npl_and_claims_compensation(brow
     go(page, "main >> text=上传文件")
     assert page.is_checked("input[name=kind][value=filings]")
     page.set_input_files("input[name=file]", files=[
-        {"name": "2026Q2.xlsx", "mimeType": XLSX, "buffer": content}])
+        {"name": "二季度备案.xlsx", "mimeType": XLSX, "buffer": content}])
     steps.shot(page, "upload")
     go(page, "main >> button:has-text('上传并校验')")
     # The validation runs on commit (eagerly in tests); a slower run shows the progress bar,
@@ -345,7 +345,7 @@ def test_reviewer_passes_and_proposes_approver_confirms_reviewer_pays(browser, l
     reviewer.wait_for_load_state("networkidle")
     box = reviewer.locator(f"input[name=claims][value='{claim.pk}']")
     assert box.is_checked()
-    assert reviewer.input_value("input[name=period]") == "2026Q3"
+    assert reviewer.input_value("select[name=period]") == "2026Q3"
     reviewer.fill("textarea[name=note]", "2026年第三季度小微企业贷款风险补偿初审意见。")
     steps.shot(reviewer, "proposal-pick")
     go(reviewer, "main >> button:has-text('预览合计')")

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.test import override_settings
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from banks.services import suspension_manual_lift, suspension_manual_set
 from claims.services.proposal import proposal_number_stem
@@ -108,7 +108,7 @@ def test_a_suspended_banks_officer_is_told_since_when_why_and_what_they_may_do(r
     for url in (reverse("home"), reverse("loans:filing_list")):
         text = client_for(officer).get(url).content.decode()
         assert "丙银行在“科技创新类中小企业贷款风险补偿”政策下已暂停办理风险补偿业务" in text
-        since = change.changed_at.astimezone().strftime("%Y年%-m月%-d日")
+        since = timezone.localtime(change.changed_at).strftime("%Y-%m-%d %H:%M")
         assert since in text and "北京时间" in text
         assert "追偿工作不力，法院驳回起诉" in text
         assert "备案贷款、报送五级分类" in text and "新的补偿申报不予受理" in text
