@@ -99,6 +99,9 @@ FIELD_LABELS: dict[str, dict[str, Any]] = {
     # the filing deadline once its year's holiday schedule is entered, is logged by itself.
     "loans.LoanFiling": {"snapshot": _("备案截止日（备案快照）")},
 }
+# Bookkeeping of a task that the screens leave out of a change (the export keeps it, as JSON):
+# a report's attempt counter, start time and file hashes, which its own fields show in words.
+SCREEN_HIDDEN: dict[str, frozenset[str]] = {"reports.ReportFile": frozenset({"parameters"})}
 # Entries per INSERT when a bulk write is audited: the batch size of the bulk writes themselves.
 BULK_BATCH = 1000
 REASON_KEY = "reason"
@@ -608,6 +611,8 @@ def trail_rows(entries: Iterable[LogEntry]) -> list[TrailRow]:
                 continue  # reverse relations auditlog lists, and the record's own number
             if not isinstance(values, list | tuple) or len(values) != 2:
                 continue  # many-to-many entries: none of the audited models has one
+            if model is not None and name in SCREEN_HIDDEN.get(model._meta.label, ()):
+                continue
             label = str(FIELD_LABELS.get(model._meta.label if model else "", {}).get(
                 name, f.verbose_name if f is not None else name))
             old, new = _display(f, values[0], names), _display(f, values[1], names)

@@ -3,6 +3,7 @@ user, action, dates and record; and the security trail (安全事件: logins, fa
 password and second-factor checks). Both with an Excel export, read-only; bank officers get
 403, and only auditors and the administrator see the security trail."""
 
+import json
 from collections.abc import Iterator
 from itertools import islice
 from typing import Any
@@ -40,6 +41,9 @@ EXPORT_COLUMNS: tuple[XColumn, ...] = (
     XColumn(_lazy("记录"), lambda r: r.object_text, width=30),
     XColumn(_lazy("变更内容（原值 → 新值）"), lambda r: r.changes_text, width=80),
     XColumn(_lazy("原因"), lambda r: r.reason, width=40),
+    # The record as stored, for whoever checks the trail by machine.
+    XColumn(_lazy("原始变更记录（JSON）"),
+            lambda r: json.dumps(r.entry.changes_dict or {}, ensure_ascii=False), width=60),
 )
 # Entries made readable per round when exporting: the related records they name are read once
 # per round, not once per entry.

@@ -22,7 +22,7 @@ _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 _HALF = re.compile(r"^(\d{4})H([12])$")
 _CN_DIGITS = "〇一二三四"
 # Codes embedded in stored identifiers and free text (CSYJ-MICRO-2026Q3, "MICRO 暂停").
-_EMBEDDED = re.compile(r"(?<![A-Za-z])(MICRO|TECH)(?![A-Za-z])|(\d{4})Q([1-4])")
+_EMBEDDED = re.compile(r"(?<![A-Za-z])(MICRO|TECH)(?![A-Za-z])|(\d{4})([QH])([1-4])")
 
 
 def scheme_short(code: Any) -> str:
@@ -74,11 +74,13 @@ def calendar_unknown_sentence() -> str:
 
 def readable(text: Any) -> str:
     """Free text or a stored identifier with codes in it, read in Chinese: CSYJ-MICRO-2026Q3 →
-    CSYJ-小微-2026年第三季度."""
+    CSYJ-小微-2026年第三季度, 半年度报告 2026H1 → 半年度报告 2026年上半年."""
     def sub(m: re.Match[str]) -> str:
         if m.group(1):
             return scheme_short(m.group(1))
-        return quarter_label(f"{m.group(2)}Q{m.group(3)}")
+        if m.group(3) == "H" and m.group(4) not in "12":
+            return m.group(0)
+        return quarter_label(f"{m.group(2)}{m.group(3)}{m.group(4)}")
     return _EMBEDDED.sub(sub, str(text or ""))
 
 

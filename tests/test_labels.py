@@ -48,6 +48,7 @@ def test_reason_codes_read_as_their_sentence():
 def test_identifiers_and_free_text_with_codes_read_in_chinese():
     assert labels.readable("CSYJ-MICRO-2026Q3") == "CSYJ-小微-2026年第三季度"
     assert labels.readable("工商银行经开区支行 TECH") == "工商银行经开区支行 科创"
+    assert labels.readable("半年度报告 2026H1 v1") == "半年度报告 2026年上半年 v1"
     # Words that merely contain the letters are left alone.
     assert labels.readable("MICROSOFT TECHNOLOGY") == "MICROSOFT TECHNOLOGY"
 
@@ -131,3 +132,23 @@ def test_a_policy_versions_lists_read_as_labels_on_screen_not_json(admin_user_):
     shown = [c.new for r in rows for c in r.changes]
     assert "中型、小型" in shown, shown
     assert not any("[" in v or '"' in v for v in shown), shown
+
+
+@pytest.mark.django_db
+def test_the_audit_export_keeps_the_stored_json_that_the_screen_reads_in_words(auditor, reviewer,
+                                                                              bank_a):
+    import io
+    import json
+
+    import openpyxl
+
+    with audit_context(actor=reviewer):
+        suspension_manual_set(bank=bank_a, scheme="TECH", reason="追偿不力", actor=reviewer)
+    screen = client_for(auditor).get(reverse("audit:search")).content.decode()
+    assert "追偿不力" in screen and '"is_manually_suspended"' not in screen
+    response = client_for(auditor).get(reverse("audit:search"), {"export": "xlsx"})
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(
+        values_only=True))
+    assert rows[0][-1] == "原始变更记录（JSON）"
+    stored = [json.loads(r[-1]) for r in rows[1:]]
+    assert any(s.get("is_manually_suspended") == ["False", "True"] for s in stored), stored

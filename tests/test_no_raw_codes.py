@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 # and upper-case reason codes such as CALENDAR_UNKNOWN or NPL_BEFORE_FILING.
 RAW_CODE = re.compile(
     r"(?<![A-Za-z])(?:MICRO|TECH)(?![a-z])"
-    r"|\d{4}Q[1-4]"
+    r"|\d{4}Q[1-4]|\d{4}H[12](?![0-9])"
     r"|(?<![A-Za-z0-9])[A-Z][A-Z]*_[A-Z_]{3,}(?![A-Za-z0-9])"
     r"|(?<![A-Za-z0-9-])[A-Z]{6,}(?![A-Za-z0-9-])")
 # Latin words that are legitimately Latin on a Chinese screen.
@@ -41,7 +41,8 @@ SKIP = re.compile(r"^/(?:accounts/logout|i18n/|static/|media/|admin/|health)")
 UPLOADED = re.compile(r"/(?:documents/\d+|document|statement|scan)/")
 # The import template's table of refusal codes is the key for the bank's IT staff to the
 # refused-rows workbook; names there are still checked.
-CODE_TABLES = re.compile(r"^/filings/import/template/")
+# The audit export's last column is the trail's record as stored (JSON), for machines.
+CODE_TABLES = re.compile(r"^/filings/import/template/|^/audit/.*export=xlsx")
 # Per URL shape (digits replaced), how many instances to visit: enough to see each kind of record.
 PER_SHAPE = 3
 MAX_PAGES = 400
