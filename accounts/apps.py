@@ -7,4 +7,12 @@ class AccountsConfig(AppConfig):
     verbose_name = _("账号安全")
 
     def ready(self) -> None:
+        from django.contrib.auth.models import User
+
+        from riskcomp.labels import person_name
+
         from . import signals  # noqa: F401  (connects the login/logout receivers)
+
+        # Django's get_full_name is "first last" (丽娜 王); every screen, notification, export,
+        # PDF and the admin call it, so it is the one place to put the family name first.
+        User.get_full_name = person_name  # type: ignore[method-assign]

@@ -123,3 +123,21 @@ def with_threshold_figures(state: SuspensionState, policy: Any, today: date) -> 
     state.distances = threshold_distances(params, figures) if params else {}
     state.excess = {k: -v for k, v in state.distances.items() if v is not None and v < 0}
     return state
+
+
+def suspension_notices_for(user: Any) -> list[dict[str, Any]]:
+    """For a bank officer, each scheme in which one of their banks is suspended: the state,
+    since when and why (the change that suspended it). One query when nothing is suspended,
+    two otherwise, whatever the number of banks."""
+    from .models import SuspensionChange
+
+    states = list(suspension_states_for(user).filter(
+        Q(is_auto_suspended=True) | Q(is_manually_suspended=True)).order_by("bank_id", "scheme"))
+    if not states:
+        return []
+    changes: dict[tuple[int, str], SuspensionChange] = {}
+    for change in (SuspensionChange.objects
+                   .filter(bank_id__in={s.bank_id for s in states}, is_suspended=True)
+                   .order_by("changed_at", "pk")):
+        changes[(change.bank_id, change.scheme)] = change  # the latest suspension wins
+    return [{"state": s, "change": changes.get((s.bank_id, s.scheme))} for s in states]

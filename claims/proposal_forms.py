@@ -2,13 +2,17 @@
 They check types and required fields; the rules (states, suspension, periods) are the services'
 and come back as form errors."""
 
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from riskcomp.choices import Scheme
+from riskcomp.labels import quarter_label
+from riskcomp.policy.deadlines import quarter_of
 
 from .forms import DATE, DocumentField
 from .models import Claim, Confirmation
@@ -21,6 +25,17 @@ class ClaimChoiceField(forms.ModelMultipleChoiceField):
         return obj.number
 
 
+PERIOD_CHOICES = 8
+
+
+def period_choices(today: date) -> list[tuple[str, str]]:
+    """The current quarter and the ones before it, newest first: (2026Q3, 2026年第三季度)."""
+    year, quarter = quarter_of(today)
+    n = year * 4 + quarter - 1
+    periods = (f"{m // 4}Q{m % 4 + 1}" for m in range(n, n - PERIOD_CHOICES, -1))
+    return [(p, quarter_label(p)) for p in periods]
+
+
 class ProposalCreateForm(forms.Form):
     """The claims picked on the list and the proposal's scheme, period and note. ``confirmed``
     is set by the preview page: the first post shows the totals, the second creates."""
@@ -28,9 +43,9 @@ class ProposalCreateForm(forms.Form):
     claims = ClaimChoiceField(label=_("申报"), queryset=Claim.objects.none(),
                               error_messages={"required": _("请至少选择一笔初审通过的申报。")})
     scheme = forms.ChoiceField(label=_("政策"), choices=Scheme.choices)
-    period = forms.RegexField(label=_("所属期间（季度）"), regex=r"^\d{4}Q[1-4]$", max_length=6,
-                              help_text=_("如 2026Q3。科创类按季度报送（科创方案第十五条）。"),
-                              error_messages={"invalid": _("格式应为“年份Q季度”，如 2026Q3。")})
+    # Picked from the quarters up to the current one (2026年第三季度), never typed as 2026Q3.
+    period = forms.ChoiceField(label=_("所属期间（季度）"), choices=(),
+                               help_text=_("科创类按季度报送（科创方案第十五条）。"))
     note = forms.CharField(label=_("说明"), required=False, max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 3}))
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
@@ -38,6 +53,7 @@ class ProposalCreateForm(forms.Form):
     def __init__(self, *args: Any, claims: QuerySet[Claim], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["claims"].queryset = claims
+        self.fields["period"].choices = period_choices(timezone.localdate())
 
 
 class WrittenDecisionForm(forms.Form):

@@ -20,6 +20,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Concat, ExtractQuarter, ExtractYear
 
 from riskcomp.choices import Scheme
+from riskcomp.labels import quarter_label
 
 from .models import (
     Claim,
@@ -53,7 +54,7 @@ def passed_claims() -> QuerySet[Claim]:
 def passed_quarter_choices(qs: QuerySet[Claim]) -> tuple[tuple[str, str], ...]:
     quarters = (qs.order_by("-passed_quarter").values_list("passed_quarter", flat=True)
                 .distinct()[:12])
-    return tuple((q, q) for q in quarters if q)
+    return tuple((q, quarter_label(q)) for q in quarters if q)
 
 
 @dataclass(frozen=True)

@@ -23,14 +23,14 @@ class PassForm(forms.Form):
 
 
 class RejectForm(forms.Form):
-    code = forms.ChoiceField(label=_("不通过原因代码"), choices=())
+    code = forms.ChoiceField(label=_("不通过原因"), choices=())
     note = forms.CharField(label=_("不通过理由"), max_length=NOTE_MAX, widget=_area(),
                            help_text=_("将告知银行，请引用政策条款。"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["code"].choices = [
-            ("", _("请选择")), *((v, f"{v} {label}") for v, label in ReasonCode.choices)]
+            ("", _("请选择")), *((v, label) for v, label in ReasonCode.choices)]
 
 
 class SupplementForm(forms.Form):

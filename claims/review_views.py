@@ -25,6 +25,7 @@ from loans.views import snapshot_rows
 from riskcomp.choices import LoanType, Scheme
 from riskcomp.exports import wants_xlsx
 from riskcomp.form_errors import add_service_errors
+from riskcomp.labels import scheme_short
 from riskcomp.listing import Column, Filter, build_listing
 from riskcomp.roles import Role, role_of, role_required
 from riskcomp.templatetags.portal import cny, pct
@@ -80,7 +81,7 @@ def _yes(flag: bool) -> str:
 
 QUEUE_EXPORT: tuple[XColumn, ...] = (
     XColumn(_lazy("银行"), lambda c: c.bank.short_name, width=14),
-    XColumn(_lazy("政策"), lambda c: c.scheme, width=8),
+    XColumn(_lazy("政策"), lambda c: scheme_short(c.scheme), width=8),
     XColumn(_lazy("申报编号"), lambda c: c.number, width=16),
     XColumn(_lazy("借款企业"), lambda c: c.filing.enterprise_name, width=32),
     XColumn(_lazy("统一社会信用代码"), lambda c: c.filing.enterprise.credit_code, width=22),

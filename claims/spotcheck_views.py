@@ -17,6 +17,7 @@ from riskcomp.audit import trail_context
 from riskcomp.choices import Scheme
 from riskcomp.exports import wants_xlsx
 from riskcomp.form_errors import add_service_errors
+from riskcomp.labels import scheme_short
 from riskcomp.listing import Column, Filter, build_listing
 from riskcomp.roles import Role, role_of, role_required
 
@@ -101,7 +102,7 @@ def _paid_on(item: SpotCheckItem) -> Any:
 ITEM_COLUMNS: tuple[XColumn, ...] = (
     XColumn(_lazy("申报编号"), lambda i: i.claim.number, width=16),
     XColumn(_lazy("银行"), lambda i: i.claim.bank.short_name, width=14),
-    XColumn(_lazy("政策"), lambda i: i.claim.scheme, width=8),
+    XColumn(_lazy("政策"), lambda i: scheme_short(i.claim.scheme), width=8),
     XColumn(_lazy("借据号"), lambda i: i.claim.filing.iou_number, width=18),
     XColumn(_lazy("借款企业"), lambda i: i.claim.filing.enterprise_name, width=32),
     XColumn(_lazy("统一社会信用代码"), lambda i: i.claim.filing.enterprise.credit_code,

@@ -27,6 +27,7 @@ from riskcomp.choices import Scheme
 from riskcomp.exports import wants_xlsx
 from riskcomp.form_errors import add_policy_errors, add_service_errors
 from riskcomp.held_uploads import HeldUploads
+from riskcomp.labels import quarter_label, reason_label
 from riskcomp.listing import Column, Filter, build_listing
 from riskcomp.policy.reasons import PolicyError, Refusal
 from riskcomp.roles import ANY_ROLE, Role, role_of, role_required
@@ -126,7 +127,7 @@ def recovery_list(request: HttpRequest) -> HttpResponse:
                        "claim__filing__enterprise_name", "return_payment__reference"),
         filters=(
             Filter("quarter", str(_("季度")), "claim__filing__quarter", tuple(
-                (q, q) for q in qs.order_by("-claim__filing__quarter")
+                (q, quarter_label(q)) for q in qs.order_by("-claim__filing__quarter")
                 .values_list("claim__filing__quarter", flat=True).distinct()[:16])),
             Filter("scheme", str(_("政策")), "claim__scheme", tuple(Scheme.choices)),
             Filter("state", str(_("返还状态")), "return_state",
@@ -171,7 +172,7 @@ def _timeline(claim: Claim) -> list[dict[str, Any]]:
                                                     "b": ch.get_to_status_display()})
         add(ch.changed_at, title, ch.actor, ch.note)
     for rv in claim.reviews.all():
-        note = f"{rv.reason_code} {rv.message}".strip()
+        note = f"{reason_label(rv.reason_code)} {rv.message}".strip()
         add(rv.decided_at, _("初审：%(d)s") % {"d": rv.get_decision_display()}, rv.reviewer, note)
     for s in claim.supplements.all():
         add(s.requested_at, _("要求补充材料"), s.requested_by, s.message)

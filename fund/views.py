@@ -21,6 +21,7 @@ from claims.payment_selectors import bank_choices, ledger_entries, ledger_totals
 from riskcomp.choices import Scheme
 from riskcomp.exports import wants_xlsx
 from riskcomp.form_errors import add_service_errors
+from riskcomp.labels import scheme_short
 from riskcomp.listing import Column, Filter, build_listing, date_range, in_date_range
 from riskcomp.roles import Role, role_of, role_required
 
@@ -41,7 +42,7 @@ _lazy = gettext_lazy
 LEDGER_COLUMNS: tuple[XColumn, ...] = (
     XColumn(_lazy("记账日期"), lambda e: e.booked_on, "date", 12),
     XColumn(_lazy("类型"), lambda e: e.get_kind_display(), width=14),
-    XColumn(_lazy("政策"), lambda e: e.scheme, width=8),
+    XColumn(_lazy("政策"), lambda e: scheme_short(e.scheme), width=8),
     XColumn(_lazy("银行"), lambda e: e.bank.short_name if e.bank else "", width=14),
     XColumn(_lazy("申报编号"), lambda e: e.claim.number if e.claim else "", width=16),
     XColumn(_lazy("凭证号"), lambda e: e.reference, width=22),

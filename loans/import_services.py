@@ -531,7 +531,7 @@ def import_batch_commit(batch_id: int, actor_id: int, *, today: date | None = No
                 _update(batch, status=Status.VALIDATED, progress=0, message=lost.message
                         or _in_portal_language(gettext_lazy(
                             "提交时发现其他上传正在备案相同的借据，本次未写入任何备案。"
-                            "请再次确认提交，重复的借据将以 DUPLICATE 退回。")))
+                            "请再次确认提交，重复的借据将以“重复”退回。")))
     except Exception:
         logger.exception("import batch %s: commit failed", batch_id)
         _fail(batch_id, _in_portal_language(gettext_lazy(

@@ -167,7 +167,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                 actor=request.user)
             if batch.result.get("duplicate_of"):
                 messages.warning(request, _(
-                    "该文件与本行此前上传的批次 #%(id)s 内容完全相同。已备案的借据将以 DUPLICATE "
+                    "该文件与本行此前上传的批次 #%(id)s 内容完全相同。已备案的借据将以“重复”"
                     "退回，不会重复备案。") % {"id": batch.result["duplicate_of"]})
             if _waits_for_broker(batch):
                 messages.warning(request, _(

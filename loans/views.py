@@ -28,6 +28,7 @@ from riskcomp.choices import (
     Scheme,
 )
 from riskcomp.exports import XColumn, wants_xlsx, xlsx_response
+from riskcomp.labels import quarter_label, readable, scheme_short
 from riskcomp.listing import Column, Filter, build_listing, quarter_choices
 from riskcomp.policy.credit_code import normalize_credit_code
 from riskcomp.policy.reasons import PolicyError, Refusal
@@ -107,7 +108,7 @@ def _snapshot_value(key: str, value: Any, choices: dict[str, dict[str, Any]]) ->
         return money_text(value)
     labels = choices.get(key)
     if isinstance(value, list):
-        shown = [f"{v} {labels[v]}" if labels and v in labels else str(v) for v in value]
+        shown = [str(labels[v]) if labels and v in labels else readable(v) for v in value]
         return str(_("、")).join(shown)
     if labels and value in labels:
         return str(labels[value])
@@ -162,12 +163,12 @@ FILING_COLUMNS: tuple[XColumn, ...] = (
     XColumn(_lazy("银行"), lambda f: f.bank.short_name, width=14),
     XColumn(_lazy("借款企业"), lambda f: f.enterprise_name, width=32),
     XColumn(_lazy("统一社会信用代码"), lambda f: f.enterprise.credit_code, width=22),
-    XColumn(_lazy("政策"), lambda f: f.scheme, width=8),
+    XColumn(_lazy("政策"), lambda f: scheme_short(f.scheme), width=8),
     XColumn(_lazy("政策文号"), lambda f: f.policy_version, width=22),
     XColumn(_lazy("贷款品种"), lambda f: f.get_loan_type_display(), width=12),
     XColumn(_lazy("放款日期"), lambda f: f.drawdown_date, "date", 12),
     XColumn(_lazy("合同到期日"), lambda f: f.maturity_date, "date", 12),
-    XColumn(_lazy("放款季度"), lambda f: f.quarter, width=10),
+    XColumn(_lazy("放款季度"), lambda f: quarter_label(f.quarter), width=10),
     XColumn(_lazy("金额（元）"), lambda f: f.amount_cny, "money", 18),
     XColumn(_lazy("年利率（%）"), lambda f: f.rate_percent, width=10),
     XColumn(_lazy("补偿比例"), lambda f: f.ratio, "ratio", 10),

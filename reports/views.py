@@ -20,6 +20,7 @@ from jobs.models import Job
 from jobs.selectors import job_is_unsent, job_latest_for, job_state_context
 from riskcomp.exports import XLSX
 from riskcomp.form_errors import add_service_errors
+from riskcomp.labels import quarter_label
 from riskcomp.listing import Column, Filter, build_listing
 from riskcomp.roles import Role, role_of, role_required
 
@@ -40,7 +41,7 @@ def _can_generate(request: HttpRequest) -> bool:
 @role_required(*READERS)
 @require_safe
 def report_list(request: HttpRequest) -> HttpResponse:
-    periods = tuple((p, p) for p in ReportFile.objects.order_by("-period")
+    periods = tuple((p, quarter_label(p)) for p in ReportFile.objects.order_by("-period")
                     .values_list("period", flat=True).distinct())
     listing = build_listing(
         request, selectors.report_list(),

@@ -56,6 +56,9 @@ from django.utils import timezone
 from django.utils.encoding import smart_str
 from django.utils.translation import gettext_lazy as _
 
+from riskcomp.labels import readable
+from riskcomp.templatetags.portal import cny
+
 from .roles import Role, role_of
 
 # Every domain model, with the fields left out of its trail and why.
@@ -98,6 +101,9 @@ FIELD_LABELS: dict[str, dict[str, Any]] = {
     # the filing deadline once its year's holiday schedule is entered, is logged by itself.
     "loans.LoanFiling": {"snapshot": _("备案截止日（备案快照）")},
 }
+# Bookkeeping of a task that the screens leave out of a change (the export keeps it, as JSON):
+# a report's attempt counter, start time and file hashes, which its own fields show in words.
+SCREEN_HIDDEN: dict[str, frozenset[str]] = {"reports.ReportFile": frozenset({"parameters"})}
 # Entries per INSERT when a bulk write is audited: the batch size of the bulk writes themselves.
 BULK_BATCH = 1000
 REASON_KEY = "reason"
@@ -464,6 +470,11 @@ class TrailRow:
         return user_display(actor) if actor is not None else str(_("系统"))
 
     @property
+    def object_text(self) -> str:
+        """The record's name with any code in it read in Chinese (工商银行经开区支行 小微)."""
+        return readable(self.entry.object_repr)
+
+    @property
     def changes_text(self) -> str:
         return _("；").join(_("%(label)s：%(old)s → %(new)s")
                             % {"label": c.label, "old": c.old, "new": c.new}
@@ -536,9 +547,11 @@ def _display(f: models.Field | None, raw: Any, names: dict[tuple[Any, str], str]
     if isinstance(f, models.DecimalField):
         # auditlog writes an amount as the object held it (3.00 or 3.0000): the same figure.
         try:
-            return str(Decimal(text).quantize(Decimal(1).scaleb(-f.decimal_places)))
+            figure = Decimal(text).quantize(Decimal(1).scaleb(-f.decimal_places))
         except ArithmeticError:
             return text
+        # Money is every two-place decimal (ratios and rates keep four): ¥1,234,567.89.
+        return cny(figure) if f.decimal_places == 2 else str(figure)
     if isinstance(f, models.BooleanField):
         return str({"True": _("是"), "False": _("否")}.get(text, text))
     if isinstance(f, models.DateTimeField):
@@ -548,9 +561,32 @@ def _display(f: models.Field | None, raw: Any, names: dict[tuple[Any, str], str]
             return text
         return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(f, models.JSONField):
-        with suppress(ValueError):
-            text = json.dumps(json.loads(text), ensure_ascii=False, sort_keys=True)
-    return _cut(text)
+        # JSON belongs in the export; the screen reads the values by their labels.
+        with suppress(ValueError, TypeError):
+            return _cut(_json_text(json.loads(text) if isinstance(raw, str) else raw))
+    return _cut(readable(text))
+
+
+def _code_labels() -> dict[str, str]:
+    from riskcomp.choices import EnterpriseKind, EnterpriseSize, LoanType, ReasonCode
+
+    return {str(k): str(v) for choices in (EnterpriseKind, EnterpriseSize, LoanType, ReasonCode)
+            for k, v in choices.choices}
+
+
+def _json_text(value: Any, labels: dict[str, str] | None = None) -> str:
+    """A JSON value as words: lists joined with 、, objects as 名称：值, codes by their labels."""
+    labels = labels if labels is not None else _code_labels()
+    if isinstance(value, list):
+        return str(_("、")).join(_json_text(v, labels) for v in value) or "—"
+    if isinstance(value, dict):
+        return str(_("；")).join(f"{labels.get(str(k), readable(k))}{_('：')}"
+                                f"{_json_text(v, labels)}" for k, v in value.items()) or "—"
+    if isinstance(value, bool):
+        return str(_("是") if value else _("否"))
+    if value is None:
+        return "—"
+    return labels.get(str(value), readable(value))
 
 
 def trail_rows(entries: Iterable[LogEntry]) -> list[TrailRow]:
@@ -577,6 +613,8 @@ def trail_rows(entries: Iterable[LogEntry]) -> list[TrailRow]:
                 continue  # reverse relations auditlog lists, and the record's own number
             if not isinstance(values, list | tuple) or len(values) != 2:
                 continue  # many-to-many entries: none of the audited models has one
+            if model is not None and name in SCREEN_HIDDEN.get(model._meta.label, ()):
+                continue
             label = str(FIELD_LABELS.get(model._meta.label if model else "", {}).get(
                 name, f.verbose_name if f is not None else name))
             old, new = _display(f, values[0], names), _display(f, values[1], names)

@@ -3,6 +3,7 @@ user, action, dates and record; and the security trail (安全事件: logins, fa
 password and second-factor checks). Both with an Excel export, read-only; bank officers get
 403, and only auditors and the administrator see the security trail."""
 
+import json
 from collections.abc import Iterator
 from itertools import islice
 from typing import Any
@@ -31,15 +32,18 @@ AUDIT_ROLES = (Role.AUDITOR, Role.REVIEWER, Role.APPROVER, Role.ADMIN)
 SECURITY_ROLES = (Role.AUDITOR, Role.ADMIN)
 
 EXPORT_COLUMNS: tuple[XColumn, ...] = (
-    XColumn(_lazy("时间"), lambda r: r.entry.timestamp, "datetime", 17),
+    XColumn(_lazy("时间（北京时间）"), lambda r: r.entry.timestamp, "datetime", 17),
     XColumn(_lazy("操作人"), lambda r: r.actor_name, width=18),
     XColumn(_lazy("IP地址"), lambda r: r.entry.remote_addr or "", width=16),
     XColumn(_lazy("操作"), lambda r: r.action_label, width=8),
     XColumn(_lazy("记录类型"), lambda r: r.model_label, width=14),
     XColumn(_lazy("记录编号"), lambda r: r.entry.object_pk, width=10),
-    XColumn(_lazy("记录"), lambda r: r.entry.object_repr, width=30),
+    XColumn(_lazy("记录"), lambda r: r.object_text, width=30),
     XColumn(_lazy("变更内容（原值 → 新值）"), lambda r: r.changes_text, width=80),
     XColumn(_lazy("原因"), lambda r: r.reason, width=40),
+    # The record as stored, for whoever checks the trail by machine.
+    XColumn(_lazy("原始变更记录（JSON）"),
+            lambda r: json.dumps(r.entry.changes_dict or {}, ensure_ascii=False), width=60),
 )
 # Entries made readable per round when exporting: the related records they name are read once
 # per round, not once per entry.
@@ -47,7 +51,7 @@ EXPORT_CHUNK = 2000
 
 
 SECURITY_COLUMNS: tuple[XColumn, ...] = (
-    XColumn(_lazy("时间"), lambda e: e.at, "datetime", 17),
+    XColumn(_lazy("时间（北京时间）"), lambda e: e.at, "datetime", 17),
     XColumn(_lazy("事件"), lambda e: e.get_kind_display(), width=16),
     XColumn(_lazy("用户名"), lambda e: e.username, width=18),
     XColumn(_lazy("姓名"), lambda e: e.user.get_full_name() if e.user else "", width=12),
@@ -94,7 +98,7 @@ def search(request: HttpRequest) -> HttpResponse:
             Filter("actor", _("操作人"), "actor_id", actor_choices()),
         ),
         columns=(
-            ("time", Column(_lazy("时间"), "timestamp")),
+            ("time", Column(_lazy("时间（北京时间）"), "timestamp")),
             ("actor", Column(_lazy("操作人"), "actor__username")),
             ("ip", Column(_lazy("IP地址"), "remote_addr")),
             ("action", Column(_lazy("操作"), "action")),
@@ -129,7 +133,7 @@ def security(request: HttpRequest) -> HttpResponse:
                        "detail"),
         filters=(Filter("kind", _("事件"), "kind", tuple(SecurityEvent.Kind.choices)),),
         columns=(
-            ("time", Column(_lazy("时间"), "at")),
+            ("time", Column(_lazy("时间（北京时间）"), "at")),
             ("kind", Column(_lazy("事件"), "kind")),
             ("user", Column(_lazy("用户名"), "username")),
             ("ip", Column(_lazy("IP地址"), "ip_address")),

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from .roles import Role, role_of
@@ -55,4 +56,13 @@ def portal(request: HttpRequest) -> dict[str, Any]:
                         if path == i["url"] or (i["url"] != "/" and path.startswith(i["url"]))]
     if matches:
         max(matches, key=lambda i: len(i["url"]))["active"] = True
-    return {"current_role": role, "current_role_label": role.label, "nav_items": items}
+    ctx: dict[str, Any] = {"current_role": role, "current_role_label": role.label,
+                           "nav_items": items}
+    if role is Role.BANK_OFFICER:
+        from banks.selectors import suspension_notices_for
+
+        # A suspended bank's officers see on every page since when, why and what they may do;
+        # read only when a page shows it (not for htmx fragments).
+        user = request.user
+        ctx["suspension_notices"] = SimpleLazyObject(lambda: suspension_notices_for(user))
+    return ctx

@@ -12,6 +12,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import BooleanField, F, Func, Q, QuerySet, Subquery
 from django.http import HttpRequest
 
+from riskcomp.labels import quarter_label
+
 
 @dataclass(frozen=True)
 class Filter:
@@ -78,10 +80,10 @@ def quarter_choices(first: str | None, last: str | None, *,
     at once, where a DISTINCT over the rows would read all of them."""
     ends = [_QUARTER.fullmatch(q or "") for q in (first, last)]
     if ends[0] is None or ends[1] is None:
-        return tuple((q, q) for q in dict.fromkeys(q for q in (last, first) if q))
+        return tuple((q, quarter_label(q)) for q in dict.fromkeys(q for q in (last, first) if q))
     low, high = (int(m[1]) * 4 + int(m[2]) - 1 for m in ends)
     labels = (f"{n // 4}Q{n % 4 + 1}" for n in range(high, max(low, high - limit + 1) - 1, -1))
-    return tuple((q, q) for q in labels)
+    return tuple((q, quarter_label(q)) for q in labels)
 
 
 class _AnyOf(Func):

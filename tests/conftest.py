@@ -133,8 +133,58 @@ def browser():  # type: ignore[no-untyped-def]
         b = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--disable-component-update", "--no-first-run"])
-        yield b
+        yield _WatchedBrowser(b)
         b.close()
+
+
+# Console errors (and uncaught page errors) of every page the browser tests open; the autouse
+# fixture below fails the test that caused one.
+CONSOLE_ERRORS: list[str] = []
+
+
+def _watch(page) -> None:  # type: ignore[no-untyped-def]
+    page.on("console", lambda m: m.type == "error" and CONSOLE_ERRORS.append(
+        f"{page.url}: {m.text}"))
+    page.on("pageerror", lambda e: CONSOLE_ERRORS.append(f"{page.url}: {e}"))
+
+
+class _WatchedBrowser:
+    """The Playwright browser, with every page it opens (directly or through a context)
+    watched for console errors."""
+
+    def __init__(self, browser) -> None:  # type: ignore[no-untyped-def]
+        self._browser = browser
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+    def new_page(self, **kwargs: Any):  # type: ignore[no-untyped-def]
+        page = self._browser.new_page(**kwargs)
+        _watch(page)
+        return page
+
+    def new_context(self, **kwargs: Any):  # type: ignore[no-untyped-def]
+        context = self._browser.new_context(**kwargs)
+        context.on("page", _watch)
+        return context
+
+
+@pytest.fixture(autouse=True)
+def _no_console_errors(request):  # type: ignore[no-untyped-def]
+    CONSOLE_ERRORS.clear()
+    yield
+    if "browser" in request.fixturenames:
+        assert not CONSOLE_ERRORS, "\n".join(CONSOLE_ERRORS)
+
+
+def check_screen(page) -> None:  # type: ignore[no-untyped-def]
+    """What a browser step shows: no console error so far and no raw code in the page's text
+    (tests/test_no_raw_codes.py says what a raw code is)."""
+    from .test_no_raw_codes import raw_codes
+
+    assert not CONSOLE_ERRORS, "\n".join(CONSOLE_ERRORS)
+    text = page.inner_text("body")
+    assert not raw_codes(text), (page.url, raw_codes(text))
 
 
 def patch_today(monkeypatch: Any, today: Callable[[], date]) -> None:

@@ -410,7 +410,7 @@ def test_the_search_exports_the_filtered_trail_to_excel(auditor, reviewer, trail
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:4] == ("时间", "操作人", "IP地址", "操作")
+    assert rows[0][:4] == ("时间（北京时间）", "操作人", "IP地址", "操作")
     assert len(rows) == 1 + LogEntry.objects.filter(actor=reviewer).count()
     assert all(r[2] == "10.0.0.2" for r in rows[1:])
     assert any("追偿不力" in (r[8] or "") for r in rows[1:])

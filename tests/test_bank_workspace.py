@@ -130,7 +130,7 @@ def test_the_snapshot_reads_in_words_not_codes():
     assert rows["贷款 · 贷款品种"] == "信用贷款" and rows["贷款 · 首笔贷款"] == "否"
     assert rows["贷款 · 折算汇率"] == "—" and rows["补偿比例"] == "40%"
     assert rows["贷款 · 贷款金额"] == "10,000,000.00"
-    assert rows["政策判断 · 小微企业贷款风险补偿 · 不符合原因"] == "AMOUNT_CAP 单户贷款金额超限"
+    assert rows["政策判断 · 小微企业贷款风险补偿 · 不符合原因"] == "单户贷款金额超限"
 
 
 @pytest.mark.django_db

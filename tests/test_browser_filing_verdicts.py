@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from loans.models import LoanFiling
+from riskcomp.labels import reason_label
 
-from .conftest import patch_today
+from .conftest import check_screen, patch_today
 from .factories import AgreementFactory, BankFactory, make_credit_code, officer_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
@@ -28,6 +29,7 @@ def _today(monkeypatch):  # type: ignore[no-untyped-def]
 def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    check_screen(page)
 
 
 def verdicts(page) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
@@ -86,8 +88,10 @@ def test_the_verdict_after_submit_is_the_live_checks_scheme_by_scheme(browser, l
     page.wait_for_load_state("networkidle")
     live = verdicts(page)
     shot(page, "01-live-check")
-    assert [r.split()[0] for r in live["小微企业贷款风险补偿"]] == ["NO_AGREEMENT"]
-    assert [r.split()[0] for r in live["科技创新类中小企业贷款风险补偿"]] == ["CONDUCT"]
+    assert ([r.split("：")[0] for r in live["小微企业贷款风险补偿"]]
+            == [reason_label("NO_AGREEMENT")])
+    assert ([r.split("：")[0] for r in live["科技创新类中小企业贷款风险补偿"]]
+            == [reason_label("CONDUCT")])
 
     with page.expect_navigation():
         page.click("form.calc-form button[type=submit]")
@@ -95,8 +99,8 @@ def test_the_verdict_after_submit_is_the_live_checks_scheme_by_scheme(browser, l
     shot(page, "02-after-submit")
     assert after == live
     summary = page.inner_text(".msg-error")
-    assert "NO_AGREEMENT" in summary and "京技管发〔2025〕12号第二条" in summary
-    assert "CONDUCT" in summary
+    assert reason_label("NO_AGREEMENT") in summary and "京技管发〔2025〕12号第二条" in summary
+    assert reason_label("CONDUCT") in summary
     assert LoanFiling.objects.count() == 0
     context.close()
 
@@ -129,5 +133,5 @@ def test_the_calculator_judges_each_scheme_on_its_own_attestation(browser, live_
     shot(page, "03-calculator")
     result = page.inner_text("#calc-result")
     assert "科技创新类中小企业贷款风险补偿" in result and "50%" in result
-    assert "CONDUCT" in result and "京技管发〔2025〕12号第五条" in result
+    assert reason_label("CONDUCT") in result and "京技管发〔2025〕12号第五条" in result
     context.close()

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from loans.models import Enterprise, LoanFiling
+from riskcomp.labels import reason_label
 
 from .conftest import client_for
 from .factories import AgreementFactory, make_credit_code
@@ -33,7 +34,7 @@ def test_micro_first_loan_of_qualified_enterprise(officer_a):
     assert "适用政策" in page
     assert "40%" in page
     assert "¥493,827.16" in page
-    assert "TECH_SCOPE" in page  # TECH refused because the scope is not attested
+    assert reason_label("TECH_SCOPE") in page  # TECH refused because the scope is not attested
     assert "2026-07-21" in page  # filing deadline: 15th working day of 2026Q3
     assert "2028-05-09" in page  # claim deadline
     assert "按期" in page
@@ -46,7 +47,7 @@ def test_tech_first_on_overlap_and_every_failing_reason_listed(officer_a):
     refused = client_for(officer_a).post(URL, facts(
         in_bda=None, rate_percent="9.00", kind="individual")).content.decode()
     for code in ("NOT_IN_BDA", "RATE_CAP", "BORROWER_KIND"):
-        assert code in refused
+        assert reason_label(code) in refused and code not in refused
     assert "两项政策均不符合" in refused
 
 

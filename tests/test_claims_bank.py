@@ -32,6 +32,7 @@ from claims.selectors import npl_history, recoveries_overdue_for, recovery_list_
 from claims.services import REQUIRED_DOCUMENTS
 from fund.selectors import policy_context
 from loans.models import ClassificationReport, LoanFiling
+from riskcomp.labels import reason_label
 from riskcomp.policy.deadlines import recovery_notice_deadline, return_deadline
 from riskcomp.policy.params import choose_version
 from riskcomp.policy.reasons import Refusal
@@ -751,7 +752,7 @@ def test_claim_page_explains_refusals_before_any_form(bank_a, officer_a):
     page = client_for(officer_a).get(reverse("claims:claim_create", args=[filing.pk]))
     text = page.content.decode()
     assert page.status_code == 200
-    assert "NOT_NPL" in text and "不能申报补偿" in text
+    assert reason_label("NOT_NPL") in text and "NOT_NPL" not in text and "不能申报补偿" in text
     assert 'name="application"' not in text
 
 
@@ -816,7 +817,7 @@ def test_claim_form_lists_refusals_with_codes_after_submit(bank_a, officer_a, mo
     assert 'name="application"' in client.get(url).content.decode()
     SuspensionState.objects.create(bank=bank_a, scheme="MICRO", is_manually_suspended=True)
     text = client.post(url, _claim_post()).content.decode()
-    assert "BANK_SUSPENDED" in text and "京技管发〔2025〕12号第八条" in text
+    assert reason_label("BANK_SUSPENDED") in text and "京技管发〔2025〕12号第八条" in text
     assert not Claim.objects.exists()
 
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from loans.models import ClassificationReport, Enterprise, LoanFiling
+from riskcomp.labels import reason_label
 
 from .conftest import client_for
 from .factories import AgreementFactory, EnterpriseFactory, FilingFactory, make_credit_code
@@ -96,7 +97,7 @@ def test_existing_enterprise_is_found_by_credit_code(both_schemes, officer_a):
 def test_refused_filing_names_its_reasons_and_writes_nothing(both_schemes, officer_a, over, code):
     page = client_for(officer_a).post(reverse("loans:filing_create"),
                                       post_data(**over)).content.decode()
-    assert "不予备案" in page and code in page
+    assert "不予备案" in page and reason_label(code) in page and code not in page
     assert LoanFiling.objects.count() == 0 and Enterprise.objects.count() == 0
 
 
@@ -105,7 +106,7 @@ def test_same_iou_twice_is_duplicate(both_schemes, officer_a):
     client = client_for(officer_a)
     client.post(reverse("loans:filing_create"), post_data())
     page = client.post(reverse("loans:filing_create"), post_data()).content.decode()
-    assert "DUPLICATE" in page
+    assert reason_label("DUPLICATE") in page
     assert LoanFiling.objects.count() == 1
 
 
@@ -118,7 +119,7 @@ def test_amount_cap_counts_the_banks_outstanding_filings_to_the_enterprise(both_
                   maturity_date=date(2027, 1, 9))
     page = client_for(officer_a).post(reverse("loans:filing_create"), post_data(
         amount="2000000.01")).content.decode()
-    assert "AMOUNT_CAP" in page  # 8,000,000.00 + 2,000,000.01 > 10,000,000.00
+    assert reason_label("AMOUNT_CAP") in page  # 8,000,000.00 + 2,000,000.01 > 10,000,000.00
     client_for(officer_a).post(reverse("loans:filing_create"), post_data(amount="2000000.00"))
     assert LoanFiling.objects.filter(iou_number="JJ-0001").get().bank_outstanding_to_enterprise \
         == Decimal("8000000.00")
@@ -265,12 +266,14 @@ def test_an_ended_micro_agreement_is_refused_with_no_agreement_after_submit(micr
     submitted = client.post(reverse("loans:filing_create"), data).content.decode()
     assert LoanFiling.objects.count() == 0
     summary = submitted[submitted.index("不予备案："):submitted.index('<div class="calc">')]
-    assert "NO_AGREEMENT" in summary and "京技管发〔2025〕12号第二条" in summary
-    assert "TECH_SCOPE" in summary
+    assert reason_label("NO_AGREEMENT") in summary and "京技管发〔2025〕12号第二条" in summary
+    assert reason_label("TECH_SCOPE") in summary
     after = scheme_verdicts(submitted)
     assert after == scheme_verdicts(live)
-    assert [r.split()[0] for r in after["小微企业贷款风险补偿"]] == ["NO_AGREEMENT"]
-    assert [r.split()[0] for r in after["科技创新类中小企业贷款风险补偿"]] == ["TECH_SCOPE"]
+    assert ([r.split("：")[0].strip() for r in after["小微企业贷款风险补偿"]]
+            == [reason_label("NO_AGREEMENT")])
+    assert ([r.split("：")[0].strip() for r in after["科技创新类中小企业贷款风险补偿"]]
+            == [reason_label("TECH_SCOPE")])
 
 
 @pytest.mark.django_db
@@ -311,7 +314,7 @@ def test_the_ious_unique_constraint_at_insert_is_a_duplicate(both_schemes, offic
 
     monkeypatch.setattr(services, "filing_inputs", before_the_other)
     page = client.post(reverse("loans:filing_create"), post_data()).content.decode()
-    assert "DUPLICATE" in page and "同一借据已经备案" in page
+    assert reason_label("DUPLICATE") in page and "同一借据已经备案" in page
     assert LoanFiling.objects.count() == 1
 
 
@@ -334,7 +337,7 @@ def test_another_constraint_violated_at_insert_is_an_error_not_a_duplicate(both_
     page = response.content.decode()
     assert response.status_code == 200
     assert "数据完整性错误" in page and "并非重复备案" in page
-    assert "DUPLICATE" not in page and "同一借据已经备案" not in page
+    assert "<strong>重复</strong>" not in page and "同一借据已经备案" not in page
     assert LoanFiling.objects.count() == 0 and Enterprise.objects.count() == 0
     logged = [r for r in caplog.records if r.name == "loans.services"]
     assert logged and "filing_ratio_in_range" in logged[0].getMessage()

@@ -32,6 +32,7 @@ from loans.importing import (
 )
 from loans.models import ClassificationReport, Enterprise, ImportBatch, LoanFiling, Qualification
 from loans.resources import MICRO_CONDUCT_HEADER, TECH_CONDUCT_HEADER
+from riskcomp.labels import reason_label
 
 from .conftest import client_for
 from .factories import (
@@ -287,7 +288,7 @@ def test_every_rejection_code_in_preview_and_rejected_workbook(both_schemes, off
     assert entries[3][OK] == 1  # the good row beside it is still accepted
     page = client.get(reverse("loans:import_detail", args=[batch.pk]),
                       {"verdict": "rejected"}).content.decode()
-    assert code in page and "JJ-0002" not in page
+    assert reason_label(code) in page and code not in page and "JJ-0002" not in page
     _assert_in_rejected_workbook(client, batch, {"JJ-0001": code})
 
 
@@ -495,7 +496,8 @@ def test_preview_is_paginated_filtered_and_searchable(both_schemes, officer_a, u
     assert "第 1 / 2 页" in first and "JJ-0000" in first and "JJ-0055" not in first
     assert "JJ-0055" in client.get(url, {"page": 2}).content.decode()
     rejected = client.get(url, {"verdict": "rejected"}).content.decode()
-    assert "JJ-0007" in rejected and "JJ-0008" not in rejected and "RATE_CAP" in rejected
+    assert "JJ-0007" in rejected and "JJ-0008" not in rejected
+    assert reason_label("RATE_CAP") in rejected
     found = client.get(url, {"q": "jj-0042"}).content.decode()
     assert "JJ-0042" in found and "JJ-0041" not in found
 

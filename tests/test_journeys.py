@@ -33,9 +33,10 @@ from loans.importing import FILINGS, build_workbook
 from loans.models import LoanFiling
 from loans.services import FilingRequest, classification_report, filing_create
 from reports.models import ReportFile
+from riskcomp.labels import reason_label
 from riskcomp.roles import Role
 
-from .conftest import patch_today
+from .conftest import check_screen, patch_today
 from .factories import AgreementFactory, BankFactory, UserFactory, make_credit_code, officer_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
@@ -95,6 +96,7 @@ class Steps:
         self.n += 1
         page.screenshot(path=str(SHOTS / f"{self.journey}-{self.n:02d}-{step}.png"),
                         full_page=True)
+        check_screen(page)
 
 
 def open_page(browser):  # type: ignore[no-untyped-def]
@@ -219,7 +221,7 @@ def test_officer_uploads_the_quarter_reports_an_npl_and_claims_compensation(brow
     go(page, "main >> text=上传文件")
     assert page.is_checked("input[name=kind][value=filings]")
     page.set_input_files("input[name=file]", files=[
-        {"name": "2026Q2.xlsx", "mimeType": XLSX, "buffer": content}])
+        {"name": "二季度备案.xlsx", "mimeType": XLSX, "buffer": content}])
     steps.shot(page, "upload")
     go(page, "main >> button:has-text('上传并校验')")
     # The validation runs on commit (eagerly in tests); a slower run shows the progress bar,
@@ -233,7 +235,7 @@ def test_officer_uploads_the_quarter_reports_an_npl_and_claims_compensation(brow
                 rows.nth(i).inner_text() for i in range(3)}
     assert "小微" in verdicts["JJ-J001"] and "40%" in verdicts["JJ-J001"]
     assert "通过" in verdicts["JJ-J002"]
-    assert "退回" in verdicts["JJ-J003"] and "NOT_IN_BDA" in verdicts["JJ-J003"]
+    assert "退回" in verdicts["JJ-J003"] and reason_label("NOT_IN_BDA") in verdicts["JJ-J003"]
     assert not LoanFiling.objects.exists()  # the preview writes nothing
     steps.shot(page, "preview")
 
@@ -343,7 +345,7 @@ def test_reviewer_passes_and_proposes_approver_confirms_reviewer_pays(browser, l
     reviewer.wait_for_load_state("networkidle")
     box = reviewer.locator(f"input[name=claims][value='{claim.pk}']")
     assert box.is_checked()
-    assert reviewer.input_value("input[name=period]") == "2026Q3"
+    assert reviewer.input_value("select[name=period]") == "2026Q3"
     reviewer.fill("textarea[name=note]", "2026年第三季度小微企业贷款风险补偿初审意见。")
     steps.shot(reviewer, "proposal-pick")
     go(reviewer, "main >> button:has-text('预览合计')")

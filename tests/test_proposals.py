@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from banks.models import SuspensionState
 from claims import services
 from claims.models import Claim, ClaimStatusChange, Confirmation, Proposal
-from claims.services.proposal import period_admits, period_label
+from claims.services.proposal import period_admits, period_label, proposal_number_stem
 from riskcomp.policy.reasons import Refusal
 
 from .conftest import client_for
@@ -85,7 +85,8 @@ def test_proposal_create_moves_every_claim_to_proposed_with_history(bank_a, bank
     proposal = services.proposal_create(claims=[a, b], scheme="MICRO", period=THIS_QUARTER,
                                         note="第一批", actor=reviewer)
     assert proposal.status == Proposal.Status.SUBMITTED
-    assert proposal.number == f"CSYJ-MICRO-{THIS_QUARTER}"
+    assert proposal.number == proposal_number_stem("MICRO", THIS_QUARTER)
+    assert proposal.number.startswith("初审-小微-") and "MICRO" not in proposal.number
     assert proposal.submitted_at is not None and proposal.created_by == reviewer
     for claim in (a, b):
         claim = refresh(claim)
@@ -97,7 +98,7 @@ def test_proposal_create_moves_every_claim_to_proposed_with_history(bank_a, bank
     again = passed_claim(bank_a, officer_a, reviewer)
     second = services.proposal_create(claims=[again], scheme="MICRO", period=THIS_QUARTER,
                                       actor=reviewer)
-    assert second.number == f"CSYJ-MICRO-{THIS_QUARTER}-2"
+    assert second.number == proposal_number_stem("MICRO", THIS_QUARTER) + "-2"
 
 
 @pytest.mark.django_db

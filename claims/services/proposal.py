@@ -109,8 +109,20 @@ def refuse_suspended(claims: list[Claim], scheme: str) -> None:
 
 # --- Proposal -----------------------------------------------------------------------------------
 
+# Proposal numbers are identifiers printed on the document to the bureau: they read in Chinese
+# whatever the reader's language, hence fixed words rather than translations.
+_NUMBER_SCHEME = {"MICRO": "小微", "TECH": "科创"}
+_NUMBER_QUARTER = "〇一二三四"
+
+
+def proposal_number_stem(scheme: str, period: str) -> str:
+    """初审-小微-2026年第三季度 for MICRO in 2026Q3; a second one of the period gets -2."""
+    year, quarter = parse_period(period)
+    return f"初审-{_NUMBER_SCHEME[scheme]}-{year}年第{_NUMBER_QUARTER[quarter]}季度"
+
+
 def _proposal_number(scheme: str, period: str) -> str:
-    stem = f"CSYJ-{scheme}-{period}"
+    stem = proposal_number_stem(scheme, period)
     taken = set(Proposal.objects.filter(number__startswith=stem)
                 .values_list("number", flat=True))
     if stem not in taken:

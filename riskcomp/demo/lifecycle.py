@@ -41,6 +41,7 @@ from fund.services import (
     ledger_management_fee_post,
 )
 from riskcomp.choices import ReasonCode, Scheme
+from riskcomp.labels import quarter_label
 from riskcomp.policy.deadlines import add_months, next_quarter_start
 from riskcomp.policy.reasons import PolicyError, Refusal
 
@@ -211,7 +212,7 @@ class Lifecycle(LoaderBase):
             return
         label = "小微" if scheme == Scheme.MICRO else "科创"
         proposal_create(claims=[p.claim for p in members if p.claim is not None], scheme=scheme,
-                        period=period, note=f"{period}{label}补偿初审意见，共{len(members)}笔",
+                        period=period, note=f"{quarter_label(period)}{label}补偿初审意见，共{len(members)}笔",
                         actor=self.reviewer, now=when)
         for plan in members:
             self._next(plan, "proposed")

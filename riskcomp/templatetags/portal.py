@@ -6,6 +6,8 @@ from typing import Any
 from django import template
 from django.utils.html import format_html
 
+from riskcomp import labels
+
 register = template.Library()
 
 CENT = Decimal("0.01")
@@ -76,3 +78,13 @@ def badge(value: Any, label: Any = None) -> str:
 def page_url(context: dict[str, Any], page: int) -> str:
     listing = context["listing"]
     return f"?{listing.params}&page={page}" if listing.params else f"?page={page}"
+
+
+# Codes as an official reads them (riskcomp.labels): {% badge c.scheme c.scheme|scheme %},
+# {{ filing.quarter|quarter }}, {{ rv.reason_code|reason }}, {{ proposal.number|readable }}.
+register.filter("scheme", labels.scheme_short)
+register.filter("scheme_name", labels.scheme_name)
+register.filter("quarter", labels.quarter_label)
+register.filter("reason", labels.reason_label)
+register.filter("readable", labels.readable)
+register.filter("person", labels.person_name)
