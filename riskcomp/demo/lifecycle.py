@@ -117,8 +117,7 @@ class Lifecycle(LoaderBase):
     def _stall(self, plan: ClaimPlan, step: str, exc: Exception) -> None:
         """The rules refused the step on its day: the claim waits where it is."""
         if isinstance(exc, ValidationError):
-            codes = [e.code or step for e in exc.error_list[:1]] if hasattr(exc, "error_list") \
-                else [step]
+            codes = [exc.error_list[0].code or step] if hasattr(exc, "error_list") else [step]
         else:
             codes = getattr(exc, "codes", None) or [getattr(exc, "code", None) or step]
         self.stalled[f"{step}:{','.join(str(c) for c in codes)}"] += 1
@@ -201,9 +200,9 @@ class Lifecycle(LoaderBase):
         for plan in self.proposals[key]:
             assert plan.claim is not None  # noqa: S101
             plan.claim.refresh_from_db()
-            state = suspension_of(bank_id=plan.claim.bank_id, scheme=scheme)
             if plan.claim.status != S.PASSED:
                 continue
+            state = suspension_of(bank_id=plan.claim.bank_id, scheme=scheme)
             if state is not None and state.is_suspended:
                 self.stalled["proposed:BANK_SUSPENDED"] += 1
                 continue
@@ -274,12 +273,13 @@ class Lifecycle(LoaderBase):
         self._recover(plan, paid_on, self.rng.randint(1, 2), pending=False)
 
     def _recover(self, plan: ClaimPlan, after: date, left: int, *, pending: bool) -> None:
-        if left <= 0:
+        """The next of ``left`` recoveries after ``after``; the written-off loan's write-off
+        once its recoveries are returned (a write-off waits for them, MICRO Art. 17)."""
+        recovered_on = None if left <= 0 else self.workday_on_or_after(
+            after + timedelta(days=self.rng.randint(18, 35)))
+        if recovered_on is None or recovered_on > DEMO_TODAY - timedelta(days=20):
             if plan.status == S.WRITTEN_OFF:
                 self._plan_write_off(plan, after)
-            return
-        recovered_on = self.workday_on_or_after(after + timedelta(days=self.rng.randint(18, 35)))
-        if recovered_on > DEMO_TODAY - timedelta(days=20):
             return
         notified_on = self.cal.add_workdays(recovered_on, self.rng.randint(2, 10))
         self.at(self.stamp(notified_on), partial(self.recovery_step, plan, recovered_on,
@@ -295,7 +295,10 @@ class Lifecycle(LoaderBase):
                                    notified_on=when.date(), actor=self.officer(claim.bank.code),
                                    ctx=self.ctx)
         self.counts["recoveries"] += 1
-        if pending or recovery.return_amount <= 0:
+        if pending:
+            return
+        if recovery.return_amount <= 0:  # everything paid has come back already
+            self._recover(plan, when.date(), 0, pending=False)
             return
         returned_on = self.cal.add_workdays(when.date(), self.rng.randint(2, 7))
         self.at(self.stamp(returned_on, 9, 12), partial(self.return_step, plan, recovery, left),
@@ -389,9 +392,7 @@ class Lifecycle(LoaderBase):
             return
         check = spot_check_draw(year=2026, sample_size=min(3, compensated), seed="2026-演示抽查",
                                 actor=self.reviewer)
-        first = check.items.order_by("pk").first() if hasattr(check, "items") else None
-        if first is None:
-            first = SpotCheckItem.objects.filter(spot_check=check).order_by("pk").first()
+        first = SpotCheckItem.objects.filter(spot_check=check).order_by("pk").first()
         if first is not None:
             spot_check_record(item=first, result=SpotCheckItem.Result.COMPLIANT,
                               finding="五级分类、催收记录与申报材料一致", actor=self.reviewer)
