@@ -603,6 +603,8 @@ def read_workbook(data: bytes, layout: Layout) -> ParsedSheet:
                                      keep_links=False)
         reader.read()
         wb = reader.wb
+    except ImportFileError:
+        raise
     except _TooLong as exc:
         raise ImportFileError(_("文件中有单元格的内容超过%(n)s个字符（Excel单元格的上限），"
                                 "不是Excel保存的正常文件，已拒绝。") % {

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from riskcomp.choices import (
@@ -80,7 +81,11 @@ class Qualification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_type_display()} {self.certificate_no}"
+        # The enum's label, not get_type_display(), which rebuilds the choices on every call
+        # (an import's audit entries name thousands of certificates).
+        label = (QualificationType(self.type).label if self.type in QualificationType.values
+                 else self.type)
+        return f"{label} {self.certificate_no}"
 
 
 class LoanFiling(models.Model):
@@ -172,8 +177,9 @@ class LoanFiling(models.Model):
     def __str__(self) -> str:
         if not self.enterprise_name:
             return self.iou_number
-        return _("%(name)s（%(detail)s）") % {"name": self.iou_number,
-                                             "detail": self.enterprise_name}
+        # gettext, not the lazy _: an import's audit entries name ten thousand filings at once.
+        return gettext("%(name)s（%(detail)s）") % {"name": self.iou_number,
+                                                   "detail": self.enterprise_name}
 
 
 class ClassificationReport(models.Model):

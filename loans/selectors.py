@@ -54,8 +54,11 @@ def enterprise_as_filed(*, user: Any, credit_code: str) -> dict[str, Any] | None
         qualifications = [
             {"type": q.get("type"), "valid_from": q.get("valid_from"),
              "valid_to": q.get("valid_to"),
-             "certificate_no": getattr(certificates.get(
-                 (q.get("type"), q.get("valid_from"), q.get("valid_to"))), "certificate_no", "")}
+             # This bank's own number, kept in the snapshot; the enterprise row's for a
+             # filing made before snapshots kept them.
+             "certificate_no": q["certificate_no"] if "certificate_no" in q else getattr(
+                 certificates.get((q.get("type"), q.get("valid_from"), q.get("valid_to"))),
+                 "certificate_no", "")}
             for q in snap["qualifications"] if isinstance(q, dict)]
     else:
         qualifications = [{"type": q.type, "valid_from": q.valid_from.isoformat(),

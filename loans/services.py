@@ -7,6 +7,7 @@ existing IOUs, enterprises, this bank's outstanding filings) and decides every r
 import hashlib
 import json
 import logging
+import operator
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -143,7 +144,8 @@ class FilingEvaluation:
         """The refusals, each with the scheme whose condition it is ("" for one that is no
         scheme's own or both schemes': a bad credit code, a duplicate, a drawdown after today):
         those first, then TECH's, then MICRO's. A late filing is the assigned scheme's."""
-        if self.decision is None:
+        if self.decision is None or not self.refusals:
+            # An accepted row has none to tag (its other scheme's reasons are not refusals).
             return [("", r) for r in self.refusals]
         owners: dict[tuple[str, str], set[str]] = defaultdict(set)
         for scheme, verdict in self.decision.verdicts.items():
@@ -575,9 +577,24 @@ def _filing_row(bank: Bank, ev: FilingEvaluation, enterprise: Enterprise, actor:
         bank_outstanding_to_enterprise=ev.bank_outstanding, is_first_loan=req.first_loan,
         filed_on=filing_date, quarter=_quarter(req.drawdown_date), scheme=scheme,
         ratio=Decimal(ratio), policy_version=snap["verdicts"][scheme]["version"] or "",
-        snapshot=snap, late_exception_reason=late_exception_reason,
+        snapshot=_with_certificates(snap, req), late_exception_reason=late_exception_reason,
         outstanding_principal=cny_amount, import_batch=batch, filed_by=actor,
     )
+
+
+def _with_certificates(snap: dict[str, Any], req: FilingRequest) -> dict[str, Any]:
+    """The snapshot with the certificate numbers this bank gave: the enterprise row keeps only
+    the first bank's certificates, and the filing form's lookup returns a bank its own."""
+    quals = snap.get("enterprise", {}).get("qualifications")
+    if not quals or not req.qualifications:
+        return snap
+    numbers = {(str(q.type), q.valid_from.isoformat(), q.valid_to.isoformat()): q.certificate_no
+               for q in req.qualifications}
+    enterprise = {**snap["enterprise"], "qualifications": [
+        {**q, "certificate_no": numbers.get((q.get("type"), q.get("valid_from"),
+                                             q.get("valid_to")), "")}
+        for q in quals]}
+    return {**snap, "enterprise": enterprise}
 
 
 # From this many rows on PostgreSQL, filings and enterprises go in through COPY.
@@ -613,20 +630,18 @@ def _copy_rows(model: type[Any], rows: list[Any], key: Any, lookup: Any,
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
             for obj in rows:
                 setattr(obj, f.attname, now)
-    json_fields = {f.attname: f for f in fields if isinstance(f, models.JSONField)}
-
-    def value(obj: Any, attname: str) -> Any:
-        v = getattr(obj, attname)
-        field = json_fields.get(attname)
-        return json.dumps(v, cls=field.encoder) if field is not None else v
-
-    attnames = [f.attname for f in fields]
+    # One C-level attrgetter per row; only the JSON columns are converted in Python.
+    values_of = operator.attrgetter(*(f.attname for f in fields))
+    json_at = [(i, f) for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
     with (connection.cursor() as cursor, connection.wrap_database_errors,
           cursor.cursor.copy(sql) as copy):
         for obj in rows:
-            copy.write_row([value(obj, a) for a in attnames])
+            values = list(values_of(obj))
+            for i, f in json_at:
+                values[i] = json.dumps(values[i], cls=f.encoder)
+            copy.write_row(values)
     groups: dict[Any, list[tuple[Any, ...]]] = defaultdict(list)
     for obj in rows:
         k = key(obj)

@@ -28,6 +28,7 @@ messages derived from changes that are audited already, and reading one changes 
 """
 
 import json
+import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -372,13 +373,14 @@ def audit_bulk_created(objs: Iterable[models.Model], *, actor: Any = None,
         return 0
     # Most values read as str() does; the few kinds that need more go through _value_text.
     # (An import logs tens of thousands of rows of thirty fields: this loop is most of it.)
-    plan = [(f.name, f.attname, f if isinstance(f, _SPECIAL_FIELDS) else None)
-            for f in _tracked_fields(type(rows[0]))]
+    tracked = _tracked_fields(type(rows[0]))
+    plan = [(f.name, f if isinstance(f, _SPECIAL_FIELDS) else None) for f in tracked]
+    values_of = operator.attrgetter(*(f.attname for f in tracked))  # one C call per row
     changes = []
     for obj in rows:
         diff = {}
-        for name, attname, special in plan:
-            value = getattr(obj, attname)
+        values = values_of(obj) if len(plan) > 1 else (values_of(obj),)
+        for (name, special), value in zip(plan, values, strict=True):
             if value is None:
                 continue
             if special is not None:

@@ -145,3 +145,17 @@ def test_the_migration_gives_existing_filings_their_enterprises_name(world):
     migration.copy_names(apps, None)
     for filing in LoanFiling.objects.select_related("enterprise"):
         assert filing.enterprise_name == filing.enterprise.name != ""
+
+
+@pytest.mark.django_db
+def test_lookup_returns_each_bank_its_own_certificate_number(
+        two_banks, officer_a, officer_b, upload, confirm):
+    certificate = {"资质1类型": "国家高新技术企业", "资质1有效期起": "2025-01-01",
+                   "资质1有效期止": "2027-12-31"}
+    _import(client_for(officer_a), workbook([row(**certificate, **{"资质1证书编号": "GR-A-2025"})]),
+            upload, confirm)
+    _import(client_for(officer_b), workbook([row(**certificate, **{
+        "资质1证书编号": "GR-B-2025", "借据号": "JJ-B-1", "合同号": "HT-B-1"})]), upload, confirm)
+    page = client_for(officer_b).get(reverse("loans:enterprise_lookup"), {"credit_code": CODE},
+                                     HTTP_HX_REQUEST="true").content.decode()
+    assert "GR-B-2025" in page and "GR-A-2025" not in page

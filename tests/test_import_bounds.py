@@ -59,7 +59,8 @@ def _with_cell(headers: list[str], values: list[object]) -> bytes:
 SST_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 
 
-def _rewritten(content: bytes, *, cell_xml: str = "", shared: str | None = None) -> bytes:
+def _rewritten(content: bytes, *, cell_xml: str = "", shared: str | None = None,
+               shared_prolog: bytes = b"") -> bytes:
     """The workbook as another tool than openpyxl (which cuts a text at Excel's limit) writes
     it: ``cell_xml`` appended to the second row; with ``shared``, a shared-strings part whose
     only string is ``shared`` and the second row's enterprise name pointing at it."""
@@ -80,7 +81,7 @@ def _rewritten(content: bytes, *, cell_xml: str = "", shared: str | None = None)
                                                  f'ContentType="{SST_TYPE}"/></Types>'.encode())
             dst.writestr(item, data)
         if shared is not None:
-            dst.writestr("xl/sharedStrings.xml", (
+            dst.writestr("xl/sharedStrings.xml", shared_prolog + (
                 '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
                 f'count="1" uniqueCount="1"><si><t>{shared}</t></si></sst>').encode())
     return out.getvalue()
@@ -104,6 +105,16 @@ def test_a_cell_longer_than_excel_allows_refuses_the_file_cheaply():
     # to read them are spent.
     assert peak < 4 * 1024 * 1024, peak
     assert seconds < 5, seconds
+
+
+@pytest.mark.django_db
+def test_entity_expansion_in_the_shared_strings_is_refused():
+    laughs = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+              b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>')
+    content = _rewritten(workbook([row()]), shared="&lol2;", shared_prolog=laughs)
+    with pytest.raises(ImportFileError) as refused:
+        read_workbook(content, FILINGS)
+    assert "不安全的XML" in refused.value.message
 
 
 @pytest.mark.django_db
