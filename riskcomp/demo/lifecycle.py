@@ -211,7 +211,8 @@ class Lifecycle(LoaderBase):
             return
         label = "小微" if scheme == Scheme.MICRO else "科创"
         proposal_create(claims=[p.claim for p in members if p.claim is not None], scheme=scheme,
-                        period=period, note=f"{quarter_label(period)}{label}补偿初审意见，共{len(members)}笔",
+                        period=period,
+                        note=f"{quarter_label(period)}{label}补偿初审意见，共{len(members)}笔",
                         actor=self.reviewer, now=when)
         for plan in members:
             self._next(plan, "proposed")
