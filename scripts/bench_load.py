@@ -13,10 +13,12 @@ queue, the lists, a claim, its review page and its filing. Between two pages a u
 server answers).
 
 Printed, each on a line of its own: ``load_login_s`` (all of them logging in at once),
-``load_rps`` (pages answered per second), ``load_p50_ms``
-and ``load_p95_ms`` (the time a user waited for a page, measured here: queueing in gunicorn
-included) and ``load_errors`` (anything but a 200, or no answer). The database is dropped at
-the end unless ``BENCH_KEEP_DB=1`` (then it is the one ``bench_screens.py`` keeps).
+``load_rps`` (pages answered per second), ``load_p50_ms`` and ``load_p95_ms`` (the time a user
+waited for a page, measured here: queueing in gunicorn included), ``load_errors`` (anything but
+a 200, or no answer) and ``load_worker_cpu_ms_per_page``, the CPU time the gunicorn workers
+spent per page (which the machine's other work does not change); a comment line per screen.
+The database is dropped at the end unless ``BENCH_KEEP_DB=1`` (then it is the one
+``bench_screens.py`` keeps).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/riskcomp python scripts/bench_load.py
 """
@@ -208,7 +210,7 @@ def _login(browser: Browser, username: str, role: str, errors: list[str]) -> Non
 
 
 def _user_run(browser: Browser, username: str, seed: int, deadline: float,
-              samples: list[float], errors: list[str]) -> None:
+              samples: list[tuple[str, float]], errors: list[str]) -> None:
     rng = random.Random(seed)  # noqa: S311 - choosing pages, not secrets
     kinds = _STATE["pages"][username]
     while time.monotonic() < deadline:
@@ -219,7 +221,7 @@ def _user_run(browser: Browser, username: str, seed: int, deadline: float,
         except OSError as exc:
             errors.append(f"{path}: {exc}")
             continue
-        samples.append((time.perf_counter() - started) * 1000)
+        samples.append((path, (time.perf_counter() - started) * 1000))
         if status != 200:
             errors.append(f"{path}: {status}")
         if THINK_MS:
@@ -232,6 +234,33 @@ def _all(target: Any, args: list[tuple[Any, ...]]) -> None:
         t.start()
     for t in threads:
         t.join()
+
+
+def _workers_cpu_s(master: int) -> float:
+    """CPU seconds the gunicorn workers (the master's children) have used so far (Linux)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master:  # ppid; utime and stime follow at 11 and 12
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _by_screen(samples: list[tuple[str, float]]) -> None:
+    """A comment line per screen (its URL name): how many, p50 and p95, slowest first."""
+    from bench_screens import _percentile
+    from django.urls import resolve
+
+    by_name: dict[str, list[float]] = {}
+    for path, ms in samples:
+        name = resolve(path.split("?")[0]).view_name + ("?" if "?" in path else "")
+        by_name.setdefault(name, []).append(ms)
+    for name, times in sorted(by_name.items(), key=lambda kv: -_percentile(kv[1], 95)):
+        print(f"# {name}: {len(times)} pages, p50 {_percentile(times, 50):.0f} ms, "
+              f"p95 {_percentile(times, 95):.0f} ms", flush=True)
 
 
 def _gunicorn(port: int, log: Path) -> subprocess.Popen[bytes]:
@@ -269,7 +298,7 @@ def _bench() -> None:
         log = Path(tmp) / "gunicorn.log"
         server = _gunicorn(port, log)
         try:
-            samples: list[float] = []
+            samples: list[tuple[str, float]] = []
             errors: list[str] = []
             users = _STATE["users"]
             browsers = {username: Browser(port) for username, _role in users}
@@ -278,28 +307,34 @@ def _bench() -> None:
             _all(_login, [(browsers[u], u, role, errors) for u, role in users])
             login_s = time.perf_counter() - started
             logged_in = [u for u, _role in users if "sessionid" in browsers[u].cookies]
+            cpu_before = _workers_cpu_s(server.pid)
             started = time.perf_counter()
             deadline = time.monotonic() + SECONDS
             _all(_user_run, [(browsers[u], u, i, deadline, samples, errors)
                              for i, u in enumerate(logged_in)])
             wall = time.perf_counter() - started
+            cpu = _workers_cpu_s(server.pid) - cpu_before
         finally:
             server.terminate()
             server.wait(timeout=60)
         workers = len(re.findall(r"Booting worker", log.read_text(errors="replace")))
+    _by_screen([(path, ms) for path, ms in samples])
+    times = [ms for _path, ms in samples]
     for error in errors[:5]:
         print(f"# error: {error}", flush=True)
     print(f"# {USERS} users for {SECONDS:.0f} s, {THINK_MS:.0f} ms reading between pages on "
           f"average; {workers} gunicorn workers booted", flush=True)
     print(f"load_users: {USERS}")
     print(f"load_login_s: {login_s:.1f}")
-    print(f"load_requests: {len(samples)}")
-    print(f"load_rps: {len(samples) / wall:.1f}")
-    print(f"load_p50_ms: {bench_screens._percentile(samples, 50):.0f}" if samples
+    print(f"load_requests: {len(times)}")
+    print(f"load_rps: {len(times) / wall:.1f}")
+    print(f"load_p50_ms: {bench_screens._percentile(times, 50):.0f}" if times
           else "load_p50_ms: -")
-    print(f"load_p95_ms: {bench_screens._percentile(samples, 95):.0f}" if samples
+    print(f"load_p95_ms: {bench_screens._percentile(times, 95):.0f}" if times
           else "load_p95_ms: -")
     print(f"load_errors: {len(errors)}")
+    # What a page costs the web workers, whatever else the machine is doing at the time.
+    print(f"load_worker_cpu_ms_per_page: {cpu * 1000 / max(len(times), 1):.0f}")
 
 
 def main() -> None:

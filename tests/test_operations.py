@@ -39,18 +39,20 @@ def _get(url: str) -> tuple[int, bytes]:
         return exc.code, exc.read()
 
 
-def test_gunicorn_config_defaults_to_two_workers_per_core_plus_one(monkeypatch):
-    for name in ("GUNICORN_WORKERS", "GUNICORN_TIMEOUT", "GUNICORN_BIND", "RISKCOMP_LOG_DIR"):
+def test_gunicorn_config_defaults_to_a_worker_per_core_plus_one_of_four_threads(monkeypatch):
+    for name in ("GUNICORN_WORKERS", "GUNICORN_THREADS", "GUNICORN_TIMEOUT", "GUNICORN_BIND",
+                 "RISKCOMP_LOG_DIR"):
         monkeypatch.delenv(name, raising=False)
     conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
-    assert conf["workers"] == 2 * multiprocessing.cpu_count() + 1
+    assert conf["workers"] == multiprocessing.cpu_count() + 1 and conf["threads"] == 4
     assert conf["timeout"] == 120 and conf["bind"] == "127.0.0.1:8000"
     assert conf["accesslog"] == "-" and conf["wsgi_app"] == "riskcomp.wsgi:application"
     monkeypatch.setenv("GUNICORN_WORKERS", "3")
+    monkeypatch.setenv("GUNICORN_THREADS", "1")
     monkeypatch.setenv("GUNICORN_TIMEOUT", "60")
     monkeypatch.setenv("RISKCOMP_LOG_DIR", "/var/log/riskcomp")
     conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
-    assert conf["workers"] == 3 and conf["timeout"] == 60
+    assert conf["workers"] == 3 and conf["threads"] == 1 and conf["timeout"] == 60
     assert conf["accesslog"] == "/var/log/riskcomp/gunicorn-access.log"
 
 
