@@ -1,5 +1,6 @@
 """Reads behind the performance view: every figure summed by the database in grouped queries, a
-fixed number of them whatever the number of filings, claims or banks."""
+fixed number of them whatever the number of filings, claims or banks; the filing sums cached
+until a filing is added or removed."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -7,7 +8,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.core.cache import cache
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -87,10 +89,34 @@ class Performance:
     quarters: list[str] = field(default_factory=list)
 
 
-def filed_quarters() -> list[str]:
+# The filing sums are the costly part of the view (distinct enterprises over every filing), so
+# they are kept in the cache under the scope and a fingerprint of the filings table. A filing's
+# bank, scheme, quarter, amount, enterprise and first-loan mark never change once filed (only
+# its status, balance and snapshot do, which no figure here reads): a filing added or removed
+# changes the count, the last id or the last creation time, and so the key, at once.
+FILING_SUMS_SECONDS = 3600
+
+
+def filings_fingerprint() -> str:
+    r = LoanFiling.objects.order_by().aggregate(n=Count("id"), last=Max("id"),
+                                                at=Max("created_at"))
+    at = r["at"].isoformat() if r["at"] else ""
+    return f"{r['n']}:{r['last']}:{at}"
+
+
+def _cached(name: str, fingerprint: str, compute: Any) -> Any:
+    key = f"performance:{name}:{fingerprint}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, FILING_SUMS_SECONDS)
+    return value
+
+
+def filed_quarters(*, fingerprint: str | None = None) -> list[str]:
     """The quarters that have filings, earliest first (the choices of the quarter filters)."""
-    return list(LoanFiling.objects.order_by("quarter").values_list("quarter", flat=True)
-                .distinct())
+    return _cached("quarters", fingerprint or filings_fingerprint(), lambda: list(
+        LoanFiling.objects.order_by("quarter").values_list("quarter", flat=True).distinct()))
 
 
 def _filings(scope: Scope) -> QuerySet[LoanFiling]:
@@ -190,10 +216,34 @@ def _delays(scope: Scope) -> list[tuple[int, str, int]]:
             in qs.values_list("claim__bank_id", "claim__submitted_at", "paid_on")]
 
 
-def performance(scope: Scope, *, today: date) -> Performance:
-    """Every indicator of the performance view for ``scope``."""
+@dataclass(frozen=True)
+class _FilingSums:
+    total: dict[str, Any]
+    by_scheme: list[dict[str, Any]]
+    by_bank: list[dict[str, Any]]
+    by_quarter: list[dict[str, Any]]
+    stacked: dict[tuple[str, str], Decimal]
+
+
+def _filing_sums(scope: Scope) -> _FilingSums:
     filings = _filings(scope)
-    by_quarter_rows = list(filings.values("quarter").annotate(**_LOAN_SUMS).order_by("quarter"))
+    return _FilingSums(
+        total=filings.aggregate(**_LOAN_SUMS),
+        by_scheme=list(filings.values("scheme").annotate(**_LOAN_SUMS).order_by("scheme")),
+        by_bank=list(filings.values("bank_id").annotate(**_LOAN_SUMS).order_by("bank_id")),
+        by_quarter=list(filings.values("quarter").annotate(**_LOAN_SUMS).order_by("quarter")),
+        stacked={(r["quarter"], r["scheme"]): r["amount"] or ZERO
+                 for r in filings.values("quarter", "scheme").annotate(amount=Sum("amount_cny"))},
+    )
+
+
+def performance(scope: Scope, *, today: date, fingerprint: str | None = None) -> Performance:
+    """Every indicator of the performance view for ``scope``; ``fingerprint`` is the filings'
+    (``filings_fingerprint``) when the caller has just read it."""
+    sums: _FilingSums = _cached(
+        f"sums:{scope.scheme}:{scope.bank_id or ''}:{scope.quarter_from}:{scope.quarter_to}",
+        fingerprint or filings_fingerprint(), lambda: _filing_sums(scope))
+    by_quarter_rows = sums.by_quarter
     delays = _delays(scope)
     # The axis runs from the first filing to the last filing or payment, empty quarters too.
     present = sorted({r["quarter"] for r in by_quarter_rows} | {q for _b, q, _d in delays})
@@ -208,17 +258,15 @@ def performance(scope: Scope, *, today: date) -> Performance:
     names = dict(Bank.objects.values_list("pk", "short_name"))
     schemes = dict(Scheme.choices)
 
-    total = _loan_row(None, _("合计"), filings.aggregate(**_LOAN_SUMS), size)
+    total = _loan_row(None, _("合计"), sums.total, size)
     by_scheme = [_loan_row(r["scheme"], str(schemes.get(r["scheme"], r["scheme"])), r, size)
-                 for r in filings.values("scheme").annotate(**_LOAN_SUMS).order_by("scheme")]
+                 for r in sums.by_scheme]
     by_bank = sorted((_loan_row(r["bank_id"], names.get(r["bank_id"], ""), r, size)
-                      for r in filings.values("bank_id").annotate(**_LOAN_SUMS)),
-                     key=lambda row: row.label)
+                      for r in sums.by_bank), key=lambda row: row.label)
     quarter_rows = {r["quarter"]: r for r in by_quarter_rows}
     by_quarter = [_loan_row(q, q, quarter_rows[q], sizes.get(int(q[:4])))
                   if q in quarter_rows else LoanRow(key=q, label=q) for q in quarters]
-    stacked = {(r["quarter"], r["scheme"]): r["amount"] or ZERO
-               for r in filings.values("quarter", "scheme").annotate(amount=Sum("amount_cny"))}
+    stacked = sums.stacked
 
     recoveries = _recoveries(scope)
     per_bank: dict[int, list[int]] = defaultdict(list)

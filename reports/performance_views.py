@@ -17,7 +17,7 @@ from riskcomp.roles import Role, role_required
 
 from .charts import Chart, Series, chart_svg
 from .performance_forms import PerformanceFilterForm
-from .performance_selectors import Performance, filed_quarters, performance
+from .performance_selectors import Performance, filed_quarters, filings_fingerprint, performance
 
 VIEWERS = (Role.REVIEWER, Role.APPROVER, Role.AUDITOR)
 HUNDRED = Decimal(100)
@@ -112,8 +112,10 @@ def _workbook(data: Performance) -> bytes:
 @role_required(*VIEWERS)
 @require_safe
 def performance_view(request: HttpRequest) -> HttpResponse:
-    form = PerformanceFilterForm(request.GET or None, quarters=filed_quarters())
-    data = performance(form.scope(), today=timezone.localdate())
+    fingerprint = filings_fingerprint()
+    form = PerformanceFilterForm(request.GET or None,
+                                 quarters=filed_quarters(fingerprint=fingerprint))
+    data = performance(form.scope(), today=timezone.localdate(), fingerprint=fingerprint)
     if wants_xlsx(request):
         response = HttpResponse(_workbook(data), content_type=XLSX)
         stamp = timezone.localdate().strftime("%Y%m%d")

@@ -202,3 +202,12 @@ def patch_today(monkeypatch: Any, today: Callable[[], date]) -> None:
 
     monkeypatch.setattr(timezone, "now", now)
     monkeypatch.setattr(timezone, "localdate", localdate)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():  # type: ignore[no-untyped-def]
+    # The test database is rolled back between tests, so ids repeat: no cached figure may
+    # outlive the data it was computed from.
+    from django.core.cache import cache
+
+    cache.clear()

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -33,7 +34,13 @@ from riskcomp.policy.suspension import SuspensionFigures
 from riskcomp.policy.types import Scheme
 
 from .conftest import client_for
-from .factories import ClaimFactory, EnterpriseFactory, FilingFactory
+from .factories import (
+    AgreementFactory,
+    ClaimFactory,
+    EnterpriseFactory,
+    FilingFactory,
+    make_credit_code,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TODAY = date(2026, 11, 20)
@@ -272,13 +279,18 @@ def test_the_screen_costs_the_same_queries_at_any_size(portfolio, auditor, bank_
     client = client_for(auditor)
     url = reverse("reports:performance")
     client.get(url)
+    with CaptureQueriesContext(connection) as warm:
+        assert client.get(url).status_code == 200
+    cache.clear()  # both measured requests sum the filings themselves
     with CaptureQueriesContext(connection) as small:
         assert client.get(url).status_code == 200
+    assert len(warm) < len(small)
     for i in range(12):
         filing = FilingFactory(bank=bank_a, filed_by=officer_a, quarter="2026Q3",
                                drawdown_date=date(2026, 8, 3) + timedelta(days=i))
         ClaimFactory(filing=filing, status=Claim.Status.SUBMITTED)
     suspension_recompute()
+    cache.clear()
     with CaptureQueriesContext(connection) as large:
         assert client.get(url).status_code == 200
     assert len(large) == len(small) <= 20, [q["sql"][:80] for q in large.captured_queries]
@@ -294,3 +306,33 @@ def test_a_chart_of_counts_is_labelled_in_its_unit_not_in_ten_thousand_yuan():
     money = chart_svg(Chart(key="a", title="金额", labels=("2026Q1",),
                             series=(Series("金额", (Decimal("460000.00"),)),)))
     assert "单位：万元" in money and ">50</text>" in money
+
+
+@pytest.mark.django_db
+def test_a_new_filing_shows_at_once_although_the_figures_are_cached(portfolio, approver,
+                                                                     bank_a, officer_a,
+                                                                     monkeypatch):
+    viewer = client_for(approver)
+    url = reverse("reports:performance")
+    before = viewer.get(url).context["data"]
+    assert viewer.get(url).context["data"].total.n == before.total.n == 4  # served from cache
+    # The bank's officer files a loan through the form, in the filing window of 2026Q2.
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a: date(2026, 7, 10))
+    AgreementFactory(bank=bank_a, scheme="MICRO")
+    response = client_for(officer_a).post(reverse("loans:filing_create"), {
+        "credit_code": make_credit_code(77), "enterprise_name": "北京亦庄新材科技有限公司",
+        "kind": "company", "size": "small", "in_bda": "on", "micro_conduct_ok": "on",
+        "tech_conduct_ok": "on", "iou_number": "JJ-7701", "contract_number": "HT-7701",
+        "loan_type": "credit", "amount": "2500000.00", "currency": "CNY",
+        "drawdown_date": "2026-05-12", "maturity_date": "2027-05-11", "rate_percent": "3.6",
+        "credit_report_outstanding": "1000000", "credit_report_date": "2026-05-08",
+        "first_loan": "on"})
+    assert response.status_code == 302
+    after = viewer.get(url).context["data"]
+    assert (after.total.n, after.total.amount) == (5, before.total.amount + Decimal("2500000.00"))
+    assert after.total.enterprises == before.total.enterprises + 1
+    assert after.total.first_loan_enterprises == before.total.first_loan_enterprises + 1
+    quarter = {r.key: r for r in after.by_quarter}["2026Q2"]
+    assert quarter.amount == Decimal("10500000.00")
+    micro_only = viewer.get(url, {"scheme": "MICRO"}).context["data"]
+    assert micro_only.total.amount == Decimal("8500000.00")
