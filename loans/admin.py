@@ -41,9 +41,11 @@ class LoanFilingAdmin(admin.ModelAdmin):
     search_fields = ("iou_number", "contract_number", "enterprise_name",
                      "enterprise__credit_code")
     list_select_related = ("bank", "enterprise")
-    # A filing's decision and snapshot are frozen at filing time.
-    readonly_fields = ("scheme", "ratio", "policy_version", "snapshot", "filed_by", "created_at")
-    raw_id_fields = ("enterprise", "import_batch")
+    # A filing's decision and snapshot are frozen at filing time, and so are the facts the
+    # performance view sums and caches until the next filing (reports.performance_selectors).
+    readonly_fields = ("scheme", "ratio", "policy_version", "snapshot", "filed_by", "created_at",
+                       "bank", "enterprise", "amount_cny", "quarter", "is_first_loan")
+    raw_id_fields = ("import_batch",)
 
 
 @admin.register(ClassificationReport)

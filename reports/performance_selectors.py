@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, Max, Q, QuerySet, Sum
-from django.utils import timezone
+from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
 from banks.models import Bank, SuspensionState
@@ -92,16 +92,16 @@ class Performance:
 # The filing sums are the costly part of the view (distinct enterprises over every filing), so
 # they are kept in the cache under the scope and a fingerprint of the filings table. A filing's
 # bank, scheme, quarter, amount, enterprise and first-loan mark never change once filed (only
-# its status, balance and snapshot do, which no figure here reads): a filing added or removed
-# changes the count, the last id or the last creation time, and so the key, at once.
+# its status, balance and snapshot do, which no figure here reads), and filings are never
+# deleted: a filing committed changes the count, and so the key, at once. The count is an
+# index-only scan of the primary key (about 10 ms per 100,000 filings); the last id makes a
+# rollback-and-refill in tests or a restore from a backup change the key too.
 FILING_SUMS_SECONDS = 3600
 
 
 def filings_fingerprint() -> str:
-    r = LoanFiling.objects.order_by().aggregate(n=Count("id"), last=Max("id"),
-                                                at=Max("created_at"))
-    at = r["at"].isoformat() if r["at"] else ""
-    return f"{r['n']}:{r['last']}:{at}"
+    r = LoanFiling.objects.order_by().aggregate(n=Count("id"), last=Max("id"))
+    return f"{r['n']}:{r['last']}"
 
 
 def _cached(name: str, fingerprint: str, compute: Any) -> Any:
@@ -210,10 +210,12 @@ def _delays(scope: Scope) -> list[tuple[int, str, int]]:
         qs = qs.filter(paid_on__gte=scope.date_from)
     if scope.date_to is not None:
         qs = qs.filter(paid_on__lte=scope.date_to)
-    return [(bank_id, quarter_of(paid_on),
-             (paid_on - timezone.localtime(submitted_at).date()).days)
-            for bank_id, submitted_at, paid_on
-            in qs.values_list("claim__bank_id", "claim__submitted_at", "paid_on")]
+    # The database turns the moment of submission into a local day (TruncDate in the current
+    # time zone, as timezone.localtime): thousands of conversions in Python would cost more.
+    rows = qs.annotate(submitted_on=TruncDate("claim__submitted_at")).values_list(
+        "claim__bank_id", "submitted_on", "paid_on")
+    return [(bank_id, quarter_of(paid_on), (paid_on - submitted_on).days)
+            for bank_id, submitted_on, paid_on in rows]
 
 
 @dataclass(frozen=True)
