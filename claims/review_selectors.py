@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
+from django.db import connection, transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -264,29 +265,47 @@ def review_age_key(today: date, calendar: WorkdayCalendar) -> str:
     return f"{today.isoformat()}:{digest}"
 
 
+# The advisory lock key of the review age refresh ("AGEQUEUE" in ASCII).
+REVIEW_AGES_LOCK_KEY = 0x4147455155455545
+
+
+def _stale_ages(qs: QuerySet[Claim], key: str) -> QuerySet[Claim]:
+    return qs.filter(Q(review_clock__isnull=True) | ~Q(review_clock__key=key)
+                     | ~Q(review_clock__status=F("status"))
+                     | Q(updated_at__gt=F("review_clock__computed_at")))
+
+
 def review_ages_refresh(qs: QuerySet[Claim], *, today: date,
                         calendar: WorkdayCalendar) -> int:
     """Store the review age (``ClaimReviewAge``) of each claim of ``qs`` whose stored age is
     missing or out of date: computed for another day or schedule, or before the claim changed.
     The queue then orders, filters and pages by age in the database; the ages are computed
-    (``queue_ages``) only for those claims, all of them once a day at most. Returns how many
-    were computed."""
+    (``queue_ages``) only for those claims: all of them each night (``claims.tasks``), during
+    the day those changed since. Returns how many were computed."""
     key = review_age_key(today, calendar)
-    # Taken before reading: a claim changed while this runs is computed again next time.
-    computed_at = timezone.now()
-    stale = dict(qs.filter(Q(review_clock__isnull=True) | ~Q(review_clock__key=key)
-                           | ~Q(review_clock__status=F("status"))
-                           | Q(updated_at__gt=F("review_clock__computed_at")))
-                 .order_by("pk").values_list("pk", "status"))
-    if not stale:
+    if not _stale_ages(qs, key).exists():
         return 0
-    ages = queue_ages(Claim.objects.filter(pk__in=stale), today=today, calendar=calendar)
-    ClaimReviewAge.objects.bulk_create(
-        [ClaimReviewAge(claim_id=pk, age=age, pending_year=ages.lower_bounds.get(pk), key=key,
-                        status=stale[pk], computed_at=computed_at)
-         for pk, age in sorted(ages.items())],
-        update_conflicts=True, unique_fields=["claim"],
-        update_fields=["age", "pending_year", "key", "status", "computed_at"], batch_size=1000)
+    with transaction.atomic():
+        # Two refreshes (two reviewers opening the queue, or one and the nightly task) would
+        # compute the same thousands of ages: the second waits for the first, then computes
+        # what is still stale. An advisory lock for the transaction serialises them; SQLite
+        # writers are serial anyway.
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REVIEW_AGES_LOCK_KEY])
+        # Taken before reading: a claim changed while this runs is computed again next time.
+        computed_at = timezone.now()
+        stale = dict(_stale_ages(qs, key).order_by("pk").values_list("pk", "status"))
+        if not stale:
+            return 0
+        ages = queue_ages(Claim.objects.filter(pk__in=stale), today=today, calendar=calendar)
+        ClaimReviewAge.objects.bulk_create(
+            [ClaimReviewAge(claim_id=pk, age=age, pending_year=ages.lower_bounds.get(pk),
+                            key=key, status=stale[pk], computed_at=computed_at)
+             for pk, age in sorted(ages.items())],
+            update_conflicts=True, unique_fields=["claim"],
+            update_fields=["age", "pending_year", "key", "status", "computed_at"],
+            batch_size=1000)
     return len(ages)
 
 

@@ -622,6 +622,31 @@ def test_queue_ages_follow_the_day_and_each_change_of_the_claim(bank_a, officer_
     assert ClaimReviewAge.objects.get(claim=claim).age == 6
 
 
+@pytest.mark.django_db
+def test_the_nightly_task_computes_every_age_before_the_first_reviewer_comes(
+        bank_a, officer_a, reviewer, monkeypatch):
+    from claims.review_selectors import review_ages_refresh
+    from claims.tasks import refresh_review_ages
+    from fund.selectors import policy_context
+
+    open_claim = make_claim(bank_a, officer_a, submitted=date(2026, 11, 16))
+    paused = make_claim(bank_a, officer_a, submitted=date(2026, 11, 2))
+    change(paused, officer_a, "submitted", "supplement", date(2026, 11, 6))
+    assert refresh_review_ages.delay().get() == 2
+    assert {a.claim_id: a.age for a in ClaimReviewAge.objects.all()} == {
+        open_claim.pk: 4, paused.pk: 4}
+    # The reviewer's first request of the day finds nothing to compute.
+    calendar = policy_context().calendar
+    assert review_ages_refresh(Claim.objects.all(), today=TODAY, calendar=calendar) == 0
+    rows = client_for(reviewer).get(reverse("claims:review_queue")).context["listing"]
+    assert {c.pk: c.review_age for c in rows.page.object_list}[open_claim.pk] == 4
+    # The next night, a day older.
+    monkeypatch.setattr(timezone, "localdate", lambda value=None, timezone=None: (
+        date(2026, 11, 23) if value is None else _real_localdate(value, timezone)))
+    assert refresh_review_ages.delay().get() == 2
+    assert ClaimReviewAge.objects.get(claim=open_claim).age == 5
+
+
 def _bulk_claims(n: int, bank, officer) -> None:  # type: ignore[no-untyped-def]
     for i in range(n):
         claim = make_claim(bank, officer, submitted=date(2026, 10, 1) + timedelta(days=i % 40),

@@ -206,6 +206,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": JOBS_SWEEP_SECONDS,
         "options": {"expires": JOBS_SWEEP_SECONDS},  # a sweep that waited that long is moot
     },
+    # Just after midnight, when every stored review age is a day old (claims.tasks).
+    "review-ages-nightly": {
+        "task": "claims.tasks.refresh_review_ages",
+        "schedule": crontab(hour=0, minute=5),
+    },
     "suspension-recompute-nightly": {
         "task": "banks.tasks.recompute_suspensions",
         "schedule": crontab(hour=1, minute=30),
