@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
+from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
@@ -645,6 +646,49 @@ def test_the_nightly_task_computes_every_age_before_the_first_reviewer_comes(
         date(2026, 11, 23) if value is None else _real_localdate(value, timezone)))
     assert refresh_review_ages.delay().get() == 2
     assert ClaimReviewAge.objects.get(claim=open_claim).age == 5
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the advisory lock is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
+def test_two_reviewers_opening_the_queue_at_once_compute_the_ages_once(
+        bank_a, officer_a, monkeypatch):
+    import threading
+    import time
+
+    from claims import review_selectors
+    from claims.review_selectors import review_ages_refresh
+    from fund.selectors import policy_context
+
+    for day in (2, 9, 16):
+        make_claim(bank_a, officer_a, submitted=date(2026, 11, day))
+    calendar = policy_context().calendar
+    slow_ages = review_selectors.queue_ages
+
+    def slowly(*args, **kw):  # type: ignore[no-untyped-def]
+        ages = slow_ages(*args, **kw)
+        time.sleep(0.3)  # both requests have seen stale ages before either stores any
+        return ages
+
+    monkeypatch.setattr(review_selectors, "queue_ages", slowly)
+    barrier = threading.Barrier(2)
+    computed: list[int] = []
+
+    def reviewer_request() -> None:
+        try:
+            barrier.wait()
+            computed.append(review_ages_refresh(Claim.objects.all(), today=TODAY,
+                                                calendar=calendar))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=reviewer_request) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(computed) == [0, 3]
+    assert ClaimReviewAge.objects.count() == 3
 
 
 def _bulk_claims(n: int, bank, officer) -> None:  # type: ignore[no-untyped-def]
