@@ -99,9 +99,13 @@ class Performance:
 FILING_SUMS_SECONDS = 3600
 
 
+def _fingerprint(model: type[Any]) -> str:
+    r = model.objects.order_by().aggregate(n=Count("id"), last=Max("id"))
+    return f"{model._meta.label}:{r['n']}:{r['last']}"
+
+
 def filings_fingerprint() -> str:
-    r = LoanFiling.objects.order_by().aggregate(n=Count("id"), last=Max("id"))
-    return f"{r['n']}:{r['last']}"
+    return _fingerprint(LoanFiling)
 
 
 def _cached(name: str, fingerprint: str, compute: Any) -> Any:
@@ -178,21 +182,31 @@ def _positions(scope: Scope, today: date, names: dict[int, str]) -> list[BankPos
     return out
 
 
-def _recoveries(scope: Scope) -> dict[int, RecoveryFigures]:
-    """Per bank, to the end of the range: principal and compensation of the claims paid, what
-    the banks recovered after it, the share due back to the fund and the returns received."""
-    end = scope.date_to
+def _paid_by_bank(scope: Scope) -> list[tuple[int, Decimal, Decimal]]:
+    """(bank, principal, compensation) of the claims paid to the end of the range."""
     paid = _claims_scope(Payment.objects.order_by(), scope, "claim__")
+    if scope.date_to is not None:
+        paid = paid.filter(paid_on__lte=scope.date_to)
+    return [(r["claim__bank_id"], r["base"] or ZERO, r["amount"] or ZERO)
+            for r in paid.values("claim__bank_id").annotate(base=Sum("claim__base"),
+                                                            amount=Sum("amount"))]
+
+
+def _recoveries(scope: Scope, paid: list[tuple[int, Decimal, Decimal]]
+                ) -> dict[int, RecoveryFigures]:
+    """Per bank, to the end of the range: principal and compensation of the claims ``paid``,
+    what the banks recovered after it, the share due back to the fund and the returns
+    received."""
+    end = scope.date_to
     recovered = _claims_scope(Recovery.objects.order_by(), scope, "claim__")
     back = _claims_scope(ReturnPayment.objects.order_by(), scope, "recovery__claim__")
     if end is not None:
-        paid = paid.filter(paid_on__lte=end)
         recovered = recovered.filter(recovered_on__lte=end)
         back = back.filter(returned_on__lte=end)
     sums: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO] * 5)
-    for r in paid.values("claim__bank_id").annotate(base=Sum("claim__base"), amount=Sum("amount")):
-        sums[r["claim__bank_id"]][0] += r["base"] or ZERO
-        sums[r["claim__bank_id"]][1] += r["amount"] or ZERO
+    for bank_id, base, amount in paid:
+        sums[bank_id][0] += base
+        sums[bank_id][1] += amount
     for r in recovered.values("claim__bank_id").annotate(amount=Sum("amount"),
                                                          due=Sum("return_amount")):
         sums[r["claim__bank_id"]][2] += r["amount"] or ZERO
@@ -242,11 +256,15 @@ def _filing_sums(scope: Scope) -> _FilingSums:
 def performance(scope: Scope, *, today: date, fingerprint: str | None = None) -> Performance:
     """Every indicator of the performance view for ``scope``; ``fingerprint`` is the filings'
     (``filings_fingerprint``) when the caller has just read it."""
-    sums: _FilingSums = _cached(
-        f"sums:{scope.scheme}:{scope.bank_id or ''}:{scope.quarter_from}:{scope.quarter_to}",
-        fingerprint or filings_fingerprint(), lambda: _filing_sums(scope))
+    scope_key = f"{scope.scheme}:{scope.bank_id or ''}:{scope.quarter_from}:{scope.quarter_to}"
+    sums: _FilingSums = _cached(f"sums:{scope_key}", fingerprint or filings_fingerprint(),
+                                lambda: _filing_sums(scope))
     by_quarter_rows = sums.by_quarter
-    delays = _delays(scope)
+    # Payments, like filings, are only ever added, and a paid claim's bank, principal and
+    # submission no longer change: the figures read from them are cached the same way.
+    paid_key = _fingerprint(Payment)
+    delays = _cached(f"delays:{scope_key}", paid_key, lambda: _delays(scope))
+    paid = _cached(f"paid:{scope_key}", paid_key, lambda: _paid_by_bank(scope))
     # The axis runs from the first filing to the last filing or payment, empty quarters too.
     present = sorted({r["quarter"] for r in by_quarter_rows} | {q for _b, q, _d in delays})
     first = scope.quarter_from or (present[0] if present else "")
@@ -270,7 +288,7 @@ def performance(scope: Scope, *, today: date, fingerprint: str | None = None) ->
                   if q in quarter_rows else LoanRow(key=q, label=q) for q in quarters]
     stacked = sums.stacked
 
-    recoveries = _recoveries(scope)
+    recoveries = _recoveries(scope, paid)
     per_bank: dict[int, list[int]] = defaultdict(list)
     per_quarter: dict[str, list[int]] = defaultdict(list)
     for bank_id, quarter, days in delays:
