@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from banks.models import SuspensionState
-from banks.selectors import banks_for, suspension_states_for, with_threshold_figures
+from banks.selectors import bank_list_for, suspension_states_for, with_threshold_figures
 from claims.models import Claim
 from claims.selectors import (
     claim_counts_by_status,
@@ -44,10 +44,11 @@ def home(request: HttpRequest) -> HttpResponse:
     ctx: dict[str, Any] = {"role": role}
     if role is None:
         return render(request, "home/no_role.html", ctx)
+    if role == Role.BANK_OFFICER:
+        ctx["banks"] = bank_list_for(user)  # first: the reads below reuse its ids
     counts = claim_counts_by_status(user=user)
     ctx["claim_status_rows"] = _claim_status_rows(counts)
     if role == Role.BANK_OFFICER:
-        ctx["banks"] = list(banks_for(user))
         ctx["single_bank"] = len(ctx["banks"]) == 1
         policy = policy_context()
         today = timezone.localdate()
