@@ -38,6 +38,22 @@ GROUP_ROLES = (Role.BANK_OFFICER, Role.REVIEWER, Role.APPROVER, Role.AUDITOR)
 CROSS_BANK_ROLES = frozenset({Role.REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN})
 
 
+# The user's role group, annotated on the user read for each request (riskcomp.auth_backends).
+ROLE_GROUP_ATTR = "riskcomp_role_group"
+
+
+def role_group_subquery() -> Any:
+    """The name of the user's first role group in ``GROUP_ROLES`` order (None without one), for
+    ``annotate`` on a query of users."""
+    from django.contrib.auth.models import Group
+    from django.db.models import Case, OuterRef, Subquery, Value, When
+
+    rank = Case(*(When(name=r.value, then=Value(i)) for i, r in enumerate(GROUP_ROLES)))
+    return Subquery(Group.objects.filter(user=OuterRef("pk"),
+                                         name__in=[r.value for r in GROUP_ROLES])
+                    .order_by(rank).values("name")[:1])
+
+
 def role_of(user: Any) -> Role | None:
     """The user's role, cached on the user object for the request."""
     if not getattr(user, "is_authenticated", False):
@@ -49,7 +65,10 @@ def role_of(user: Any) -> Role | None:
     if user.is_superuser:
         role = Role.ADMIN
     else:
-        names = set(user.groups.values_list("name", flat=True))
+        if hasattr(user, ROLE_GROUP_ATTR):  # read with the user (riskcomp.auth_backends)
+            names = {getattr(user, ROLE_GROUP_ATTR)}
+        else:
+            names = set(user.groups.values_list("name", flat=True))
         role = next((r for r in GROUP_ROLES if r.value in names), None)
     user._riskcomp_role = role
     return role

@@ -22,5 +22,18 @@ def test_the_officers_home_reads_their_banks_once(bank_a, officer_a):
                   if q["sql"].startswith('SELECT "banks_bank"')]
     assert len(bank_reads) == 1, bank_reads
     assert sum('FROM "django_session"' in q["sql"] for q in page.captured_queries) == 1
-    # The role: one read of the user's groups.
-    assert sum(q["sql"].startswith('SELECT "auth_group"') for q in page.captured_queries) == 1
+    # The role is read with the user (riskcomp.auth_backends), not by a query of its own.
+    assert not [q for q in page.captured_queries if q["sql"].startswith('SELECT "auth_group"')]
+
+
+@pytest.mark.django_db
+def test_a_role_taken_away_counts_from_the_next_request(officer_a, reviewer):
+    from django.contrib.auth.models import Group
+
+    client = client_for(reviewer)
+    assert client.get(reverse("claims:review_queue")).status_code == 200
+    reviewer.groups.remove(Group.objects.get(name="custodian_reviewer"))
+    assert client.get(reverse("claims:review_queue")).status_code == 403
+    # A user in two role groups has the first role in the portal's order.
+    officer_a.groups.add(Group.objects.get(name="custodian_reviewer"))
+    assert client_for(officer_a).get(reverse("claims:review_queue")).status_code == 403

@@ -108,7 +108,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTHENTICATION_BACKENDS = [
     # First, so a locked-out username+address is refused before any password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's model backend, reading the user's role with the user (one query, not two).
+    "riskcomp.auth_backends.RoleModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 # Bank officers never act anonymously; guardian's anonymous user would only add a row to users.
