@@ -38,7 +38,7 @@ from riskcomp.templatetags.portal import cny
 from .charts import chart_svg
 from .figures import ReportData, Table, cn_date
 
-PART_ROWS = 4000
+PART_ROWS = 5000
 _lazy = gettext_lazy
 
 # Summary sections of the report: key, heading, the tables and the charts they show, in order.
@@ -197,18 +197,25 @@ def _listing(table: Table) -> Listing:
     cells = [texts(row) for row in table.rows]
     total = texts(table.total) if table.total is not None else None
     widths = [min(_width(str(h)), 8) for h in table.headers]
+    sums = [0] * n
     for row in cells if total is None else [*cells, total]:
         for i, text in enumerate(row):
             w = _width(text)
+            sums[i] += w
             if w > widths[i]:
                 widths[i] = w
+    for i, header in enumerate(table.headers):  # headers wrap only over free-text columns
+        if not wraps[i]:
+            widths[i] = max(widths[i], _width(str(header)))
     budget = LISTING_LINE_UNITS - (n - 1)
-    # Narrow the widest name column, one unit at a time, until the line fits.
+    natural = list(widths)
+    # Narrow the free-text columns that are longest on average (the names, rather than the
+    # document numbers or loan types), one unit at a time, until the line fits.
     while sum(widths) > budget:
         candidates = [i for i in range(n) if wraps[i] and widths[i] > MIN_WRAPPED_UNITS]
         if not candidates:
             break
-        widest = max(candidates, key=lambda i: widths[i])
+        widest = max(candidates, key=lambda i: sums[i] * widths[i] / natural[i])
         widths[widest] -= 1
     return Listing(table=table, cells=cells, total=total, widths=widths, right=right)
 
