@@ -84,7 +84,9 @@ NUMERALS = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十"
 # column as wide as its widest value, the name columns narrowed to fit the line and wrapped onto
 # further lines of the same row, never cut. The column rules are one background image of the
 # table, the row rules the cells' bottom borders; the header row repeats on every page.
-LISTING_LINE_UNITS = 142  # half-em units of the 7pt font across the page, with a margin
+# Half-em units of the 7pt font across a landscape A4 page (269 mm), with a margin: a listing's
+# names then fit on one line in most rows.
+LISTING_LINE_UNITS = 212
 LISTING_FONT_PT = 7
 LISTING_PAD_PT = 2.5
 MIN_WRAPPED_UNITS = 8
@@ -366,7 +368,9 @@ def render_report_pdf(data: ReportData, *, progress: Callable[[int], None] | Non
         writer.append(PdfReader(BytesIO(content)))
     total = len(writer.pages)
     furniture = PdfReader(BytesIO(_layout(render_to_string("reports/pdf/furniture.html", {
-        **_common(data), "pages": range(total),
+        **_common(data),
+        # Listings are laid out across the page (landscape): the overlay takes each page's shape.
+        "pages": [page.mediabox.width > page.mediabox.height for page in writer.pages],
         "fund_name_css": css_string(settings.RISKCOMP_FUND_NAME),
         "title_css": css_string(data.title)})).write_pdf()))
     for page, overlay in zip(writer.pages, furniture.pages, strict=True):
