@@ -116,6 +116,7 @@ READ_ONLY = {
     "claims:writeoff_detail", "claims:writeoff_file", "claims:review_queue",
     "claims:document_inline", "claims:spotcheck_list", "claims:spotcheck_detail",
     "fund:overview", "fund:ledger", "reports:report_list", "reports:report_detail",
+    "reports:performance",
     "reports:report_progress", "reports:report_pdf", "reports:report_xlsx",
     "notifications:list", "audit:search", "audit:security", "password_change_done",
     "params:version_list", "params:version_detail", "params:lpr_list", "calendar:list",
