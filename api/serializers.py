@@ -1,0 +1,110 @@
+"""The API's JSON shapes. Reads are rendered by these serializers; the filing sent by a bank is
+described by ``FilingInSerializer`` for the OpenAPI schema only: its values are read by the
+Excel import's column mapping (``loans.resources``), so the API and the workbook accept the same
+texts (Chinese labels or codes, 是/否 or booleans, dates as 2026-07-15)."""
+
+from typing import Any
+
+from rest_framework import serializers
+
+from loans.importing import FILINGS
+from loans.models import ClassificationReport, LoanFiling
+from loans.resources import ChoiceCell, DateCell, DecimalCell, YesNoCell
+
+
+def _doc_field(f: Any) -> serializers.Field:
+    widget = f.widget
+    kw: dict[str, Any] = {"required": getattr(widget, "required", False),
+                          "help_text": f"{f.column_name}。{getattr(widget, 'hint', '')}".strip("。")
+                          or f.column_name, "allow_null": True}
+    if isinstance(widget, YesNoCell):
+        return serializers.BooleanField(**kw)
+    if isinstance(widget, DateCell):
+        return serializers.DateField(**kw)
+    if isinstance(widget, DecimalCell):
+        return serializers.DecimalField(max_digits=widget.max_digits,
+                                        decimal_places=widget.places, **kw)
+    if isinstance(widget, ChoiceCell):
+        return serializers.ChoiceField(choices=[v for v, _l in widget.labels], **kw)
+    return serializers.CharField(max_length=getattr(widget, "max_length", None), **kw)
+
+
+FilingInSerializer = type("FilingInSerializer", (serializers.Serializer,),
+                          {f.attribute: _doc_field(f) for f in FILINGS.fields})
+
+
+class FilingBatchInSerializer(serializers.Serializer):
+    rows = FilingInSerializer(many=True, help_text="至多100,000笔备案，按顺序判定。")
+    commit = serializers.BooleanField(default=True, help_text="false：只校验，不写入（试算）。")
+
+
+class RowErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="退回代码；字段填写错误为 INVALID。")
+    field = serializers.CharField(help_text="出错的字段，没有具体字段时为空。")
+    message = serializers.CharField(help_text="中文说明。")
+    scheme = serializers.CharField(required=False, help_text="该原因所属的政策（TECH/MICRO）。")
+
+
+class RowVerdictSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="在本次提交中的序号，从1开始。")
+    iou_number = serializers.CharField()
+    accepted = serializers.BooleanField()
+    scheme = serializers.CharField(allow_null=True)
+    ratio = serializers.CharField(allow_null=True)
+    policy_version = serializers.CharField(allow_null=True)
+    filing_id = serializers.IntegerField(allow_null=True)
+    errors = RowErrorSerializer(many=True)
+
+
+class FilingBatchOutSerializer(serializers.Serializer):
+    committed = serializers.BooleanField()
+    total = serializers.IntegerField()
+    accepted = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    rows = RowVerdictSerializer(many=True)
+
+
+class ErrorsSerializer(serializers.Serializer):
+    errors = RowErrorSerializer(many=True)
+
+
+class ClassificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ClassificationReport
+        fields = ["id", "classification", "classified_on", "note", "reported_at"]
+
+
+class ClassificationInSerializer(serializers.Serializer):
+    classification = serializers.ChoiceField(
+        choices=["normal", "special_mention", "substandard", "doubtful", "loss"],
+        help_text="五级分类：代码或中文（正常、关注、次级、可疑、损失）。")
+    classified_on = serializers.DateField()
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class FilingSerializer(serializers.ModelSerializer):
+    credit_code = serializers.CharField(source="enterprise.credit_code")
+    branch_code = serializers.CharField(source="branch.code", allow_null=True, default=None)
+
+    class Meta:
+        model = LoanFiling
+        fields = ["id", "iou_number", "contract_number", "credit_code", "enterprise_name",
+                  "branch_code", "loan_type", "amount", "currency", "fx_rate", "amount_cny",
+                  "drawdown_date", "maturity_date", "rate_percent", "quarter", "scheme", "ratio",
+                  "policy_version", "filed_on", "status", "outstanding_principal"]
+
+
+class FilingDetailSerializer(FilingSerializer):
+    classifications = ClassificationSerializer(many=True)
+
+    class Meta(FilingSerializer.Meta):
+        fields = [*FilingSerializer.Meta.fields, "credit_report_outstanding",
+                  "credit_report_date", "bank_outstanding_to_enterprise", "is_first_loan",
+                  "has_other_cover", "has_natural_person_guarantee", "guarantee_institution",
+                  "bank_risk_share_percent", "classifications"]
+
+
+class EnterpriseSerializer(serializers.Serializer):
+    credit_code = serializers.CharField()
+    name = serializers.CharField(help_text="本行最近一次备案时填写的企业名称。")
+    filings = FilingSerializer(many=True, help_text="本行对该企业的备案。")
