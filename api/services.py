@@ -27,6 +27,7 @@ from loans.services import (
     evaluate_filings,
     filing_inputs,
     filings_commit,
+    record_verdicts,
 )
 from riskcomp.audit import audit_context, audit_updated
 from riskcomp.policy.reasons import Refusal
@@ -173,6 +174,31 @@ def _verdict(number: int, ev: FilingEvaluation, filing_id: int | None) -> RowVer
                               for code, message, owner in _reasons(ev)])
 
 
+def _commit(bank: Bank, accepted: list[tuple[int, FilingEvaluation]],
+            out: dict[int, RowVerdict], *, actor: Any, ctx: Any, today: Any) -> None:
+    """Write the rows the judgement accepted, as the import's commit writes a validated batch:
+    one ``filings_commit`` taking the recorded verdicts when nothing they depend on changed
+    meanwhile, else judging them again (a row refused now gets its new verdict)."""
+    evaluations = [ev for _n, ev in accepted]
+    recorded = record_verdicts(bank=bank, evaluations=evaluations, ctx=ctx, filing_date=today)
+    try:
+        filings, committed = filings_commit(
+            bank=bank, requests=[ev.request for ev in evaluations], actor=actor, ctx=ctx,
+            filing_date=today, recorded=recorded)
+    except Refusal as exc:  # a concurrent filing of the same IOU won the race
+        raise ApiError(409, "CONFLICT", _(
+            "提交时发现其他请求正在备案相同的借据，本次未写入任何备案，请重试。"),
+        ) from exc
+    except FilingNotSaved as exc:
+        raise ApiError(409, "NOT_SAVED", exc.message) from exc
+    ids = iter(f.pk for f in filings)
+    for (number, judged), now in zip(accepted, committed, strict=True):
+        if now.accepted:
+            out[number].filing_id = next(ids)
+        else:
+            out[number] = _verdict(number, now, None)
+
+
 def filings_submit(*, bank: Bank, rows: Sequence[Any], actor: Any, commit: bool,
                    today: Any = None) -> list[RowVerdict]:
     """Judge (``commit`` False) or file the JSON ``rows`` as the Excel import does its rows,
@@ -191,6 +217,7 @@ def filings_submit(*, bank: Bank, rows: Sequence[Any], actor: Any, commit: bool,
     out: dict[int, RowVerdict] = {}
     branches = dict(Branch.objects.filter(bank=bank).values_list("code", "pk"))
     ctx, earlier = import_policy_context(), EarlierRows()
+    judged: list[tuple[int, FilingEvaluation]] = []
     with translation.override("zh-hans"), batch_gc_paused(), transaction.atomic():
         for start in range(0, len(raws), CHUNK_ROWS):
             chunk = raws[start:start + CHUNK_ROWS]
@@ -205,27 +232,16 @@ def filings_submit(*, bank: Bank, rows: Sequence[Any], actor: Any, commit: bool,
             if not good:
                 continue
             requests = [r.request for r in good]
-            if commit:
-                try:
-                    filings, evaluations = filings_commit(
-                        bank=bank, requests=requests, actor=actor, ctx=ctx, filing_date=today,
-                        earlier=earlier)
-                except Refusal as exc:  # a concurrent filing of the same IOU won the race
-                    raise ApiError(409, "CONFLICT", _(
-                        "提交时发现其他请求正在备案相同的借据，本次未写入任何备案，请重试。"),
-                    ) from exc
-                except FilingNotSaved as exc:
-                    raise ApiError(409, "NOT_SAVED", exc.message) from exc
-                ids = iter(f.pk for f in filings)
-                for r, ev in zip(good, evaluations, strict=True):
-                    out[r.number] = _verdict(r.number, ev, next(ids) if ev.accepted else None)
-            else:
-                evaluations = evaluate_filings(
-                    bank=bank, requests=requests, filing_date=today, ctx=ctx, snapshots=False,
-                    earlier=earlier, inputs=filing_inputs(bank=bank, requests=requests),
-                    rows=[r.number for r in good])
-                for r, ev in zip(good, evaluations, strict=True):
-                    out[r.number] = _verdict(r.number, ev, None)
+            evaluations = evaluate_filings(
+                bank=bank, requests=requests, filing_date=today, ctx=ctx, snapshots=False,
+                earlier=earlier, inputs=filing_inputs(bank=bank, requests=requests),
+                rows=[r.number for r in good])
+            judged.extend(zip((r.number for r in good), evaluations, strict=True))
+        for number, ev in judged:
+            out[number] = _verdict(number, ev, None)
+        accepted = [(number, ev) for number, ev in judged if ev.accepted]
+        if commit and accepted:
+            _commit(bank, accepted, out, actor=actor, ctx=ctx, today=today)
     out.update(refused_early)
     return [out[n] for n in sorted(out)]
 

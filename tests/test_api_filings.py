@@ -438,3 +438,18 @@ def test_schema_and_docs_page_from_local_assets_under_the_strict_csp(client):
     assert "script-src 'self'" in page["Content-Security-Policy"]
     script = client.get("/api/v1/docs/?script=")
     assert script.status_code == 200 and "SwaggerUIBundle" in script.content.decode()
+
+
+@pytest.mark.django_db
+def test_commit_gives_the_dry_run_verdicts_across_chunks(api, monkeypatch):
+    """Judged in chunks (here of one row), a loan counts once toward the next ones' amount cap,
+    whether the batch is committed or not."""
+    monkeypatch.setattr("api.services.CHUNK_ROWS", 1)
+    rows = [*_batch_rows(), *(loan(iou_number=f"JJ-10{i}", contract_number=f"HT-10{i}",
+                                   amount="3000000.00", first_loan=False) for i in range(3))]
+    dry = api.post("filings/batch/", {"rows": rows, "commit": False}).json()["rows"]
+    done = api.post("filings/batch/", {"rows": rows}).json()["rows"]
+    assert [(r["accepted"], [e["code"] for e in r["errors"]]) for r in done] == [
+        (r["accepted"], [e["code"] for e in r["errors"]]) for r in dry]
+    assert "AMOUNT_CAP" in [e["code"] for r in dry for e in r["errors"]]
+    assert LoanFiling.objects.count() == sum(r["accepted"] for r in dry)
