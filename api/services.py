@@ -192,7 +192,7 @@ def _commit(bank: Bank, accepted: list[tuple[int, FilingEvaluation]],
     except FilingNotSaved as exc:
         raise ApiError(409, "NOT_SAVED", exc.message) from exc
     ids = iter(f.pk for f in filings)
-    for (number, judged), now in zip(accepted, committed, strict=True):
+    for (number, _judged), now in zip(accepted, committed, strict=True):
         if now.accepted:
             out[number].filing_id = next(ids)
         else:
