@@ -36,8 +36,8 @@ def key_list(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_POST
 @role_required(*CUSTODIAN)
+@require_POST
 def key_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     key = get_object_or_404(ApiKey, pk=pk)
     if api_key_revoke(key=key, actor=request.user):

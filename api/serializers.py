@@ -25,7 +25,7 @@ def _doc_field(f: Any) -> serializers.Field:
         return serializers.DecimalField(max_digits=widget.max_digits,
                                         decimal_places=widget.places, **kw)
     if isinstance(widget, ChoiceCell):
-        return serializers.ChoiceField(choices=[v for v, _l in widget.labels], **kw)
+        return serializers.ChoiceField(choices=widget.labels, **kw)
     return serializers.CharField(max_length=getattr(widget, "max_length", None), **kw)
 
 
@@ -108,3 +108,48 @@ class EnterpriseSerializer(serializers.Serializer):
     credit_code = serializers.CharField()
     name = serializers.CharField(help_text="本行最近一次备案时填写的企业名称。")
     filings = FilingSerializer(many=True, help_text="本行对该企业的备案。")
+
+
+class SupplementSerializer(serializers.Serializer):
+    message = serializers.CharField(help_text="托管机构要求补充的材料（缺项）。")
+    requested_at = serializers.DateTimeField()
+    answer = serializers.CharField()
+    answered_at = serializers.DateTimeField(allow_null=True)
+
+
+class ClaimSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    filing_id = serializers.IntegerField()
+    iou_number = serializers.CharField(source="filing.iou_number")
+    scheme = serializers.CharField()
+    base = serializers.DecimalField(max_digits=18, decimal_places=2)
+    ratio = serializers.DecimalField(max_digits=5, decimal_places=4)
+    compensation = serializers.DecimalField(max_digits=18, decimal_places=2)
+    classification_date = serializers.DateField()
+    deadline = serializers.DateField()
+    status = serializers.CharField()
+    status_display = serializers.CharField(source="get_status_display")
+    reject_code = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+
+
+class ClaimDetailSerializer(ClaimSerializer):
+    deficiencies = SupplementSerializer(many=True, source="supplements.all",
+                                        help_text="补充材料要求及银行的答复。")
+
+
+class SuspensionSerializer(serializers.Serializer):
+    scheme = serializers.CharField()
+    is_suspended = serializers.BooleanField()
+    is_auto_suspended = serializers.BooleanField()
+    is_manually_suspended = serializers.BooleanField()
+    filed_principal = serializers.DecimalField(max_digits=18, decimal_places=2)
+    claimed_principal = serializers.DecimalField(max_digits=18, decimal_places=2)
+    net_compensation = serializers.DecimalField(max_digits=18, decimal_places=2)
+    claim_ratio = serializers.DecimalField(max_digits=9, decimal_places=4, allow_null=True)
+    distances = serializers.DictField(
+        child=serializers.DecimalField(max_digits=20, decimal_places=4, allow_null=True),
+        help_text="距各暂停阈值的余量（正数为尚余，负数为已超过）：net_compensation、"
+                  "claimed_principal（元）、claim_ratio（比例）。")
+    computed_at = serializers.DateTimeField(allow_null=True)

@@ -170,8 +170,9 @@ def _verdict(number: int, ev: FilingEvaluation, filing_id: int | None) -> RowVer
         scheme = str(ev.snapshot.get("scheme") or "")
     return RowVerdict(row=number, iou_number=ev.request.iou_number, accepted=ok, scheme=scheme,
                       ratio=ratio, policy_version=version, filing_id=filing_id,
+                      # An accepted row has no refusal: its schemes' reasons are not read.
                       errors=[{"code": code, "field": "", "message": message, "scheme": owner}
-                              for code, message, owner in _reasons(ev)])
+                              for code, message, owner in _reasons(ev)] if ev.refusals else [])
 
 
 def _commit(bank: Bank, accepted: list[tuple[int, FilingEvaluation]],

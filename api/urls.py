@@ -12,6 +12,9 @@ urlpatterns = [
     path("filings/<int:pk>/classifications/", views.ClassificationsView.as_view(),
          name="classifications"),
     path("enterprises/<str:credit_code>/", views.EnterpriseView.as_view(), name="enterprise"),
+    path("claims/", views.ClaimsView.as_view(), name="claims"),
+    path("claims/<int:pk>/", views.ClaimDetailView.as_view(), name="claim"),
+    path("suspension/", views.SuspensionView.as_view(), name="suspension"),
     # The schema and its documentation page are public: they describe, they hold no data.
     path("schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[],
                                                throttle_classes=[]), name="schema"),

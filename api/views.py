@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -23,6 +23,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from banks.models import SuspensionState
+from banks.selectors import with_threshold_figures
+from claims.models import Claim
+from fund.selectors import policy_context
 from loans.import_services import ClassificationRequest, classifications_commit
 from loans.importing import classification_rows
 from loans.models import LoanFiling
@@ -313,3 +317,47 @@ class EnterpriseView(ApiView):
             raise ApiError(404, "NOT_FOUND", _("本行没有该企业的备案。"))
         return Response(s.EnterpriseSerializer({
             "credit_code": code, "name": filings[0].enterprise_name, "filings": filings}).data)
+
+
+# --- Claims and suspension ----------------------------------------------------------------------
+
+class ClaimPagination(FilingPagination):
+    pass
+
+
+class ClaimsView(ApiView):
+    @extend_schema(summary="补偿申报列表", responses=s.ClaimSerializer(many=True), parameters=[
+        OpenApiParameter("status", str, enum=[c for c, _l in Claim.Status.choices]),
+        OpenApiParameter("page", int), OpenApiParameter("page_size", int)])
+    def get(self, request: Request) -> Response:
+        qs = (Claim.objects.filter(bank=self.key.bank).select_related("filing")
+              .order_by("-submitted_at", "-id"))
+        status = request.query_params.get("status")
+        if status:
+            if status not in dict(Claim.Status.choices):
+                raise ApiError(400, "INVALID", _("%(n)s 只能是：%(v)s") % {
+                    "n": "status", "v": "、".join(dict(Claim.Status.choices))}, "status")
+            qs = qs.filter(status=status)
+        paginator = ClaimPagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(s.ClaimSerializer(page, many=True).data)
+
+
+class ClaimDetailView(ApiView):
+    @extend_schema(summary="补偿申报详情（状态、补充材料要求）", responses=s.ClaimDetailSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        claim = get_object_or_404(Claim.objects.filter(bank=self.key.bank)
+                                  .select_related("filing").prefetch_related("supplements"),
+                                  pk=pk)
+        return Response(s.ClaimDetailSerializer(claim).data)
+
+
+class SuspensionView(ApiView):
+    @extend_schema(summary="本行各政策的暂停状态及距各暂停阈值的余量",
+                   responses=s.SuspensionSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        policy, today = policy_context(), timezone.localdate()
+        known = {st.scheme: st for st in SuspensionState.objects.filter(bank=self.key.bank)}
+        rows = [with_threshold_figures(known.get(scheme) or SuspensionState(
+            bank=self.key.bank, scheme=scheme), policy, today) for scheme in Scheme]
+        return Response(s.SuspensionSerializer(rows, many=True).data)

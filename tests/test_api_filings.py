@@ -453,3 +453,59 @@ def test_commit_gives_the_dry_run_verdicts_across_chunks(api, monkeypatch):
         (r["accepted"], [e["code"] for e in r["errors"]]) for r in dry]
     assert "AMOUNT_CAP" in [e["code"] for r in dry for e in r["errors"]]
     assert LoanFiling.objects.count() == sum(r["accepted"] for r in dry)
+
+
+# --- Claims and suspension ------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_claims_list_and_detail_with_deficiencies_of_this_bank_only(api, world, reviewer):
+    from claims.models import SupplementRequest
+
+    ca, cb = world["claim_a"], world["claim_b"]
+    SupplementRequest.objects.create(claim=ca, message="请补充催收记录", requested_by=reviewer,
+                                     requested_at=timezone.now())
+    listed = api.get("claims/").json()
+    assert [c["id"] for c in listed["results"]] == [ca.pk]
+    detail = api.get(f"claims/{ca.pk}/").json()
+    assert detail["number"] == ca.number and detail["status"] == ca.status
+    assert detail["deficiencies"][0]["message"] == "请补充催收记录"
+    assert api.get(f"claims/{cb.pk}/").status_code == 404
+    assert api.get("claims/", status="nope").status_code == 400
+
+
+@pytest.mark.django_db
+def test_suspension_gives_the_distance_to_each_threshold(api):
+    rows = {r["scheme"]: r for r in api.get("suspension/").json()}
+    assert set(rows) == {"MICRO", "TECH"}
+    assert rows["MICRO"]["is_suspended"] is False
+    assert rows["MICRO"]["distances"]["net_compensation"] == "5000000.0000"
+    assert rows["TECH"]["distances"]["net_compensation"] == "15000000.0000"
+
+
+@pytest.mark.django_db
+def test_walker_a_key_gets_404_for_every_id_of_another_bank(api, world):
+    """Every API URL with an id, for ids up to past the last: bank A's key reaches bank A's
+    records only."""
+    from django.urls import URLPattern, get_resolver, reverse
+
+    from claims.models import Claim
+
+    models = {"api:filing": LoanFiling, "api:classifications": LoanFiling, "api:claim": Claim}
+    own = {LoanFiling: {world["filing_a"].pk}, Claim: {world["claim_a"].pk}}
+    resolver = get_resolver()
+    api_patterns = next(p for p in resolver.url_patterns if getattr(p, "namespace", "") == "api")
+    with_id = {f"api:{p.name}" for p in api_patterns.url_patterns
+               if isinstance(p, URLPattern) and "pk" in p.pattern.converters}
+    assert with_id == set(models)
+    for name, model in models.items():
+        top = model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        for pk in range(1, top + 4):
+            path = reverse(name, args=[pk]).removeprefix("/api/v1/")
+            if name == "api:classifications":
+                status = api.post(path, {"classification": "normal",
+                                         "classified_on": "2026-06-30"}).status_code
+                expected = (201, 422)
+            else:
+                status = api.get(path).status_code
+                expected = (200,)
+            assert status in (expected if pk in own[model] else (404,)), (name, pk, status)

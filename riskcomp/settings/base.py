@@ -332,6 +332,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The two qualification columns share one list of types.
+    "ENUM_NAME_OVERRIDES": {"QualificationTypeEnum": "riskcomp.choices.QualificationType"},
 }
 # A batch of up to 100,000 filings as JSON: this much body on the API's batch path only.
 RISKCOMP_API_MAX_BATCH_ROWS = 100_000
