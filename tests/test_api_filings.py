@@ -509,3 +509,19 @@ def test_walker_a_key_gets_404_for_every_id_of_another_bank(api, world):
                 status = api.get(path).status_code
                 expected = (200,)
             assert status in (expected if pk in own[model] else (404,)), (name, pk, status)
+
+
+@pytest.mark.django_db
+def test_keys_and_writes_through_the_api_are_in_the_audit_trail(api, key_a, reviewer):
+    from auditlog.models import LogEntry
+
+    key = key_a[0]
+    created = LogEntry.objects.get_for_object(key).get()
+    assert created.actor == reviewer
+    api.post("filings/", loan())
+    filing = LoanFiling.objects.get()
+    entry = LogEntry.objects.get_for_object(filing).get()
+    assert entry.actor == key.user
+    assert key.prefix in (entry.additional_data or {}).get("reason", "")
+    api_key_revoke(key=key, actor=reviewer)
+    assert LogEntry.objects.get_for_object(key).count() == 2
