@@ -153,3 +153,22 @@ class SuspensionSerializer(serializers.Serializer):
         help_text="距各暂停阈值的余量（正数为尚余，负数为已超过）：net_compensation、"
                   "claimed_principal（元）、claim_ratio（比例）。")
     computed_at = serializers.DateTimeField(allow_null=True)
+
+
+class RecoveryInSerializer(serializers.Serializer):
+    recovered_on = serializers.DateField(help_text="回收日期，不晚于今天、不早于补偿拨付日期。")
+    amount = serializers.DecimalField(max_digits=18, decimal_places=2, help_text="回收金额（元）。")
+    notified_on = serializers.DateField(required=False, help_text="通知托管机构日期，留空为今天。")
+
+
+class RecoverySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    claim_id = serializers.IntegerField()
+    recovered_on = serializers.DateField()
+    amount = serializers.DecimalField(max_digits=18, decimal_places=2)
+    notified_on = serializers.DateField()
+    return_amount = serializers.DecimalField(max_digits=18, decimal_places=2,
+                                             help_text="应返还金额（回收金额×补偿比例）。")
+    notice_deadline = serializers.DateField(allow_null=True)
+    return_deadline = serializers.DateField(allow_null=True,
+                                            help_text="节假日安排未公布的年度为null。")

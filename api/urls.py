@@ -14,6 +14,7 @@ urlpatterns = [
     path("enterprises/<str:credit_code>/", views.EnterpriseView.as_view(), name="enterprise"),
     path("claims/", views.ClaimsView.as_view(), name="claims"),
     path("claims/<int:pk>/", views.ClaimDetailView.as_view(), name="claim"),
+    path("claims/<int:pk>/recoveries/", views.RecoveriesView.as_view(), name="recoveries"),
     path("suspension/", views.SuspensionView.as_view(), name="suspension"),
     # The schema and its documentation page are public: they describe, they hold no data.
     path("schema/", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[],

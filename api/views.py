@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import HttpResponse
@@ -25,7 +26,9 @@ from rest_framework.views import APIView
 
 from banks.models import SuspensionState
 from banks.selectors import with_threshold_figures
+from claims.forms import RecoveryForm
 from claims.models import Claim
+from claims.services.bank import recovery_report
 from fund.selectors import policy_context
 from loans.import_services import ClassificationRequest, classifications_commit
 from loans.importing import classification_rows
@@ -34,6 +37,7 @@ from riskcomp.audit import AuditMiddleware, audit_context
 from riskcomp.body_limit import declared_length
 from riskcomp.choices import Scheme
 from riskcomp.policy.credit_code import normalize_credit_code
+from riskcomp.policy.reasons import PolicyError
 
 from . import serializers as s
 from .errors import ApiError, error
@@ -361,3 +365,52 @@ class SuspensionView(ApiView):
         rows = [with_threshold_figures(known.get(scheme) or SuspensionState(
             bank=self.key.bank, scheme=scheme), policy, today) for scheme in Scheme]
         return Response(s.SuspensionSerializer(rows, many=True).data)
+
+
+class RecoveriesView(ApiView):
+    @extend_schema(summary="报送追偿回收（已拨付的申报）", request=s.RecoveryInSerializer,
+                   parameters=[IDEMPOTENCY_PARAMETER],
+                   responses={201: s.RecoverySerializer, 422: s.ErrorsSerializer})
+    def post(self, request: Request, pk: int) -> HttpResponse:
+        claim = get_object_or_404(Claim.objects.filter(bank=self.key.bank), pk=pk)
+
+        def handle(data: Any) -> tuple[Any, int]:
+            """The screen's form and service: the same checks, deadlines and return."""
+            if not isinstance(data, dict):
+                return {"errors": [error("INVALID_TYPE", _("请求体应为JSON对象。"))]}, 400
+            form = RecoveryForm(_form_data(data, RecoveryForm))
+            if not form.is_valid():
+                return {"errors": _form_errors(form.errors.as_data())}, 422
+            if not form.cleaned_data.get("notified_on"):
+                form.cleaned_data.pop("notified_on", None)
+            try:
+                recovery = recovery_report(claim=claim, actor=self.key.user, **form.cleaned_data)
+            except PolicyError as exc:
+                return {"errors": [error(str(exc.code), str(exc.message))]}, 422
+            except ValidationError as exc:
+                return {"errors": _form_errors(exc.error_dict if hasattr(exc, "error_dict")
+                                               else {"": exc.error_list})}, 422
+            return s.RecoverySerializer(recovery).data, 201
+
+        return idempotent(self, handle, limit=settings.RISKCOMP_MAX_REQUEST_BYTES)
+
+
+def _form_data(data: dict[str, Any], form_class: Any) -> dict[str, str]:
+    """JSON values as the texts a browser posts; a name the form does not know is refused."""
+    from .services import _cell
+
+    known = set(form_class.base_fields)
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ApiError(400, "UNKNOWN_FIELD", _("未知字段“%(f)s”") % {"f": unknown[0][:40]},
+                       unknown[0][:40])
+    try:
+        cells = {name: _cell(name, value) for name, value in data.items()}
+    except RowRefused as exc:
+        raise ApiError(400, "INVALID", "", errors=[exc.args[0]]) from None
+    return {name: text for name, text in cells.items() if text is not None}
+
+
+def _form_errors(errors: dict[str, list[ValidationError]]) -> list[dict[str, str]]:
+    return [error(str(e.code or "invalid").upper(), " ".join(e.messages), "" if name in (
+        None, "__all__", "") else name) for name, found in errors.items() for e in found]

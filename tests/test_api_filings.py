@@ -490,7 +490,8 @@ def test_walker_a_key_gets_404_for_every_id_of_another_bank(api, world):
 
     from claims.models import Claim
 
-    models = {"api:filing": LoanFiling, "api:classifications": LoanFiling, "api:claim": Claim}
+    models = {"api:filing": LoanFiling, "api:classifications": LoanFiling, "api:claim": Claim,
+              "api:recoveries": Claim}
     own = {LoanFiling: {world["filing_a"].pk}, Claim: {world["claim_a"].pk}}
     resolver = get_resolver()
     api_patterns = next(p for p in resolver.url_patterns if getattr(p, "namespace", "") == "api")
@@ -505,6 +506,10 @@ def test_walker_a_key_gets_404_for_every_id_of_another_bank(api, world):
                 status = api.post(path, {"classification": "normal",
                                          "classified_on": "2026-06-30"}).status_code
                 expected = (201, 422)
+            elif name == "api:recoveries":  # the world's own claim is not paid yet
+                status = api.post(path, {"recovered_on": "2026-07-01",
+                                         "amount": "1000.00"}).status_code
+                expected = (422,)
             else:
                 status = api.get(path).status_code
                 expected = (200,)
@@ -525,3 +530,27 @@ def test_keys_and_writes_through_the_api_are_in_the_audit_trail(api, key_a, revi
     assert key.prefix in (entry.additional_data or {}).get("reason", "")
     api_key_revoke(key=key, actor=reviewer)
     assert LogEntry.objects.get_for_object(key).count() == 2
+
+
+@pytest.mark.django_db
+def test_recovery_on_a_paid_claim_computes_the_return_as_the_screen(api, key_a, officer_a,
+                                                                   reviewer):
+    from claims.models import Recovery
+
+    from .test_claims_bank import paid_claim
+
+    claim = paid_claim(key_a[0].bank, officer_a, reviewer, paid_on=date(2026, 6, 1))
+    path = f"claims/{claim.pk}/recoveries/"
+    done = api.post(path, {"recovered_on": "2026-07-01", "amount": 100000, "notified_on": None})
+    assert done.status_code == 201, done.content
+    body = done.json()
+    assert body["return_amount"] == "30000.00" and body["notified_on"] == TODAY.isoformat()
+    assert Recovery.objects.get().return_amount == 30000
+    early = api.post(path, {"recovered_on": "2026-05-01", "amount": "100"})
+    assert early.status_code == 422
+    assert errors_of(early)[0]["field"] == "recovered_on"
+    bad = api.post(path, {"recovered_on": "2026-07-01", "amount": "十万", "x": 1})
+    assert bad.status_code == 400 and errors_of(bad)[0]["code"] == "UNKNOWN_FIELD"
+    bad = api.post(path, {"recovered_on": "2026-07-01", "amount": "十万"})
+    assert bad.status_code == 422 and errors_of(bad)[0]["field"] == "amount"
+    assert Recovery.objects.count() == 1
