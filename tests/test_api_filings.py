@@ -554,3 +554,16 @@ def test_recovery_on_a_paid_claim_computes_the_return_as_the_screen(api, key_a, 
     bad = api.post(path, {"recovered_on": "2026-07-01", "amount": "十万"})
     assert bad.status_code == 422 and errors_of(bad)[0]["field"] == "amount"
     assert Recovery.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_call_log_drops_rows_older_than_the_retention(api, key_a, settings, monkeypatch):
+    monkeypatch.setattr("api.services.PRUNE_EVERY", 1)
+    settings.RISKCOMP_API_CALL_LOG_DAYS = 30
+    old = ApiCall.objects.create(key=key_a[0], method="GET", path="/api/v1/filings/",
+                                 status=200, at=timezone.now() - timedelta(days=31))
+    recent = ApiCall.objects.create(key=key_a[0], method="GET", path="/api/v1/filings/",
+                                    status=200, at=timezone.now() - timedelta(days=29))
+    api.get("filings/")
+    left = set(ApiCall.objects.values_list("pk", flat=True))
+    assert old.pk not in left and recent.pk in left and len(left) == 2
