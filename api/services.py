@@ -80,8 +80,10 @@ PRUNE_EVERY = 500  # calls between two deletions of the rows older than the rete
 
 def api_call_record(*, key: ApiKey | None, method: str, path: str, status: int,
                     idempotency_key: str, remote_addr: str | None, duration_ms: int) -> None:
-    call = ApiCall.objects.create(key=key, method=method[:8], path=path[:255], status=status,
-                                  idempotency_key=idempotency_key[:100],
+    # A path may carry a NUL (%00), which PostgreSQL text cannot hold: logged escaped.
+    call = ApiCall.objects.create(key=key, method=method[:8],
+                                  path=path.replace("\x00", "\\x00")[:255], status=status,
+                                  idempotency_key=idempotency_key.replace("\x00", "")[:100],
                                   remote_addr=remote_addr or None, duration_ms=duration_ms)
     if call.pk % PRUNE_EVERY == 0:  # the log stays bounded without a job of its own
         cutoff = timezone.now() - timedelta(days=settings.RISKCOMP_API_CALL_LOG_DAYS)

@@ -315,6 +315,8 @@ class EnterpriseView(ApiView):
                    responses=s.EnterpriseSerializer)
     def get(self, request: Request, credit_code: str) -> Response:
         code = normalize_credit_code(credit_code)[:18]
+        if not code.isascii() or not code.isalnum():  # a credit code is 18 letters and digits
+            raise ApiError(404, "NOT_FOUND", _("本行没有该企业的备案。"))
         filings = list(_filings_of(self.key).filter(enterprise__credit_code=code)
                        .order_by("-filed_on", "-id")[:1000])
         if not filings:  # another bank's borrower is not this key's business

@@ -189,6 +189,8 @@ def test_a_key_of_bank_a_never_sees_bank_b(api, world):
                     {"classification": "substandard", "classified_on": "2026-07-01"}
                     ).status_code == 404
     assert api.get(f"enterprises/{fb.enterprise.credit_code}/").status_code == 404
+    for odd in ("%00", "%E4%B8%AD" * 30, "'%20OR%201=1"):
+        assert api.get(f"enterprises/{odd}/").status_code == 404, odd
     ids = [f["id"] for f in api.get("filings/").json()["results"]]
     assert ids == [world["filing_a"].pk]
     assert api.get(f"filings/{world['filing_a'].pk}/").status_code == 200
