@@ -141,6 +141,7 @@ WRITES = {
     "params:version_succeed", "params:version_edit", "params:version_delete", "params:lpr_new",
     "params:lpr_edit", "params:lpr_delete",
     "calendar:year", "jobs:job_retry",
+    "api_keys:list", "api_keys:revoke",
 }
 def test_every_url_is_either_read_only_or_takes_a_post():
     """A new screen must be put in one of the sets, and a read-only one gets its 405 tested."""
