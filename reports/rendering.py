@@ -90,14 +90,15 @@ LISTING_LINE_UNITS = 212
 LISTING_FONT_PT = 7
 LISTING_PAD_PT = 2.5
 MIN_WRAPPED_UNITS = 8
-# The per-loan listing of a year's filings runs to tens of thousands of rows, hundreds of pages
-# that take most of the time to lay out and that nobody checks on paper. Beyond
-# ``WORKBOOK_LISTING_ROWS`` rows it is an annex in the Excel workbook made with the PDF from the
-# same figures (a sheet of its own); the PDF gives its count and total, the file and sheet, and
-# its totals by bank and scheme. The listings checked row by row (compensation with the bureau's
-# confirmation, recoveries and returns, write-offs) stay in the PDF whatever their length.
-WORKBOOK_LISTINGS = frozenset({"filings_detail"})
-WORKBOOK_LISTING_ROWS = 5000
+# A year's per-loan listing and its listing of every claim run to thousands of rows, a hundred
+# or more pages that take most of the time to lay out and that nobody checks on paper. Beyond
+# ``WORKBOOK_LISTING_ROWS`` rows such a listing is an annex in the Excel workbook made with the
+# PDF from the same figures (a sheet of its own); the PDF gives its count and total, the file and
+# sheet, and its totals by bank and scheme. The listings checked row by row (compensation with
+# the bureau's confirmation, recoveries and returns, write-offs) stay in the PDF whatever their
+# length.
+WORKBOOK_LISTINGS = frozenset({"filings_detail", "claims_detail"})
+WORKBOOK_LISTING_ROWS = 2000
 
 
 def _short_schemes() -> dict[str, str]:
