@@ -90,6 +90,15 @@ LISTING_LINE_UNITS = 212
 LISTING_FONT_PT = 7
 LISTING_PAD_PT = 2.5
 MIN_WRAPPED_UNITS = 8
+# A year's per-loan listing and its listing of every claim run to thousands of rows, a hundred
+# or more pages that take most of the time to lay out and that nobody checks on paper. Beyond
+# ``WORKBOOK_LISTING_ROWS`` rows such a listing is an annex in the Excel workbook made with the
+# PDF from the same figures (a sheet of its own); the PDF gives its count and total, the file and
+# sheet, and its totals by bank and scheme. The listings checked row by row (compensation with
+# the bureau's confirmation, recoveries and returns, write-offs) stay in the PDF whatever their
+# length.
+WORKBOOK_LISTINGS = frozenset({"filings_detail", "claims_detail"})
+WORKBOOK_LISTING_ROWS = 2000
 
 
 def _short_schemes() -> dict[str, str]:
@@ -325,14 +334,52 @@ def _detail_html(data: ReportData, listing: Listing, cells: list[list[str]], *, 
     })
 
 
-def render_report_pdf(data: ReportData, *, progress: Callable[[int], None] | None = None
-                      ) -> tuple[bytes, int]:
-    """The report as a PDF and its page count; ``progress`` hears 0..100 as parts are laid out."""
+def in_workbook_only(table: Table) -> bool:
+    """Whether the PDF gives ``table`` as totals and leaves its rows to the workbook."""
+    return table.key in WORKBOOK_LISTINGS and len(table.rows) > WORKBOOK_LISTING_ROWS
+
+
+def _by_bank_and_scheme(table: Table) -> Table:
+    """A listing's count and amount by bank and scheme, for the PDF when its rows are in the
+    workbook only; the amount is its last money column."""
+    bank, scheme = table.headers.index(_("合作银行")), table.headers.index(_("政策"))
+    amount = max(table.money_columns)
+    sums: dict[tuple[str, str], list[Any]] = {}
+    for row in table.rows:
+        entry = sums.setdefault((row[bank], row[scheme]), [0, Decimal("0.00")])
+        entry[0] += 1
+        entry[1] += row[amount]
+    rows = [(b, s, n, a) for (b, s), (n, a) in sorted(sums.items())]
+    return Table(
+        key=f"{table.key}_by_bank", title=_("按合作银行和政策汇总"),
+        headers=(_("合作银行"), _("政策"), _("笔数"), table.headers[amount]), rows=rows,
+        money_columns=frozenset({3}),
+        total=(_("合计"), "", sum(r[2] for r in rows), sum((r[3] for r in rows),
+                                                          Decimal("0.00"))))
+
+
+def _workbook_annex_html(data: ReportData, table: Table, *, number: int,
+                         workbook_name: str | None) -> str:
+    amount = max(table.money_columns)
+    return render_to_string("reports/pdf/workbook_annex.html", {
+        **_common(data), "table": table, "number": number, "count": len(table.rows),
+        "amount_header": table.headers[amount],
+        "amount": cny(sum((r[amount] for r in table.rows), Decimal("0.00"))),
+        "workbook_name": workbook_name, "sheet": _sheet_title(table.title),
+        "by_bank": _summary_context(_by_bank_and_scheme(table)),
+    })
+
+
+def render_report_pdf(data: ReportData, *, progress: Callable[[int], None] | None = None,
+                      workbook_name: str | None = None) -> tuple[bytes, int]:
+    """The report as a PDF and its page count; ``progress`` hears 0..100 as parts are laid out.
+    ``workbook_name`` is the file name of the workbook made with it, which the PDF cites for
+    the listings it holds alone."""
     from pypdf import PdfReader, PdfWriter
 
     report = progress or (lambda _percent: None)
     report(0)
-    weight = sum(max(len(t.rows), 1) for t in data.details) or 1
+    weight = sum(1 if in_workbook_only(t) else max(len(t.rows), 1) for t in data.details) or 1
     done = 0
     detail_parts: list[tuple[bytes, int]] = []
     attachments: list[dict[str, Any]] = []
@@ -341,6 +388,16 @@ def render_report_pdf(data: ReportData, *, progress: Callable[[int], None] | Non
         if not table.rows:  # no empty page: the contents say there were none
             attachments.append({"title": table.title, "number": number, "offset": first_offset,
                                 "count": 0})
+            continue
+        if in_workbook_only(table):
+            document = _layout(_workbook_annex_html(data, table, number=number,
+                                                    workbook_name=workbook_name))
+            detail_parts.append((document.write_pdf(), len(document.pages)))
+            del document
+            done += 1
+            report(int(80 * done / weight))
+            attachments.append({"title": table.title, "number": number,
+                                "offset": first_offset, "count": len(table.rows)})
             continue
         listing = _listing(table)
         slices = list(_slices(listing.cells))
