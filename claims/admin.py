@@ -5,6 +5,7 @@ from riskcomp.admin_base import ReadOnlyAdmin
 from .models import (
     Claim,
     ClaimDocument,
+    ClaimReviewAge,
     ClaimStatusChange,
     Confirmation,
     Payment,
@@ -44,3 +45,11 @@ for model in (ClaimDocument, ClaimStatusChange, ReviewDecision, SupplementReques
               ProposalWithdrawal, Confirmation, Payment, Recovery, ReturnPayment, WriteOff,
               RecoveryStatement, SpotCheck, SpotCheckItem, WriteOffStatusChange):
     admin.site.register(model, ReadOnlyAdmin)
+
+
+@admin.register(ClaimReviewAge)
+class ClaimReviewAgeAdmin(ReadOnlyAdmin):
+    """Derived from each claim's history and the calendar; shown so an operator can check it."""
+
+    list_display = ("claim", "age", "pending_year", "status", "key")
+    search_fields = ("claim__number",)

@@ -30,6 +30,7 @@ from claims.selectors import _overdue_annotations
 from claims.services.proposal import period_text
 from fund.selectors import policy_context
 from riskcomp.choices import Scheme
+from riskcomp.labels import readable
 from riskcomp.policy.deadlines import FilingWindow, open_filing_windows, quarter_of
 from riskcomp.policy.eligibility import SCHEME_PREFERENCE
 from riskcomp.policy.params import SchemeParams, choose_version
@@ -137,7 +138,7 @@ def claim_change_notify(*, change: ClaimStatusChange) -> list[Notification]:
             title = _("申报 %(number)s：%(status)s") % {"number": claim.number,
                                                        "status": status}
             lead = _("补偿金额 %(amount)s。") % {"amount": cny(claim.compensation)}
-        body = "\n".join(part for part in (lead, change.note) if part)
+        body = "\n".join(part for part in (lead, readable(change.note)) if part)
     return notify(recipients=bank_officers(claim.bank), kind=kind, title=title, body=body,
                   url=_claim_url(claim.pk), key=f"claim-change:{change.pk}")
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from banks.models import Bank
 from riskcomp.choices import Scheme
+from riskcomp.labels import quarter_label
 
 from .performance_selectors import Scope
 
@@ -21,7 +22,7 @@ class PerformanceFilterForm(forms.Form):
 
     def __init__(self, *args: Any, quarters: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choices = (("", _("不限")), *((q, q) for q in quarters))
+        choices = (("", _("不限")), *((q, quarter_label(q)) for q in quarters))
         self.fields["quarter_from"].choices = choices
         self.fields["quarter_to"].choices = choices
 

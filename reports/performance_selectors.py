@@ -19,6 +19,7 @@ from fund.models import FundSize, PolicyVersion
 from fund.selectors import scheme_params_from
 from loans.models import LoanFiling
 from riskcomp.choices import Scheme
+from riskcomp.labels import quarter_label
 from riskcomp.policy.params import choose_version
 from riskcomp.policy.suspension import SuspensionFigures
 from riskcomp.policy.types import Scheme as PolicyScheme
@@ -284,8 +285,9 @@ def performance(scope: Scope, *, today: date, fingerprint: str | None = None) ->
     by_bank = sorted((_loan_row(r["bank_id"], names.get(r["bank_id"], ""), r, size)
                       for r in sums.by_bank), key=lambda row: row.label)
     quarter_rows = {r["quarter"]: r for r in by_quarter_rows}
-    by_quarter = [_loan_row(q, q, quarter_rows[q], sizes.get(int(q[:4])))
-                  if q in quarter_rows else LoanRow(key=q, label=q) for q in quarters]
+    by_quarter = [_loan_row(q, quarter_label(q), quarter_rows[q], sizes.get(int(q[:4])))
+                  if q in quarter_rows else LoanRow(key=q, label=quarter_label(q))
+                  for q in quarters]
     stacked = sums.stacked
 
     recoveries = _recoveries(scope, paid)

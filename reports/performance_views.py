@@ -13,6 +13,7 @@ from django.views.decorators.http import require_safe
 
 from riskcomp.choices import Scheme
 from riskcomp.exports import XLSX, XColumn, sheets_bytes, wants_xlsx
+from riskcomp.labels import quarter_label
 from riskcomp.roles import Role, role_required
 
 from .charts import Chart, Series, chart_svg
@@ -26,13 +27,14 @@ HUNDRED = Decimal(100)
 def performance_charts(data: Performance) -> list[Chart]:
     """The quarterly trends: filed amount by scheme, enterprises served and first loans, days
     from claim to payment."""
-    labels = tuple(data.quarters)
+    quarters = tuple(data.quarters)
+    labels = tuple(quarter_label(q) for q in quarters)
     schemes = [s for s in Scheme if not data.scope.scheme or s == data.scope.scheme]
     zero = Decimal(0)
     amount = Chart(
         key="filed", title=_("各季度备案贷款金额"), labels=labels, kind="stacked",
         series=tuple(Series(str(s.label), tuple(
-            data.amount_by_quarter_and_scheme.get((q, s.value), zero) for q in labels))
+            data.amount_by_quarter_and_scheme.get((q, s.value), zero) for q in quarters))
             for s in schemes))
     served = Chart(
         key="served", title=_("各季度服务企业与首贷"), labels=labels, unit=_("户"),
@@ -42,7 +44,8 @@ def performance_charts(data: Performance) -> list[Chart]:
     # Only the quarters with payments: a quarter without any has no delay, not a delay of 0.
     paid = [(q, s) for q, s in data.delay_by_quarter if s is not None]
     delay = Chart(
-        key="delay", title=_("各季度申报至拨付天数"), labels=tuple(q for q, _s in paid),
+        key="delay", title=_("各季度申报至拨付天数"),
+        labels=tuple(quarter_label(q) for q, _s in paid),
         kind="line", unit=_("天"),
         series=(Series(_("平均"), tuple(s.mean for _q, s in paid)),
                 Series(_("中位数"), tuple(s.median for _q, s in paid))))
@@ -92,7 +95,7 @@ def _workbook(data: Performance) -> bytes:
         XColumn(_("待返还金额（元）"), lambda r: r[1].to_return, "money", 20),
     )
     delay = (
-        XColumn(_("分组"), lambda r: r[0], width=22),
+        XColumn(_("分组"), lambda r: quarter_label(r[0]), width=22),
         XColumn(_("拨付笔数"), lambda r: r[1].n if r[1] else 0, "int"),
         XColumn(_("平均天数"), lambda r: r[1].mean if r[1] else None, "number"),
         XColumn(_("中位天数"), lambda r: r[1].median if r[1] else None, "number"),

@@ -9,6 +9,8 @@ last document of empty pages carrying only the running header and "第 X 页 共
 them, so that page numbers run across the whole report. Peak memory is one part's layout.
 """
 
+import base64
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -36,7 +38,7 @@ from riskcomp.templatetags.portal import cny
 from .charts import chart_svg
 from .figures import ReportData, Table, cn_date
 
-PART_ROWS = 4000
+PART_ROWS = 5000
 _lazy = gettext_lazy
 
 # Summary sections of the report: key, heading, the tables and the charts they show, in order.
@@ -75,18 +77,28 @@ YEARLY_SECTIONS: tuple[tuple[str, Any, tuple[str, ...], tuple[str, ...]], ...] =
 )
 NUMERALS = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二")
 
-# Detail listings are ruled tables, one cell per column, names in full (they wrap within their
-# column). Each column's relative width; the table is laid out with ``table-layout: fixed`` so
-# that WeasyPrint never measures the rows' content to size the columns.
-DETAIL_WIDTHS: dict[str, tuple[int, ...]] = {
-    "filings_detail": (15, 26, 20, 6, 14, 9, 11, 11, 12),
-    "claims_detail": (11, 22, 17, 6, 13, 10, 11, 5, 11, 9),
-    "payments_detail": (10, 11, 10, 23, 17, 6, 13, 12),
-    "compensation_detail": (10, 10, 20, 17, 6, 14, 10, 10, 11),
-    "recoveries_detail": (10, 10, 18, 10, 10, 10, 10, 10, 10, 5),
-    "returns_detail": (10, 11, 11, 22, 6, 14, 13, 13),
-    "write_offs_detail": (10, 15, 11, 22, 18, 10, 12),
-}
+# Detail listings. A year's listings run to tens of thousands of rows, and WeasyPrint lays out
+# every table cell as a box of its own: a cell per column costs several times the time and
+# memory of one cell per row. So a listing row is one cell of the fixed-pitch CJK font (a Latin
+# character takes one half-em unit, a Chinese character two), its columns laid out here: each
+# column as wide as its widest value, the name columns narrowed to fit the line and wrapped onto
+# further lines of the same row, never cut. The column rules are one background image of the
+# table, the row rules the cells' bottom borders; the header row repeats on every page.
+# Half-em units of the 7pt font across a landscape A4 page (269 mm), with a margin: a listing's
+# names then fit on one line in most rows.
+LISTING_LINE_UNITS = 212
+LISTING_FONT_PT = 7
+LISTING_PAD_PT = 2.5
+MIN_WRAPPED_UNITS = 8
+# A year's per-loan listing and its listing of every claim run to thousands of rows, a hundred
+# or more pages that take most of the time to lay out and that nobody checks on paper. Beyond
+# ``WORKBOOK_LISTING_ROWS`` rows such a listing is an annex in the Excel workbook made with the
+# PDF from the same figures (a sheet of its own); the PDF gives its count and total, the file and
+# sheet, and its totals by bank and scheme. The listings checked row by row (compensation with
+# the bureau's confirmation, recoveries and returns, write-offs) stay in the PDF whatever their
+# length.
+WORKBOOK_LISTINGS = frozenset({"filings_detail", "claims_detail"})
+WORKBOOK_LISTING_ROWS = 2000
 
 
 def _short_schemes() -> dict[str, str]:
@@ -140,29 +152,120 @@ def _summary_context(table: Table) -> dict[str, Any]:
     }
 
 
-def _widths(table: Table) -> list[str]:
-    widths = DETAIL_WIDTHS.get(table.key)
-    if not widths or len(widths) != len(table.headers):
-        widths = (1,) * len(table.headers)
-    total = sum(widths)
-    return [f"{100 * w / total:.2f}%" for w in widths]
+def _units(ch: str) -> int:
+    # East Asian wide, full-width and ambiguous characters (…, ·) take a full em in the font.
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F", "A") else 1
 
 
-def _detail_rows(table: Table, rows: list[tuple]) -> SafeString:
-    """The rows of a listing slice as HTML, built here rather than in the template: 20,000
-    rows through the template engine would cost more than laying them out. Numbers carry the
-    one class that right-aligns them; nothing else is styled per cell."""
+def _width(text: str) -> int:
+    return len(text) if text.isascii() else sum(_units(ch) for ch in text)
+
+
+def _wrap(text: str, units: int) -> list[str]:
+    """``text`` in pieces at most ``units`` wide (nothing dropped)."""
+    if _width(text) <= units:
+        return [text]
+    pieces, piece, used = [], [], 0
+    for ch in text:
+        w = _units(ch)
+        if used + w > units:
+            pieces.append("".join(piece))
+            piece, used = [], 0
+        piece.append(ch)
+        used += w
+    pieces.append("".join(piece))
+    return pieces
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A listing's cells as text and its column widths, shared by all its slices."""
+
+    table: Table
+    cells: list[list[str]]
+    total: list[str] | None
+    widths: list[int]
+    right: list[bool]
+
+
+def _listing(table: Table) -> Listing:
     short = _short_schemes()
-    numeric = [i in table.money_columns for i in range(len(table.headers))]
-    parts = []
-    for row in rows:
-        parts.append("<tr>")
+    n = len(table.headers)
+    right = [i in table.money_columns for i in range(n)]
+    wraps = [False] * n
+
+    def texts(row: tuple) -> list[str]:
+        out = []
         for i, value in enumerate(row):
             value = short.get(value, value) if isinstance(value, str) else value
-            text = escape(cell_text(value, is_money=numeric[i]))
-            parts.append(f'<td class="n">{text}' if numeric[i] or (isinstance(value, int)
-                         and not isinstance(value, bool)) else f"<td>{text}")
-    return mark_safe("".join(parts))  # noqa: S308 - every cell escaped
+            if isinstance(value, int | Decimal) and not isinstance(value, bool):
+                right[i] = True
+            elif isinstance(value, str) and i not in table.money_columns:
+                wraps[i] = True
+            out.append(cell_text(value, is_money=i in table.money_columns))
+        return out
+
+    cells = [texts(row) for row in table.rows]
+    total = texts(table.total) if table.total is not None else None
+    widths = [min(_width(str(h)), 8) for h in table.headers]
+    sums = [0] * n
+    for row in cells if total is None else [*cells, total]:
+        for i, text in enumerate(row):
+            w = _width(text)
+            sums[i] += w
+            if w > widths[i]:
+                widths[i] = w
+    for i, header in enumerate(table.headers):  # headers wrap only over free-text columns
+        if not wraps[i]:
+            widths[i] = max(widths[i], _width(str(header)))
+    budget = LISTING_LINE_UNITS - (n - 1)
+    natural = list(widths)
+    # Narrow the free-text columns that are longest on average (the names, rather than the
+    # document numbers or loan types), one unit at a time, until the line fits.
+    while sum(widths) > budget:
+        candidates = [i for i in range(n) if wraps[i] and widths[i] > MIN_WRAPPED_UNITS]
+        if not candidates:
+            break
+        widest = max(candidates, key=lambda i: sums[i] * widths[i] / natural[i])
+        widths[widest] -= 1
+    return Listing(table=table, cells=cells, total=total, widths=widths, right=right)
+
+
+def _block(texts: list[str], listing: Listing) -> str:
+    """One listing row as fixed-pitch lines: each column padded to its width, long text
+    continued on the next line within its column."""
+    columns = [_wrap(t, w) for t, w in zip(texts, listing.widths, strict=True)]
+    lines = []
+    for k in range(max(len(c) for c in columns)):
+        parts = []
+        for column, w, right in zip(columns, listing.widths, listing.right, strict=True):
+            piece = column[k] if k < len(column) else ""
+            pad = " " * (w - _width(piece))
+            parts.append(pad + piece if right else piece + pad)
+        lines.append(" ".join(parts).rstrip())
+    return "\n".join(lines)
+
+
+def _detail_rows(listing: Listing, cells: list[list[str]]) -> SafeString:
+    """The rows of a listing slice as HTML, built here rather than in the template: 20,000
+    rows through the template engine would cost more than laying them out."""
+    return mark_safe("".join(  # noqa: S308 - every line escaped
+        f"<tr><td>{escape(_block(row, listing))}" for row in cells))
+
+
+def _rules_svg(listing: Listing) -> str:
+    """The column rules as a data URI: one vertical line in the middle of each separator."""
+    unit = LISTING_FONT_PT / 2
+    xs, offset = [], 0
+    for w in listing.widths[:-1]:
+        offset += w + 1
+        xs.append(LISTING_PAD_PT + (offset - 0.5) * unit)
+    paths = "".join(f"M{x:.2f} 0V10" for x in xs)
+    width = LISTING_LINE_UNITS * unit + 2 * LISTING_PAD_PT
+    svg = (f"<svg xmlns='http://www.w3.org/2000/svg' width='{width:.2f}pt' height='10pt' "
+           f"viewBox='0 0 {width:.2f} 10'>"
+           f"<path d='{paths}' stroke='#8a949e' stroke-width='0.4'/></svg>")
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
 # --- PDF --------------------------------------------------------------------------------------
@@ -187,7 +290,7 @@ def _layout(html: str) -> Any:
     return html_document(html).render()
 
 
-def _slices(rows: list[tuple]) -> Iterator[list[tuple]]:
+def _slices(rows: list[list[str]]) -> Iterator[list[list[str]]]:
     for i in range(0, len(rows), PART_ROWS):
         yield rows[i:i + PART_ROWS]
 
@@ -218,27 +321,65 @@ def _front_html(data: ReportData, attachments: list[dict[str, Any]]) -> str:
         "t": data.totals, "y": data.yearly})
 
 
-def _detail_html(data: ReportData, table: Table, rows: list[tuple], *, number: int,
+def _detail_html(data: ReportData, listing: Listing, cells: list[list[str]], *, number: int,
                  first: bool, last: bool) -> str:
+    table = listing.table
     return render_to_string("reports/pdf/detail.html", {
         **_common(data), "table": table, "number": number, "first": first, "last": last,
-        "columns": [{"text": str(h), "width": w, "is_number": i in table.money_columns}
-                    for i, (h, w) in enumerate(zip(table.headers, _widths(table), strict=True))],
-        "rows_html": _detail_rows(table, rows),
-        "total_html": (_detail_rows(table, [table.total])
-                       if last and table.total is not None else None),
+        "header": _block([str(h) for h in table.headers], listing),
+        "rules": _rules_svg(listing), "pad": LISTING_PAD_PT, "font": LISTING_FONT_PT,
+        "rows_html": _detail_rows(listing, cells),
+        "total": _block(listing.total, listing) if last and listing.total else None,
         "count": len(table.rows),
     })
 
 
-def render_report_pdf(data: ReportData, *, progress: Callable[[int], None] | None = None
-                      ) -> tuple[bytes, int]:
-    """The report as a PDF and its page count; ``progress`` hears 0..100 as parts are laid out."""
+def in_workbook_only(table: Table) -> bool:
+    """Whether the PDF gives ``table`` as totals and leaves its rows to the workbook."""
+    return table.key in WORKBOOK_LISTINGS and len(table.rows) > WORKBOOK_LISTING_ROWS
+
+
+def _by_bank_and_scheme(table: Table) -> Table:
+    """A listing's count and amount by bank and scheme, for the PDF when its rows are in the
+    workbook only; the amount is its last money column."""
+    bank, scheme = table.headers.index(_("合作银行")), table.headers.index(_("政策"))
+    amount = max(table.money_columns)
+    sums: dict[tuple[str, str], list[Any]] = {}
+    for row in table.rows:
+        entry = sums.setdefault((row[bank], row[scheme]), [0, Decimal("0.00")])
+        entry[0] += 1
+        entry[1] += row[amount]
+    rows = [(b, s, n, a) for (b, s), (n, a) in sorted(sums.items())]
+    return Table(
+        key=f"{table.key}_by_bank", title=_("按合作银行和政策汇总"),
+        headers=(_("合作银行"), _("政策"), _("笔数"), table.headers[amount]), rows=rows,
+        money_columns=frozenset({3}),
+        total=(_("合计"), "", sum(r[2] for r in rows), sum((r[3] for r in rows),
+                                                          Decimal("0.00"))))
+
+
+def _workbook_annex_html(data: ReportData, table: Table, *, number: int,
+                         workbook_name: str | None) -> str:
+    amount = max(table.money_columns)
+    return render_to_string("reports/pdf/workbook_annex.html", {
+        **_common(data), "table": table, "number": number, "count": len(table.rows),
+        "amount_header": table.headers[amount],
+        "amount": cny(sum((r[amount] for r in table.rows), Decimal("0.00"))),
+        "workbook_name": workbook_name, "sheet": _sheet_title(table.title),
+        "by_bank": _summary_context(_by_bank_and_scheme(table)),
+    })
+
+
+def render_report_pdf(data: ReportData, *, progress: Callable[[int], None] | None = None,
+                      workbook_name: str | None = None) -> tuple[bytes, int]:
+    """The report as a PDF and its page count; ``progress`` hears 0..100 as parts are laid out.
+    ``workbook_name`` is the file name of the workbook made with it, which the PDF cites for
+    the listings it holds alone."""
     from pypdf import PdfReader, PdfWriter
 
     report = progress or (lambda _percent: None)
     report(0)
-    weight = sum(max(len(t.rows), 1) for t in data.details) or 1
+    weight = sum(1 if in_workbook_only(t) else max(len(t.rows), 1) for t in data.details) or 1
     done = 0
     detail_parts: list[tuple[bytes, int]] = []
     attachments: list[dict[str, Any]] = []
@@ -248,9 +389,20 @@ def render_report_pdf(data: ReportData, *, progress: Callable[[int], None] | Non
             attachments.append({"title": table.title, "number": number, "offset": first_offset,
                                 "count": 0})
             continue
-        slices = list(_slices(table.rows))
+        if in_workbook_only(table):
+            document = _layout(_workbook_annex_html(data, table, number=number,
+                                                    workbook_name=workbook_name))
+            detail_parts.append((document.write_pdf(), len(document.pages)))
+            del document
+            done += 1
+            report(int(80 * done / weight))
+            attachments.append({"title": table.title, "number": number,
+                                "offset": first_offset, "count": len(table.rows)})
+            continue
+        listing = _listing(table)
+        slices = list(_slices(listing.cells))
         for i, rows in enumerate(slices):
-            document = _layout(_detail_html(data, table, rows, number=number, first=i == 0,
+            document = _layout(_detail_html(data, listing, rows, number=number, first=i == 0,
                                             last=i == len(slices) - 1))
             detail_parts.append((document.write_pdf(), len(document.pages)))
             del document
@@ -273,7 +425,9 @@ def render_report_pdf(data: ReportData, *, progress: Callable[[int], None] | Non
         writer.append(PdfReader(BytesIO(content)))
     total = len(writer.pages)
     furniture = PdfReader(BytesIO(_layout(render_to_string("reports/pdf/furniture.html", {
-        **_common(data), "pages": range(total),
+        **_common(data),
+        # Listings are laid out across the page (landscape): the overlay takes each page's shape.
+        "pages": [page.mediabox.width > page.mediabox.height for page in writer.pages],
         "fund_name_css": css_string(settings.RISKCOMP_FUND_NAME),
         "title_css": css_string(data.title)})).write_pdf()))
     for page, overlay in zip(writer.pages, furniture.pages, strict=True):

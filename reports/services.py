@@ -8,6 +8,7 @@ killed worker restarts the generation, and a superseded attempt never records it
 
 import hashlib
 import logging
+import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -199,11 +200,14 @@ def report_generate(report_id: int) -> ReportFile | None:
     try:
         data = figures.report_data(report.kind, report.period, now=report_as_of(report))
         _mine(report_id, attempt).update(progress=DATA_SHARE)
-        pdf, pages = rendering.render_report_pdf(
-            data, progress=_progress_writer(report_id, attempt))
+        # The workbook first: the PDF cites its stored name for the listings it holds alone.
         xlsx = rendering.report_workbook(data)
+        xlsx_name = store("xlsx", xlsx)
+        pdf, pages = rendering.render_report_pdf(
+            data, progress=_progress_writer(report_id, attempt),
+            workbook_name=posixpath.basename(xlsx_name))
         stored = _Stored(pdf=store("pdf", pdf), pdf_bytes=pdf, pages=pages,
-                         xlsx=store("xlsx", xlsx), xlsx_bytes=xlsx)
+                         xlsx=xlsx_name, xlsx_bytes=xlsx)
         if _finish(report_id, attempt, stored):
             return ReportFile.objects.get(pk=report_id)
         for name in names:  # superseded by a newer attempt: not recorded, not kept

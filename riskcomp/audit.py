@@ -92,6 +92,8 @@ AUDITED: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("reports.ReportFile", ("progress",)),
     # A job's life is its states; its heartbeat and send times are the machinery's pulse.
     ("jobs.Job", ("heartbeat_at", "sent_at", "started_at")),
+    # Who holds a key to the API and since when; its use is in the call log (api.ApiCall).
+    ("api.ApiKey", ("last_used_at",)),
 )
 
 # Field names for models whose own fields carry none in Chinese (django-guardian's).

@@ -25,6 +25,8 @@ class RequestBodyLimitMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         limit = settings.RISKCOMP_MAX_REQUEST_BYTES
+        if request.path.startswith("/api/"):  # a batch of 100,000 filings as JSON
+            limit = settings.RISKCOMP_API_MAX_REQUEST_BYTES
         if declared_length(request) > limit:
             return errors.request_too_large(request, limit)
         return self.get_response(request)

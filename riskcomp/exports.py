@@ -78,7 +78,10 @@ def _cell(ws: Worksheet, value: Any, kind: str) -> WriteOnlyCell:
 
 def workbook_bytes(rows: Iterable[Any], columns: tuple[XColumn, ...], *, title: str) -> bytes:
     """An .xlsx of ``rows`` (any iterable; a queryset is read in chunks)."""
-    wb = Workbook(write_only=True)
+    return sheets_bytes([(title, columns, rows)])
+
+
+def _write_sheet(wb: Any, title: str, columns: tuple[XColumn, ...], rows: Iterable[Any]) -> None:
     ws = wb.create_sheet(title=title[:31])
     for i, col in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = col.width
@@ -92,9 +95,6 @@ def workbook_bytes(rows: Iterable[Any], columns: tuple[XColumn, ...], *, title: 
     iterator = rows.iterator(chunk_size=2000) if hasattr(rows, "iterator") else rows
     for row in iterator:
         ws.append([_cell(ws, col.value(row), col.kind) for col in columns])
-    out = BytesIO()
-    wb.save(out)
-    return out.getvalue()
 
 
 def xlsx_response(rows: Iterable[Any], columns: tuple[XColumn, ...], *, title: str,
@@ -116,21 +116,11 @@ def wants_xlsx(params: Any) -> bool:
 
 
 def sheets_bytes(sheets: Iterable[tuple[str, tuple[XColumn, ...], Iterable[Any]]]) -> bytes:
-    """An .xlsx with one sheet per (title, columns, rows), each laid out as ``workbook_bytes``."""
+    """An .xlsx with one sheet per (title, columns, rows): bold frozen headers, each column's
+    width and cell kind."""
     wb = Workbook(write_only=True)
     for title, columns, rows in sheets:
-        ws = wb.create_sheet(title=title[:31])
-        for i, col in enumerate(columns, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = col.width
-        ws.freeze_panes = "A2"
-        header = []
-        for col in columns:
-            cell = WriteOnlyCell(ws, value=str(col.header))
-            cell.font = Font(bold=True)
-            header.append(cell)
-        ws.append(header)
-        for row in rows:
-            ws.append([_cell(ws, col.value(row), col.kind) for col in columns])
+        _write_sheet(wb, title, columns, rows)
     out = BytesIO()
     wb.save(out)
     return out.getvalue()

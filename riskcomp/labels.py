@@ -22,7 +22,7 @@ _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 _HALF = re.compile(r"^(\d{4})H([12])$")
 _CN_DIGITS = "〇一二三四"
 # Codes embedded in stored identifiers and free text (CSYJ-MICRO-2026Q3, "MICRO 暂停").
-_EMBEDDED = re.compile(r"(?<![A-Za-z])(MICRO|TECH)(?![A-Za-z])|(\d{4})([QH])([1-4])")
+_EMBEDDED = re.compile(r"(?<![A-Za-z_])(MICRO|TECH)(?![A-Za-z_])|(\d{4})([QH])([1-4])")
 
 
 def scheme_short(code: Any) -> str:
@@ -81,7 +81,14 @@ def readable(text: Any) -> str:
         if m.group(3) == "H" and m.group(4) not in "12":
             return m.group(0)
         return quarter_label(f"{m.group(2)}{m.group(3)}{m.group(4)}")
-    return _EMBEDDED.sub(sub, str(text or ""))
+    text = _REASON_CODES.sub(lambda m: f"{reason_label(m.group(0))}：", str(text or ""))
+    return _EMBEDDED.sub(sub, text.replace("： ", "："))
+
+
+# A reason code written into a note ("TECH_SCOPE 经核查……" of a review decision's history).
+_CODE_ALTERNATIVES = "|".join(
+    sorted((re.escape(c.value) for c in ReasonCode), key=len, reverse=True))
+_REASON_CODES = re.compile(rf"(?<![A-Za-z_])(?:{_CODE_ALTERNATIVES})(?![A-Za-z_])")
 
 
 _CJK = re.compile(r"^[\u3400-\u9fff\u00b7]+$")

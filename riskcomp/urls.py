@@ -34,6 +34,8 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("audit/", include("riskcomp.audit_urls")),
     path("jobs/", include("jobs.urls")),
+    path("api/v1/", include("api.urls")),
+    path("api-keys/", include("api.key_urls")),
     path("admin/", admin.site.urls),
     path("favicon.ico", views.favicon),
 ]

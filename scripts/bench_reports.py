@@ -9,7 +9,8 @@ third of the paid ones, confirmed write-offs, the capital, monthly interest, the
 and a few suspension changes. After ANALYZE it times ``report_data`` and ``render_report_pdf`` of
 the two yearly documents, the audit report (``annual``) then the operations report, with the peak
 resident memory of the process (WeasyPrint's layout lives in C and Python objects alike, so RSS is
-the honest figure). ``BENCH_REPORTS_KEEP_PDF=DIR`` keeps the two PDFs there to look at.
+the honest figure), then the workbook made alongside (``*_xlsx_s``), which holds the listings the
+PDF only totals. ``BENCH_REPORTS_KEEP_PDF=DIR`` keeps the two PDFs and workbooks there to look at.
 
 Each figure is printed on a line of its own as ``name: value``. The database is dropped at the end.
 
@@ -177,13 +178,14 @@ def _measure(kind: str, prefix: str) -> Any:
     """Figures and PDF of one yearly document: wall seconds, the process's peak RSS so far
     (the audit report runs first, so its peak is its own), pages."""
     from reports.figures import report_data
-    from reports.rendering import render_report_pdf
+    from reports.rendering import render_report_pdf, report_workbook
 
     usage = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     data = report_data(kind, str(YEAR))
     figures_s = time.perf_counter() - started
-    pdf, pages = render_report_pdf(data)
+    # As the report task names it: the PDF cites the workbook for the listings it leaves there.
+    pdf, pages = render_report_pdf(data, workbook_name=f"{kind}-{YEAR}-v1.xlsx")
     elapsed = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_SELF)
     peak_mb = after.ru_maxrss / 1024
@@ -196,9 +198,15 @@ def _measure(kind: str, prefix: str) -> Any:
     print(f"{prefix}_cpu_s: {cpu_s:.1f}")
     print(f"{prefix}_peak_mb: {peak_mb:.0f}")
     print(f"{prefix}_pages: {pages}", flush=True)
+    # The workbook made alongside (one sheet per table, every listing in full).
+    started = time.perf_counter()
+    xlsx = report_workbook(data)
+    print(f"{prefix}_xlsx_s: {time.perf_counter() - started:.1f}", flush=True)
     if os.environ.get("BENCH_REPORTS_KEEP_PDF"):
         with open(os.path.join(os.environ["BENCH_REPORTS_KEEP_PDF"], f"{kind}.pdf"), "wb") as f:
             f.write(pdf)
+        with open(os.path.join(os.environ["BENCH_REPORTS_KEEP_PDF"], f"{kind}.xlsx"), "wb") as f:
+            f.write(xlsx)
     return data
 
 

@@ -116,6 +116,7 @@ READ_ONLY = {
     "claims:writeoff_detail", "claims:writeoff_file", "claims:review_queue",
     "claims:document_inline", "claims:spotcheck_list", "claims:spotcheck_detail",
     "fund:overview", "fund:ledger", "reports:report_list", "reports:report_detail",
+    "reports:performance",
     "reports:report_progress", "reports:report_pdf", "reports:report_xlsx",
     "notifications:list", "audit:search", "audit:security", "password_change_done",
     "params:version_list", "params:version_detail", "params:lpr_list", "calendar:list",
@@ -140,6 +141,7 @@ WRITES = {
     "params:version_succeed", "params:version_edit", "params:version_delete", "params:lpr_new",
     "params:lpr_edit", "params:lpr_delete",
     "calendar:year", "jobs:job_retry",
+    "api_keys:list", "api_keys:revoke",
 }
 def test_every_url_is_either_read_only_or_takes_a_post():
     """A new screen must be put in one of the sets, and a read-only one gets its 405 tested."""

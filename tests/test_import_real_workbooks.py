@@ -334,7 +334,8 @@ def test_the_filing_form_reports_a_future_drawdown_the_same_way(both_schemes, of
                           HTTP_HX_REQUEST="true").content.decode()
     page = client.post(reverse("loans:filing_create"), data).content.decode()
     for shown in (preview, page):
-        assert "不予备案" in shown and "DRAWDOWN_FUTURE" in shown and "FILING_LATE" not in shown
+        assert "不予备案" in shown and "放款日期晚于备案日" in shown and "FILING_LATE" not in shown
+        assert "DRAWDOWN_FUTURE" not in shown
     assert LoanFiling.objects.count() == 0
 
 
@@ -393,7 +394,9 @@ def test_reasons_are_grouped_by_scheme_in_the_preview_and_the_rejected_workbook(
                       {"verdict": "rejected"}).content.decode()
     assert ">科创</span>" in page and ">小微</span>" in page
     assert ">TECH<" not in page and ">MICRO<" not in page
-    assert page.index(">科创</span>") < page.index("TECH_SCOPE") < page.index(">小微</span>")
+    assert page.index(">科创</span>") < page.index("不在科技创新支持范围内") < page.index(
+        ">小微</span>")
+    assert "TECH_SCOPE" not in page
 
     header, data = rejected_sheet(client, b)
     assert header[-2:] == ["退回原因", "原文件行号"]

@@ -39,7 +39,8 @@ def test_quarter_choices_run_from_the_latest_back_to_the_first(first, last, expe
 def test_quarter_choices_keep_the_sixteen_newest():
     choices = quarter_choices("2020Q1", "2026Q3")
     assert len(choices) == 16
-    assert choices[0] == ("2026Q3", "2026Q3") and choices[-1] == ("2022Q4", "2022Q4")
+    assert choices[0] == ("2026Q3", "2026年第三季度")
+    assert choices[-1] == ("2022Q4", "2022年第四季度")
 
 
 def _filter_choices(page, name):  # type: ignore[no-untyped-def]

@@ -110,13 +110,22 @@ def test_progress_runs_from_0_to_100(rendered):
 
 
 def test_names_are_escaped_and_shown_in_full_in_listings(bank_a, officer_a):
-    enterprise = EnterpriseFactory(name="<b>北京亦庄特别长名称的高新技术研发与制造有限责任公司</b>")
+    # Longer than any listing column: it wraps within its column, nothing is cut.
+    name = "<b>北京亦庄特别长名称的高新技术研发与制造有限责任公司" + "经开区第二分公司" * 4 + "</b>"
+    enterprise = EnterpriseFactory(name=name)
     FilingFactory(bank=bank_a, filed_by=officer_a, enterprise=enterprise,
                   filed_on=date(2026, 2, 2))
-    pdf, _pages = render_report_pdf(report_data("semiannual", "2026H1"))
+    data = report_data("semiannual", "2026H1")
+    pdf, _pages = render_report_pdf(data)
     text = "".join(pages_text(pdf))
-    assert "<b>北京亦庄特别长名称的高新技术研发与制造有限责任公司</b>" in text
+    listing = rendering._listing(next(t for t in data.details if t.key == "filings_detail"))
+    column = listing.table.headers.index("借款企业")
+    pieces = rendering._wrap(listing.cells[0][column], listing.widths[column])
+    assert len(pieces) > 1 and "".join(pieces) == name
+    assert all(piece in text for piece in pieces)
     assert bank_a.name in text and "…" not in text
+    block = rendering._block(listing.cells[0], listing)
+    assert len(block.split("\n")) == len(pieces)  # one row, as many lines as the name needs
 
 
 def test_an_empty_period_still_renders(db):  # type: ignore[no-untyped-def]

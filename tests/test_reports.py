@@ -33,11 +33,13 @@ class FakeRenderer:
 
     def __init__(self) -> None:
         self.calls: list[object] = []
+        self.workbook_names: list[str | None] = []
         self.fail_with: Exception | None = None
         self.during: object = None  # called half-way, to simulate what happens meanwhile
 
-    def __call__(self, data, *, progress=None):  # type: ignore[no-untyped-def]
+    def __call__(self, data, *, progress=None, workbook_name=None):  # type: ignore[no-untyped-def]
         self.calls.append(data)
+        self.workbook_names.append(workbook_name)
         for p in range(101):
             if progress:
                 progress(p)
@@ -140,6 +142,8 @@ def test_regenerating_adds_a_version_and_never_overwrites_the_issued_file(render
     assert second.file.name != first.file.name and second.file.name.endswith("-v2.pdf")
     assert read(second) != first_bytes
     assert second.parameters["xlsx"].endswith("semiannual-2026H1-v2.xlsx")
+    # Each PDF cites its own version's workbook.
+    assert renderer.workbook_names == ["semiannual-2026H1-v1.xlsx", "semiannual-2026H1-v2.xlsx"]
     assert stored_files(media) == files_of(first, second)
     assert ReportFile.objects.filter(kind=Kind.SEMIANNUAL, period="2026H1",
                                      is_current=True).get() == second
