@@ -180,6 +180,7 @@ def test_screens_run_as_many_queries_with_three_times_the_records(
     _add_records(bank_a, officer_a, 8, start=10)
     _add_records(bank_b, officer_b, 8, start=10)
     if name == "claims:review_queue":
-        # The new claims' ages are computed and stored once, in three queries however many.
-        assert _queries(client, url) == before + 3
+        # The new claims' ages are computed and stored once, in a fixed number of queries
+        # however many (the stale check, the lock on PostgreSQL, the read, the writes).
+        assert _queries(client, url) <= before + 7
     assert _queries(client, url) == before

@@ -249,7 +249,7 @@ def test_invalid_decision_forms_show_errors_and_change_nothing(bank_a, officer_a
     url = reverse("claims:review", args=[claim.pk])
     page = client.post(url, {"decision": "reject", "reject-code": "", "reject-note": ""})
     assert page.status_code == 200
-    assert "这个字段是必填项" in page.content.decode()
+    assert "该字段是必填项" in page.content.decode()
     page = client.post(url, {"decision": "supplement", "supplement-message": ""})
     assert page.status_code == 200
     unknown = client.post(url, {"decision": "approve-all"}, follow=True)
