@@ -68,7 +68,11 @@ def notify(*, recipients: Iterable[Any], kind: str, title: str, body: str = "", 
         return []
     told = set(Notification.objects.filter(kind=kind, key=key, recipient_id__in=people)
                .values_list("recipient_id", flat=True))
-    fresh = [Notification(recipient_id=pk, kind=kind, title=title, body=body, url=url, key=key)
+    # The time is read here rather than left to the field's default, which holds the clock
+    # function bound at import: a business clock (the demo's) dates the notice of its step.
+    now = timezone.now()
+    fresh = [Notification(recipient_id=pk, kind=kind, title=title, body=body, url=url, key=key,
+                          created_at=now)
              for pk in people if pk not in told]
     # A concurrent run may have told someone since the read above: the constraint decides.
     Notification.objects.bulk_create(fresh, ignore_conflicts=True)

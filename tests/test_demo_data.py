@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import SecurityEvent
 from banks.models import Bank, CooperationAgreement, SuspensionChange, SuspensionState
@@ -23,6 +24,7 @@ from claims.models import Claim, ClaimStatusChange, Confirmation, Payment, Retur
 from claims.services import proposal_withdraw as withdraw
 from fund.models import LedgerEntry
 from fund.selectors import fund_balance, policy_context
+from jobs.models import Job
 from loans.models import ClassificationReport, Enterprise, LoanFiling
 from riskcomp.choices import NON_PERFORMING
 from riskcomp.management.commands.load_demo import DEMO_PASSWORD, DEMO_TODAY, DEMO_USERS
@@ -306,6 +308,8 @@ def test_reset_loads_the_same_data_again_for_the_same_seed():
         proposed = Claim.objects.filter(status=Claim.Status.PROPOSED).first()
         withdraw(claim=proposed, reason="演示", actor=reviewer)
         assert SecurityEvent.objects.filter(user=reviewer).exists()
+        # The report requests' background jobs, whose actor (a demo user) is protected.
+        assert Job.objects.filter(actor=reviewer).exists()
         call_command("load_demo", "--reset", stdout=StringIO())
     assert fingerprint() == before
     assert len(SuspensionState.objects.filter(is_auto_suspended=True)) == 1
@@ -327,3 +331,14 @@ def test_the_half_year_reports_are_requested_and_render(demo, tmp_path, settings
     reports[1].refresh_from_db()
     assert reports[1].status == ReportFile.Status.DONE and reports[1].is_current
     assert reports[1].file.read(5) == b"%PDF-"
+
+
+def test_demo_notifications_carry_their_business_date():
+    """Each notice is dated by the step that sent it (the demo's business clock), not by the
+    day the demo was loaded."""
+    from notifications.models import Notification
+
+    days = {timezone.localtime(n.created_at).date()
+            for n in Notification.objects.only("created_at")}
+    assert days and max(days) <= DEMO_TODAY
+    assert len(days) > 10  # spread over the demo's year, not one loading day

@@ -4,7 +4,7 @@ non-performing (the plan the claims follow)."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from functools import partial
@@ -33,10 +33,14 @@ from .specs import (
     BANKS,
     CAPACITY,
     CLAIM_PLAN,
+    CROSSING_BASE_PERCENT,
+    CROSSING_MARGIN,
+    CROSSING_STATUSES,
     GUARANTORS,
     LAST_REPORTED_QUARTER_END,
     NPL_WINDOWS,
     QUARTERS,
+    SUSPENDED_BANK,
     UNCLAIMED_NPL,
     WAN,
     S,
@@ -248,15 +252,17 @@ class Filings(LoaderBase):
                 pool = feasible(bank_code, scheme, status)
                 if not pool:
                     raise CommandError(f"no loan fits a {status} claim at {bank_code}")
-                if bank_code == "ICBC-BDA" and status in (S.PAID, S.WRITTEN_OFF):
-                    # MICRO Art. 8: this bank's payouts must pass CNY 5,000,000.
+                if (bank_code, scheme) == SUSPENDED_BANK and status in CROSSING_STATUSES:
+                    # MICRO Art. 8: this bank's payouts must pass the net threshold (checked
+                    # below, once all of them are drawn).
                     pool.sort(key=lambda f: (-f.amount_cny, f.pk))
-                    add(rng.choice(pool[:8]), status, (85, 100))
+                    add(rng.choice(pool[:8]), status, CROSSING_BASE_PERCENT)
                 elif scheme == Scheme.TECH and status in (S.PAID, S.CONFIRMED):
                     small = [f for f in pool if f.amount_cny <= 8_000_000] or pool
                     add(rng.choice(small), status, (70, 100))
                 else:
                     add(rng.choice(pool), status, (70, 100))
+        self._make_crossing_certain(plans, filings, feasible, add)
         # A paid TECH claim and a passed MICRO one went through a supplement request first.
         for wanted in ((S.PAID, Scheme.TECH), (S.PASSED, Scheme.MICRO)):
             next(p for p in plans if (p.status, p.filing.scheme) == wanted).with_supplement = True
@@ -269,6 +275,49 @@ class Filings(LoaderBase):
                     used.add(f.pk)
                     unclaimed[f.pk] = npl_date(f, None)
         return plans, unclaimed
+
+    def _make_crossing_certain(
+            self, plans: list[ClaimPlan], filings: list[LoanFiling],
+            feasible: Callable[[str, str, str | None], list[LoanFiling]],
+            add: Callable[[LoanFiling, str, tuple[int, int]], ClaimPlan]) -> None:
+        """Whatever the draws, the suspended bank crosses both MICRO Art. 8 thresholds before
+        its last planned payout, with room for what its recoveries return: its planned payouts
+        without the largest pass ``CROSSING_MARGIN`` times the net threshold, and their bases
+        the claimed share of all its filed principal. While they fall short, its smallest
+        planned payout is moved to its largest loan not yet claimed."""
+        bank_code, scheme = SUSPENDED_BANK
+
+        def payouts() -> list[ClaimPlan]:
+            return [p for p in plans if (p.filing.bank.code, p.filing.scheme) == SUSPENDED_BANK
+                    and p.status in CROSSING_STATUSES]
+
+        def compensation(plan: ClaimPlan) -> Decimal:
+            return plan.base * plan.filing.ratio
+
+        def short() -> bool:
+            mine = payouts()
+            params = self.params(scheme, max(p.npl_on for p in mine))
+            net = sum(map(compensation, mine), Decimal(0)) - max(map(compensation, mine))
+            if net <= params.suspend_net_compensation * CROSSING_MARGIN:
+                return True
+            if params.suspend_claim_ratio is None:
+                return False
+            # A written-off claim is closed: its base no longer counts as claimed.
+            bases = [p.base for p in mine if p.status != S.WRITTEN_OFF]
+            filed = sum((f.amount_cny for f in filings
+                         if (f.bank.code, f.scheme) == SUSPENDED_BANK), Decimal(0))
+            return sum(bases, Decimal(0)) - max(bases) <= filed * params.suspend_claim_ratio
+
+        while short():
+            smallest = min((p for p in payouts() if p.status == S.PAID), key=compensation)
+            pool = [f for f in feasible(bank_code, scheme, smallest.status)
+                    if f.amount_cny * f.ratio > compensation(smallest)]
+            if not pool:
+                raise CommandError(f"{bank_code} has no loans large enough to cross the "
+                                   f"suspension thresholds")
+            plans.remove(smallest)
+            larger = max(pool, key=lambda f: (f.amount_cny * f.ratio, -f.pk))
+            add(larger, smallest.status, CROSSING_BASE_PERCENT)
 
     def load_loan_history(self, filings: list[LoanFiling], plans: list[ClaimPlan],
                           unclaimed: dict[int, date]) -> None:

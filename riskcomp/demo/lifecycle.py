@@ -51,6 +51,7 @@ from .specs import (
     DEMO_TODAY,
     DEPOSIT_RATE,
     FEN,
+    SUSPENDED_BANK,
     S,
     _at,
     _money,
@@ -260,7 +261,10 @@ class Lifecycle(LoaderBase):
         if plan.status == S.WRITTEN_OFF:
             self._recover(plan, paid_on, 1, pending=False)
             return
+        # The suspended bank's paid claims recover nothing: a return after it crossed would
+        # take its net back under the threshold and resume it until its next payout.
         if (plan.status != S.PAID or bank in self.recovering
+                or (bank, plan.claim.scheme) == SUSPENDED_BANK
                 or paid_on > DEMO_TODAY - timedelta(days=60)):
             return
         self.recovering.add(bank)

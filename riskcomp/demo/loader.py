@@ -121,14 +121,19 @@ def wipe_demo() -> None:
             "--reset 仅支持 SQLite；PostgreSQL 的资金台账由触发器保护，请删除并重建数据库后重新 "
             "migrate / --reset works on SQLite only; on PostgreSQL drop and recreate the "
             "database, run migrate, then load_demo.")
-    from accounts.models import SecurityEvent
+    from accounts.models import SecurityEvent, TotpEnrolmentCode
     from claims.models import ProposalWithdrawal
+    from jobs.models import Job
     from reports.models import ReportFile
 
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {LedgerEntry._meta.db_table}")  # noqa: S608 - fixed name
     # The demo users' logins go with them (a real user is deactivated, never deleted).
     SecurityEvent.objects.filter(user__username__in=DEMO_USERNAMES).delete()
+    TotpEnrolmentCode.objects.filter(issued_by__username__in=DEMO_USERNAMES).delete()
+    # The background jobs of the import batches and reports deleted below (their actor is a
+    # demo user, protected).
+    Job.objects.all().delete()
     for model in (ProposalWithdrawal, SpotCheckItem, SpotCheck, RecoveryStatement, WriteOff,
                   ReturnPayment, Recovery,
                   Payment, Confirmation, Claim, Proposal, ClassificationReport, LoanFiling,

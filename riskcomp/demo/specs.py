@@ -131,6 +131,14 @@ CLAIM_PLAN: tuple[tuple[str, str, str, int], ...] = (
     ("BOB-BDA", Scheme.MICRO, S.SUBMITTED, 1),
     ("CMB-YZ", Scheme.TECH, S.SUBMITTED, 1),
 )
+# The bank meant to cross the suspension thresholds, and the claims whose payouts take it over.
+SUSPENDED_BANK = ("ICBC-BDA", Scheme.MICRO)
+CROSSING_STATUSES = (S.WRITTEN_OFF, S.PAID)
+# Its claims' base as a share of the loan (percent, low and high).
+CROSSING_BASE_PERCENT = (85, 100)
+# How far its planned payouts, less the largest, must pass the net threshold: what its
+# recoveries return (at most about half of one payout) must not take it back under.
+CROSSING_MARGIN = Decimal("1.5")
 # Non-performing loans the banks have not claimed yet.
 UNCLAIMED_NPL = (("ICBC-BDA", Scheme.MICRO, 3), ("BOB-BDA", Scheme.MICRO, 2),
                  ("BOB-BDA", Scheme.TECH, 2), ("CMB-YZ", Scheme.TECH, 2))

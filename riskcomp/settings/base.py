@@ -184,12 +184,32 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ROUTES = {"reports.tasks.*": {"queue": "reports"}}
+# A Redis host that drops packets, or accepts connections and never answers, must not hold the
+# request that sends a task: the send gives up within about two seconds, the view says
+# "队列暂时不可用" and the jobs' sweeper sends the job later. Redis on the intranet answers in
+# milliseconds. The read timeout stays at the worker's BRPOP wait (1 s), which kombu reads only
+# once the socket is readable.
+REDIS_CONNECT_TIMEOUT_SECONDS = 0.5
+REDIS_READ_TIMEOUT_SECONDS = 1.0
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT_SECONDS
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Left long: a task of a killed worker is run again by the jobs' sweeper within minutes
+    # (heartbeat, below); a short timeout would redeliver long reports and imports still running.
+    "visibility_timeout": 2 * 60 * 60,
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_SECONDS,
+    "socket_timeout": REDIS_READ_TIMEOUT_SECONDS,
+}
+# One immediate retry (a pooled connection that Redis closed when it restarted), no back-off.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1, "interval_start": 0, "interval_step": 0, "interval_max": 0}
+# Sending a task also subscribes to its result on the result backend: the same bounds, no
+# retries (the default retries 20 times, a second apart).
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT_SECONDS
+CELERY_REDIS_SOCKET_TIMEOUT = REDIS_READ_TIMEOUT_SECONDS
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 0}}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
-    # Left long: a task of a killed worker is run again by the jobs' sweeper within minutes
-    # (heartbeat, below); a short timeout would redeliver long reports and imports still running.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
     CELERY_TASK_ALWAYS_EAGER = False
 else:
     CELERY_BROKER_URL = "memory://"
