@@ -137,6 +137,7 @@ FILINGS = Layout("filings", FILING_SHEET, tuple(FILING_FIELDS), "贷款备案导
 CLASSIFICATIONS = Layout("classifications", CLASSIFICATION_SHEET, tuple(CLASSIFICATION_FIELDS),
                          "五级分类导入模板")
 LAYOUTS = {FILINGS.kind: FILINGS, CLASSIFICATIONS.kind: CLASSIFICATIONS}
+_NO_MEMOS = {kind: (None,) * len(layout.fields) for kind, layout in LAYOUTS.items()}
 
 
 def pack_rows(rows: Sequence[Sequence[Any]]) -> bytes:
@@ -810,24 +811,64 @@ def _too_long(widget: Any, limit: int) -> CellError:
         "n": getattr(widget, "max_length", None) or limit})
 
 
-def _clean(raw: Sequence[Any], layout: Layout) -> tuple[int, dict[str, Any], list[str]]:
+# Cells of these kinds repeat across a quarter's rows (yes/no, choices, a day of the quarter, a
+# rate, a round amount) and read the same wherever they stand: within one call of
+# ``filing_rows`` each distinct text is converted once.
+_MEMO_KINDS = frozenset({"choice", "yesno", "date", "decimal"})
+
+
+def _memos(layout: Layout) -> list[dict[str, Any] | None]:
+    """Per column, an empty memo of its cells' readings, or None for a column not worth one
+    (identifiers and names, mostly distinct)."""
+    return [{} if getattr(widget, "kind", "") in _MEMO_KINDS else None
+            for _f, widget, _default in layout.plan]
+
+
+class _Unreadable:
+    """A cell text's ``CellError`` message, kept in a memo in place of a reading."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+def _read_cell(widget: Any, limit: int, value: str) -> Any:
+    if len(value) > limit:
+        raise _too_long(widget, limit)
+    return widget.convert(value)
+
+
+def _clean(raw: Sequence[Any], layout: Layout,
+           memos: Sequence[dict[str, Any] | None] | None = None,
+           ) -> tuple[int, dict[str, Any], list[str]]:
     """Each cell through its field's widget. Raw cells are ``None`` or non-blank text (blanks
     were dropped when reading), so the widget's conversion is called directly for speed; a
-    blank takes the field's default, as ``Field.clean`` would give it."""
+    blank takes the field's default, as ``Field.clean`` would give it. ``memos`` (of
+    ``_memos``) keep each column's readings, and refusals, across the rows of one call."""
     number = raw[0]
     data: dict[str, Any] = {}
     errors: list[str] = []
-    for (f, widget, default), limit, value in zip(layout.plan, layout.bounds, raw[1:],
-                                                 strict=True):
+    for (f, widget, default), limit, value, memo in zip(
+            layout.plan, layout.bounds, raw[1:], memos or _NO_MEMOS[layout.kind], strict=True):
         try:
             if value is None:
                 if widget.required:
                     raise CellError(_("必填，不能为空"))
                 data[f.attribute] = default
-            elif len(value) > limit:
-                raise _too_long(widget, limit)
+            elif memo is None:
+                data[f.attribute] = _read_cell(widget, limit, value)
             else:
-                data[f.attribute] = widget.convert(value)
+                reading = memo.get(value, memo)  # the memo itself: not read yet
+                if reading is memo:
+                    try:
+                        reading = _read_cell(widget, limit, value)
+                    except CellError as exc:
+                        reading = _Unreadable(str(exc))
+                    memo[value] = reading
+                if type(reading) is _Unreadable:
+                    raise CellError(reading.message)
+                data[f.attribute] = reading
         except CellError as exc:
             errors.append(cell_message(number, f.column_name, str(exc)))
     return number, data, errors
@@ -845,8 +886,9 @@ def filing_rows(rows: Sequence[Sequence[Any]], *, branches: dict[str, int]) -> l
     """Clean raw rows into ``FilingRequest``s; a row with a field error carries its messages
     (naming row and column) and no request. ``branches`` maps this bank's branch codes to ids."""
     out = []
+    memos = _memos(FILINGS)
     for raw in rows:
-        number, d, errors = _clean(raw, FILINGS)
+        number, d, errors = _clean(raw, FILINGS, memos)
         if not errors:
             errors.extend(_filing_cross_checks(number, d, branches))
         if errors:

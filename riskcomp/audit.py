@@ -379,6 +379,9 @@ def audit_bulk_created(objs: Iterable[models.Model], *, actor: Any = None,
     plan = [(f.name, f if isinstance(f, _SPECIAL_FIELDS) else None) for f in tracked]
     values_of = operator.attrgetter(*(f.attname for f in tracked))  # one C call per row
     changes = []
+    # An amount, a day or the moment of the write recurs on many rows: each equal value of a
+    # field (and type) is written out once (equal Decimals quantize alike; JSON is not hashable).
+    texts: dict[tuple[str, type, Any], str] = {}
     for obj in rows:
         diff = {}
         values = values_of(obj) if len(plan) > 1 else (values_of(obj),)
@@ -386,7 +389,14 @@ def audit_bulk_created(objs: Iterable[models.Model], *, actor: Any = None,
             if value is None:
                 continue
             if special is not None:
-                diff[name] = ["None", _value_text(special, value)]
+                if isinstance(special, models.JSONField):
+                    diff[name] = ["None", _value_text(special, value)]
+                    continue
+                key = (name, type(value), value)
+                text = texts.get(key)
+                if text is None:
+                    text = texts[key] = _value_text(special, value)
+                diff[name] = ["None", text]
             else:
                 diff[name] = ["None", value if type(value) is str else str(value)]
         changes.append(diff)

@@ -209,7 +209,29 @@ def choose_version(
     (the filing and claim windows, which both schemes share). ``None`` when there is no
     version at all.
     """
-    versions = tuple(params)
+    preference = tuple(preference)
+    # An import asks this of the same versions for each of its rows: the answer for a tuple of
+    # versions is kept while that very tuple is in use (the key holds its id, the memo the
+    # tuple itself, so that the id is not reused meanwhile).
+    versions = params if isinstance(params, tuple) else None
+    key = (id(versions), scheme, on, recorded, preference) if versions is not None else None
+    kept = _CHOICES.get(key) if key is not None else None
+    if kept is not None and kept[0] is versions:
+        return kept[1]
+    choice = _choose_version(tuple(params), scheme, on, recorded, preference)
+    if key is not None and versions is not None:
+        if len(_CHOICES) >= _CHOICES_KEPT:
+            _CHOICES.clear()
+        _CHOICES[key] = (versions, choice)
+    return choice
+
+
+_CHOICES: dict[tuple[object, ...], tuple[tuple[SchemeParams, ...], VersionChoice | None]] = {}
+_CHOICES_KEPT = 4096
+
+
+def _choose_version(versions: tuple[SchemeParams, ...], scheme: Scheme | None, on: date,
+                    recorded: str, preference: tuple[Scheme, ...]) -> VersionChoice | None:
     for candidate in ((scheme,) if scheme is not None else tuple(preference)):
         own = [p for p in versions if p.scheme == candidate]
         if not own:

@@ -318,6 +318,29 @@ def _version_citation(code: ReasonCode, under: SchemeParams) -> Message:
     return cite_article(under.version, under.article(code) or "")
 
 
+# A quarter's import gives the same reason on thousands of rows (a condition of one scheme that
+# a bank's usual borrower does not meet): each distinct reason is built once. ``Reason`` is
+# immutable and its message lazy (translated when shown), so one instance serves every row.
+_REASONS: dict[tuple[object, ...], tuple[SchemeParams | None, Reason]] = {}
+_REASONS_KEPT = 4096
+
+
+def _reason_key(code: ReasonCode, scheme: Scheme | None, under: SchemeParams | None,
+                fmt: Mapping[str, object]) -> tuple[object, ...] | None:
+    """What a reason is built from, or None when a figure cannot be a key. Each figure is
+    keyed with its type, and a Decimal by its text: 1 and True, 5.0 and 5.00 read differently."""
+    key: list[object] = [code, scheme, id(under)]
+    for name in sorted(fmt):
+        value = fmt[name]
+        key.extend((name, type(value), str(value) if isinstance(value, Decimal) else value))
+    found = tuple(key)
+    try:
+        hash(found)
+    except TypeError:
+        return None
+    return found
+
+
 def reason(code: ReasonCode, scheme: Scheme | None = None, *, under: SchemeParams | None = None,
            **fmt: object) -> Reason:
     """The reason for ``code`` under ``scheme``, its message naming the figures in ``fmt``.
@@ -327,6 +350,20 @@ def reason(code: ReasonCode, scheme: Scheme | None = None, *, under: SchemeParam
     Dates are shown ISO, enum values by their Chinese names; pass money through ``yuan``.
     Raises ``ValueError`` when no message names exactly the figures given (a programming error).
     """
+    key = _reason_key(code, scheme, under, fmt)
+    kept = _REASONS.get(key) if key is not None else None
+    if kept is not None and kept[0] is under:  # the very version (``key`` holds its id)
+        return kept[1]
+    built = _build_reason(code, scheme, under, fmt)
+    if key is not None:
+        if len(_REASONS) >= _REASONS_KEPT:
+            _REASONS.clear()
+        _REASONS[key] = (under, built)  # holding ``under`` keeps its id from being reused
+    return built
+
+
+def _build_reason(code: ReasonCode, scheme: Scheme | None, under: SchemeParams | None,
+                  fmt: Mapping[str, object]) -> Reason:
     code = ReasonCode(code)
     scheme = Scheme(scheme) if scheme is not None else None
     template = _template_for(code, scheme, frozenset(fmt))
