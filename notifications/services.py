@@ -30,7 +30,7 @@ from claims.selectors import _overdue_annotations
 from claims.services.proposal import period_text
 from fund.selectors import policy_context
 from riskcomp.choices import Scheme
-from riskcomp.labels import readable
+from riskcomp.labels import quarter_label, readable
 from riskcomp.policy.deadlines import FilingWindow, open_filing_windows, quarter_of
 from riskcomp.policy.eligibility import SCHEME_PREFERENCE
 from riskcomp.policy.params import SchemeParams, choose_version
@@ -300,7 +300,7 @@ def _window_message(window: FilingWindow, today: date, params: SchemeParams
     say: the window of the current quarter's loans opening (announced during the quarter's
     first month, so a missed daily run catches up), and each of its last three working days."""
     year, quarter = window.quarter
-    names = {"year": year, "quarter": quarter, "n": params.filing_deadline_workday,
+    names = {"label": quarter_label((year, quarter)), "n": params.filing_deadline_workday,
              "deadline": window.deadline.isoformat() if window.deadline else ""}
     if window.deadline is None:
         deadline_text = _("截止日所在年度的节假日安排尚未录入，录入后可查看截止日。")
@@ -309,16 +309,16 @@ def _window_message(window: FilingWindow, today: date, params: SchemeParams
     left = window.workdays_left
     if left is not None and left in WINDOW_REMINDER_DAYS:
         if left == 0:
-            title = _("今日为%(year)s年第%(quarter)s季度放款的备案截止日") % names
+            title = _("今日为%(label)s放款的备案截止日") % names
         else:
-            title = _("%(year)s年第%(quarter)s季度放款备案还剩 %(left)s 个工作日") % {
+            title = _("%(label)s放款备案还剩 %(left)s 个工作日") % {
                 **names, "left": left}
         body = _("%(deadline)s逾期备案的贷款不予补偿（小微办法第十二条，科创方案第十三条）。") % {
             "deadline": deadline_text}
         return f"left-{left}", title, body
     quarter_start_month = (quarter - 1) * 3 + 1
     if window.quarter == quarter_of(today) and today.month == quarter_start_month:
-        title = _("%(year)s年第%(quarter)s季度放款的备案窗口已开放") % names
+        title = _("%(label)s放款的备案窗口已开放") % names
         body = _("本季度发放的贷款可自放款之日起备案。%(deadline)s") % {"deadline": deadline_text}
         return "open", title, body
     return None

@@ -287,7 +287,7 @@ def test_filing_window_opening_tells_every_bank_officer_once(people):
     assert notify_filing_windows.delay("2026-07-02").get() == 0  # still the same opening
     assert told(Kind.FILING_WINDOW) == {"officer_a", "officer_a2", "officer_b"}
     n = Notification.objects.first()
-    assert n.title == "2026年第3季度放款的备案窗口已开放"
+    assert n.title == "2026年第三季度放款的备案窗口已开放"
     assert n.url == reverse("loans:filing_list")
     assert n.key == "filing-window:2026Q3:open"
 
@@ -306,7 +306,7 @@ def test_filing_window_reminders_on_each_of_the_last_three_working_days(people):
     assert keys == ["filing-window:2026Q2:left-0", "filing-window:2026Q2:left-1",
                     "filing-window:2026Q2:left-2"]
     last = Notification.objects.filter(key="filing-window:2026Q2:left-0").first()
-    assert last.title == "今日为2026年第2季度放款的备案截止日"
+    assert last.title == "今日为2026年第二季度放款的备案截止日"
     assert "2026-07-21" in last.body
 
 

@@ -142,7 +142,7 @@ def test_bank_home_shows_filing_window_and_distance_to_thresholds(bank_a, office
         bank=bank_a, scheme="MICRO", filed_principal=Decimal("100000000.00"),
         claimed_principal=Decimal("2500000.00"), net_compensation=Decimal("4000000.00"))
     page = client_for(officer_a).get(reverse("home")).content.decode()
-    assert "2026年第3季度放款" in page and "2026-10-27" in page and "剩余 13 个工作日" in page
+    assert "2026年第三季度放款" in page and "2026-10-27" in page and "剩余 13 个工作日" in page
     assert "待2027年节假日安排公布后确定" in page  # the Q4 deadline falls in 2027
     assert "CALENDAR_UNKNOWN" not in page
     assert "2.5%" in page  # claimed / filed
