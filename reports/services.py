@@ -128,11 +128,30 @@ def _start(report_id: int) -> tuple[ReportFile, int] | None:
     if report is None or report.status not in ACTIVE_STATUSES:
         return None
     attempt = int(report.parameters.get("attempt", 0)) + 1
-    report.parameters = {**report.parameters, "attempt": attempt,
+    # Files an earlier attempt stored before its worker died: never recorded, not kept.
+    leftovers = list(report.parameters.get(UNFINISHED, ()))
+    parameters = {k: v for k, v in report.parameters.items() if k != UNFINISHED}
+    report.parameters = {**parameters, "attempt": attempt,
                          "started_at": timezone.now().isoformat()}
     report.status, report.progress, report.error = Status.RUNNING, 0, ""
     report.save(update_fields=["parameters", "status", "progress", "error"])
+    if leftovers:
+        storage = report.file.storage
+        transaction.on_commit(lambda: [storage.delete(name) for name in leftovers])
     return report, attempt
+
+
+# The parameter listing the files an attempt has stored and not yet recorded.
+UNFINISHED = "unfinished_files"
+
+
+def _note_stored(report_id: int, attempt: int, names: list[str]) -> None:
+    """Write down what this attempt has stored so far, so that an attempt after a crash can
+    delete it."""
+    row = _mine(report_id, attempt)
+    current = row.values_list("parameters", flat=True).first()
+    if current is not None:
+        row.update(parameters={**current, UNFINISHED: list(names)})
 
 
 def _mine(report_id: int, attempt: int) -> Any:
@@ -195,6 +214,7 @@ def report_generate(report_id: int) -> ReportFile | None:
         name = storage.save(report.file.field.generate_filename(
             report, report_file_name(report, extension)), ContentFile(content))
         names.append(name)
+        _note_stored(report_id, attempt, names)
         return name
 
     try:
@@ -239,7 +259,8 @@ def _finish(report_id: int, attempt: int, stored: _Stored) -> bool:
     report.sha256 = hashlib.sha256(stored.pdf_bytes).hexdigest()
     report.page_count = stored.pages
     report.parameters = {
-        **report.parameters, "size": len(stored.pdf_bytes), "xlsx": stored.xlsx,
+        **{k: v for k, v in report.parameters.items() if k != UNFINISHED},
+        "size": len(stored.pdf_bytes), "xlsx": stored.xlsx,
         "xlsx_sha256": hashlib.sha256(stored.xlsx_bytes).hexdigest(),
     }
     report.status, report.progress, report.is_current = Status.DONE, 100, True
