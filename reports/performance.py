@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from statistics import median
 
 from riskcomp.policy.params import SchemeParams
-from riskcomp.policy.suspension import SuspensionFigures, claim_ratio
+from riskcomp.policy.suspension import SuspensionFigures, claim_ratio, ratio_above
 
 ZERO = Decimal("0.00")
 RATE = Decimal("0.0001")  # a fraction to 4 places: 0.0312 = 3.12 %
@@ -107,8 +107,6 @@ def bank_position(*, bank_id: int, bank_name: str, params: SchemeParams,
                   figures: SuspensionFigures, is_suspended: bool) -> BankPosition:
     ratio = claim_ratio(figures)
     threshold = params.suspend_claim_ratio
-    over_ratio = None if threshold is None else (
-        figures.claimed_principal > figures.filed_principal * threshold)
     return BankPosition(
         bank_id=bank_id, bank_name=bank_name, scheme=str(params.scheme),
         filed_principal=figures.filed_principal, claimed_principal=figures.claimed_principal,
@@ -118,7 +116,7 @@ def bank_position(*, bank_id: int, bank_name: str, params: SchemeParams,
         compensation_rate=rate(figures.net_compensation, figures.filed_principal),
         net_threshold=params.suspend_net_compensation,
         net_room=params.suspend_net_compensation - figures.net_compensation,
-        is_over_ratio=over_ratio,
+        is_over_ratio=ratio_above(params, figures),
         is_over_net=figures.net_compensation > params.suspend_net_compensation,
         is_suspended=is_suspended,
     )

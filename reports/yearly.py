@@ -297,8 +297,7 @@ def _suspension_positions(start: date, end: date, banks: dict[int | None, str],
     its state then (the last change by the year end)."""
     schemes = _labels(Scheme.choices)
     start_dt, end_dt = _bounds(start, end)
-    figures: dict[tuple[int, str], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO,
-                                                                         ZERO])
+    figures: dict[tuple[int, str], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO])
     for bank, scheme, total in (LoanFiling.objects.filter(filed_on__lte=end).order_by()
                                 .values_list("bank_id", "scheme").annotate(t=Sum("amount_cny"))):
         figures[(bank, scheme)][0] = _d(total)
@@ -327,7 +326,7 @@ def _suspension_positions(start: date, end: date, banks: dict[int | None, str],
     rows, suspended = [], []
     for key in sorted(set(figures) | set(state), key=lambda k: (banks.get(k[0], ""), k[1])):
         bank, scheme = key
-        filed, claimed, net, _unused = figures[key]
+        filed, claimed, net = figures[key]
         version = versions.get(scheme)
         ratio_threshold = version.suspend_claim_ratio if version else None
         net_threshold = version.suspend_net_compensation if version else None

@@ -63,6 +63,16 @@ def client_for(user) -> Client:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def both_schemes(bank_a):  # type: ignore[no-untyped-def]
+    """Bank A with an agreement under each scheme."""
+    from .factories import AgreementFactory
+
+    AgreementFactory(bank=bank_a, scheme="MICRO")
+    AgreementFactory(bank=bank_a, scheme="TECH")
+    return bank_a
+
+
+@pytest.fixture
 def world(bank_a, bank_b, officer_a, officer_b):  # type: ignore[no-untyped-def]
     """Two banks, each with filings and a claim."""
     fa = FilingFactory(bank=bank_a, filed_by=officer_a)

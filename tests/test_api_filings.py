@@ -17,7 +17,7 @@ from api.services import api_key_create, api_key_revoke
 from loans.models import ClassificationReport, LoanFiling
 
 from .conftest import client_for
-from .factories import AgreementFactory, FilingFactory, make_credit_code
+from .factories import FilingFactory, make_credit_code
 from .test_import import TODAY, preview_of, workbook
 
 FUTURE = timezone.now() + timedelta(days=30)
@@ -30,11 +30,6 @@ def _fresh_throttle():  # type: ignore[no-untyped-def]
     cache.clear()
 
 
-@pytest.fixture
-def both_schemes(bank_a):  # type: ignore[no-untyped-def]
-    AgreementFactory(bank=bank_a, scheme="MICRO")
-    AgreementFactory(bank=bank_a, scheme="TECH")
-    return bank_a
 
 
 def issue(bank, actor, scope=ApiKey.Scope.READ_WRITE, expires_at=None):  # type: ignore[no-untyped-def]

@@ -18,11 +18,6 @@ from .factories import AgreementFactory, EnterpriseFactory, FilingFactory, make_
 TODAY = date(2026, 7, 10)
 
 
-@pytest.fixture
-def both_schemes(bank_a):  # type: ignore[no-untyped-def]
-    AgreementFactory(bank=bank_a, scheme="MICRO")
-    AgreementFactory(bank=bank_a, scheme="TECH")
-    return bank_a
 
 
 @pytest.fixture(autouse=True)

@@ -57,11 +57,6 @@ def _media(settings, tmp_path):  # type: ignore[no-untyped-def]
 
 
 
-@pytest.fixture
-def both_schemes(bank_a):  # type: ignore[no-untyped-def]
-    AgreementFactory(bank=bank_a, scheme="MICRO")
-    AgreementFactory(bank=bank_a, scheme="TECH")
-    return bank_a
 
 
 # --- Building workbooks -------------------------------------------------------------------------

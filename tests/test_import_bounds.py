@@ -19,7 +19,6 @@ from loans.importing import FILINGS, MAX_CELL_CHARS, ImportFileError, read_workb
 from loans.models import ImportBatch, ImportChunk, LoanFiling
 
 from .conftest import client_for
-from .factories import AgreementFactory
 from .test_import import preview_of, row, sheet_rows, workbook
 
 TODAY = date(2026, 7, 10)
@@ -31,11 +30,6 @@ def _today(monkeypatch, settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path
 
 
-@pytest.fixture
-def both_schemes(bank_a):  # type: ignore[no-untyped-def]
-    AgreementFactory(bank=bank_a, scheme="MICRO")
-    AgreementFactory(bank=bank_a, scheme="TECH")
-    return bank_a
 
 
 def _noise(n: int, seed: int = 16) -> str:

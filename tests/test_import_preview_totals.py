@@ -15,7 +15,7 @@ from loans.import_views import PREVIEW_PAGE
 from loans.models import ImportBatch
 
 from .conftest import client_for
-from .factories import AgreementFactory, make_credit_code
+from .factories import make_credit_code
 from .test_import import row, tech_row, workbook
 
 TODAY = date(2026, 7, 10)
@@ -27,11 +27,6 @@ def _today(monkeypatch, settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path
 
 
-@pytest.fixture
-def both_schemes(bank_a):  # type: ignore[no-untyped-def]
-    AgreementFactory(bank=bank_a, scheme="MICRO")
-    AgreementFactory(bank=bank_a, scheme="TECH")
-    return bank_a
 
 
 def micro(i: int, amount: str, drawdown: str = "2026-05-12") -> dict[str, object]:

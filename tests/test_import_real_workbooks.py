@@ -20,7 +20,7 @@ from loans.importing import FILINGS, ImportFileError, is_percent_format, read_wo
 from loans.models import ImportBatch, LoanFiling
 
 from .conftest import client_for
-from .factories import AgreementFactory, FilingFactory, make_credit_code
+from .factories import FilingFactory, make_credit_code
 from .test_import import codes_of, preview_of, row, tech_row
 
 TODAY = date(2026, 7, 10)  # 2026Q2 loans may be filed until 2026-07-21
@@ -36,11 +36,6 @@ def _media(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path
 
 
-@pytest.fixture
-def both_schemes(bank_a):  # type: ignore[no-untyped-def]
-    AgreementFactory(bank=bank_a, scheme="MICRO")
-    AgreementFactory(bank=bank_a, scheme="TECH")
-    return bank_a
 
 
 def excel(rows: list[dict[str, object]], *, formats: dict[str, str] | None = None,

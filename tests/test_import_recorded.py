@@ -46,11 +46,6 @@ def judged(monkeypatch):  # type: ignore[no-untyped-def]
     return calls
 
 
-@pytest.fixture
-def both_schemes(bank_a):  # type: ignore[no-untyped-def]
-    AgreementFactory(bank=bank_a, scheme="MICRO")
-    AgreementFactory(bank=bank_a, scheme="TECH")
-    return bank_a
 
 
 def _rows() -> list[dict[str, object]]:

@@ -35,13 +35,6 @@ def _media(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path
 
 
-@pytest.fixture
-def both_schemes(bank_a):  # type: ignore[no-untyped-def]
-    from .factories import AgreementFactory
-
-    AgreementFactory(bank=bank_a, scheme="MICRO")
-    AgreementFactory(bank=bank_a, scheme="TECH")
-    return bank_a
 
 
 def _use_broker(url: str, *, eager: bool) -> None:

@@ -32,7 +32,7 @@ def claim_ratio(figures: SuspensionFigures) -> Decimal | None:
     return figures.claimed_principal / figures.filed_principal
 
 
-def _ratio_above(params: SchemeParams, figures: SuspensionFigures) -> bool | None:
+def ratio_above(params: SchemeParams, figures: SuspensionFigures) -> bool | None:
     """Whether claimed principal exceeds the share of filed principal (MICRO Art. 8: 3 %);
     ``None`` when the scheme has no such condition. Compared without division, exactly."""
     if params.suspend_claim_ratio is None:
@@ -51,16 +51,16 @@ def next_suspended(
     """
     net = figures.net_compensation
     threshold = params.suspend_net_compensation
-    ratio_above = _ratio_above(params, figures)
+    above = ratio_above(params, figures)
     if was_suspended:
-        resume = net < threshold or ratio_above is False
+        resume = net < threshold or above is False
         suspended = not resume
     else:
-        suspended = net > threshold and ratio_above is not False
+        suspended = net > threshold and above is not False
     if not suspended:
         return False, None
     ratio = claim_ratio(figures)
-    if ratio_above is None or ratio is None:
+    if above is None or ratio is None:
         return True, reason(ReasonCode.BANK_SUSPENDED, params.scheme, under=params, net=yuan(net))
     percent = (ratio * HUNDRED).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     return True, reason(ReasonCode.BANK_SUSPENDED, params.scheme, under=params,
