@@ -32,7 +32,7 @@ from riskcomp.audit import (
 
 from .conftest import client_for
 from .factories import BankFactory, ClaimFactory, FilingFactory, UserFactory, make_credit_code
-from .test_import import _media, _today, both_schemes, row, workbook  # noqa: F401
+from .test_import import _media, _today, row, workbook  # noqa: F401
 
 CREATE, UPDATE, DELETE = LogEntry.Action.CREATE, LogEntry.Action.UPDATE, LogEntry.Action.DELETE
 
@@ -175,7 +175,7 @@ def _rows(first: int, n: int) -> list[dict[str, object]]:
 
 @pytest.mark.django_db
 def test_the_import_logs_every_filing_in_the_same_number_of_queries(
-        both_schemes, officer_a, upload, confirm):  # noqa: F811 - both_schemes of test_import
+        both_schemes, officer_a, upload, confirm):
     client = client_for(officer_a)
     counts, inserts = [], []
     for first, n in ((1000, 3), (2000, 20)):
@@ -207,7 +207,7 @@ def test_the_import_logs_every_filing_in_the_same_number_of_queries(
 
 @pytest.mark.django_db
 def test_enterprise_facts_changed_by_an_import_are_logged_old_to_new(
-        both_schemes, officer_a, upload, confirm):  # noqa: F811 - both_schemes of test_import
+        both_schemes, officer_a, upload, confirm):
     client = client_for(officer_a)
     upload(client, workbook([row()]))
     confirm(client, ImportBatch.objects.latest("created_at"))

@@ -21,7 +21,7 @@ from riskcomp.celery import app
 
 from .conftest import client_for
 from .test_import import row, tech_row, workbook
-from .test_jobs import _today, both_schemes  # noqa: F401  (fixtures)
+from .test_jobs import _today  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.slow
 
@@ -120,7 +120,7 @@ def _messages(response) -> list[str]:  # type: ignore[no-untyped-def]
 @pytest.mark.django_db(transaction=True)  # the send runs at the view's commit, as served
 @pytest.mark.usefixtures("reference_data")
 def test_upload_with_redis_unreachable_answers_promptly_and_leaves_the_job_to_the_sweeper(
-        both_schemes, officer_a, upload, broker_unreachable, send_seconds):  # noqa: F811
+        both_schemes, officer_a, upload, broker_unreachable, send_seconds):
     client = client_for(officer_a)
     response, seconds = _timed(lambda: upload(client, workbook([row(), tech_row()])))
     assert response.status_code == 302
