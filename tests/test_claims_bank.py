@@ -151,7 +151,7 @@ def test_claim_submit_computes_figures_and_stores_documents(bank_a, officer_a):
     filing = npl_filing(bank_a, officer_a)
     claim = services.claim_submit(filing=filing, base=Decimal("800000.00"),
                                   documents=documents(), actor=officer_a)
-    assert claim.number == "MC-2026-0001"
+    assert claim.number == "小微补偿-2026-0001"
     assert claim.status == Claim.Status.SUBMITTED
     assert claim.ratio == Decimal("0.3000")
     assert claim.compensation == Decimal("240000.00")
@@ -180,7 +180,7 @@ def test_claim_numbers_run_per_scheme_and_year(bank_a, officer_a):
     tech = services.claim_submit(filing=tech_filing(bank_a, officer_a), base=Decimal("1000"),
                                  documents=documents(), actor=officer_a)
     assert (first.number, second.number, tech.number) == (
-        "MC-2026-0001", "MC-2026-0002", "TC-2026-0001")
+        "小微补偿-2026-0001", "小微补偿-2026-0002", "科创补偿-2026-0001")
 
 
 @pytest.mark.django_db

@@ -179,7 +179,8 @@ def test_claims_in_every_status_with_a_consistent_history():
     claims = list(Claim.objects.select_related("filing"))
     assert set(Claim.Status.values) <= {c.status for c in claims}
     for claim in claims:
-        assert claim.number[:2] in ("MC", "TC") and claim.number[2:8] in ("-2025-", "-2026-")
+        assert claim.number[:4] in ("小微补偿", "科创补偿")
+        assert claim.number[4:10] in ("-2025-", "-2026-")
         assert claim.compensation == compensation_amount(claim.base, claim.ratio)
         assert claim.ratio == claim.filing.ratio and claim.scheme == claim.filing.scheme
         assert claim.base <= claim.filing.amount_cny

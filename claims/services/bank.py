@@ -61,7 +61,8 @@ REQUIRED_DOCUMENTS: tuple[str, ...] = (
     ClaimDocument.Kind.COLLECTION,
     ClaimDocument.Kind.COMMITMENT,
 )
-NUMBER_PREFIX = {Scheme.MICRO: "MC", Scheme.TECH: "TC"}
+# Numbers are read by officials: the scheme in words, not a code.
+NUMBER_PREFIX = {Scheme.MICRO: "小微补偿", Scheme.TECH: "科创补偿"}
 MAX_SUPPLEMENT_FILES = 10
 _NUMBER_ATTEMPTS = 5
 CLAIMABLE_FILING_STATUSES = (LoanFiling.Status.ACTIVE, LoanFiling.Status.CLAIMED)
@@ -69,7 +70,7 @@ COMPENSATED_STATUSES = (Claim.Status.PAID, Claim.Status.WRITTEN_OFF)
 
 
 def _next_number(scheme: Scheme, year: int) -> str:
-    """The next claim number of ``scheme`` in ``year``: MC-2026-0001, TC-2026-0001, ..."""
+    """The next claim number of ``scheme`` in ``year``: 小微补偿-2026-0001, 科创补偿-2026-0001."""
     prefix = f"{NUMBER_PREFIX[scheme]}-{year}-"
     last = (Claim.objects.filter(number__startswith=prefix)
             .order_by(Length("number").desc(), "-number")
