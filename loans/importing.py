@@ -1085,7 +1085,7 @@ def _instructions_sheet(wb: Any, layout: Layout) -> None:
         "4. 不要使用公式：含公式的文件将被整体拒绝，请先“选择性粘贴为数值”。",
         f"5. 单个文件不超过 {spreadsheet_limit() // 1048576} MB；只接受 .xlsx 格式。",
         "6. 上传后系统逐行校验并显示预览：通过的行显示适用政策与补偿比例，"
-        "退回的行显示退回代码与原因；确认提交后，通过的行在同一事务中一次性写入。",
+        "退回的行按政策列出退回原因；确认提交后，通过的行在同一事务中一次性写入。",
         "7. 退回的行可下载为“退回行”工作簿（末尾两列为按政策分组的退回原因和原文件行号），"
         "修改后可直接重新上传。",
         "8. 同一借据号不会重复备案：重复上传同一文件时，已备案的行以“重复”退回。"
@@ -1121,7 +1121,7 @@ def _instructions_sheet(wb: Any, layout: Layout) -> None:
             cell.alignment = WRAP
     if layout is FILINGS:
         ws.append([])
-        ws.append(["退回代码", "", "含义"])
+        ws.append(["退回代码（供系统对接人员核对命令行和接口的结果）", "", "退回原因"])
         for cell in ws[ws.max_row]:
             cell.font, cell.fill = HEAD_FONT, HEAD_FILL
         for code, label in ReasonCode.choices:
