@@ -22,6 +22,7 @@ from claims import services
 from claims.forms import ClaimForm, ReturnForm, SupplementAnswerForm
 from claims.models import Claim, Recovery
 from claims.selectors import claim_check, recovery_list_of_bank
+from claims.services.bank import MAX_SUPPLEMENT_FILES
 from fund.selectors import policy_context
 from riskcomp.choices import Scheme
 from riskcomp.policy.reasons import PolicyError, Refusal
@@ -143,7 +144,7 @@ class SupplementsView(ApiView):
                 return _invalid(exc)
             return s.ClaimDetailSerializer(done).data, 200
 
-        return idempotent(self, handle, limit=_upload_limit(services.MAX_SUPPLEMENT_FILES),
+        return idempotent(self, handle, limit=_upload_limit(MAX_SUPPLEMENT_FILES),
                           reader=read_form(fields=("answer",), files=("documents",),
                                            json_allowed=True))
 

@@ -212,20 +212,22 @@ def _document_field(help_text: str, required: bool = True) -> serializers.FileFi
     return serializers.FileField(required=required, help_text=help_text)
 
 
-_DOC_HELP = "PDF、PNG 或 JPEG，按文件内容识别类型；不得超过单个文件大小上限；含JavaScript或自动动作的PDF不予接受。"
+_DOC_HELP = ("PDF、PNG 或 JPEG，按文件内容识别类型；不得超过单个文件大小上限；"
+             "含JavaScript或自动动作的PDF不予接受。")
 
 
 class ClaimInSerializer(serializers.Serializer):
     """补偿申报 as ``multipart/form-data``: the loan, the base and the five documents."""
 
-    filing_id = serializers.IntegerField(help_text="本行已备案贷款的编号（GET /filings/ 中的 id）。")
+    filing_id = serializers.IntegerField(
+        help_text="本行已备案贷款的编号（GET /filings/ 中的 id）。")
     base = serializers.DecimalField(max_digits=18, decimal_places=2,
                                     help_text="不良贷款本金余额（基数，元），不超过当前本金余额。")
     application = _document_field(f"补偿申请表。{_DOC_HELP}")
     contract_iou = _document_field(f"借款合同及借据。{_DOC_HELP}")
-    credit_report = _document_field(f"企业征信报告。{_DOC_HELP}")
+    credit_report = _document_field(f"显示五级分类的征信报告。{_DOC_HELP}")
     collection = _document_field(f"催收记录。{_DOC_HELP}")
-    commitment = _document_field(f"银行承诺函。{_DOC_HELP}")
+    commitment = _document_field(f"承诺函。{_DOC_HELP}")
 
 
 class SupplementInSerializer(serializers.Serializer):
