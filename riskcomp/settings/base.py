@@ -339,6 +339,21 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# The caches. "api" holds the bank API's rate-limit counters: in Redis when REDIS_URL is set, so
+# that every gunicorn worker counts against the same limit per key; otherwise in each process's
+# memory (a development server is one process). "default" stays in each process's memory.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "api": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "riskcomp-api",
+        "OPTIONS": {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT_SECONDS,
+                    "socket_timeout": REDIS_READ_TIMEOUT_SECONDS},
+    } if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                         "LOCATION": "api"},
+}
+
 # The bank API (api/, /api/v1/): Django REST framework, keys per bank, OpenAPI 3 by
 # drf-spectacular, its documentation page from the sidecar's local assets (no CDN).
 REST_FRAMEWORK = {
