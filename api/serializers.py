@@ -208,8 +208,13 @@ class RecoverySerializer(serializers.Serializer):
 
 # --- Claims with documents, supplements, recoveries and returns ---------------------------------
 
+@extend_schema_field({"type": "string", "format": "binary"})
+class UploadField(serializers.FileField):
+    """A file sent as a part of ``multipart/form-data`` (binary in the schema)."""
+
+
 def _document_field(help_text: str, required: bool = True) -> serializers.FileField:
-    return serializers.FileField(required=required, help_text=help_text)
+    return UploadField(required=required, help_text=help_text)
 
 
 _DOC_HELP = ("PDF、PNG 或 JPEG，按文件内容识别类型；不得超过单个文件大小上限；"
@@ -217,7 +222,7 @@ _DOC_HELP = ("PDF、PNG 或 JPEG，按文件内容识别类型；不得超过单
 
 
 class ClaimInSerializer(serializers.Serializer):
-    """补偿申报 as ``multipart/form-data``: the loan, the base and the five documents."""
+    """补偿申报（multipart/form-data）：备案贷款编号、基数和五项材料。"""
 
     filing_id = serializers.IntegerField(
         help_text="本行已备案贷款的编号（GET /filings/ 中的 id）。")
@@ -232,7 +237,7 @@ class ClaimInSerializer(serializers.Serializer):
 
 class SupplementInSerializer(serializers.Serializer):
     answer = serializers.CharField(max_length=4000, help_text="对补充材料要求的答复说明。")
-    documents = serializers.ListField(child=serializers.FileField(), required=False,
+    documents = serializers.ListField(child=UploadField(), required=False,
                                       help_text=f"补充材料，至多10个文件。{_DOC_HELP}")
 
 
@@ -241,7 +246,7 @@ class ReturnInSerializer(serializers.Serializer):
                                       help_text="返还金额（元），须等于应返还金额。")
     returned_on = serializers.DateField(help_text="返还日期，不晚于今天、不早于回收日期。")
     reference = serializers.CharField(max_length=60, help_text="返还流水号。")
-    reconciliation_statement = serializers.FileField(
+    reconciliation_statement = UploadField(
         required=False, help_text=f"返还对账单（科技创新类贷款必附）。{_DOC_HELP}")
 
 
