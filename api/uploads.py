@@ -107,7 +107,7 @@ def read_form(*, fields: Collection[str], files: Collection[str] = (),
         if json_allowed and content_type == JSON:
             return _json(request, limit, fields)
         raise ApiError(415, "UNSUPPORTED_MEDIA_TYPE", _(
-            "请求体须为 multipart/form-data（随附材料文件）%(or)s。") % {
-            "or": _("或 application/json（不附文件时）") if json_allowed else ""})
+            "请求体须为 multipart/form-data（随附材料文件），不附文件时也可为 application/json。")
+            if json_allowed else _("请求体须为 multipart/form-data（随附材料文件）。"))
 
     return read
