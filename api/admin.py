@@ -29,7 +29,7 @@ class ApiKeyAdmin(ReadOnlyAdmin):
     actions = ["revoke_keys"]
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(request.user.is_active and request.user.is_superuser)
+        return bool(request.user.is_active and getattr(request.user, "is_superuser", False))
 
     @admin.action(description=gettext_lazy("吊销所选接口密钥"), permissions=["revoke"])
     def revoke_keys(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
@@ -38,7 +38,7 @@ class ApiKeyAdmin(ReadOnlyAdmin):
                           messages.SUCCESS)
 
     def has_revoke_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.is_active and request.user.is_superuser)
+        return bool(request.user.is_active and getattr(request.user, "is_superuser", False))
 
 
 @admin.register(ApiCall)

@@ -49,8 +49,8 @@ def _invalid(exc: ValidationError) -> Errors:
 
 def _upload_limit(files: int) -> int:
     """A body with ``files`` documents of the largest size allowed, and its fields."""
-    return min(files * settings.RISKCOMP_MAX_UPLOAD_BYTES + 1024 * 1024,
-               settings.RISKCOMP_API_MAX_REQUEST_BYTES)
+    return int(min(files * settings.RISKCOMP_MAX_UPLOAD_BYTES + 1024 * 1024,
+                   settings.RISKCOMP_API_MAX_REQUEST_BYTES))
 
 
 def _claims_of(key: Any) -> QuerySet[Claim]:
@@ -222,7 +222,7 @@ class ReturnsView(ApiView):
         responses={201: s.ReturnSerializer, 400: s.ErrorsSerializer, 404: s.ErrorsSerializer,
                    422: s.ErrorsSerializer})
     def post(self, request: Request, pk: int) -> HttpResponse:
-        recovery = get_object_or_404(recovery_list_of_bank(bank_id=self.key.bank_id), pk=pk)
+        recovery = get_object_or_404(recovery_list_of_bank(bank_id=self.key.bank.pk), pk=pk)
         actor = self.key.user
 
         def handle(given: FormInput) -> Errors:

@@ -19,5 +19,5 @@ class AutoSchema(openapi.AutoSchema):
     """The views' docstrings are written for the portal's developers, in English; the
     documentation page shows the banks only what ``extend_schema(description=…)`` says."""
 
-    def get_description(self) -> str:
+    def get_description(self) -> str:  # type: ignore[override]
         return ""

@@ -161,12 +161,12 @@ class ClaimDetailSerializer(ClaimSerializer):
     history = serializers.SerializerMethodField(help_text="状态变更记录，按时间先后。")
 
     @extend_schema_field(ClaimDocumentSerializer(many=True))
-    def get_documents(self, obj: Any) -> list[dict[str, Any]]:
+    def get_documents(self, obj: Any) -> Any:
         return ClaimDocumentSerializer(obj.documents.order_by("uploaded_at", "id"),
                                        many=True).data
 
     @extend_schema_field(StatusChangeSerializer(many=True))
-    def get_history(self, obj: Any) -> list[dict[str, Any]]:
+    def get_history(self, obj: Any) -> Any:
         return StatusChangeSerializer(obj.status_changes.order_by("changed_at", "id"),
                                       many=True).data
 

@@ -35,11 +35,11 @@ class FormInput:
     """What a form gets: the fields' texts and the uploaded files."""
 
     data: QueryDict
-    files: MultiValueDict = field(default_factory=MultiValueDict)
+    files: MultiValueDict[str, Any] = field(default_factory=MultiValueDict)
 
 
 def _content_type(request: Request) -> str:
-    return request._request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+    return str(request._request.META.get("CONTENT_TYPE", "")).split(";")[0].strip().lower()
 
 
 def _refuse_unknown(names: Collection[str], known: Collection[str]) -> None:

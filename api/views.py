@@ -108,7 +108,7 @@ def _no_constant(name: str) -> Any:
 def read_json_digest(request: Request, limit: int | None = None) -> tuple[Any, str]:
     """The JSON body and the SHA-256 of its bytes (what makes two requests "the same")."""
     data = read_json(request, limit)
-    return data, hashlib.sha256(request._api_body).hexdigest()
+    return data, hashlib.sha256(request._api_body).hexdigest()  # type: ignore[attr-defined]
 
 
 def idempotent(view: ApiView, handler: Callable[[Any], tuple[Any, int]],
