@@ -236,6 +236,15 @@ def test_claim_on_a_loan_that_is_not_npl_gives_the_rules_reason(api, bank_a, off
 
 
 @pytest.mark.django_db
+def test_claim_on_a_settled_loan_is_refused_by_the_service(api, bank_a, officer_a):
+    settled = npl_filing(bank_a, officer_a, status=LoanFiling.Status.SETTLED)
+    response = api.post("claims/", claim_form(settled))
+    assert response.status_code == 422 and codes_of(response) == {"": "FILING_CLOSED"}
+    assert "已结清" in errors_of(response)[0]["message"]
+    assert not Claim.objects.exists() and not ClaimDocument.objects.exists()
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(("kwargs", "status", "code"), [
     ({"data": '{"filing_id": 1}', "content_type": "application/json"}, 415,
      "UNSUPPORTED_MEDIA_TYPE"),
@@ -379,9 +388,12 @@ def test_recording_a_return_as_the_screen_does(api, recovered, key_a):
     assert early.status_code == 422
     assert codes_of(early) == {"returned_on": "RETURNED_BEFORE_RECOVERY"}
     assert not ReturnPayment.objects.exists()
-    done = api.post(path, '{"amount": 30000.00, "returned_on": "2026-11-10", '
-                          '"reference": "FH-001"}', content_type="application/json")
+    body_text = '{"amount": 30000.00, "returned_on": "2026-11-10", "reference": "FH-001"}'
+    done = api.post(path, body_text, key="return-1", content_type="application/json")
     assert done.status_code == 201, done.content
+    replay = api.post(path, body_text, key="return-1", content_type="application/json")
+    assert replay.status_code == 201 and replay["Idempotent-Replayed"] == "true"
+    assert replay.json() == done.json()
     body = done.json()
     assert body["amount"] == "30000.00" and body["reference"] == "FH-001"
     assert body["received_at"] is None and body["has_reconciliation_statement"] is False
