@@ -236,6 +236,27 @@ def test_claim_on_a_loan_that_is_not_npl_gives_the_rules_reason(api, bank_a, off
 
 
 @pytest.mark.django_db
+def test_documents_over_the_size_limit_or_with_macros_are_refused(api, bank_a, officer_a,
+                                                                  settings):
+    import io
+    import zipfile
+
+    filing = npl_filing(bank_a, officer_a)
+    settings.RISKCOMP_MAX_UPLOAD_BYTES = len(PDF_BYTES) + 10
+    big = api.post("claims/", claim_form(filing, collection=pdf("big.pdf", PDF_BYTES + b" " * 11)))
+    assert big.status_code == 422 and codes_of(big) == {"collection": "UPLOAD_TOO_LARGE"}
+    settings.RISKCOMP_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+    workbook = io.BytesIO()
+    with zipfile.ZipFile(workbook, "w") as z:  # a macro workbook renamed to .pdf
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/vbaProject.bin", b"\x00" * 64)
+    macro = api.post("claims/", claim_form(filing, application=pdf("申请表.pdf",
+                                                                   workbook.getvalue())))
+    assert macro.status_code == 422 and codes_of(macro) == {"application": "UPLOAD_TYPE"}
+    assert not Claim.objects.exists() and not ClaimDocument.objects.exists()
+
+
+@pytest.mark.django_db
 def test_claim_on_a_settled_loan_is_refused_by_the_service(api, bank_a, officer_a):
     settled = npl_filing(bank_a, officer_a, status=LoanFiling.Status.SETTLED)
     response = api.post("claims/", claim_form(settled))
