@@ -2,11 +2,14 @@
 
 import hashlib
 import hmac
+import logging
 from datetime import timedelta
 from typing import Any
 
+from django.core.cache import caches
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
 from rest_framework import authentication, exceptions, permissions, throttling
 from rest_framework.request import Request
 
@@ -16,6 +19,8 @@ KEY_PREFIX = "rck_"  # riskcomp key: a key found in a log or a repository says w
 PREFIX_CHARS = 10
 # ``last_used_at`` is written at most this often per key (not one UPDATE per call).
 LAST_USED_PRECISION = timedelta(minutes=1)
+
+logger = logging.getLogger(__name__)
 
 
 def secret_digest(secret: str) -> str:
@@ -75,13 +80,66 @@ class KeyScope(permissions.BasePermission):
         return False
 
 
+# The cache the rate limit counts in (settings.CACHES): Redis when REDIS_URL is set, so that
+# every gunicorn worker counts against one limit per key.
+API_CACHE = "api"
+# What a cache that cannot be reached raises (Redis down, a timeout).
+CACHE_ERRORS: tuple[type[Exception], ...] = (OSError, RedisError)
+
+
 class PerKeyThrottle(throttling.SimpleRateThrottle):
-    """``RISKCOMP_API_RATE`` requests per key (``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]``)."""
+    """``RISKCOMP_API_RATE`` requests per key (``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]``),
+    counted in the ``api`` cache shared by every worker process.
+
+    DRF's own throttle keeps a list of timestamps per key and writes it back after reading it:
+    two workers reading at once each add their call to the same old list and one call is lost.
+    Here each key has one counter per fixed window (a minute for "600/min"), raised by the
+    cache's atomic increment (Redis INCR), so concurrent calls from any worker are all counted.
+    A fixed window lets a client spend its quota at the end of one window and again at the start
+    of the next; at the rates configured that burst is harmless, and it keeps ``Retry-After``
+    simply the time to the next window. A cache that cannot be reached lets the call through
+    (logged): the limit protects the service, and refusing every bank while Redis restarts
+    would take the service down instead."""
 
     scope = "api_key"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cache = caches[API_CACHE]
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         key = request.auth
         if not isinstance(key, ApiKey):
             return None
-        return self.cache_format % {"scope": self.scope, "ident": key.pk}
+        # The prefix, not the id: ids are reused when a test database is rolled back.
+        return self.cache_format % {"scope": self.scope, "ident": key.prefix}
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        if self.rate is None:
+            return True
+        ident = self.get_cache_key(request, view)
+        if ident is None:
+            return True
+        window, elapsed = divmod(self.timer(), self.duration)
+        try:
+            count = self._count(f"{ident}:{int(window)}")
+        except CACHE_ERRORS as exc:
+            logger.warning("API rate limit not counted, cache unreachable: %s", exc)
+            return True
+        if count <= self.num_requests:
+            return True
+        self._wait = self.duration - elapsed
+        return False
+
+    def _count(self, name: str) -> int:
+        """This call counted in the window's counter: its new value."""
+        timeout = self.duration + 5  # the counter outlives its window, never by much
+        self.cache.add(name, 0, timeout=timeout)
+        try:
+            return int(self.cache.incr(name))
+        except ValueError:  # expired between the two calls
+            self.cache.set(name, 1, timeout=timeout)
+            return 1
+
+    def wait(self) -> float | None:
+        return getattr(self, "_wait", None)

@@ -5,6 +5,7 @@ texts (Chinese labels or codes, 是/否 or booleans, dates as 2026-07-15)."""
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from loans.importing import FILINGS
@@ -134,9 +135,40 @@ class ClaimSerializer(serializers.Serializer):
     submitted_at = serializers.DateTimeField()
 
 
+class ClaimDocumentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    kind_display = serializers.CharField(source="get_kind_display")
+    original_name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    uploaded_at = serializers.DateTimeField()
+
+
+class StatusChangeSerializer(serializers.Serializer):
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+    to_status_display = serializers.CharField(source="get_to_status_display")
+    note = serializers.CharField()
+    changed_at = serializers.DateTimeField()
+
+
 class ClaimDetailSerializer(ClaimSerializer):
     deficiencies = SupplementSerializer(many=True, source="supplements.all",
                                         help_text="补充材料要求及银行的答复。")
+    documents = serializers.SerializerMethodField(help_text="随申报及补正提交的材料。")
+    history = serializers.SerializerMethodField(help_text="状态变更记录，按时间先后。")
+
+    @extend_schema_field(ClaimDocumentSerializer(many=True))
+    def get_documents(self, obj: Any) -> Any:
+        return ClaimDocumentSerializer(obj.documents.order_by("uploaded_at", "id"),
+                                       many=True).data
+
+    @extend_schema_field(StatusChangeSerializer(many=True))
+    def get_history(self, obj: Any) -> Any:
+        return StatusChangeSerializer(obj.status_changes.order_by("changed_at", "id"),
+                                      many=True).data
 
 
 class SuspensionSerializer(serializers.Serializer):
@@ -172,3 +204,76 @@ class RecoverySerializer(serializers.Serializer):
     notice_deadline = serializers.DateField(allow_null=True)
     return_deadline = serializers.DateField(allow_null=True,
                                             help_text="节假日安排未公布的年度为null。")
+
+
+# --- Claims with documents, supplements, recoveries and returns ---------------------------------
+
+@extend_schema_field({"type": "string", "format": "binary"})
+class UploadField(serializers.FileField):
+    """A file sent as a part of ``multipart/form-data`` (binary in the schema)."""
+
+
+def _document_field(help_text: str, required: bool = True) -> serializers.FileField:
+    return UploadField(required=required, help_text=help_text)
+
+
+_DOC_HELP = ("PDF、PNG 或 JPEG，按文件内容识别类型；不得超过单个文件大小上限；"
+             "含JavaScript或自动动作的PDF不予接受。")
+
+
+class ClaimInSerializer(serializers.Serializer):
+    """补偿申报（multipart/form-data）：备案贷款编号、基数和五项材料。"""
+
+    filing_id = serializers.IntegerField(
+        help_text="本行已备案贷款的编号（GET /filings/ 中的 id）。")
+    base = serializers.DecimalField(max_digits=18, decimal_places=2,
+                                    help_text="不良贷款本金余额（基数，元），不超过当前本金余额。")
+    application = _document_field(f"补偿申请表。{_DOC_HELP}")
+    contract_iou = _document_field(f"借款合同及借据。{_DOC_HELP}")
+    credit_report = _document_field(f"显示五级分类的征信报告。{_DOC_HELP}")
+    collection = _document_field(f"催收记录。{_DOC_HELP}")
+    commitment = _document_field(f"承诺函。{_DOC_HELP}")
+
+
+class SupplementInSerializer(serializers.Serializer):
+    answer = serializers.CharField(max_length=4000, help_text="对补充材料要求的答复说明。")
+    documents = serializers.ListField(child=UploadField(), required=False,
+                                      help_text=f"补充材料，至多10个文件。{_DOC_HELP}")
+
+
+class ReturnInSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=18, decimal_places=2,
+                                      help_text="返还金额（元），须等于应返还金额。")
+    returned_on = serializers.DateField(help_text="返还日期，不晚于今天、不早于回收日期。")
+    reference = serializers.CharField(max_length=60, help_text="返还流水号。")
+    reconciliation_statement = UploadField(
+        required=False, help_text=f"返还对账单（科技创新类贷款必附）。{_DOC_HELP}")
+
+
+class ReturnSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    recovery_id = serializers.IntegerField()
+    amount = serializers.DecimalField(max_digits=18, decimal_places=2)
+    returned_on = serializers.DateField()
+    reference = serializers.CharField()
+    has_reconciliation_statement = serializers.SerializerMethodField()
+    received_at = serializers.DateTimeField(allow_null=True,
+                                            help_text="托管机构确认到账的时间，未确认为null。")
+    created_at = serializers.DateTimeField()
+
+    def get_has_reconciliation_statement(self, obj: Any) -> bool:
+        return bool(obj.reconciliation_statement)
+
+
+class RecoveryListSerializer(RecoverySerializer):
+    claim_number = serializers.CharField(source="claim.number")
+    scheme = serializers.CharField(source="claim.scheme")
+    return_state = serializers.CharField(
+        help_text="返还状态：pending 待返还、overdue 逾期未返还、returned 已返还、none 无需返还。")
+    is_notice_late = serializers.BooleanField(help_text="通知日期晚于通知截止日。")
+    return_payment = serializers.SerializerMethodField()
+
+    @extend_schema_field(ReturnSerializer(allow_null=True))
+    def get_return_payment(self, obj: Any) -> dict[str, Any] | None:
+        payment = getattr(obj, "return_payment", None) if obj.return_state == "returned" else None
+        return ReturnSerializer(payment).data if payment is not None else None

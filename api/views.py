@@ -105,12 +105,21 @@ def _no_constant(name: str) -> Any:
     raise ValueError(name)
 
 
+def read_json_digest(request: Request, limit: int | None = None) -> tuple[Any, str]:
+    """The JSON body and the SHA-256 of its bytes (what makes two requests "the same")."""
+    data = read_json(request, limit)
+    return data, hashlib.sha256(request._api_body).hexdigest()  # type: ignore[attr-defined]
+
+
 def idempotent(view: ApiView, handler: Callable[[Any], tuple[Any, int]],
-               limit: int | None = None) -> HttpResponse:
+               limit: int | None = None,
+               reader: Callable[[Request, int | None], tuple[Any, str]] = read_json_digest,
+               ) -> HttpResponse:
     """Run a write once per ``Idempotency-Key`` of the key: the first response (any but a 5xx)
     is stored with the write in one transaction and given again to the same key with the same
     body; the same key with another body is refused (422). Two requests with the same key at
-    once: the second waits on the first's row and then gets its response."""
+    once: the second waits on the first's row and then gets its response. ``reader`` gives the
+    request's input and its digest (JSON by default; ``api.uploads.read_form`` for files)."""
     request = view.request
     idem = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
     if not idem:
@@ -120,8 +129,7 @@ def idempotent(view: ApiView, handler: Callable[[Any], tuple[Any, int]],
     if len(idem) > MAX_IDEMPOTENCY_KEY or not idem.isascii() or not idem.isprintable():
         raise ApiError(400, "IDEMPOTENCY_KEY_INVALID", _(
             "Idempotency-Key 须为至多100个可见ASCII字符。"), IDEMPOTENCY_HEADER)
-    data = read_json(request, limit)
-    digest = hashlib.sha256(request._api_body).hexdigest()
+    data, digest = reader(request, limit)
     with transaction.atomic():
         try:
             with transaction.atomic():

@@ -238,6 +238,15 @@ def recovery_list_for(*, user: Any, today: date | None = None) -> QuerySet[Recov
     return scope_to_user_banks(qs, user, field="claim__bank")
 
 
+def recovery_list_of_bank(*, bank_id: int, today: date | None = None) -> QuerySet[Recovery]:
+    """The recoveries of one bank, annotated as ``recovery_list_for`` annotates them (the bank
+    API's key is a bank's, not a user's with grants)."""
+    today = today or timezone.localdate()
+    return Recovery.objects.filter(claim__bank_id=bank_id).select_related(
+        "claim", "claim__filing", "return_payment",
+    ).annotate(**_overdue_annotations(today))
+
+
 def recoveries_overdue_for(*, user: Any, today: date | None = None) -> QuerySet[Recovery]:
     """Recoveries whose return is overdue (or whose notice came late) and not yet returned."""
     return recovery_list_for(user=user, today=today).filter(is_overdue=True).order_by(

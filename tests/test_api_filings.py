@@ -483,13 +483,21 @@ def test_suspension_gives_the_distance_to_each_threshold(api):
 def test_walker_a_key_gets_404_for_every_id_of_another_bank(api, world):
     """Every API URL with an id, for ids up to past the last: bank A's key reaches bank A's
     records only."""
+    from decimal import Decimal
+
     from django.urls import URLPattern, get_resolver, reverse
 
-    from claims.models import Claim
+    from claims.models import Claim, Recovery
 
+    recoveries = [Recovery.objects.create(
+        claim=world[name], recovered_on=date(2026, 7, 1), amount=Decimal("100.00"),
+        notified_on=date(2026, 7, 2), return_amount=Decimal("30.00"),
+        reported_by=world[name].created_by) for name in ("claim_a", "claim_b")]
     models = {"api:filing": LoanFiling, "api:classifications": LoanFiling, "api:claim": Claim,
-              "api:recoveries": Claim}
-    own = {LoanFiling: {world["filing_a"].pk}, Claim: {world["claim_a"].pk}}
+              "api:recoveries": Claim, "api:supplements": Claim, "api:recovery": Recovery,
+              "api:returns": Recovery}
+    own = {LoanFiling: {world["filing_a"].pk}, Claim: {world["claim_a"].pk},
+           Recovery: {recoveries[0].pk}}
     resolver = get_resolver()
     api_patterns = next(p for p in resolver.url_patterns if getattr(p, "namespace", "") == "api")
     with_id = {f"api:{p.name}" for p in api_patterns.url_patterns
@@ -506,6 +514,13 @@ def test_walker_a_key_gets_404_for_every_id_of_another_bank(api, world):
             elif name == "api:recoveries":  # the world's own claim is not paid yet
                 status = api.post(path, {"recovered_on": "2026-07-01",
                                          "amount": "1000.00"}).status_code
+                expected = (422,)
+            elif name == "api:supplements":  # nothing was asked of the own claim
+                status = api.post(path, {"answer": "已补充"}).status_code
+                expected = (422,)
+            elif name == "api:returns":  # not the amount due
+                status = api.post(path, {"amount": "1.00", "returned_on": "2026-07-03",
+                                         "reference": f"FH-{pk}"}).status_code
                 expected = (422,)
             else:
                 status = api.get(path).status_code

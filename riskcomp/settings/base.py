@@ -339,6 +339,21 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# The caches. "api" holds the bank API's rate-limit counters: in Redis when REDIS_URL is set, so
+# that every gunicorn worker counts against the same limit per key; otherwise in each process's
+# memory (a development server is one process). "default" stays in each process's memory.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "api": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "riskcomp-api",
+        "OPTIONS": {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT_SECONDS,
+                    "socket_timeout": REDIS_READ_TIMEOUT_SECONDS},
+    } if REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                         "LOCATION": "api"},
+}
+
 # The bank API (api/, /api/v1/): Django REST framework, keys per bank, OpenAPI 3 by
 # drf-spectacular, its documentation page from the sidecar's local assets (no CDN).
 REST_FRAMEWORK = {
@@ -348,12 +363,13 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"api_key": os.environ.get("RISKCOMP_API_RATE", "600/min")},
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "经开区贷款风险补偿资金平台 银行接口",
-    "DESCRIPTION": "合作银行的核心系统通过本接口备案贷款、报送五级分类、查询补偿申请。"
+    "DESCRIPTION": "合作银行的核心系统通过本接口备案贷款、报送五级分类，提交补偿申报（随附材料）、"
+                   "答复补充材料要求，报送追偿回收、登记返还，并查询申报与回收的状态。"
                    "认证：请求头 Authorization: Bearer <密钥>；写操作须带 Idempotency-Key 请求头。",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
