@@ -18,6 +18,7 @@ from loans.models import Enterprise, LoanFiling, Qualification
 
 from .conftest import client_for
 from .factories import EnterpriseFactory, FilingFactory, make_credit_code
+from .test_translations import compiled_locale, english, english_world  # noqa: F401 - fixtures
 
 LIST = reverse("enterprises:enterprise_list")
 ROW_LINK = re.compile(r'href="/enterprises/(\d+)/"')
@@ -293,6 +294,35 @@ def test_the_service_refuses_without_a_reason_and_keeps_money_as_decimal(shared,
         ("revenue", None, Decimal("12345678.90"))]
     shared.refresh_from_db()
     assert shared.revenue == Decimal("12345678.90")
+
+
+# --- In English ---------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_the_screens_are_english_with_the_language_switch(request):  # type: ignore[no-untyped-def]
+    from riskcomp.roles import Role
+
+    from .test_translations import _chinese_outside_data, _in_english, _stored_audit_texts
+
+    users, data, records = request.getfixturevalue("english_world")
+    ent = records["filing"].enterprise
+    client = _in_english(client_for(users[Role.REVIEWER]))
+    preview = client.post(edit(ent), form_data(ent, name="Yizhuang Example Tech Co., Ltd.",
+                                               reason="Business licence"))
+    assert "Confirm the master record change" in preview.content.decode()
+    client.post(edit(ent), {**form_data(ent, name="Yizhuang Example Tech Co., Ltd.",
+                                        reason="Business licence"), "confirm": "1"})
+    data = (*data, "Yizhuang Example Tech Co., Ltd.", *_stored_audit_texts())
+    for url in (LIST, detail(ent), edit(ent)):
+        response = client.get(url)
+        assert response.status_code == 200
+        found = _chinese_outside_data(response.content.decode(), data)
+        assert not found, (url, found)
+    for bad in ({"reason": ""}, {"credit_code": "123"}):
+        page = client.post(edit(ent), form_data(ent, name="X Co., Ltd.",
+                                                **{"reason": "Checked", **bad}))
+        found = _chinese_outside_data(page.content.decode(), data)
+        assert not found, (bad, found)
 
 
 # --- In a browser -------------------------------------------------------------------------------
