@@ -97,6 +97,18 @@ def test_only_the_custodians_reviewers_see_or_change_master_data(
     assert client.get(reverse("enterprises:enterprise_detail", args=[99999])).status_code == 404
 
 
+@pytest.mark.django_db
+def test_the_django_admin_shows_master_data_but_does_not_change_it(shared, admin_user_):
+    client = client_for(admin_user_)
+    url = reverse("admin:loans_enterprise_change", args=[shared.pk])
+    assert client.get(url).status_code == 200  # for reference
+    response = client.post(url, {"name": "后台改名有限公司", "credit_code": shared.credit_code,
+                                 "kind": "company", "size": "micro"})
+    assert response.status_code == 403
+    shared.refresh_from_db()
+    assert (shared.name, shared.size) == ("北京亦庄精密制造有限公司", "small")
+
+
 # --- The list ---------------------------------------------------------------------------------
 
 @pytest.mark.django_db
