@@ -4,9 +4,13 @@ A job is sent to the broker once its row is committed. When the broker cannot be
 row stays without ``sent_at`` and the sweeper sends it again once the broker answers. A worker
 killed mid-job stops its heartbeat: after ``JOBS_STALE_SECONDS`` the sweeper sends the job
 again, up to ``JOBS_MAX_ATTEMPTS`` runs, then marks it and its record failed for the user to
-submit again. Every task body is idempotent (its record's status, checked under a row lock,
-says whether anything is left to do), and a run starts only when it claims the job's row, so
-a duplicate delivery while another worker runs the job does nothing."""
+submit again. A job sent ``JOBS_UNSTARTED_SECONDS`` ago, never started and no longer waiting
+in any queue was taken by a worker that died before running it (the broker would hand it out
+again only after its 2 h visibility timeout): the sweeper sends it again. Every task body is
+idempotent (its record's status, checked under a row lock, says whether anything is left to
+do), and a run starts only when it claims the job's row: whichever copy of a message claims
+the job first runs it, and a copy delivered later (the original, once the broker restores it)
+finds the job running or finished and does nothing."""
 
 import logging
 import threading
@@ -23,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from riskcomp.audit import audit_context
 
+from . import broker
 from .kinds import KINDS
 from .models import LIVE_STATES, Job
 
@@ -172,12 +177,14 @@ def _retry_or_give_up(job_id: int, attempt: int | None, error: str) -> None:
 
 def job_sweep(*, now: Any = None) -> dict[str, int]:
     """The sweeper (beat, every ``JOBS_SWEEP_SECONDS``): send again the jobs the broker never
-    received, and retry (or give up) the jobs whose worker stopped beating. Counts per action."""
+    received or a dead worker took without starting, and retry (or give up) the jobs whose
+    worker stopped beating. Counts per action."""
     now = now or timezone.now()
     unsent = list(Job.objects.filter(state__in=(State.QUEUED, State.RETRYING), sent_at=None,
                                      created_at__lt=now - timedelta(seconds=5))
                   .values_list("pk", flat=True))
     resent = sum(job_send(pk) for pk in unsent)
+    unstarted = _send_unstarted(now)
     stale = list(Job.objects.filter(
         state=State.RUNNING,
         heartbeat_at__lt=now - timedelta(seconds=settings.JOBS_STALE_SECONDS))
@@ -186,7 +193,32 @@ def job_sweep(*, now: Any = None) -> dict[str, int]:
         logger.warning("job %s: no heartbeat for %s s, worker presumed lost", pk,
                        settings.JOBS_STALE_SECONDS)
         _retry_or_give_up(pk, attempt, _in_portal_language(_("执行任务的后台进程中断")))
-    return {"resent": resent, "stale": len(stale)}
+    return {"resent": resent, "unstarted": unstarted, "stale": len(stale)}
+
+
+def _send_unstarted(now: Any) -> int:
+    """Send again the jobs sent long ago and never started whose message no queue holds any
+    more: a worker took it and died before running it. A job still waiting its turn in a queue
+    is left there, so a long queue is not lengthened by copies."""
+    sent_before = now - timedelta(seconds=settings.JOBS_UNSTARTED_SECONDS)
+    candidates = list(Job.objects.filter(state__in=(State.QUEUED, State.RETRYING),
+                                         sent_at__lt=sent_before)
+                      .values_list("pk", "sent_at"))
+    if not candidates:
+        return 0
+    waiting = broker.waiting_job_ids()
+    if waiting is None:
+        return 0  # the queues cannot be read: the broker's own redelivery remains
+    count = 0
+    for pk, sent_at in candidates:
+        # Read after the queues: a job claimed or sent again meanwhile is not sent twice.
+        if pk in waiting or not Job.objects.filter(
+                pk=pk, state__in=(State.QUEUED, State.RETRYING), sent_at=sent_at).exists():
+            continue
+        logger.warning("job %s: sent at %s, never started and in no queue, sending it again",
+                       pk, sent_at.isoformat())
+        count += job_send(pk)
+    return count
 
 
 # --- Retry by a user ---------------------------------------------------------------------------

@@ -2,6 +2,8 @@ from typing import Any
 
 from django.contrib import admin
 
+from riskcomp.admin_base import ReadOnlyAdmin
+
 from .models import (
     ClassificationReport,
     Enterprise,
@@ -17,8 +19,10 @@ class QualificationInline(admin.TabularInline):
     extra = 0
 
 
+# The master record changes on the custodian's screen (enterprises:enterprise_edit), which asks
+# for a reason and a confirmation and guards against overwriting another's change.
 @admin.register(Enterprise)
-class EnterpriseAdmin(admin.ModelAdmin):
+class EnterpriseAdmin(ReadOnlyAdmin):
     list_display = ("credit_code", "name", "kind", "size", "is_in_bda")
     list_filter = ("kind", "size", "is_in_bda")
     search_fields = ("credit_code", "name")

@@ -27,6 +27,7 @@ NAV: tuple[tuple[str, Any, frozenset[Role]], ...] = (
     ("reports:report_list", _("报告"),
      frozenset({Role.REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN})),
     ("reports:performance", _("绩效"), frozenset({Role.REVIEWER, Role.APPROVER, Role.AUDITOR})),
+    ("enterprises:enterprise_list", _("借款企业"), frozenset({Role.REVIEWER})),
     ("banks:bank_list", _("合作银行"),
      frozenset({Role.REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN})),
     ("audit:search", _("审计日志"), frozenset({Role.AUDITOR, Role.ADMIN})),

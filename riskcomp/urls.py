@@ -25,6 +25,7 @@ urlpatterns = [
     path("calculator/", calculator, name="calculator"),
     path("banks/", include("banks.urls")),
     path("filings/", include("loans.urls")),
+    path("enterprises/", include("loans.enterprise_urls")),
     path("claims/", include("claims.urls")),
     path("fund/", include("fund.urls")),
     path("parameters/calendar/", include("fund.calendar_urls")),

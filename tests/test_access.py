@@ -21,7 +21,7 @@ from claims.models import (
 )
 from fund.models import CalendarYear, LedgerEntry, LprRate, PolicyVersion
 from jobs.models import Job
-from loans.models import ImportBatch, LoanFiling
+from loans.models import Enterprise, ImportBatch, LoanFiling
 from notifications.models import Notification
 from reports.models import ReportFile
 from riskcomp.middleware import PERSONAL_URLS
@@ -90,6 +90,8 @@ OBJECT_URLS = {
     "params:lpr_delete": LprRate,
     "jobs:job_retry": Job,
     "api_keys:revoke": ApiKey,
+    "enterprises:enterprise_detail": Enterprise,
+    "enterprises:enterprise_edit": Enterprise,
 }
 # Object URLs that only take POST: the walker posts an empty form to them.
 POST_ONLY = {"loans:classification_create", "banks:agreement_add", "banks:agreement_end",
@@ -115,7 +117,8 @@ STAFF_ONLY = {"banks:agreement_add", "banks:agreement_end", "banks:manual_suspen
               "calendar:year",
               "params:version_detail", "params:version_succeed", "params:version_edit",
               "params:version_delete", "params:lpr_edit", "params:lpr_delete",
-              "api_keys:revoke"}
+              "api_keys:revoke",
+              "enterprises:enterprise_detail", "enterprises:enterprise_edit"}
 PUBLIC = {"login", "set_language"}
 # The bank API authenticates by key, not by login: tests/test_api_filings.py walks its URLs.
 SKIP_NAMESPACES = {"admin", "api"}

@@ -123,6 +123,7 @@ READ_ONLY = {
     "loans:import_list", "loans:import_template_filings", "loans:import_template_classifications",
     "loans:import_detail", "loans:import_progress", "loans:import_rejected",
     "jobs:job_list",
+    "enterprises:enterprise_list", "enterprises:enterprise_detail",
 }
 # The screens that take a POST (a form, an action).
 WRITES = {
@@ -142,6 +143,7 @@ WRITES = {
     "params:lpr_edit", "params:lpr_delete",
     "calendar:year", "jobs:job_retry",
     "api_keys:list", "api_keys:revoke",
+    "enterprises:enterprise_edit",
 }
 def test_every_url_is_either_read_only_or_takes_a_post():
     """A new screen must be put in one of the sets, and a read-only one gets its 405 tested."""

@@ -2,6 +2,8 @@
 sweeper, the "重新提交" of a failed job and the jobs screen. The real worker killed mid-commit
 is in tests/test_worker_crash.py."""
 
+import base64
+import json
 from datetime import timedelta
 
 import pytest
@@ -107,14 +109,15 @@ def test_upload_with_the_broker_down_says_so_and_the_sweeper_validates_it_once_i
     page = client.get(reverse("loans:import_detail", args=[batch.pk])).content.decode()
     assert "队列恢复后将自动开始执行" in page
 
-    assert sweep(now=later()) == {"resent": 0, "stale": 0}  # still down: still waiting
+    # Still down: still waiting.
+    assert sweep(now=later()) == {"resent": 0, "unstarted": 0, "stale": 0}
     broker_down.back()
     assert sweep(now=later())["resent"] == 1
     batch.refresh_from_db()
     job.refresh_from_db()
     assert batch.status == ImportBatch.Status.VALIDATED and batch.accepted_rows == 2
     assert (job.state, job.attempts) == (State.DONE, 1)
-    assert sweep(now=later()) == {"resent": 0, "stale": 0}  # nothing left to send
+    assert sweep(now=later()) == {"resent": 0, "unstarted": 0, "stale": 0}  # nothing left to send
 
 
 @pytest.mark.django_db(transaction=True)  # the send runs at the view's commit, as served
@@ -234,6 +237,71 @@ def test_a_duplicate_delivery_while_the_job_runs_elsewhere_does_nothing(both_sch
     Job.objects.filter(pk=job.pk).update(state=State.RETRYING)
     page = client_for(officer_a).get(reverse("loans:import_progress", args=[batch.pk]))
     assert "重试中" in page.content.decode() and "正在提交" in page.content.decode()
+
+
+# --- A worker that took a job and died before running it ---------------------------------------
+
+def _taken_by_a_dead_worker(batch: ImportBatch, *, sent_seconds_ago: float) -> Job:
+    """What a worker killed while holding a reserved message leaves: the batch committing, the
+    job queued and sent, never started; the broker's queues no longer hold its message."""
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.COMMITTING,
+                                                   progress=0)
+    return Job.objects.create(kind=Job.Kind.IMPORT_COMMIT, object_id=batch.pk,
+                              actor=batch.uploaded_by, state=State.QUEUED,
+                              sent_at=timezone.now() - timedelta(seconds=sent_seconds_ago))
+
+
+@pytest.mark.django_db
+def test_a_job_taken_by_a_dead_worker_is_sent_again_and_commits_once(
+        both_schemes, officer_a, upload, sweep, settings, monkeypatch):
+    from jobs import broker
+
+    upload(client_for(officer_a), workbook([row(), tech_row()]))
+    batch = ImportBatch.objects.get()
+    waiting: set[int] = set()
+    monkeypatch.setattr(broker, "waiting_job_ids", lambda: waiting)
+    job = _taken_by_a_dead_worker(batch, sent_seconds_ago=settings.JOBS_UNSTARTED_SECONDS - 5)
+    assert sweep()["unstarted"] == 0  # sent only just now: a worker may be starting it
+    waiting.add(job.pk)
+    assert sweep(now=later())["unstarted"] == 0  # still waiting its turn in the queue
+    assert LoanFiling.objects.count() == 0
+    waiting.clear()
+    assert sweep(now=later())["unstarted"] == 1
+    job.refresh_from_db()
+    batch.refresh_from_db()
+    assert (job.state, job.attempts) == (State.DONE, 1)
+    assert batch.status == ImportBatch.Status.COMMITTED and LoanFiling.objects.count() == 2
+    # The original message, handed out again by the broker later, finds the job done.
+    commit_import.delay(batch.pk, officer_a.pk, job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.state, job.attempts, LoanFiling.objects.count()) == (State.DONE, 1, 2)
+    assert sweep(now=later())["unstarted"] == 0
+
+
+@pytest.mark.django_db
+def test_unreadable_queues_send_nothing_again(both_schemes, officer_a, upload, sweep,
+                                              monkeypatch):
+    from jobs import broker
+
+    upload(client_for(officer_a), workbook([row()]))
+    job = _taken_by_a_dead_worker(ImportBatch.objects.get(), sent_seconds_ago=600)
+    monkeypatch.setattr(broker, "waiting_job_ids", lambda: None)
+    assert sweep()["unstarted"] == 0
+    job.refresh_from_db()
+    assert (job.state, job.attempts) == (State.QUEUED, 0)
+    assert LoanFiling.objects.count() == 0
+
+
+def test_a_task_message_names_its_job():
+    from jobs.broker import _job_id
+
+    body = base64.b64encode(json.dumps([[7, 3], {"job_id": 42}, {}]).encode()).decode()
+    message = {"body": body, "headers": {"task": "loans.tasks.commit_import"},
+               "properties": {"body_encoding": "base64"}}
+    assert _job_id(json.dumps(message).encode()) == 42
+    assert _job_id(json.dumps({**message, "body": base64.b64encode(b"[[1], {}, {}]")
+                               .decode()}).encode()) is None
+    assert _job_id(b"not json") is None
 
 
 @pytest.mark.django_db

@@ -5,8 +5,10 @@ exactly once, and the report version is made once.
 The test runs its own worker and beat on a Redis database of their own (the session's worker of
 tests/test_worker.py must not take the job), with the job intervals shortened through the
 environment: a heartbeat every second, a job silent for 5 s taken as lost, a sweep every
-second. Runs when REDIS_URL is set and the database is PostgreSQL; skipped otherwise."""
+second, a job sent 5 s ago and never started taken as lost by its worker. Runs when REDIS_URL is
+set and the database is PostgreSQL; skipped otherwise."""
 
+import json
 import os
 import signal
 import subprocess
@@ -19,7 +21,7 @@ import pytest
 import redis
 from auditlog.models import LogEntry
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from jobs.models import Job
@@ -32,9 +34,10 @@ pytestmark = [pytest.mark.worker]
 # Shortened unless the environment sets them (the production values measure the real delay).
 INTERVALS = {name: os.environ.get(name, short) for name, short in (
     ("RISKCOMP_JOBS_HEARTBEAT_SECONDS", "1"), ("RISKCOMP_JOBS_STALE_SECONDS", "5"),
-    ("RISKCOMP_JOBS_SWEEP_SECONDS", "1"))}
+    ("RISKCOMP_JOBS_SWEEP_SECONDS", "1"), ("RISKCOMP_JOBS_UNSTARTED_SECONDS", "5"))}
 STALE = float(INTERVALS["RISKCOMP_JOBS_STALE_SECONDS"])
 SWEEP = float(INTERVALS["RISKCOMP_JOBS_SWEEP_SECONDS"])
+UNSTARTED = float(INTERVALS["RISKCOMP_JOBS_UNSTARTED_SECONDS"])
 
 
 def _own_broker(url: str) -> str:
@@ -68,16 +71,20 @@ def crash_rig(tmp_path):  # type: ignore[no-untyped-def]
     procs: list[subprocess.Popen] = []  # type: ignore[type-arg]
 
     def start(argv: list[str]) -> subprocess.Popen:  # type: ignore[type-arg]
+        # A session of its own: a worker and its pool processes are killed together.
         proc = subprocess.Popen(  # noqa: S603 - fixed argv, our own worker
             [sys.executable, "-m", "celery", "-A", "riskcomp", *argv], env=env,
-            cwd=settings.BASE_DIR)
+            cwd=settings.BASE_DIR, start_new_session=True)
         procs.append(proc)
         return proc
 
     class Rig:
+        broker_url = broker
+
         @staticmethod
-        def worker(name: str) -> subprocess.Popen:  # type: ignore[type-arg]
-            proc = start(["worker", "-Q", "celery,reports", "--pool", "solo", "-l", "warning",
+        def worker(name: str, pool: tuple[str, ...] = ("--pool", "solo")
+                   ) -> subprocess.Popen:  # type: ignore[type-arg]
+            proc = start(["worker", "-Q", "celery,reports", *pool, "-l", "warning",
                           "-n", f"{name}-{os.getpid()}@%h"])
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
@@ -214,3 +221,130 @@ def test_worker_killed_mid_render_is_recovered_and_the_version_becomes_current_o
     media = tmp_path / "media"  # the workers'
     stored = {str(p.relative_to(media)) for p in media.rglob("*") if p.is_file()}
     assert stored == {report.file.name, report.parameters["xlsx"]}
+
+
+def _messages_of(client: redis.Redis, job_ids: set[int]) -> dict[str, int]:
+    """How many messages of these jobs wait in the queue and sit unacknowledged in Redis."""
+    from jobs.broker import _job_id
+
+    queued = sum(_job_id(raw) in job_ids for raw in client.lrange("celery", 0, -1))
+    unacked = sum(_messages_of_one(raw) in job_ids for raw in client.hvals("unacked"))
+    return {"queued": queued, "unacked": unacked}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("reference_data")
+def test_worker_killed_holding_jobs_it_never_started_is_recovered_and_files_every_row_once(
+        crash_rig, bank_a, officer_a, settings, tmp_path):
+    """A prefork worker holds two messages it has not started: one in its pool process, which
+    waits for the job's row (held here, as a busy database would), and one reserved behind it
+    (the worker is started with a prefetch of two). Killed with SIGKILL, it leaves both jobs
+    "排队中" and their messages unacknowledged in Redis, which would hand them out again after
+    two hours; the sweeper sends them again and a new worker commits each batch once. The two
+    original messages, handed out again at last, change nothing."""
+    from loans.import_services import import_batch_confirm, import_batch_create
+    from loans.importing import FILINGS, read_workbook
+    from loans.models import ImportBatch, LoanFiling
+
+    from .factories import AgreementFactory, make_credit_code
+    from .test_import import row, workbook
+
+    settings.MEDIA_ROOT = tmp_path
+    AgreementFactory(bank=bank_a, scheme="MICRO")
+    drawdown = timezone.localdate() - timedelta(days=3)
+    dates = {"放款日期": drawdown.isoformat(),
+             "征信报告日期": (drawdown - timedelta(days=3)).isoformat(),
+             "合同到期日": (drawdown + timedelta(days=364)).isoformat()}
+    n = 300
+    validator = crash_rig.worker("reserve-validate")
+    batches = []
+    for part in range(2):
+        content = workbook([row(**{"借据号": f"JJ-R{part}{i:04d}", "合同号": f"HT-R{part}{i:04d}",
+                                   "贷款金额": "100000", "首笔贷款": "否", **dates,
+                                   "统一社会信用代码": make_credit_code(6000 + part * n + i)})
+                            for i in range(n)])
+        batches.append(import_batch_create(
+            bank=bank_a, kind="filings", original_name=f"r{part}.xlsx", data=content,
+            parsed=read_workbook(content, FILINGS), actor=officer_a))
+
+    def statuses() -> list[str]:
+        return [ImportBatch.objects.get(pk=b.pk).status for b in batches]
+
+    deadline = time.monotonic() + 240
+    while statuses() != ["validated", "validated"]:
+        assert time.monotonic() < deadline and "failed" not in statuses(), statuses()
+        time.sleep(0.05)
+    validator.terminate()
+    validator.wait(timeout=30)
+
+    for batch in batches:
+        assert import_batch_confirm(batch=batch, actor=officer_a)
+    jobs = list(Job.objects.filter(kind=Job.Kind.IMPORT_COMMIT).order_by("pk"))
+    ids = {job.pk for job in jobs}
+    client = redis.Redis.from_url(crash_rig.broker_url)
+    assert _messages_of(client, ids) == {"queued": 2, "unacked": 0}
+    with transaction.atomic():
+        list(Job.objects.select_for_update().filter(pk__in=ids))
+        holder = crash_rig.worker("reserve-holder", ("--pool", "prefork", "--concurrency", "1",
+                                                     "--prefetch-multiplier", "2"))
+        while _messages_of(client, ids) != {"queued": 0, "unacked": 2}:
+            assert time.monotonic() < deadline, _messages_of(client, ids)
+            time.sleep(0.05)
+        os.killpg(holder.pid, signal.SIGKILL)  # the worker and its pool process
+        killed_at = time.monotonic()
+        holder.wait(timeout=10)
+    # Neither job ever started; Redis keeps both messages for its two-hour redelivery.
+    assert [(j.state, j.attempts, j.started_at) for j in Job.objects.filter(pk__in=ids)] == [
+        (Job.State.QUEUED, 0, None)] * 2
+    assert _messages_of(client, ids) == {"queued": 0, "unacked": 2}
+    originals = {tag: raw for tag, raw in client.hgetall("unacked").items()
+                 if _messages_of_one(raw) in ids}
+
+    crash_rig.beat()
+    crash_rig.worker("reserve-restarted")
+    while statuses() != ["committed", "committed"]:
+        assert time.monotonic() - killed_at < UNSTARTED + 2 * SWEEP + 180, statuses()
+        assert "failed" not in statuses(), statuses()
+        time.sleep(0.05)
+    recovery = time.monotonic() - killed_at
+    print(f"\nworker_reserved_recovery_s: {recovery:.1f}")
+    while Job.objects.filter(pk__in=ids).exclude(state=Job.State.DONE).exists():
+        assert time.monotonic() - killed_at < recovery + 30
+        time.sleep(0.05)
+    assert [(j.state, j.attempts) for j in Job.objects.filter(pk__in=ids)] == [
+        (Job.State.DONE, 1)] * 2
+
+    def filed_once() -> None:
+        filings = LoanFiling.objects.filter(bank=bank_a)
+        assert filings.count() == 2 * n == filings.values("iou_number").distinct().count()
+        assert [b.accepted_rows for b in ImportBatch.objects.filter(
+            pk__in=[b.pk for b in batches])] == [n, n]
+        assert LogEntry.objects.filter(content_type__model="loanfiling",
+                                       action=LogEntry.Action.CREATE).count() == 2 * n
+
+    filed_once()
+    # Each job sent again once, not on every sweep.
+    assert client.llen("celery") < 5
+
+    # Redis hands the originals out again, as it does once their visibility timeout expires.
+    for tag, raw in originals.items():
+        message, _exchange, routing_key = json.loads(raw)
+        client.lpush(routing_key or "celery", json.dumps(message))
+        client.hdel("unacked", tag)
+        client.zrem("unacked_index", tag)
+    # Acknowledged once run (late acknowledgement): then neither is anywhere in Redis.
+    while _messages_of(client, ids) != {"queued": 0, "unacked": 0}:
+        assert time.monotonic() - killed_at < recovery + 60, _messages_of(client, ids)
+        time.sleep(0.05)
+    assert [(j.state, j.attempts) for j in Job.objects.filter(pk__in=ids)] == [
+        (Job.State.DONE, 1)] * 2
+    filed_once()
+    # Detection (UNSTARTED since the send), the next sweep, the restart and both commits.
+    assert recovery < UNSTARTED + 2 * SWEEP + 120
+
+
+def _messages_of_one(raw: bytes) -> int | None:
+    """The job of an entry of Redis's "unacked" hash: [message, exchange, routing key]."""
+    from jobs.broker import _job_id
+
+    return _job_id(json.dumps(json.loads(raw)[0]).encode())

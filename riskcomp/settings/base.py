@@ -219,10 +219,13 @@ else:
 
 # Background jobs (jobs/): a running job writes a heartbeat every JOBS_HEARTBEAT_SECONDS; the
 # sweeper, every JOBS_SWEEP_SECONDS, sends again what the broker never received and retries a
-# job silent for JOBS_STALE_SECONDS (its worker died), JOBS_MAX_ATTEMPTS runs at most.
+# job silent for JOBS_STALE_SECONDS (its worker died), JOBS_MAX_ATTEMPTS runs at most; a job
+# sent JOBS_UNSTARTED_SECONDS ago, never started and in no queue (a worker took it and died
+# before running it) is sent again.
 JOBS_HEARTBEAT_SECONDS = float(os.environ.get("RISKCOMP_JOBS_HEARTBEAT_SECONDS", "15"))
 JOBS_STALE_SECONDS = float(os.environ.get("RISKCOMP_JOBS_STALE_SECONDS", "90"))
 JOBS_SWEEP_SECONDS = float(os.environ.get("RISKCOMP_JOBS_SWEEP_SECONDS", "60"))
+JOBS_UNSTARTED_SECONDS = float(os.environ.get("RISKCOMP_JOBS_UNSTARTED_SECONDS", "60"))
 JOBS_MAX_ATTEMPTS = 3
 
 CELERY_BEAT_SCHEDULE = {
