@@ -45,6 +45,8 @@ class Table:
     rows: list[tuple]
     money_columns: frozenset[int] = frozenset()
     total: tuple | None = None
+    # Columns of figures written as text (rates "16.67%", days "34.0"): aligned as numbers.
+    number_columns: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -645,7 +647,8 @@ def report_data(kind: str, period: str, *, now: datetime | None = None) -> Repor
     if kind in (ReportFile.Kind.ANNUAL, ReportFile.Kind.OPERATIONS):
         from .yearly import yearly_data
 
-        yearly = yearly_data(start, end, totals["returns_due"])
+        yearly = yearly_data(start, end, totals["returns_due"],
+                             performance=kind == ReportFile.Kind.OPERATIONS)
         summary.extend(yearly.tables)
         if kind == ReportFile.Kind.ANNUAL:
             # The audit report lists everything; its payments carry the bureau's confirmation.

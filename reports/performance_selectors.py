@@ -234,6 +234,26 @@ def _delays(scope: Scope) -> list[tuple[int, str, int]]:
 
 
 @dataclass(frozen=True)
+class PaymentIndicators:
+    """Per bank within a scope: recovery after compensation to the end of its range, and the
+    days from claim to payment of the claims paid within it."""
+
+    recovery_by_bank: dict[int, RecoveryFigures]
+    days_by_bank: dict[int, list[int]]
+
+
+def payment_indicators(scope: Scope) -> PaymentIndicators:
+    """The performance view's recovery and claim-to-payment reads, uncached, for a document
+    (the operations report) that reads them as of the end of a closed period: every read is
+    bounded by business dates, so a payment or recovery dated later changes nothing."""
+    days: dict[int, list[int]] = defaultdict(list)
+    for bank_id, _quarter, n in _delays(scope):
+        days[bank_id].append(n)
+    return PaymentIndicators(recovery_by_bank=_recoveries(scope, _paid_by_bank(scope)),
+                             days_by_bank=dict(days))
+
+
+@dataclass(frozen=True)
 class _FilingSums:
     total: dict[str, Any]
     by_scheme: list[dict[str, Any]]
