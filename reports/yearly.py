@@ -17,7 +17,7 @@ from typing import Any
 from django.db.models import Count, Max, Min, Q, Sum
 from django.utils.translation import gettext as _
 
-from banks.models import Bank, CooperationAgreement, SuspensionChange
+from banks.models import CooperationAgreement, SuspensionChange
 from claims.models import (
     Claim,
     Confirmation,
@@ -32,7 +32,18 @@ from fund.models import FundSize, LedgerEntry, PolicyVersion
 from loans.models import LoanFiling
 from riskcomp.choices import EnterpriseSize, Scheme
 
-from .figures import ZERO, Table, _bounds, _d, _labels, _status_at, _sum_row, cn_date
+from .figures import (
+    ZERO,
+    Table,
+    _bounds,
+    _d,
+    _labels,
+    _status_at,
+    _sum_row,
+    bank_names,
+    cn_date,
+    values_at,
+)
 from .performance import DelayStats, RecoveryFigures, add_recoveries, delay_stats, quarter_of
 from .performance_selectors import PaymentIndicators, Scope, payment_indicators
 
@@ -53,12 +64,6 @@ def _percent(part: Decimal, whole: Decimal) -> str:
     if not whole:
         return "—"
     return f"{(part * HUNDRED / whole).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}%"
-
-
-def _full_names() -> dict[int | None, str]:
-    names: dict[int | None, str] = dict(Bank.objects.values_list("pk", "name"))
-    names[None] = _("（未分银行）")
-    return names
 
 
 def _in_force(end: date) -> dict[str, PolicyVersion]:
@@ -82,13 +87,16 @@ def _basis(start: date, end: date, banks: dict[int | None, str], y: Yearly) -> N
         headers=(_("政策"), _("文号"), _("政策名称"), _("有效期起"), _("有效期止")),
         rows=versions))
     statuses = _labels(CooperationAgreement.Status.choices)
-    agreements = [
+    # Each agreement's state at the end of the period: terminated later, it was in force then.
+    status_then = values_at(CooperationAgreement, "status", end)
+    agreements = sorted((
         (banks.get(bank, ""), schemes.get(scheme, scheme), number, signed, valid_from, valid_to,
-         statuses.get(status, status))
-        for bank, scheme, number, signed, valid_from, valid_to, status in
+         statuses.get(status_then.get(pk, status), status_then.get(pk, status)))
+        for pk, bank, scheme, number, signed, valid_from, valid_to, status in
         CooperationAgreement.objects.filter(signed_on__lte=end).order_by(
-            "bank__name", "scheme", "valid_from").values_list(
-            "bank_id", "scheme", "number", "signed_on", "valid_from", "valid_to", "status")]
+            "scheme", "valid_from").values_list(
+            "pk", "bank_id", "scheme", "number", "signed_on", "valid_from", "valid_to",
+            "status")), key=lambda r: r[0])
     y.tables.append(Table(
         key="agreements", title=_("合作银行及合作协议"),
         headers=(_("合作银行"), _("政策"), _("协议编号"), _("签订日期"), _("生效日期"),
@@ -473,7 +481,7 @@ def yearly_data(start: date, end: date, returns_due: Decimal, *,
     """The yearly documents' content; ``performance`` adds the performance indicators the
     operations report carries."""
     y = Yearly()
-    banks = _full_names()
+    banks = bank_names(end)
     _basis(start, end, banks, y)
     _cumulative(end, y)
     _support(start, end, y)
