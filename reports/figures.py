@@ -45,6 +45,8 @@ class Table:
     rows: list[tuple]
     money_columns: frozenset[int] = frozenset()
     total: tuple | None = None
+    # Columns of figures written as text (rates "16.67%", days "34.0"): aligned as numbers.
+    number_columns: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -148,9 +150,31 @@ def _labels(choices: Iterable[tuple[str, Any]]) -> dict[str, str]:
     return {value: str(label) for value, label in choices}
 
 
-def _bank_names() -> dict[int | None, str]:
-    # Full names: a report an auditor signs never abbreviates a bank.
+def values_at(model: type[Any], field: str, end: date) -> dict[int, str]:
+    """What ``field`` read at the end of ``end`` for the rows of ``model`` changed since: the
+    old value of each row's first change after it, from the audit trail. Rows not changed since
+    are missing (their value now is their value then)."""
+    from auditlog.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    after = _bounds(end, end)[1]
+    found: dict[int, str] = {}
+    # Latest first: the first change after the end is the last written into ``found``.
+    for pk, changes in (LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(model), timestamp__gte=after,
+            action=LogEntry.Action.UPDATE, changes__has_key=field)
+            .order_by("-timestamp", "-id").values_list("object_pk", "changes")):
+        old = (changes or {}).get(field)
+        if isinstance(old, list) and old and pk.isdigit():
+            found[int(pk)] = str(old[0])
+    return found
+
+
+def bank_names(end: date) -> dict[int | None, str]:
+    """Every bank's full name as it was at ``end`` (a report an auditor signs never abbreviates
+    a bank, and a bank renamed later keeps in a closed period's report the name it had)."""
     names: dict[int | None, str] = dict(Bank.objects.values_list("pk", "name"))
+    names.update(values_at(Bank, "name", end))
     names[None] = _("（未分银行）")
     return names
 
@@ -632,7 +656,7 @@ def report_data(kind: str, period: str, *, now: datetime | None = None) -> Repor
     """Everything a report shows for ``kind`` (``semiannual`` / ``annual``) and ``period``."""
     start, end = report_period(kind, period)
     totals: dict[str, Decimal] = {}
-    banks = _bank_names()
+    banks = bank_names(end)
     summary = [
         *_fund_tables(start, end, totals),
         *_filing_tables(start, end, totals, banks),
@@ -645,7 +669,8 @@ def report_data(kind: str, period: str, *, now: datetime | None = None) -> Repor
     if kind in (ReportFile.Kind.ANNUAL, ReportFile.Kind.OPERATIONS):
         from .yearly import yearly_data
 
-        yearly = yearly_data(start, end, totals["returns_due"])
+        yearly = yearly_data(start, end, totals["returns_due"],
+                             performance=kind == ReportFile.Kind.OPERATIONS)
         summary.extend(yearly.tables)
         if kind == ReportFile.Kind.ANNUAL:
             # The audit report lists everything; its payments carry the bureau's confirmation.

@@ -53,3 +53,20 @@ class ReportFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.period} v{self.version}"
+
+
+class FiguresVersion(models.Model):
+    """A token that changes with every write to the records a group of cached figures is read
+    from, in the writing transaction itself: database triggers on those tables replace it
+    (migration 0003). The performance view keys its cache on these tokens, one read of a
+    handful of rows, instead of counting the filings on every request."""
+
+    name = models.CharField(_("数据类别"), max_length=20, primary_key=True)
+    token = models.CharField(_("版本标记"), max_length=40)
+
+    class Meta:
+        verbose_name = _("统计数据版本")
+        verbose_name_plural = _("统计数据版本")
+
+    def __str__(self) -> str:
+        return f"{self.name}:{self.token}"

@@ -1,6 +1,6 @@
 """Reads behind the performance view: every figure summed by the database in grouped queries, a
-fixed number of them whatever the number of filings, claims or banks; the filing sums cached
-until a filing is added or removed."""
+fixed number of them whatever the number of filings, claims or banks; the sums cached until
+the records they are read from change."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 
@@ -24,6 +24,7 @@ from riskcomp.policy.params import choose_version
 from riskcomp.policy.suspension import SuspensionFigures
 from riskcomp.policy.types import Scheme as PolicyScheme
 
+from .models import FiguresVersion
 from .performance import (
     ZERO,
     BankPosition,
@@ -91,25 +92,29 @@ class Performance:
 
 
 # The filing sums are the costly part of the view (distinct enterprises over every filing), so
-# they are kept in the cache under the scope and a fingerprint of the filings table. A filing's
-# bank, scheme, quarter, amount, enterprise and first-loan mark never change once filed (only
-# its status, balance and snapshot do, which no figure here reads), and filings are never
-# deleted: a filing committed changes the count, and so the key, at once. The count is an
-# index-only scan of the primary key (about 10 ms per 100,000 filings); the last id makes a
-# rollback-and-refill in tests or a restore from a backup change the key too.
+# they are kept in the cache under the scope and the version token of the records they are read
+# from (``FiguresVersion``): database triggers replace a token in the very transaction that
+# adds, removes or changes such a record, so a committed filing, payment, recovery or return
+# changes the key at once, whoever wrote it. Reading the tokens is one query of three rows,
+# whatever the number of filings. A token missing (a test database just flushed) means no
+# caching until the next write puts it back.
 FILING_SUMS_SECONDS = 3600
 
 
-def _fingerprint(model: type[Any]) -> str:
-    r = model.objects.order_by().aggregate(n=Count("id"), last=Max("id"))
-    return f"{model._meta.label}:{r['n']}:{r['last']}"
+def figures_versions() -> dict[str, str]:
+    """The current version token of each group of records (``filings``, ``payments``,
+    ``recoveries``)."""
+    return dict(FiguresVersion.objects.values_list("name", "token"))
 
 
-def filings_fingerprint() -> str:
-    return _fingerprint(LoanFiling)
+def _key(versions: dict[str, str], *groups: str) -> str | None:
+    tokens = [versions.get(g) for g in groups]
+    return None if None in tokens else ":".join(t for t in tokens if t)
 
 
-def _cached(name: str, fingerprint: str, compute: Any) -> Any:
+def _cached(name: str, fingerprint: str | None, compute: Any) -> Any:
+    if fingerprint is None:
+        return compute()
     key = f"performance:{name}:{fingerprint}"
     value = cache.get(key)
     if value is None:
@@ -118,9 +123,10 @@ def _cached(name: str, fingerprint: str, compute: Any) -> Any:
     return value
 
 
-def filed_quarters(*, fingerprint: str | None = None) -> list[str]:
+def filed_quarters(*, versions: dict[str, str] | None = None) -> list[str]:
     """The quarters that have filings, earliest first (the choices of the quarter filters)."""
-    return _cached("quarters", fingerprint or filings_fingerprint(), lambda: list(
+    versions = figures_versions() if versions is None else versions
+    return _cached("quarters", _key(versions, "filings"), lambda: list(
         LoanFiling.objects.order_by("quarter").values_list("quarter", flat=True).distinct()))
 
 
@@ -234,6 +240,26 @@ def _delays(scope: Scope) -> list[tuple[int, str, int]]:
 
 
 @dataclass(frozen=True)
+class PaymentIndicators:
+    """Per bank within a scope: recovery after compensation to the end of its range, and the
+    days from claim to payment of the claims paid within it."""
+
+    recovery_by_bank: dict[int, RecoveryFigures]
+    days_by_bank: dict[int, list[int]]
+
+
+def payment_indicators(scope: Scope) -> PaymentIndicators:
+    """The performance view's recovery and claim-to-payment reads, uncached, for a document
+    (the operations report) that reads them as of the end of a closed period: every read is
+    bounded by business dates, so a payment or recovery dated later changes nothing."""
+    days: dict[int, list[int]] = defaultdict(list)
+    for bank_id, _quarter, n in _delays(scope):
+        days[bank_id].append(n)
+    return PaymentIndicators(recovery_by_bank=_recoveries(scope, _paid_by_bank(scope)),
+                             days_by_bank=dict(days))
+
+
+@dataclass(frozen=True)
 class _FilingSums:
     total: dict[str, Any]
     by_scheme: list[dict[str, Any]]
@@ -254,18 +280,21 @@ def _filing_sums(scope: Scope) -> _FilingSums:
     )
 
 
-def performance(scope: Scope, *, today: date, fingerprint: str | None = None) -> Performance:
-    """Every indicator of the performance view for ``scope``; ``fingerprint`` is the filings'
-    (``filings_fingerprint``) when the caller has just read it."""
+def performance(scope: Scope, *, today: date,
+                versions: dict[str, str] | None = None) -> Performance:
+    """Every indicator of the performance view for ``scope``; ``versions`` are the tokens
+    (``figures_versions``) when the caller has just read them."""
+    versions = figures_versions() if versions is None else versions
     scope_key = f"{scope.scheme}:{scope.bank_id or ''}:{scope.quarter_from}:{scope.quarter_to}"
-    sums: _FilingSums = _cached(f"sums:{scope_key}", fingerprint or filings_fingerprint(),
+    sums: _FilingSums = _cached(f"sums:{scope_key}", _key(versions, "filings"),
                                 lambda: _filing_sums(scope))
     by_quarter_rows = sums.by_quarter
-    # Payments, like filings, are only ever added, and a paid claim's bank, principal and
-    # submission no longer change: the figures read from them are cached the same way.
-    paid_key = _fingerprint(Payment)
+    paid_key = _key(versions, "payments")
     delays = _cached(f"delays:{scope_key}", paid_key, lambda: _delays(scope))
     paid = _cached(f"paid:{scope_key}", paid_key, lambda: _paid_by_bank(scope))
+    recoveries: dict[int, RecoveryFigures] = _cached(
+        f"recoveries:{scope_key}", _key(versions, "payments", "recoveries"),
+        lambda: _recoveries(scope, paid))
     # The axis runs from the first filing to the last filing or payment, empty quarters too.
     present = sorted({r["quarter"] for r in by_quarter_rows} | {q for _b, q, _d in delays})
     first = scope.quarter_from or (present[0] if present else "")
@@ -290,7 +319,6 @@ def performance(scope: Scope, *, today: date, fingerprint: str | None = None) ->
                   for q in quarters]
     stacked = sums.stacked
 
-    recoveries = _recoveries(scope, paid)
     per_bank: dict[int, list[int]] = defaultdict(list)
     per_quarter: dict[str, list[int]] = defaultdict(list)
     for bank_id, quarter, days in delays:

@@ -18,7 +18,7 @@ from riskcomp.roles import Role, role_required
 
 from .charts import Chart, Series, chart_svg
 from .performance_forms import PerformanceFilterForm
-from .performance_selectors import Performance, filed_quarters, filings_fingerprint, performance
+from .performance_selectors import Performance, figures_versions, filed_quarters, performance
 
 VIEWERS = (Role.REVIEWER, Role.APPROVER, Role.AUDITOR)
 HUNDRED = Decimal(100)
@@ -115,10 +115,9 @@ def _workbook(data: Performance) -> bytes:
 @role_required(*VIEWERS)
 @require_safe
 def performance_view(request: HttpRequest) -> HttpResponse:
-    fingerprint = filings_fingerprint()
-    form = PerformanceFilterForm(request.GET or None,
-                                 quarters=filed_quarters(fingerprint=fingerprint))
-    data = performance(form.scope(), today=timezone.localdate(), fingerprint=fingerprint)
+    versions = figures_versions()
+    form = PerformanceFilterForm(request.GET or None, quarters=filed_quarters(versions=versions))
+    data = performance(form.scope(), today=timezone.localdate(), versions=versions)
     if wants_xlsx(request):
         response = HttpResponse(_workbook(data), content_type=XLSX)
         stamp = timezone.localdate().strftime("%Y%m%d")

@@ -73,6 +73,10 @@ YEARLY_SECTIONS: tuple[tuple[str, Any, tuple[str, ...], tuple[str, ...]], ...] =
     ("spot_check", _lazy("抽查情况"), ("spot_check",), ()),
     ("suspension", _lazy("合作银行暂停情况"), ("suspension_positions", "suspension_changes"),
      ()),
+    # The operations report only: the audit report has none of these tables.
+    ("performance", _lazy("绩效指标"),
+     ("recovery_by_scheme", "recovery_by_bank", "payment_days_by_scheme",
+      "payment_days_by_bank"), ()),
     ("issues", _lazy("存在问题及建议"), (), ()),
 )
 NUMERALS = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二")
@@ -138,7 +142,8 @@ def _cells(row: Iterable[Any], table: Table, short: dict[str, str] | None = None
     short = short or {}
     return [Cell(cell_text(short.get(v, v) if i and isinstance(v, str) else v,
                            is_money=i in table.money_columns),
-                 i in table.money_columns or isinstance(v, int | Decimal))
+                 i in table.money_columns or i in table.number_columns
+                 or isinstance(v, int | Decimal))
             for i, v in enumerate(row)]
 
 
@@ -146,7 +151,8 @@ def _summary_context(table: Table) -> dict[str, Any]:
     short = _short_schemes()
     return {
         "key": table.key, "title": table.title, "is_wide": len(table.headers) >= 8,
-        "headers": [Cell(str(h), i in table.money_columns) for i, h in enumerate(table.headers)],
+        "headers": [Cell(str(h), i in table.money_columns or i in table.number_columns)
+                    for i, h in enumerate(table.headers)],
         "rows": [_cells(r, table, short) for r in table.rows],
         "total": _cells(table.total, table) if table.total is not None else None,
     }
@@ -301,6 +307,8 @@ def _front_html(data: ReportData, attachments: list[dict[str, Any]]) -> str:
     sections, placed = [], set()
     for key, heading, table_keys, chart_keys in (YEARLY_SECTIONS if data.is_yearly
                                                  else SECTIONS):
+        if key == "performance" and not any(k in tables for k in table_keys):
+            continue
         sections.append({
             "key": key, "heading": heading,
             "tables": [_summary_context(tables[k]) for k in table_keys if k in tables],

@@ -17,7 +17,7 @@ from typing import Any
 from django.db.models import Count, Max, Min, Q, Sum
 from django.utils.translation import gettext as _
 
-from banks.models import Bank, CooperationAgreement, SuspensionChange
+from banks.models import CooperationAgreement, SuspensionChange
 from claims.models import (
     Claim,
     Confirmation,
@@ -32,7 +32,20 @@ from fund.models import FundSize, LedgerEntry, PolicyVersion
 from loans.models import LoanFiling
 from riskcomp.choices import EnterpriseSize, Scheme
 
-from .figures import ZERO, Table, _bounds, _d, _labels, _status_at, _sum_row, cn_date
+from .figures import (
+    ZERO,
+    Table,
+    _bounds,
+    _d,
+    _labels,
+    _status_at,
+    _sum_row,
+    bank_names,
+    cn_date,
+    values_at,
+)
+from .performance import DelayStats, RecoveryFigures, add_recoveries, delay_stats, quarter_of
+from .performance_selectors import PaymentIndicators, Scope, payment_indicators
 
 HUNDRED = Decimal(100)
 
@@ -51,12 +64,6 @@ def _percent(part: Decimal, whole: Decimal) -> str:
     if not whole:
         return "—"
     return f"{(part * HUNDRED / whole).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}%"
-
-
-def _full_names() -> dict[int | None, str]:
-    names: dict[int | None, str] = dict(Bank.objects.values_list("pk", "name"))
-    names[None] = _("（未分银行）")
-    return names
 
 
 def _in_force(end: date) -> dict[str, PolicyVersion]:
@@ -80,13 +87,16 @@ def _basis(start: date, end: date, banks: dict[int | None, str], y: Yearly) -> N
         headers=(_("政策"), _("文号"), _("政策名称"), _("有效期起"), _("有效期止")),
         rows=versions))
     statuses = _labels(CooperationAgreement.Status.choices)
-    agreements = [
+    # Each agreement's state at the end of the period: terminated later, it was in force then.
+    status_then = values_at(CooperationAgreement, "status", end)
+    agreements = sorted((
         (banks.get(bank, ""), schemes.get(scheme, scheme), number, signed, valid_from, valid_to,
-         statuses.get(status, status))
-        for bank, scheme, number, signed, valid_from, valid_to, status in
+         statuses.get(status_then.get(pk, status), status_then.get(pk, status)))
+        for pk, bank, scheme, number, signed, valid_from, valid_to, status in
         CooperationAgreement.objects.filter(signed_on__lte=end).order_by(
-            "bank__name", "scheme", "valid_from").values_list(
-            "bank_id", "scheme", "number", "signed_on", "valid_from", "valid_to", "status")]
+            "scheme", "valid_from").values_list(
+            "pk", "bank_id", "scheme", "number", "signed_on", "valid_from", "valid_to",
+            "status")), key=lambda r: r[0])
     y.tables.append(Table(
         key="agreements", title=_("合作银行及合作协议"),
         headers=(_("合作银行"), _("政策"), _("协议编号"), _("签订日期"), _("生效日期"),
@@ -348,6 +358,84 @@ def _suspension_positions(start: date, end: date, banks: dict[int | None, str],
     y.basis["suspended"] = suspended
 
 
+# --- 绩效指标（运营管理工作报告） ------------------------------------------------------------
+
+PERFORMANCE_TABLES = ("recovery_by_scheme", "recovery_by_bank", "payment_days_by_scheme",
+                      "payment_days_by_bank")
+
+
+def _rate_text(value: Decimal | None) -> str:
+    return "—" if value is None else f"{(value * HUNDRED).quantize(Decimal('0.01'))}%"
+
+
+def _recovery_cells(r: RecoveryFigures) -> tuple:
+    return (r.compensated_principal, r.compensation_paid, r.recovered,
+            _rate_text(r.recovery_rate), r.return_due, r.returned, _rate_text(r.return_rate))
+
+
+def _days_cells(s: DelayStats | None) -> tuple:
+    if s is None:
+        return (0, "—", "—", "—")
+    return (s.n, str(s.mean), str(s.median), s.longest)
+
+
+def _performance(start: date, end: date, banks: dict[int | None, str], y: Yearly) -> None:
+    """The performance view's recovery rate and days from claim to payment (MICRO Art. 9(4)),
+    by scheme and by bank, read by the view's own selectors for the period's quarters: the
+    recovery figures cumulative to the period's end, the days of the claims paid within it."""
+    schemes = _labels(Scheme.choices)
+    by_scheme: dict[str, PaymentIndicators] = {
+        s: payment_indicators(Scope(scheme=s, quarter_from=quarter_of(start),
+                                    quarter_to=quarter_of(end)))
+        for s in Scheme.values}
+    money = frozenset({1, 2, 3, 5, 6})
+    rec_scheme, rec_bank, day_scheme, day_bank = [], [], [], []
+    all_days: list[int] = []
+    for scheme, ind in by_scheme.items():
+        label = schemes[scheme]
+        rec_scheme.append((label, *_recovery_cells(
+            add_recoveries(ind.recovery_by_bank.values()))))
+        days = [d for values in ind.days_by_bank.values() for d in values]
+        all_days.extend(days)
+        day_scheme.append((label, *_days_cells(delay_stats(days))))
+        rec_bank.extend((banks.get(b, ""), label, *_recovery_cells(r))
+                        for b, r in ind.recovery_by_bank.items())
+        day_bank.extend((banks.get(b, ""), label, *_days_cells(delay_stats(d)))
+                        for b, d in ind.days_by_bank.items())
+    total = add_recoveries(r for ind in by_scheme.values()
+                           for r in ind.recovery_by_bank.values())
+    recovery_headers = (_("已补偿本金（元）"), _("拨付补偿（元）"), _("追偿回收（元）"),
+                        _("回收率"), _("应返还（元）"), _("已返还（元）"), _("返还率"))
+    y.tables.append(Table(
+        key="recovery_by_scheme", title=_("追偿回收率（截至期末累计，按政策）"),
+        headers=(_("政策"), *recovery_headers), rows=rec_scheme, money_columns=money,
+        number_columns=frozenset({4, 7}),
+        total=(_("合计"), *_recovery_cells(total))))
+    y.tables.append(Table(
+        key="recovery_by_bank", title=_("追偿回收率（截至期末累计，按合作银行）"),
+        headers=(_("合作银行"), _("政策"), *recovery_headers),
+        rows=sorted(rec_bank, key=lambda r: (r[0], r[1])),
+        money_columns=frozenset(i + 1 for i in money), number_columns=frozenset({5, 8}),
+        total=(_("合计"), "", *_recovery_cells(total))))
+    days_headers = (_("拨付笔数"), _("平均天数"), _("中位天数"), _("最长天数"))
+    y.tables.append(Table(
+        key="payment_days_by_scheme", title=_("申报至拨付天数（本期拨付，按政策）"),
+        headers=(_("政策"), *days_headers), rows=day_scheme, number_columns=frozenset(
+            range(1, 5)),
+        total=(_("合计"), *_days_cells(delay_stats(all_days)))))
+    y.tables.append(Table(
+        key="payment_days_by_bank", title=_("申报至拨付天数（本期拨付，按合作银行）"),
+        headers=(_("合作银行"), _("政策"), *days_headers),
+        rows=sorted(day_bank, key=lambda r: (r[0], r[1])), number_columns=frozenset(range(2, 6)),
+        total=(_("合计"), "", *_days_cells(delay_stats(all_days)))))
+    overall = delay_stats(all_days)
+    y.basis["recovery_rate"] = _rate_text(total.recovery_rate)
+    y.basis["recovered_to_date"] = total.recovered
+    y.basis["payments_in_period"] = overall.n if overall else 0
+    y.basis["mean_days_to_payment"] = str(overall.mean) if overall else None
+    y.basis["median_days_to_payment"] = str(overall.median) if overall else None
+
+
 # --- 存在问题及建议 ------------------------------------------------------------------------
 
 def _issues(y: Yearly, returns_due: Decimal) -> None:
@@ -388,14 +476,19 @@ def cny(value: Decimal) -> str:
     return fmt(value)
 
 
-def yearly_data(start: date, end: date, returns_due: Decimal) -> Yearly:
+def yearly_data(start: date, end: date, returns_due: Decimal, *,
+                performance: bool = False) -> Yearly:
+    """The yearly documents' content; ``performance`` adds the performance indicators the
+    operations report carries."""
     y = Yearly()
-    banks = _full_names()
+    banks = bank_names(end)
     _basis(start, end, banks, y)
     _cumulative(end, y)
     _support(start, end, y)
     _listings(start, end, banks, y)
     _spot_check(end, banks, y)
     _suspension_positions(start, end, banks, y)
+    if performance:
+        _performance(start, end, banks, y)
     _issues(y, returns_due)
     return y

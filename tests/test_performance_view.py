@@ -355,3 +355,103 @@ def test_a_new_payment_shows_at_once_although_the_figures_are_cached(portfolio, 
     assert after.delay_total.n == 2 and after.delay_total.longest == 21
     assert after.recovery_total.compensation_paid == Decimal("300000.00") + claim.compensation
     assert after.recovery_total.compensated_principal == Decimal("3000000.00")
+
+
+# --- The cache's version tokens ----------------------------------------------------------------
+
+def _tokens() -> dict[str, str]:
+    from reports.models import FiguresVersion
+
+    return dict(FiguresVersion.objects.values_list("name", "token"))
+
+
+@pytest.mark.django_db
+def test_a_cached_request_reads_three_tokens_and_counts_no_filings(portfolio, auditor):
+    client = client_for(auditor)
+    url = reverse("reports:performance")
+    client.get(url)
+    with CaptureQueriesContext(connection) as warm:
+        assert client.get(url).status_code == 200
+    sqls = [q["sql"] for q in warm.captured_queries]
+    assert not [s for s in sqls if "loans_loanfiling" in s], sqls
+    assert not [s for s in sqls if "claims_payment" in s or "claims_recovery" in s], sqls
+    assert len([s for s in sqls if "reports_figuresversion" in s]) == 1
+
+
+@pytest.mark.django_db
+def test_filings_written_outside_the_services_show_at_once(portfolio, approver, bank_b,
+                                                           officer_b):
+    viewer = client_for(approver)
+    url = reverse("reports:performance")
+    assert viewer.get(url).context["data"].total.n == 4
+    # Rows put in by bulk insert (as an import does) and by raw SQL change the token too.
+    LoanFiling.objects.bulk_create([
+        FilingFactory.build(bank=bank_b, filed_by=officer_b, scheme="TECH",
+                            ratio=Decimal("0.50"), enterprise=EnterpriseFactory(),
+                            amount=Decimal("1000000.00"))
+        for _ in range(3)])
+    assert viewer.get(url).context["data"].total.n == 7
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE loans_loanfiling SET amount_cny = amount_cny + 1 WHERE id = %s",
+                       [LoanFiling.objects.filter(bank=bank_b).order_by("id").first().pk])
+    assert viewer.get(url).context["data"].total.amount == Decimal("13000001.00")
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM loans_loanfiling WHERE id = %s",
+                       [LoanFiling.objects.filter(bank=bank_b).order_by("id").last().pk])
+    assert viewer.get(url).context["data"].total.n == 6
+
+
+@pytest.mark.django_db
+def test_a_filings_status_and_balance_leave_the_cache_alone(portfolio):
+    before = _tokens()
+    LoanFiling.objects.update(status="claimed", outstanding_principal=Decimal("1.00"))
+    assert _tokens() == before
+    LoanFiling.objects.filter(quarter="2025Q4").update(is_first_loan=False)
+    after = _tokens()
+    assert after["filings"] != before["filings"]
+    assert (after["payments"], after["recoveries"]) == (before["payments"],
+                                                        before["recoveries"])
+
+
+@pytest.mark.django_db
+def test_a_recovery_and_a_return_show_at_once(portfolio, reviewer, officer_a):
+    from claims.services import recovery_report
+
+    viewer = client_for(reviewer)
+    url = reverse("reports:performance")
+    before = viewer.get(url).context["data"].recovery_total
+    assert before.recovered == Decimal("100000.00") and before.returned == Decimal("18000.00")
+    recovery = recovery_report(claim=portfolio["claim"], recovered_on=date(2026, 11, 12),
+                               amount=Decimal("20000.00"), notified_on=date(2026, 11, 13),
+                               actor=officer_a)
+    after = viewer.get(url).context["data"].recovery_total
+    assert after.recovered == Decimal("120000.00")
+    assert after.return_due == before.return_due + recovery.return_amount
+    ReturnPayment.objects.create(recovery=recovery, amount=recovery.return_amount,
+                                 returned_on=date(2026, 11, 14), reference="FH-2",
+                                 recorded_by=officer_a)
+    assert viewer.get(url).context["data"].recovery_total.returned == \
+        Decimal("18000.00") + recovery.return_amount
+
+
+@pytest.mark.django_db
+def test_a_paid_claims_principal_corrected_shows_at_once(portfolio, reviewer):
+    viewer = client_for(reviewer)
+    url = reverse("reports:performance")
+    assert viewer.get(url).context["data"].recovery_total.compensated_principal == Decimal(
+        "1000000.00")
+    Claim.objects.filter(pk=portfolio["claim"].pk).update(base=Decimal("900000.00"))
+    assert viewer.get(url).context["data"].recovery_total.compensated_principal == Decimal(
+        "900000.00")
+
+
+@pytest.mark.django_db
+def test_a_write_rolled_back_leaves_the_token_as_it_was(portfolio, bank_a, officer_a):
+    from django.db import transaction
+
+    before = _tokens()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        FilingFactory(bank=bank_a, filed_by=officer_a)
+        assert _tokens()["filings"] != before["filings"]  # seen by its own transaction
+        raise RuntimeError
+    assert _tokens() == before

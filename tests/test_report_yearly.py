@@ -118,7 +118,8 @@ def test_the_pdf_has_the_sections_sign_off_and_chinese_dates(year, bank_a):
     flat = re.sub(r"\s+", "", text)
     for heading in ("一、基本情况", "二、资金收支情况", "三、支持贷款情况",
                     "四、补偿申报与拨付情况", "五、追偿回收与返还情况", "六、核销情况",
-                    "七、抽查情况", "八、合作银行暂停情况", "九、存在问题及建议"):
+                    "七、抽查情况", "八、合作银行暂停情况", "九、绩效指标",
+                    "十、存在问题及建议"):
         assert heading in flat
     for label in ("编制人", "审核人", "负责人", "报告单位（盖章）"):
         assert label in flat
@@ -138,3 +139,60 @@ def test_empty_listings_take_no_page_of_their_own(db):  # type: ignore[no-untype
     assert not any(re.sub(r"\s+", "", p.extract_text() or "").startswith("附件")
                    for p in PdfReader(BytesIO(pdf)).pages)
     assert pages == len(PdfReader(BytesIO(pdf)).pages)
+
+
+def test_the_operations_report_carries_the_recovery_rate_and_days_to_payment(year, bank_a,
+                                                                            bank_b):
+    data = report_data("operations", "2026")
+    micro, tech = "小微企业贷款风险补偿", "科技创新类中小企业贷款风险补偿"
+    # Bank A (MICRO): claims of ¥800,000 and ¥100,000 paid; ¥100,000 recovered in April and
+    # ¥50,000 in August: 150,000 ÷ 900,000. Bank B (TECH): ¥2,000,000 paid, nothing recovered.
+    by_scheme = {r[0]: r for r in table(data, "recovery_by_scheme").rows}
+    assert by_scheme[micro][1] == Decimal("900000.00")
+    assert by_scheme[micro][3] == Decimal("150000.00")
+    assert by_scheme[micro][4] == "16.67%"
+    assert by_scheme[tech][4] == "0.00%"
+    total = table(data, "recovery_by_scheme").total
+    assert total is not None and total[3] == Decimal("150000.00") and total[4] == "5.17%"
+    by_bank = {(r[0], r[1]): r for r in table(data, "recovery_by_bank").rows}
+    assert by_bank[(bank_a.name, micro)][5] == "16.67%"
+    # Submitted 1 Feb, paid 10 Mar (37 days); submitted 1 Jun, paid 2 Jul (31); TECH submitted
+    # 1 Feb, paid 5 May (93).
+    days = {r[0]: r for r in table(data, "payment_days_by_scheme").rows}
+    assert days[micro][1:] == (2, "34.0", "34.0", 37)
+    assert days[tech][1:] == (1, "93.0", "93.0", 93)
+    assert table(data, "payment_days_by_scheme").total == ("合计", 3, "53.7", "37.0", 93)
+    assert {(r[0], r[1]): r[2:] for r in table(data, "payment_days_by_bank").rows} == {
+        (bank_a.name, micro): (2, "34.0", "34.0", 37), (bank_b.name, tech): (1, "93.0", "93.0",
+                                                                              93)}
+    assert data.yearly.basis["recovery_rate"] == "5.17%"
+
+
+def test_the_operations_reports_indicators_are_the_performance_views(year):
+    """The same reads as the bureau's performance view over the year's quarters."""
+    from django.utils import timezone
+
+    from reports.performance_selectors import Scope, performance
+
+    data = report_data("operations", "2026")
+    for scheme, label in (("MICRO", "小微企业贷款风险补偿"),
+                          ("TECH", "科技创新类中小企业贷款风险补偿")):
+        view = performance(Scope(scheme=scheme, quarter_from="2026Q1", quarter_to="2026Q4"),
+                           today=timezone.localdate())
+        row = next(r for r in table(data, "recovery_by_scheme").rows if r[0] == label)
+        assert row[1:4] == (view.recovery_total.compensated_principal,
+                            view.recovery_total.compensation_paid,
+                            view.recovery_total.recovered)
+        days = next(r for r in table(data, "payment_days_by_scheme").rows if r[0] == label)
+        assert view.delay_total is not None
+        assert days[1:] == (view.delay_total.n, str(view.delay_total.mean),
+                            str(view.delay_total.median), view.delay_total.longest)
+
+
+def test_the_audit_report_has_no_performance_section(year):
+    data = report_data("annual", "2026")
+    keys = {t.key for t in data.summary}
+    assert not keys & {"recovery_by_scheme", "recovery_by_bank", "payment_days_by_scheme",
+                       "payment_days_by_bank"}
+    flat = re.sub(r"\s+", "", pdf_text(render_report_pdf(data)[0]))
+    assert "绩效指标" not in flat and "九、存在问题及建议" in flat
