@@ -17,12 +17,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from banks.models import Bank, CooperationAgreement
 from riskcomp.audit import audit_bulk_created, audit_bulk_updated, audit_values
+from riskcomp.lookups import AnyOf
 from riskcomp.policy.context import PolicyContext
 from riskcomp.policy.credit_code import normalize_credit_code, validate_credit_code
 from riskcomp.policy.deadlines import drawdown_refusal, filing_refusal, quarter_of
@@ -277,14 +278,14 @@ def filing_inputs(*, bank: Bank, requests: Sequence[FilingRequest],
     if exclude_batch is not None:
         filings = filings.exclude(import_batch=exclude_batch)
     existing_ious = set(filings.filter(
-        iou_number__in=[r.iou_number.strip() for r in requests],
+        AnyOf(F("iou_number"), {r.iou_number.strip() for r in requests}),
     ).values_list("iou_number", flat=True))
     agreements = list(CooperationAgreement.objects.filter(
         bank=bank, status=CooperationAgreement.Status.ACTIVE,
     ).values_list("scheme", "valid_from", "valid_to"))
     outstanding: dict[str, list[tuple[date, date, Decimal]]] = defaultdict(list)
     for code, start, end, principal in filings.filter(
-        enterprise__credit_code__in=codes, status__in=OUTSTANDING_STATUSES,
+        AnyOf(F("enterprise__credit_code"), codes), status__in=OUTSTANDING_STATUSES,
     ).values_list("enterprise__credit_code", "drawdown_date", "maturity_date",
                   "outstanding_principal"):
         outstanding[code].append((start, end, principal))
@@ -511,8 +512,10 @@ def _upsert_enterprises(evaluations: Iterable[FilingEvaluation],
     by_code: dict[str, FilingRequest] = {}
     for ev in evaluations:
         by_code[ev.request.credit_code] = ev.request
-    existing = {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=by_code)}
-    shared = set(LoanFiling.objects.filter(enterprise__in=existing.values())
+    existing = {e.credit_code: e
+                for e in Enterprise.objects.filter(AnyOf(F("credit_code"), by_code))}
+    shared = set(LoanFiling.objects.filter(AnyOf(F("enterprise_id"),
+                                                 [e.pk for e in existing.values()]))
                  .exclude(bank=bank).values_list("enterprise__credit_code", flat=True)
                  .distinct()) if existing else set()
     fields = ("name", "kind", "size", "is_in_bda", "is_micro_conduct_ok", "is_tech_conduct_ok",
@@ -537,10 +540,11 @@ def _upsert_enterprises(evaluations: Iterable[FilingEvaluation],
         audit_bulk_updated(changed, before=before)
     result = {**existing, **{e.credit_code: e for e in inserted}}
     if any(e.pk is None for e in inserted):  # a database that does not return new ids
-        result = {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=by_code)}
+        result = {e.credit_code: e
+                  for e in Enterprise.objects.filter(AnyOf(F("credit_code"), by_code))}
     # Qualifications the bank reports that the enterprise does not hold yet.
-    held = set(Qualification.objects.filter(enterprise__credit_code__in=by_code).values_list(
-        "enterprise__credit_code", "type", "certificate_no"))
+    held = set(Qualification.objects.filter(AnyOf(F("enterprise__credit_code"), by_code))
+               .values_list("enterprise__credit_code", "type", "certificate_no"))
     quals = []
     for code, req in by_code.items():
         if code in shared:
@@ -622,7 +626,8 @@ def _insert_filings(rows: list[LoanFiling]) -> list[LoanFiling]:
     if connection.vendor != "postgresql" or len(rows) < COPY_FROM_ROWS:
         return LoanFiling.objects.bulk_create(rows, batch_size=1000)
     return _copy_rows(LoanFiling, rows, lambda f: (f.bank_id, f.iou_number),
-                      lambda keys: Q(bank_id=keys[0][0], iou_number__in=[k[1] for k in keys]),
+                      lambda keys: Q(AnyOf(F("iou_number"), [k[1] for k in keys]),
+                                     bank_id=keys[0][0]),
                       ("bank_id", "iou_number"))
 
 
@@ -630,7 +635,8 @@ def _insert_enterprises(rows: list[Enterprise]) -> list[Enterprise]:
     if connection.vendor != "postgresql" or len(rows) < COPY_FROM_ROWS:
         return Enterprise.objects.bulk_create(rows, batch_size=1000)
     return _copy_rows(Enterprise, rows, lambda e: (e.credit_code,),
-                      lambda keys: Q(credit_code__in=[k[0] for k in keys]), ("credit_code",))
+                      lambda keys: Q(AnyOf(F("credit_code"), [k[0] for k in keys])),
+                      ("credit_code",))
 
 
 def _copy_rows(model: type[Any], rows: list[Any], key: Any, lookup: Any,
