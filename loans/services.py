@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -625,57 +625,49 @@ COPY_FROM_ROWS = 200
 def _insert_filings(rows: list[LoanFiling]) -> list[LoanFiling]:
     if connection.vendor != "postgresql" or len(rows) < COPY_FROM_ROWS:
         return LoanFiling.objects.bulk_create(rows, batch_size=1000)
-    return _copy_rows(LoanFiling, rows, lambda f: (f.bank_id, f.iou_number),
-                      lambda keys: Q(AnyOf(F("iou_number"), [k[1] for k in keys]),
-                                     bank_id=keys[0][0]),
-                      ("bank_id", "iou_number"))
+    return _copy_rows(LoanFiling, rows)
 
 
 def _insert_enterprises(rows: list[Enterprise]) -> list[Enterprise]:
     if connection.vendor != "postgresql" or len(rows) < COPY_FROM_ROWS:
         return Enterprise.objects.bulk_create(rows, batch_size=1000)
-    return _copy_rows(Enterprise, rows, lambda e: (e.credit_code,),
-                      lambda keys: Q(AnyOf(F("credit_code"), [k[0] for k in keys])),
-                      ("credit_code",))
+    return _copy_rows(Enterprise, rows)
 
 
-def _copy_rows(model: type[Any], rows: list[Any], key: Any, lookup: Any,
-               key_fields: tuple[str, ...]) -> list[Any]:
+def _copy_rows(model: type[Any], rows: list[Any]) -> list[Any]:
     """A quarter's thousands of rows through PostgreSQL's COPY. The ORM's multi-row INSERT
     spends most of an import preparing every field of every row in Python; here psycopg writes
-    the values as they are (dates, Decimals, text, JSON), the constraints still hold (a duplicate
-    fails the whole COPY, as it fails the INSERT), and the ids are read back by the rows' unique
-    ``key``, one query per 1,000 rows of one group (``lookup`` builds the filter of a group)."""
+    the values as they are (dates, Decimals, text, JSON), and the constraints still hold (a
+    duplicate fails the whole COPY, as it fails the INSERT). The ids are taken from the table's
+    sequence first, in one query, and written with the rows (not read back by key)."""
     meta = model._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    fields = list(meta.concrete_fields)
     now = timezone.now()
     for f in fields:
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
             for obj in rows:
                 setattr(obj, f.attname, now)
+    table = connection.ops.quote_name(meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) "
+                       "FROM generate_series(1, %s)", [table, meta.pk.column, len(rows)])
+        for obj, (pk,) in zip(rows, cursor.fetchall(), strict=True):
+            obj.pk = pk
     # One C-level attrgetter per row; only the JSON columns are converted in Python.
     values_of = operator.attrgetter(*(f.attname for f in fields))
     json_at = [(i, f) for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
+    sql = f"COPY {table} ({columns}) FROM STDIN"
     with (connection.cursor() as cursor, connection.wrap_database_errors,
           cursor.cursor.copy(sql) as copy):
         for obj in rows:
-            values = list(values_of(obj))
-            for i, f in json_at:
-                values[i] = json.dumps(values[i], cls=f.encoder)
+            values = values_of(obj)
+            if json_at:
+                values = list(values)
+                for i, f in json_at:
+                    values[i] = json.dumps(values[i], cls=f.encoder)
             copy.write_row(values)
-    groups: dict[Any, list[tuple[Any, ...]]] = defaultdict(list)
     for obj in rows:
-        k = key(obj)
-        groups[k[:-1]].append(k)
-    ids: dict[tuple[Any, ...], int] = {}
-    for keys in groups.values():
-        for chunk in (keys[i:i + 1000] for i in range(0, len(keys), 1000)):
-            for *k, pk in model.objects.filter(lookup(chunk)).values_list(*key_fields, "pk"):
-                ids[tuple(k)] = pk
-    for obj in rows:
-        obj.pk = ids[key(obj)]
         obj._state.adding = False
         obj._state.db = connection.alias
     return rows
