@@ -17,12 +17,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from banks.models import Bank, CooperationAgreement
 from riskcomp.audit import audit_bulk_created, audit_bulk_updated, audit_values
+from riskcomp.lookups import AnyOf
 from riskcomp.policy.context import PolicyContext
 from riskcomp.policy.credit_code import normalize_credit_code, validate_credit_code
 from riskcomp.policy.deadlines import drawdown_refusal, filing_refusal, quarter_of
@@ -277,14 +278,14 @@ def filing_inputs(*, bank: Bank, requests: Sequence[FilingRequest],
     if exclude_batch is not None:
         filings = filings.exclude(import_batch=exclude_batch)
     existing_ious = set(filings.filter(
-        iou_number__in=[r.iou_number.strip() for r in requests],
+        AnyOf(F("iou_number"), {r.iou_number.strip() for r in requests}),
     ).values_list("iou_number", flat=True))
     agreements = list(CooperationAgreement.objects.filter(
         bank=bank, status=CooperationAgreement.Status.ACTIVE,
     ).values_list("scheme", "valid_from", "valid_to"))
     outstanding: dict[str, list[tuple[date, date, Decimal]]] = defaultdict(list)
     for code, start, end, principal in filings.filter(
-        enterprise__credit_code__in=codes, status__in=OUTSTANDING_STATUSES,
+        AnyOf(F("enterprise__credit_code"), codes), status__in=OUTSTANDING_STATUSES,
     ).values_list("enterprise__credit_code", "drawdown_date", "maturity_date",
                   "outstanding_principal"):
         outstanding[code].append((start, end, principal))
@@ -511,8 +512,10 @@ def _upsert_enterprises(evaluations: Iterable[FilingEvaluation],
     by_code: dict[str, FilingRequest] = {}
     for ev in evaluations:
         by_code[ev.request.credit_code] = ev.request
-    existing = {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=by_code)}
-    shared = set(LoanFiling.objects.filter(enterprise__in=existing.values())
+    existing = {e.credit_code: e
+                for e in Enterprise.objects.filter(AnyOf(F("credit_code"), by_code))}
+    shared = set(LoanFiling.objects.filter(AnyOf(F("enterprise_id"),
+                                                 [e.pk for e in existing.values()]))
                  .exclude(bank=bank).values_list("enterprise__credit_code", flat=True)
                  .distinct()) if existing else set()
     fields = ("name", "kind", "size", "is_in_bda", "is_micro_conduct_ok", "is_tech_conduct_ok",
@@ -537,10 +540,11 @@ def _upsert_enterprises(evaluations: Iterable[FilingEvaluation],
         audit_bulk_updated(changed, before=before)
     result = {**existing, **{e.credit_code: e for e in inserted}}
     if any(e.pk is None for e in inserted):  # a database that does not return new ids
-        result = {e.credit_code: e for e in Enterprise.objects.filter(credit_code__in=by_code)}
+        result = {e.credit_code: e
+                  for e in Enterprise.objects.filter(AnyOf(F("credit_code"), by_code))}
     # Qualifications the bank reports that the enterprise does not hold yet.
-    held = set(Qualification.objects.filter(enterprise__credit_code__in=by_code).values_list(
-        "enterprise__credit_code", "type", "certificate_no"))
+    held = set(Qualification.objects.filter(AnyOf(F("enterprise__credit_code"), by_code))
+               .values_list("enterprise__credit_code", "type", "certificate_no"))
     quals = []
     for code, req in by_code.items():
         if code in shared:
@@ -621,55 +625,49 @@ COPY_FROM_ROWS = 200
 def _insert_filings(rows: list[LoanFiling]) -> list[LoanFiling]:
     if connection.vendor != "postgresql" or len(rows) < COPY_FROM_ROWS:
         return LoanFiling.objects.bulk_create(rows, batch_size=1000)
-    return _copy_rows(LoanFiling, rows, lambda f: (f.bank_id, f.iou_number),
-                      lambda keys: Q(bank_id=keys[0][0], iou_number__in=[k[1] for k in keys]),
-                      ("bank_id", "iou_number"))
+    return _copy_rows(LoanFiling, rows)
 
 
 def _insert_enterprises(rows: list[Enterprise]) -> list[Enterprise]:
     if connection.vendor != "postgresql" or len(rows) < COPY_FROM_ROWS:
         return Enterprise.objects.bulk_create(rows, batch_size=1000)
-    return _copy_rows(Enterprise, rows, lambda e: (e.credit_code,),
-                      lambda keys: Q(credit_code__in=[k[0] for k in keys]), ("credit_code",))
+    return _copy_rows(Enterprise, rows)
 
 
-def _copy_rows(model: type[Any], rows: list[Any], key: Any, lookup: Any,
-               key_fields: tuple[str, ...]) -> list[Any]:
+def _copy_rows(model: type[Any], rows: list[Any]) -> list[Any]:
     """A quarter's thousands of rows through PostgreSQL's COPY. The ORM's multi-row INSERT
     spends most of an import preparing every field of every row in Python; here psycopg writes
-    the values as they are (dates, Decimals, text, JSON), the constraints still hold (a duplicate
-    fails the whole COPY, as it fails the INSERT), and the ids are read back by the rows' unique
-    ``key``, one query per 1,000 rows of one group (``lookup`` builds the filter of a group)."""
+    the values as they are (dates, Decimals, text, JSON), and the constraints still hold (a
+    duplicate fails the whole COPY, as it fails the INSERT). The ids are taken from the table's
+    sequence first, in one query, and written with the rows (not read back by key)."""
     meta = model._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    fields = list(meta.concrete_fields)
     now = timezone.now()
     for f in fields:
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
             for obj in rows:
                 setattr(obj, f.attname, now)
+    table = connection.ops.quote_name(meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) "
+                       "FROM generate_series(1, %s)", [table, meta.pk.column, len(rows)])
+        for obj, (pk,) in zip(rows, cursor.fetchall(), strict=True):
+            obj.pk = pk
     # One C-level attrgetter per row; only the JSON columns are converted in Python.
     values_of = operator.attrgetter(*(f.attname for f in fields))
     json_at = [(i, f) for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
+    sql = f"COPY {table} ({columns}) FROM STDIN"
     with (connection.cursor() as cursor, connection.wrap_database_errors,
           cursor.cursor.copy(sql) as copy):
         for obj in rows:
-            values = list(values_of(obj))
-            for i, f in json_at:
-                values[i] = json.dumps(values[i], cls=f.encoder)
+            values = values_of(obj)
+            if json_at:
+                values = list(values)
+                for i, f in json_at:
+                    values[i] = json.dumps(values[i], cls=f.encoder)
             copy.write_row(values)
-    groups: dict[Any, list[tuple[Any, ...]]] = defaultdict(list)
     for obj in rows:
-        k = key(obj)
-        groups[k[:-1]].append(k)
-    ids: dict[tuple[Any, ...], int] = {}
-    for keys in groups.values():
-        for chunk in (keys[i:i + 1000] for i in range(0, len(keys), 1000)):
-            for *k, pk in model.objects.filter(lookup(chunk)).values_list(*key_fields, "pk"):
-                ids[tuple(k)] = pk
-    for obj in rows:
-        obj.pk = ids[key(obj)]
         obj._state.adding = False
         obj._state.db = connection.alias
     return rows

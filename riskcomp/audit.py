@@ -315,8 +315,13 @@ _ENTRY_FIELDS = ("content_type_id", "object_pk", "object_id", "object_repr", "ac
 COPY_FROM_ENTRIES = 200
 
 
-def _write(objs: Sequence[models.Model], action: int, changes: Sequence[dict[str, list[str]]],
-           *, actor: Any, reason: str | Callable[[Any], str], related: Sequence[str]) -> int:
+class _Json(str):
+    """A ``changes`` document already written out as JSON text (the bulk-created path)."""
+
+
+def _write(objs: Sequence[models.Model], action: int,
+           changes: Sequence[dict[str, list[str]] | _Json], *, actor: Any,
+           reason: str | Callable[[Any], str], related: Sequence[str]) -> int:
     """Write one entry per object: one statement per ``BULK_BATCH`` entries, or one COPY."""
     if related:
         prefetch_related_objects(list(objs), *related)  # for the representations, one query each
@@ -324,6 +329,9 @@ def _write(objs: Sequence[models.Model], action: int, changes: Sequence[dict[str
     base = _entry_context(actor)
     user = base.pop("actor")
     base["actor_id"] = user.pk if user is not None else None
+    if connection.vendor == "postgresql" and len(objs) >= COPY_FROM_ENTRIES:
+        _copy_entries(objs, action, changes, content_type.pk, base, reason)
+        return len(objs)
     rows = []
     for obj, diff in zip(objs, changes, strict=True):
         extra = dict(base["additional_data"] or {})
@@ -332,36 +340,47 @@ def _write(objs: Sequence[models.Model], action: int, changes: Sequence[dict[str
             extra[REASON_KEY] = why
         rows.append({**base, "content_type_id": content_type.pk, "object_pk": str(obj.pk),
                      "object_id": obj.pk if isinstance(obj.pk, int) else None,
-                     "object_repr": smart_str(obj), "action": action, "changes": diff,
+                     "object_repr": smart_str(obj), "action": action,
+                     "changes": json.loads(diff) if isinstance(diff, _Json) else diff,
                      "changes_text": "", "additional_data": extra or None})
-    if connection.vendor == "postgresql" and len(rows) >= COPY_FROM_ENTRIES:
-        _copy_entries(rows)
-    else:
-        # The database's clock, as an expression. It also keeps PostgreSQL on the plain
-        # multi-row INSERT: with literal values only, Django sends arrays to UNNEST, whose text
-        # psycopg escapes character by character (several times slower for JSON documents).
-        LogEntry.objects.bulk_create([LogEntry(timestamp=Now(), **row) for row in rows],
-                                     batch_size=BULK_BATCH)
+    # The database's clock, as an expression. It also keeps PostgreSQL on the plain
+    # multi-row INSERT: with literal values only, Django sends arrays to UNNEST, whose text
+    # psycopg escapes character by character (several times slower for JSON documents).
+    LogEntry.objects.bulk_create([LogEntry(timestamp=Now(), **row) for row in rows],
+                                 batch_size=BULK_BATCH)
     return len(rows)
 
 
-def _copy_entries(rows: list[dict[str, Any]]) -> None:
-    """A quarter's thousands of entries through PostgreSQL's COPY: the ORM's INSERT spends
-    most of its time preparing every field of every entry in Python; the trigger that keeps
-    the table append-only does not concern inserts."""
+def _copy_entries(objs: Sequence[models.Model], action: int,
+                  changes: Sequence[dict[str, list[str]] | _Json], content_type_id: int,
+                  base: dict[str, Any], reason: str | Callable[[Any], str]) -> None:
+    """A quarter's thousands of entries through PostgreSQL's COPY, written from tuples: the
+    ORM's INSERT spends most of its time preparing every field of every entry in Python; the
+    trigger that keeps the table append-only does not concern inserts. The context's part of
+    the entry, and its extra data when the reason is the same for all, are written out once."""
     meta = LogEntry._meta
     now = timezone.now()
     column_of = {f.attname: f.column for f in meta.concrete_fields}
     columns = ", ".join(connection.ops.quote_name(column_of[a]) for a in _ENTRY_FIELDS)
     sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
+    outer = base["additional_data"] or {}
+
+    def extra_text(why: str) -> str | None:
+        extra = {**outer, REASON_KEY: why} if why else outer
+        return json.dumps(extra) if extra else None
+
+    fixed_extra = None if callable(reason) else extra_text(_reason_of(reason, objs[0]))
+    tail = (base["actor_id"], base["actor_email"], base["remote_addr"], base["remote_port"],
+            base["cid"])
     with (connection.cursor() as cursor, connection.wrap_database_errors,
           cursor.cursor.copy(sql) as copy):
-        for row in rows:
-            row["timestamp"] = now
-            row["changes"] = json.dumps(row["changes"])
-            if row["additional_data"] is not None:
-                row["additional_data"] = json.dumps(row["additional_data"])
-            copy.write_row([row[a] for a in _ENTRY_FIELDS])
+        write = copy.write_row
+        for obj, diff in zip(objs, changes, strict=True):
+            pk = obj.pk
+            write((content_type_id, str(pk), pk if isinstance(pk, int) else None, smart_str(obj),
+                   action, diff if isinstance(diff, _Json) else json.dumps(diff), "", *tail,
+                   extra_text(_reason_of(reason, obj)) if callable(reason) else fixed_extra,
+                   now))
 
 
 def audit_bulk_created(objs: Iterable[models.Model], *, actor: Any = None,
@@ -376,30 +395,31 @@ def audit_bulk_created(objs: Iterable[models.Model], *, actor: Any = None,
     # Most values read as str() does; the few kinds that need more go through _value_text.
     # (An import logs tens of thousands of rows of thirty fields: this loop is most of it.)
     tracked = _tracked_fields(type(rows[0]))
-    plan = [(f.name, f if isinstance(f, _SPECIAL_FIELDS) else None) for f in tracked]
+    plan = [(f.name, json.dumps(f.name) + ': ["None", ',
+             f if isinstance(f, _SPECIAL_FIELDS) else None) for f in tracked]
     values_of = operator.attrgetter(*(f.attname for f in tracked))  # one C call per row
-    changes = []
-    # An amount, a day or the moment of the write recurs on many rows: each equal value of a
-    # field (and type) is written out once (equal Decimals quantize alike; JSON is not hashable).
-    texts: dict[tuple[str, type, Any], str] = {}
+    changes: list[_Json] = []
+    # An amount, a day, a choice or the moment of the write recurs on many rows: each equal
+    # value of a field (and type) is written out once, as its part of the JSON document
+    # (equal Decimals quantize alike; JSON values are not hashable and are written each time).
+    parts: dict[tuple[str, type, Any], str] = {}
     for obj in rows:
-        diff = {}
+        diff = []
         values = values_of(obj) if len(plan) > 1 else (values_of(obj),)
-        for (name, special), value in zip(plan, values, strict=True):
+        for (name, head, special), value in zip(plan, values, strict=True):
             if value is None:
                 continue
-            if special is not None:
-                if isinstance(special, models.JSONField):
-                    diff[name] = ["None", _value_text(special, value)]
-                    continue
-                key = (name, type(value), value)
-                text = texts.get(key)
-                if text is None:
-                    text = texts[key] = _value_text(special, value)
-                diff[name] = ["None", text]
-            else:
-                diff[name] = ["None", value if type(value) is str else str(value)]
-        changes.append(diff)
+            if isinstance(special, models.JSONField):
+                diff.append(head + json.dumps(_value_text(special, value)) + "]")
+                continue
+            key = (name, type(value), value)
+            part = parts.get(key) if type(value) is not float else None  # 0.0 == -0.0
+            if part is None:
+                text = (_value_text(special, value) if special is not None
+                        else value if type(value) is str else str(value))
+                part = parts[key] = head + json.dumps(text) + "]"
+            diff.append(part)
+        changes.append(_Json("{" + ", ".join(diff) + "}"))
     return _write(rows, LogEntry.Action.CREATE, changes, actor=actor, reason=reason,
                   related=related)
 
