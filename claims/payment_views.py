@@ -21,7 +21,7 @@ from accounts.security import reauth_required
 from fund.selectors import fund_balance
 from riskcomp.choices import Scheme
 from riskcomp.exports import wants_xlsx
-from riskcomp.form_errors import add_service_errors
+from riskcomp.form_errors import service_errors_on
 from riskcomp.listing import Column, Filter, build_listing
 from riskcomp.roles import Role, role_required
 
@@ -99,13 +99,10 @@ def payment_batch(request: HttpRequest) -> HttpResponse:
         form: Form = BatchPaymentForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            try:
+            with service_errors_on(form):
                 payments = services.claims_pay_batch(
                     claims=list(data["claims"]), paid_on=data["paid_on"],
                     reference=data["reference"], actor=request.user)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
                 total = _sum(p.amount for p in payments)
                 messages.success(request, _(
                     "已拨付%(n)d笔申报，合计 ¥%(t)s，付款流水号 %(a)s 至 %(b)s。") % {
@@ -148,12 +145,9 @@ def claim_pay(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = PaymentForm(request.POST)
         if form.is_valid():
-            try:
+            with service_errors_on(form):
                 payment = services.claim_pay(claim=claim, actor=request.user,
                                              **form.cleaned_data)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
                 messages.success(request, _(
                     "已拨付申报 %(n)s 补偿 ¥%(a)s，付款流水号 %(r)s。") % {
                     "n": claim.number, "a": f"{payment.amount:,.2f}", "r": payment.reference})

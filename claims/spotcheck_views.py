@@ -5,7 +5,7 @@ here. Views stay thin: the form, one service call, a message, a redirect."""
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_safe
 from riskcomp.audit import trail_context
 from riskcomp.choices import Scheme
 from riskcomp.exports import wants_xlsx
-from riskcomp.form_errors import add_service_errors
+from riskcomp.form_errors import service_errors_on
 from riskcomp.labels import scheme_short
 from riskcomp.listing import Column, Filter, build_listing
 from riskcomp.roles import Role, role_of, role_required
@@ -60,11 +60,8 @@ def spotcheck_draw(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = SpotCheckDrawForm(request.POST)
         if form.is_valid():
-            try:
+            with service_errors_on(form):
                 check = spot_check_draw(actor=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
                 messages.success(request, _(
                     "已抽取%(y)d年度抽查样本 %(n)d 笔，随机种子 %(s)s 已记录。") % {
                     "y": check.year, "n": check.sample_size, "s": check.seed})
@@ -168,11 +165,8 @@ def spotcheck_item(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied(_("只有托管机构审核人员可以记录抽查结论。"))
         form = SpotCheckRecordForm(request.POST)
         if form.is_valid():
-            try:
+            with service_errors_on(form):
                 spot_check_record(item=item, actor=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
                 messages.success(request, _("已记录申报 %(n)s 的抽查结论。") % {
                     "n": item.claim.number})
                 return redirect("claims:spotcheck_detail", pk=item.spot_check_id)

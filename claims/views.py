@@ -25,7 +25,7 @@ from loans.selectors import filing_list_for
 from riskcomp.audit import trail_context
 from riskcomp.choices import Scheme
 from riskcomp.exports import wants_xlsx
-from riskcomp.form_errors import add_policy_errors, add_service_errors
+from riskcomp.form_errors import add_service_errors, service_errors_on
 from riskcomp.held_uploads import HeldUploads
 from riskcomp.labels import quarter_label, reason_label
 from riskcomp.listing import Column, Filter, build_listing
@@ -327,14 +327,9 @@ def claim_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
         files = held.with_held(request.FILES, multiple=("documents",))
         form = SupplementAnswerForm(request.POST, files)
         if form.is_valid():
-            try:
+            with service_errors_on(form):
                 services.claim_resubmit(claim=claim, answer=form.cleaned_data["answer"],
                                documents=form.cleaned_data["documents"], actor=request.user)
-            except PolicyError as exc:
-                add_policy_errors(form, exc)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
                 held.clear()
                 messages.success(request, _("已答复补充材料要求，申报 %(n)s 已重新提交。")
                                  % {"n": claim.number})
@@ -383,14 +378,9 @@ def recovery_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = RecoveryForm(request.POST)
         if form.is_valid():
-            try:
+            with service_errors_on(form):
                 recovery = services.recovery_report(claim=claim, actor=request.user,
                                                     **form.cleaned_data)
-            except PolicyError as exc:
-                add_policy_errors(form, exc)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
                 _recovery_messages(request, recovery)
                 return redirect("claims:claim_detail", pk=claim.pk)
     else:
@@ -430,14 +420,9 @@ def return_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = ReturnForm(request.POST, request.FILES, tech=tech)
         if form.is_valid():
-            try:
+            with service_errors_on(form):
                 services.return_record(recovery=recovery, actor=request.user,
                                        **form.cleaned_data)
-            except PolicyError as exc:
-                add_policy_errors(form, exc)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
                 messages.success(request, _("已登记返还 ¥%(a)s，待托管机构确认到账。")
                                  % {"a": f"{form.cleaned_data['amount']:,.2f}"})
                 return redirect("claims:claim_detail", pk=claim.pk)
@@ -466,14 +451,9 @@ def writeoff_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = WriteOffForm(request.POST, request.FILES, tech=tech)
         if form.is_valid():
-            try:
+            with service_errors_on(form):
                 write_off = services.writeoff_apply(claim=claim, actor=request.user,
                                                     **form.cleaned_data)
-            except PolicyError as exc:
-                add_policy_errors(form, exc)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
                 messages.success(request, _("已提交核销申请，核销金额 ¥%(a)s，等待托管机构审核。")
                                  % {"a": f"{write_off.amount:,.2f}"})
                 return redirect("claims:claim_detail", pk=claim.pk)
@@ -496,14 +476,9 @@ def statement_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = StatementForm(request.POST, request.FILES)
         if form.is_valid():
-            try:
+            with service_errors_on(form):
                 statement = services.statement_submit(claim=claim, actor=request.user,
                                                       **form.cleaned_data)
-            except PolicyError as exc:
-                add_policy_errors(form, exc)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
                 messages.success(request, _("已报送%(y)d年度追偿情况说明。")
                                  % {"y": statement.year})
                 return redirect("claims:claim_detail", pk=claim.pk)

@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -20,7 +19,7 @@ from claims.exports import XColumn, xlsx_response
 from claims.payment_selectors import bank_choices, ledger_entries, ledger_totals
 from riskcomp.choices import Scheme
 from riskcomp.exports import wants_xlsx
-from riskcomp.form_errors import add_service_errors
+from riskcomp.form_errors import service_errors_on
 from riskcomp.labels import scheme_short
 from riskcomp.listing import Column, Filter, build_listing, date_range, in_date_range
 from riskcomp.roles import Role, role_of, role_required
@@ -207,11 +206,8 @@ def _manual_entry(request: HttpRequest, kind: str) -> HttpResponse:
     service, title, note = MANUAL_ENTRIES[kind]
     form = ManualEntryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             entry = service(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
             messages.success(request, _("已登记%(k)s ¥%(a)s（凭证号 %(r)s）。") % {
                 "k": entry.get_kind_display(), "a": f"{entry.amount:,.2f}", "r": entry.reference})
             return redirect("fund:ledger")
@@ -238,12 +234,9 @@ def entry_reverse(request: HttpRequest, pk: int) -> HttpResponse:
                                            "reversed_by"), pk=pk)
     form = ReversalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             reversal = services.ledger_reverse(entry=entry, reason=form.cleaned_data["reason"],
                                                actor=request.user)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
             messages.success(request, _("已登记冲销分录 %(a)s，原分录保留在台账中。")
                              % {"a": f"{reversal.amount:,.2f}"})
             return redirect("fund:ledger")
