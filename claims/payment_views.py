@@ -20,13 +20,14 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.security import reauth_required
 from fund.selectors import fund_balance
 from riskcomp.choices import Scheme
+from riskcomp.columns import Col, Columns
 from riskcomp.exports import wants_xlsx
 from riskcomp.form_errors import service_errors_on
 from riskcomp.listing import Column, Filter, build_listing
 from riskcomp.roles import Role, role_required
 
 from . import services
-from .exports import CLAIM_COLUMNS, RECOVERY_COLUMNS, XColumn, xlsx_response
+from .exports import CLAIM_COLUMNS, RECOVERY, RECOVERY_COLUMNS, xlsx_response
 from .models import Claim, ReturnPayment
 from .payment_forms import BatchPaymentForm, ClaimSelectionForm, PaymentForm
 from .payment_selectors import (
@@ -179,11 +180,13 @@ def _received(r: Any, attr: str) -> Any:
     return getattr(ret, attr) if ret is not None else None
 
 
-RETURN_COLUMNS: tuple[XColumn, ...] = (
-    *RECOVERY_COLUMNS,
-    XColumn(_lazy("确认到账时间"), lambda r: _received(r, "received_at"), "datetime", 17),
-    XColumn(_lazy("处理状态"), lambda r: str(dict(RECEIPT_STATES)[r.receipt_state]), width=20),
+RETURNS = RECOVERY | Columns(
+    received_at=Col(_lazy("确认到账时间"), lambda r: _received(r, "received_at"), "datetime", 17),
+    state=Col(_lazy("处理状态"), lambda r: str(dict(RECEIPT_STATES)[r.receipt_state]),
+              width=20, sort="receipt_rank"),
+    returned=Col(_lazy("银行返还"), sort="return_payment__returned_on"),
 )
+RETURN_COLUMNS = (*RECOVERY_COLUMNS, *RETURNS.export("received_at", "state"))
 
 
 @role_required(Role.REVIEWER)
@@ -203,17 +206,8 @@ def return_list(request: HttpRequest) -> HttpResponse:
             Filter("state", str(_("处理状态")), "receipt_state", tuple(
                 (k, str(v)) for k, v in RECEIPT_STATES)),
         ),
-        columns=(
-            ("claim", Column(_lazy("申报编号"), "claim__number")),
-            ("bank", Column(_lazy("银行"), "claim__bank__short_name")),
-            ("scheme", Column(_lazy("政策"), "claim__scheme")),
-            ("recovered", Column(_lazy("回收日期"), "recovered_on")),
-            ("due", Column(_lazy("应返还（元）"), "return_amount", numeric=True)),
-            ("notice_deadline", Column(_lazy("通知截止日"), "notice_deadline")),
-            ("return_deadline", Column(_lazy("返还截止日"), "return_deadline")),
-            ("returned", Column(_lazy("银行返还"), "return_payment__returned_on")),
-            ("state", Column(_lazy("处理状态"), "receipt_rank")),
-        ),
+        columns=RETURNS.listing("claim", "bank", "scheme", "recovered", "due", "notice_deadline",
+                                "return_deadline", "returned", "state"),
     )
     if wants_xlsx(request):
         return xlsx_response(listing.page.paginator.object_list, RETURN_COLUMNS,

@@ -15,13 +15,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from claims.exports import XColumn, xlsx_response
+from claims.exports import xlsx_response
 from claims.payment_selectors import bank_choices, ledger_entries, ledger_totals
 from riskcomp.choices import Scheme
+from riskcomp.columns import Col, Columns
 from riskcomp.exports import wants_xlsx
 from riskcomp.form_errors import service_errors_on
 from riskcomp.labels import scheme_short
-from riskcomp.listing import Column, Filter, build_listing, date_range, in_date_range
+from riskcomp.listing import Filter, build_listing, date_range, in_date_range
 from riskcomp.roles import Role, role_of, role_required
 
 from . import services
@@ -38,19 +39,26 @@ from .selectors import (
 
 _lazy = gettext_lazy
 
-LEDGER_COLUMNS: tuple[XColumn, ...] = (
-    XColumn(_lazy("记账日期"), lambda e: e.booked_on, "date", 12),
-    XColumn(_lazy("类型"), lambda e: e.get_kind_display(), width=14),
-    XColumn(_lazy("政策"), lambda e: scheme_short(e.scheme), width=8),
-    XColumn(_lazy("银行"), lambda e: e.bank.short_name if e.bank else "", width=14),
-    XColumn(_lazy("申报编号"), lambda e: e.claim.number if e.claim else "", width=16),
-    XColumn(_lazy("凭证号"), lambda e: e.reference, width=22),
-    XColumn(_lazy("摘要"), lambda e: e.memo, width=36),
-    XColumn(_lazy("金额（元，流入为正）"), lambda e: e.amount, "money", 18),
-    XColumn(_lazy("确认损失（元）"), lambda e: e.loss_amount, "money", 16),
-    XColumn(_lazy("余额（元）"), lambda e: e.running_balance, "money", 18),
-    XColumn(_lazy("记账时间"), lambda e: e.created_at, "datetime", 17),
+LEDGER = Columns(
+    booked=Col(_lazy("记账日期"), lambda e: e.booked_on, "date", 12, sort="booked_on"),
+    kind=Col(_lazy("类型"), lambda e: e.get_kind_display(), width=14, sort="kind"),
+    scheme=Col(_lazy("政策"), lambda e: scheme_short(e.scheme), width=8, sort="scheme"),
+    bank=Col(_lazy("银行"), lambda e: e.bank.short_name if e.bank else "", width=14,
+             sort="bank__short_name"),
+    claim=Col(_lazy("申报编号"), lambda e: e.claim.number if e.claim else "", width=16,
+              sort="claim__number"),
+    reference=Col(_lazy("凭证号"), lambda e: e.reference, width=22),
+    # The screen shows the voucher number under the memo; the workbook gives each a column.
+    memo=Col(_lazy("摘要 / 凭证号"), lambda e: e.memo, width=36, export_label=_lazy("摘要")),
+    amount=Col(_lazy("金额（元）"), lambda e: e.amount, "money", 18, sort="amount",
+               export_label=_lazy("金额（元，流入为正）")),
+    loss=Col(_lazy("确认损失（元）"), lambda e: e.loss_amount, "money", 16),
+    balance=Col(_lazy("余额（元）"), lambda e: e.running_balance, "money", 18),
+    created=Col(_lazy("记账时间"), lambda e: e.created_at, "datetime", 17),
+    action=Col(_lazy("操作")),
 )
+LEDGER_COLUMNS = LEDGER.export("booked", "kind", "scheme", "bank", "claim", "reference", "memo",
+                               "amount", "loss", "balance", "created")
 
 
 @role_required(Role.REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN)
@@ -69,17 +77,8 @@ def ledger(request: HttpRequest) -> HttpResponse:
             Filter("bank", str(_("银行")), "bank_id", bank_choices()),
             Filter("scheme", str(_("政策")), "scheme", tuple(Scheme.choices)),
         ),
-        columns=(
-            ("booked", Column(_lazy("记账日期"), "booked_on")),
-            ("kind", Column(_lazy("类型"), "kind")),
-            ("bank", Column(_lazy("银行"), "bank__short_name")),
-            ("scheme", Column(_lazy("政策"), "scheme")),
-            ("claim", Column(_lazy("申报编号"), "claim__number")),
-            ("memo", Column(_lazy("摘要 / 凭证号"))),
-            ("amount", Column(_lazy("金额（元）"), "amount", numeric=True)),
-            ("balance", Column(_lazy("余额（元）"), numeric=True)),
-            *((("action", Column(_lazy("操作"))),) if can_record else ()),
-        ),
+        columns=LEDGER.listing("booked", "kind", "bank", "scheme", "claim", "memo", "amount",
+                               "balance", *(("action",) if can_record else ())),
         default_sort="-booked",
     )
     rows = listing.page.paginator.object_list
