@@ -5,7 +5,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from riskcomp.form_errors import service_errors_on
-from riskcomp.policy.reasons import PolicyError, ReasonCode
+from riskcomp.policy.reasons import PolicyError
+from riskcomp.policy.types import ReasonCode
 
 
 class _AmountForm(forms.Form):
