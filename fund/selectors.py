@@ -1,10 +1,24 @@
-"""Reads of the fund and of the policy reference data."""
+"""Reads of the fund and of the policy reference data: every read of the ledger (entries with
+their running balance, totals, balances, the fund screen's and the reports' figures) and of
+what the banks owe the fund (``receivables``)."""
 
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce, TruncMonth
 
 from claims.models import Recovery
@@ -16,6 +30,9 @@ from riskcomp.policy.types import EnterpriseKind, EnterpriseSize, LoanType, Sche
 from riskcomp.policy.workdays import WorkdayCalendar, years_to_enter
 
 from .models import CalendarDay, CalendarYear, LedgerEntry, LprRate, PolicyVersion
+
+ZERO = Decimal("0.00")
+_MONEY = DecimalField(max_digits=18, decimal_places=2)
 
 
 def scheme_params_from(row: PolicyVersion) -> SchemeParams:
@@ -96,11 +113,39 @@ def fund_balance(*, on: date | None = None) -> Decimal:
     return total if total is not None else Decimal("0.00")
 
 
+# --- The ledger --------------------------------------------------------------------------------
+
+def ledger_entries() -> QuerySet[LedgerEntry]:
+    """Ledger entries with ``running_balance``: the fund account's balance right after the entry
+    (every entry booked before it, or the same day and posted earlier), whatever filter the
+    screen applies afterwards. The sum is a correlated subquery over the booked_on index, run
+    only for the rows a page shows."""
+    upto = (LedgerEntry.objects
+            .filter(Q(booked_on__lt=OuterRef("booked_on"))
+                    | Q(booked_on=OuterRef("booked_on"), pk__lte=OuterRef("pk")))
+            .order_by()
+            # A bare SUM (not Django's Sum) keeps the subquery free of GROUP BY.
+            .annotate(total=Func(F("amount"), function="SUM", output_field=_MONEY))
+            .values("total")[:1])
+    return (LedgerEntry.objects.select_related("bank", "claim", "created_by")
+            .annotate(running_balance=Coalesce(Subquery(upto, output_field=_MONEY),
+                                               Value(ZERO), output_field=_MONEY)))
+
+
+def ledger_totals(qs: QuerySet[LedgerEntry]) -> dict[str, Any]:
+    """Money in, money out, the net movement, losses recognised and the count of ``qs``."""
+    totals = qs.order_by().aggregate(
+        inflow=Sum("amount", filter=Q(amount__gt=0)),
+        outflow=Sum("amount", filter=Q(amount__lt=0)),
+        net=Sum("amount"), loss=Sum("loss_amount"), count=Count("pk"))
+    return {k: (v if v is not None else ZERO) if k != "count" else v
+            for k, v in totals.items()}
+
+
 # --- The fund screen ---------------------------------------------------------------------------
 # Each figure is one grouped query over the ledger, so the screen costs the same few queries
 # whether the ledger holds ten entries or a hundred thousand.
 
-ZERO = Decimal("0.00")
 _FLOWS = (LedgerEntry.Kind.COMPENSATION, LedgerEntry.Kind.RETURN, LedgerEntry.Kind.WRITE_OFF)
 
 

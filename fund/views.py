@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from claims.exports import xlsx_response
-from claims.payment_selectors import bank_choices, ledger_entries, ledger_totals
+from claims.payment_selectors import bank_choices
 from riskcomp.choices import Scheme
 from riskcomp.columns import Col, Columns
 from riskcomp.exports import wants_xlsx
@@ -33,6 +33,8 @@ from .selectors import (
     fund_balance,
     ledger_by_kind,
     ledger_by_month,
+    ledger_entries,
+    ledger_totals,
     receivables_by_bank,
     receivables_by_scheme,
 )
