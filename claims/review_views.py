@@ -27,6 +27,7 @@ from riskcomp.columns import Col, Columns
 from riskcomp.exports import wants_xlsx
 from riskcomp.form_errors import add_service_errors
 from riskcomp.listing import Filter, build_listing
+from riskcomp.policy.contradictions import Finding
 from riskcomp.roles import Role, role_of, role_required
 from riskcomp.templatetags.portal import cny, pct
 from riskcomp.uploads import ALLOWED_TYPES, serve_document
@@ -40,7 +41,6 @@ from .review_selectors import (
     AGE_BANDS,
     OPEN_STATUSES,
     WAITING_LABELS,
-    Finding,
     queue_ages,
     queue_claims,
     queue_marks,
