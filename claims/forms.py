@@ -16,7 +16,7 @@ from riskcomp.uploads import ACCEPT_ATTR, check_upload
 from .models import ClaimDocument, WriteOff
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-MONEY = {"max_digits": 18, "decimal_places": 2, "min_value": Decimal("0.01")}
+MONEY: dict[str, Any] = {"max_digits": 18, "decimal_places": 2, "min_value": Decimal("0.01")}
 FILE_HELP = _("PDF、PNG 或 JPEG，按文件内容识别类型。")
 
 

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -5,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from riskcomp.choices import ReasonCode, Scheme
 
-MONEY = {"max_digits": 18, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 18, "decimal_places": 2}
 
 
 class Claim(models.Model):

@@ -1,38 +1,27 @@
-"""Reads for the custodian's money screens: claims waiting for payment, returns to collect, and
-the fund's ledger with the account balance after each entry."""
+"""Reads for the custodian's money screens: claims waiting for payment and returns to collect.
+The ledger's reads are the fund's (``fund.selectors``)."""
 
 from collections.abc import Iterable
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
     Case,
     CharField,
-    Count,
-    DecimalField,
     Exists,
     F,
-    Func,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 
 from banks.models import Bank, SuspensionState
-from fund.models import LedgerEntry
 
 from .models import Claim, Recovery
 from .selectors import recovery_list_for
-
-ZERO = Decimal("0.00")
-_MONEY = DecimalField(max_digits=18, decimal_places=2)
 
 
 def _suspended() -> Exists:
@@ -99,32 +88,3 @@ def returns_for_custodian(*, user: Any, today: date | None = None) -> QuerySet[R
             .annotate(receipt_state=state).annotate(receipt_rank=rank)
             .order_by("receipt_rank", F("return_deadline").asc(nulls_last=True),
                       "recovered_on", "pk"))
-
-
-# --- Ledger ------------------------------------------------------------------------------------
-
-def ledger_entries() -> QuerySet[LedgerEntry]:
-    """Ledger entries with ``running_balance``: the fund account's balance right after the entry
-    (every entry booked before it, or the same day and posted earlier), whatever filter the
-    screen applies afterwards. The sum is a correlated subquery over the booked_on index, run
-    only for the rows a page shows."""
-    upto = (LedgerEntry.objects
-            .filter(Q(booked_on__lt=OuterRef("booked_on"))
-                    | Q(booked_on=OuterRef("booked_on"), pk__lte=OuterRef("pk")))
-            .order_by()
-            # A bare SUM (not Django's Sum) keeps the subquery free of GROUP BY.
-            .annotate(total=Func(F("amount"), function="SUM", output_field=_MONEY))
-            .values("total")[:1])
-    return (LedgerEntry.objects.select_related("bank", "claim", "created_by")
-            .annotate(running_balance=Coalesce(Subquery(upto, output_field=_MONEY),
-                                               Value(ZERO), output_field=_MONEY)))
-
-
-def ledger_totals(qs: QuerySet[LedgerEntry]) -> dict[str, Any]:
-    """Money in, money out, the net movement, losses recognised and the count of ``qs``."""
-    totals = qs.order_by().aggregate(
-        inflow=Sum("amount", filter=Q(amount__gt=0)),
-        outflow=Sum("amount", filter=Q(amount__lt=0)),
-        net=Sum("amount"), loss=Sum("loss_amount"), count=Count("pk"))
-    return {k: (v if v is not None else ZERO) if k != "count" else v
-            for k, v in totals.items()}

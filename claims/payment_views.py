@@ -20,13 +20,14 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.security import reauth_required
 from fund.selectors import fund_balance
 from riskcomp.choices import Scheme
+from riskcomp.columns import Col, Columns
 from riskcomp.exports import wants_xlsx
-from riskcomp.form_errors import add_service_errors
+from riskcomp.form_errors import service_errors_on
 from riskcomp.listing import Column, Filter, build_listing
 from riskcomp.roles import Role, role_required
 
 from . import services
-from .exports import CLAIM_COLUMNS, RECOVERY_COLUMNS, XColumn, xlsx_response
+from .exports import CLAIM_COLUMNS, RECOVERY, RECOVERY_COLUMNS, xlsx_response
 from .models import Claim, ReturnPayment
 from .payment_forms import BatchPaymentForm, ClaimSelectionForm, PaymentForm
 from .payment_selectors import (
@@ -99,13 +100,10 @@ def payment_batch(request: HttpRequest) -> HttpResponse:
         form: Form = BatchPaymentForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            try:
+            with service_errors_on(form):
                 payments = services.claims_pay_batch(
                     claims=list(data["claims"]), paid_on=data["paid_on"],
                     reference=data["reference"], actor=request.user)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
                 total = _sum(p.amount for p in payments)
                 messages.success(request, _(
                     "已拨付%(n)d笔申报，合计 ¥%(t)s，付款流水号 %(a)s 至 %(b)s。") % {
@@ -148,12 +146,9 @@ def claim_pay(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = PaymentForm(request.POST)
         if form.is_valid():
-            try:
+            with service_errors_on(form):
                 payment = services.claim_pay(claim=claim, actor=request.user,
                                              **form.cleaned_data)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
                 messages.success(request, _(
                     "已拨付申报 %(n)s 补偿 ¥%(a)s，付款流水号 %(r)s。") % {
                     "n": claim.number, "a": f"{payment.amount:,.2f}", "r": payment.reference})
@@ -185,11 +180,13 @@ def _received(r: Any, attr: str) -> Any:
     return getattr(ret, attr) if ret is not None else None
 
 
-RETURN_COLUMNS: tuple[XColumn, ...] = (
-    *RECOVERY_COLUMNS,
-    XColumn(_lazy("确认到账时间"), lambda r: _received(r, "received_at"), "datetime", 17),
-    XColumn(_lazy("处理状态"), lambda r: str(dict(RECEIPT_STATES)[r.receipt_state]), width=20),
+RETURNS = RECOVERY | Columns(
+    received_at=Col(_lazy("确认到账时间"), lambda r: _received(r, "received_at"), "datetime", 17),
+    state=Col(_lazy("处理状态"), lambda r: str(dict(RECEIPT_STATES)[r.receipt_state]),
+              width=20, sort="receipt_rank"),
+    returned=Col(_lazy("银行返还"), sort="return_payment__returned_on"),
 )
+RETURN_COLUMNS = (*RECOVERY_COLUMNS, *RETURNS.export("received_at", "state"))
 
 
 @role_required(Role.REVIEWER)
@@ -209,17 +206,8 @@ def return_list(request: HttpRequest) -> HttpResponse:
             Filter("state", str(_("处理状态")), "receipt_state", tuple(
                 (k, str(v)) for k, v in RECEIPT_STATES)),
         ),
-        columns=(
-            ("claim", Column(_lazy("申报编号"), "claim__number")),
-            ("bank", Column(_lazy("银行"), "claim__bank__short_name")),
-            ("scheme", Column(_lazy("政策"), "claim__scheme")),
-            ("recovered", Column(_lazy("回收日期"), "recovered_on")),
-            ("due", Column(_lazy("应返还（元）"), "return_amount", numeric=True)),
-            ("notice_deadline", Column(_lazy("通知截止日"), "notice_deadline")),
-            ("return_deadline", Column(_lazy("返还截止日"), "return_deadline")),
-            ("returned", Column(_lazy("银行返还"), "return_payment__returned_on")),
-            ("state", Column(_lazy("处理状态"), "receipt_rank")),
-        ),
+        columns=RETURNS.listing("claim", "bank", "scheme", "recovered", "due", "notice_deadline",
+                                "return_deadline", "returned", "state"),
     )
     if wants_xlsx(request):
         return xlsx_response(listing.page.paginator.object_list, RETURN_COLUMNS,

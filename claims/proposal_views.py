@@ -10,7 +10,6 @@ import os
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -25,10 +24,9 @@ from accounts.security import reauth_required
 from banks.models import Bank
 from banks.selectors import suspended_pairs
 from riskcomp.choices import Scheme
-from riskcomp.form_errors import add_policy_errors, add_service_errors
+from riskcomp.form_errors import service_errors_on
 from riskcomp.listing import Column, Filter, build_listing
 from riskcomp.pdf import pdf_response, render_pdf
-from riskcomp.policy.reasons import PolicyError
 from riskcomp.roles import Role, role_of, role_required
 from riskcomp.uploads import ALLOWED_TYPES
 
@@ -49,15 +47,6 @@ from .services.proposal import period_label, period_text
 _lazy = gettext_lazy
 STAFF = (Role.REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN)
 PDF_ROLES = (Role.REVIEWER, Role.APPROVER, Role.AUDITOR)
-
-
-def _fail(form: Form, exc: Exception) -> None:
-    """A service's refusal onto the form: rule refusals with their code, input errors by
-    field."""
-    if isinstance(exc, PolicyError):
-        add_policy_errors(form, exc)
-    elif isinstance(exc, ValidationError):
-        add_service_errors(form, exc)
 
 
 def _bank_choices() -> tuple[tuple[str, str], ...]:
@@ -136,13 +125,10 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             if data["confirmed"]:
-                try:
+                with service_errors_on(form):
                     proposal = services.proposal_create(
                         claims=data["claims"], scheme=data["scheme"], period=data["period"],
                         note=data["note"], actor=request.user)
-                except (PolicyError, ValidationError) as exc:
-                    _fail(form, exc)
-                else:
                     messages.success(request, _(
                         "初审意见 %(n)s 已报送财政，共 %(c)d 笔申报，待财政国资局确认。")
                         % {"n": proposal.number, "c": len(data["claims"])})
@@ -205,14 +191,11 @@ def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
                                 claims=proposal.claims.select_related("bank"))
     if form.is_valid():
         data = form.cleaned_data
-        try:
+        with service_errors_on(form):
             decided = services.proposal_decide(
                 proposal=proposal, claims=data["claims"], decision=data["decision"],
                 number=data["number"], date=data["date"], document=data["document"],
                 reason=data["reason"], actor=request.user)
-        except (PolicyError, ValidationError) as exc:
-            _fail(form, exc)
-        else:
             label = dict(Confirmation.Decision.choices)[data["decision"]]
             messages.success(request, _("已登记财政意见“%(d)s”（%(n)s）：%(c)s。") % {
                 "d": label, "n": data["number"],
@@ -233,12 +216,9 @@ def proposal_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = claim.proposal
     form = ProposalWithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             services.proposal_withdraw(claim=claim, reason=form.cleaned_data["reason"],
                                        actor=request.user)
-        except (PolicyError, ValidationError) as exc:
-            _fail(form, exc)
-        else:
             messages.success(request, _("已将申报 %(n)s 撤出初审意见 %(p)s，可放入以后的初审意见。")
                              % {"n": claim.number, "p": proposal.number})
             return redirect("claims:proposal_detail", pk=proposal.pk)
@@ -371,11 +351,8 @@ def _writeoff_review(request: HttpRequest, pk: int, form_class: type[Form], form
         return redirect("claims:writeoff_detail", pk=write_off.pk)
     form = form_class(request.POST)
     if form.is_valid():
-        try:
+        with service_errors_on(form):
             act(write_off, form.cleaned_data)
-        except (PolicyError, ValidationError) as exc:
-            _fail(form, exc)
-        else:
             messages.success(request, done % {"n": write_off.claim.number})
             return redirect("claims:writeoff_detail", pk=write_off.pk)
     return _writeoff_page(request, write_off, **{form_key: form})
@@ -409,7 +386,7 @@ def writeoff_decide(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         written = {"number": data["number"], "date": data["date"],
                    "document": data["document"]}
-        try:
+        with service_errors_on(form):
             if data["decision"] == Confirmation.Decision.CONFIRMED:
                 done = services.writeoff_confirm(write_off=write_off, note=data["reason"],
                                                  actor=request.user, **written)
@@ -420,9 +397,6 @@ def writeoff_decide(request: HttpRequest, pk: int) -> HttpResponse:
                                                        reason=data["reason"],
                                                        actor=request.user, **written)
                 message = _("已不予确认核销 %(n)s。") % {"n": done.claim.number}
-        except (PolicyError, ValidationError) as exc:
-            _fail(form, exc)
-        else:
             messages.success(request, message)
             return redirect("claims:writeoff_detail", pk=write_off.pk)
     return _writeoff_page(request, write_off, decision_form=form)

@@ -23,16 +23,17 @@ from fund.calendar_selectors import pending_text
 from fund.selectors import policy_context
 from loans.views import snapshot_rows
 from riskcomp.choices import LoanType, Scheme
+from riskcomp.columns import Col, Columns
 from riskcomp.exports import wants_xlsx
 from riskcomp.form_errors import add_service_errors
-from riskcomp.labels import scheme_short
-from riskcomp.listing import Column, Filter, build_listing
+from riskcomp.listing import Filter, build_listing
+from riskcomp.policy.contradictions import Finding
 from riskcomp.roles import Role, role_of, role_required
 from riskcomp.templatetags.portal import cny, pct
 from riskcomp.uploads import ALLOWED_TYPES, serve_document
 
 from . import services
-from .exports import XColumn, xlsx_response
+from .exports import CLAIM, xlsx_response
 from .models import Claim, ClaimDocument
 from .review_forms import DECISION_FORMS, decision_forms
 from .review_selectors import (
@@ -40,7 +41,6 @@ from .review_selectors import (
     AGE_BANDS,
     OPEN_STATUSES,
     WAITING_LABELS,
-    Finding,
     queue_ages,
     queue_claims,
     queue_marks,
@@ -61,41 +61,24 @@ _lazy = gettext_lazy
 READ_ROLES = (Role.REVIEWER, Role.ADMIN, Role.APPROVER, Role.AUDITOR)
 ALL_STATUSES = "all"
 
-QUEUE_COLUMNS: tuple[tuple[str, Column], ...] = (
-    ("bank", Column(_lazy("银行"), "bank__short_name")),
-    ("scheme", Column(_lazy("政策"), "scheme")),
-    ("number", Column(_lazy("申报编号"), "number")),
-    ("enterprise", Column(_lazy("借款企业"), "filing__enterprise_name")),
-    ("base", Column(_lazy("基数（元）"), "base", numeric=True)),
-    ("compensation", Column(_lazy("补偿金额（元）"), "compensation", numeric=True)),
-    ("status", Column(_lazy("状态"), "status")),
-    # The stored age (``review_ages_refresh``), sorted in the database.
-    ("age", Column(_lazy("审核时长（工作日）"), "queue_age", numeric=True)),
-    ("waiting", Column(_lazy("等待"))),
-)
-
-
 def _yes(flag: bool) -> str:
     return str(_("是")) if flag else ""
 
 
-QUEUE_EXPORT: tuple[XColumn, ...] = (
-    XColumn(_lazy("银行"), lambda c: c.bank.short_name, width=14),
-    XColumn(_lazy("政策"), lambda c: scheme_short(c.scheme), width=8),
-    XColumn(_lazy("申报编号"), lambda c: c.number, width=16),
-    XColumn(_lazy("借款企业"), lambda c: c.filing.enterprise_name, width=32),
-    XColumn(_lazy("统一社会信用代码"), lambda c: c.filing.enterprise.credit_code, width=22),
-    XColumn(_lazy("不良贷款本金余额（元）"), lambda c: c.base, "money", 18),
-    XColumn(_lazy("补偿金额（元）"), lambda c: c.compensation, "money", 18),
-    XColumn(_lazy("状态"), lambda c: str(c.get_status_display()), width=14),
-    XColumn(_lazy("提交时间"), lambda c: c.submitted_at, "datetime", 17),
-    XColumn(_lazy("审核时长（工作日）"), lambda c: c.review_age, "int", 12),
+QUEUE = CLAIM | Columns(
+    # The stored age (``review_ages_refresh``), sorted in the database.
+    age=Col(_lazy("审核时长（工作日）"), lambda c: c.review_age, "int", 12, sort="queue_age"),
     # While a year's holiday schedule is unknown the age is the least it can be: say so.
-    XColumn(_lazy("审核时长说明"), lambda c: _("至少为该数，%(pending)s") % {
+    age_note=Col(_lazy("审核时长说明"), lambda c: _("至少为该数，%(pending)s") % {
         "pending": pending_text(c.age_pending_year)} if c.age_pending_year else "", width=30),
-    XColumn(_lazy("等待"), lambda c: str(c.waiting_label), width=12),
-    XColumn(_lazy("银行暂停中"), lambda c: _yes(c.bank_suspended), width=10),
+    waiting=Col(_lazy("等待"), lambda c: str(c.waiting_label), width=12),
+    suspended=Col(_lazy("银行暂停中"), lambda c: _yes(c.bank_suspended), width=10),
 )
+QUEUE_COLUMNS = QUEUE.listing("bank", "scheme", "number", "enterprise", "base", "compensation",
+                              "status", "age", "waiting")
+QUEUE_EXPORT = QUEUE.export("bank", "scheme", "number", "enterprise", "credit_code", "base",
+                            "compensation", "status", "submitted", "age", "age_note", "waiting",
+                            "suspended")
 
 
 # --- The queue --------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ here. Views stay thin: the form, one service call, a message, a redirect."""
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,13 +15,14 @@ from django.views.decorators.http import require_safe
 
 from riskcomp.audit import trail_context
 from riskcomp.choices import Scheme
+from riskcomp.columns import Col, Columns
 from riskcomp.exports import wants_xlsx
-from riskcomp.form_errors import add_service_errors
+from riskcomp.form_errors import service_errors_on
 from riskcomp.labels import scheme_short
 from riskcomp.listing import Column, Filter, build_listing
 from riskcomp.roles import Role, role_of, role_required
 
-from .exports import XColumn, xlsx_response
+from .exports import xlsx_response
 from .models import SpotCheck, SpotCheckItem
 from .services.spotcheck import spot_check_draw, spot_check_population_counts, spot_check_record
 from .spotcheck_forms import SpotCheckDrawForm, SpotCheckRecordForm
@@ -60,11 +61,8 @@ def spotcheck_draw(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = SpotCheckDrawForm(request.POST)
         if form.is_valid():
-            try:
+            with service_errors_on(form):
                 check = spot_check_draw(actor=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
                 messages.success(request, _(
                     "已抽取%(y)d年度抽查样本 %(n)d 笔，随机种子 %(s)s 已记录。") % {
                     "y": check.year, "n": check.sample_size, "s": check.seed})
@@ -99,24 +97,33 @@ def _paid_on(item: SpotCheckItem) -> Any:
     return payment.paid_on if payment else None
 
 
-ITEM_COLUMNS: tuple[XColumn, ...] = (
-    XColumn(_lazy("申报编号"), lambda i: i.claim.number, width=16),
-    XColumn(_lazy("银行"), lambda i: i.claim.bank.short_name, width=14),
-    XColumn(_lazy("政策"), lambda i: scheme_short(i.claim.scheme), width=8),
-    XColumn(_lazy("借据号"), lambda i: i.claim.filing.iou_number, width=18),
-    XColumn(_lazy("借款企业"), lambda i: i.claim.filing.enterprise_name, width=32),
-    XColumn(_lazy("统一社会信用代码"), lambda i: i.claim.filing.enterprise.credit_code,
-            width=22),
-    XColumn(_lazy("不良贷款本金余额（元）"), lambda i: i.claim.base, "money", 18),
-    XColumn(_lazy("补偿金额（元）"), lambda i: i.claim.compensation, "money", 18),
-    XColumn(_lazy("拨付日期"), _paid_on, "date", 12),
-    XColumn(_lazy("申报状态"), lambda i: str(i.claim.get_status_display()), width=10),
-    XColumn(_lazy("检查结论"), lambda i: str(i.get_result_display()), width=10),
-    XColumn(_lazy("检查发现"), lambda i: i.finding, width=48),
-    XColumn(_lazy("记录人"), lambda i: i.recorded_by.username if i.recorded_by else "",
-            width=12),
-    XColumn(_lazy("记录时间"), lambda i: i.recorded_at, "datetime", 17),
+ITEM = Columns(
+    claim=Col(_lazy("申报编号"), lambda i: i.claim.number, width=16, sort="claim__number"),
+    bank=Col(_lazy("银行"), lambda i: i.claim.bank.short_name, width=14,
+             sort="claim__bank__short_name"),
+    scheme=Col(_lazy("政策"), lambda i: scheme_short(i.claim.scheme), width=8,
+               sort="claim__scheme"),
+    iou=Col(_lazy("借据号"), lambda i: i.claim.filing.iou_number, width=18),
+    enterprise=Col(_lazy("借款企业"), lambda i: i.claim.filing.enterprise_name, width=32,
+                   sort="claim__filing__enterprise_name"),
+    credit_code=Col(_lazy("统一社会信用代码"), lambda i: i.claim.filing.enterprise.credit_code,
+                    width=22),
+    base=Col(_lazy("不良贷款本金余额（元）"), lambda i: i.claim.base, "money", 18),
+    compensation=Col(_lazy("补偿金额（元）"), lambda i: i.claim.compensation, "money", 18,
+                     sort="claim__compensation"),
+    paid_on=Col(_lazy("拨付日期"), _paid_on, "date", 12),
+    status=Col(_lazy("申报状态"), lambda i: str(i.claim.get_status_display()), width=10),
+    result=Col(_lazy("检查结论"), lambda i: str(i.get_result_display()), width=10,
+               sort="result"),
+    finding=Col(_lazy("检查发现"), lambda i: i.finding, width=48),
+    recorded_by=Col(_lazy("记录人"), lambda i: i.recorded_by.username if i.recorded_by else "",
+                    width=12),
+    recorded_at=Col(_lazy("记录时间"), lambda i: i.recorded_at, "datetime", 17,
+                    sort="recorded_at"),
 )
+ITEM_COLUMNS = ITEM.export("claim", "bank", "scheme", "iou", "enterprise", "credit_code", "base",
+                           "compensation", "paid_on", "status", "result", "finding",
+                           "recorded_by", "recorded_at")
 
 
 @role_required(*READERS)
@@ -132,16 +139,8 @@ def spotcheck_detail(request: HttpRequest, pk: int) -> HttpResponse:
             Filter("result", str(_("检查结论")), "result", RESULT_FILTER),
             Filter("scheme", str(_("政策")), "claim__scheme", tuple(Scheme.choices)),
         ),
-        columns=(
-            ("claim", Column(_lazy("申报编号"), "claim__number")),
-            ("bank", Column(_lazy("银行"), "claim__bank__short_name")),
-            ("enterprise", Column(_lazy("借款企业"), "claim__filing__enterprise_name")),
-            ("scheme", Column(_lazy("政策"), "claim__scheme")),
-            ("compensation", Column(_lazy("补偿金额（元）"), "claim__compensation",
-                                    numeric=True)),
-            ("result", Column(_lazy("检查结论"), "result")),
-            ("recorded_at", Column(_lazy("记录时间"), "recorded_at")),
-        ),
+        columns=ITEM.listing("claim", "bank", "enterprise", "scheme", "compensation", "result",
+                             "recorded_at"),
         default_sort="claim",
     )
     if wants_xlsx(request):
@@ -168,11 +167,8 @@ def spotcheck_item(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied(_("只有托管机构审核人员可以记录抽查结论。"))
         form = SpotCheckRecordForm(request.POST)
         if form.is_valid():
-            try:
+            with service_errors_on(form):
                 spot_check_record(item=item, actor=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
                 messages.success(request, _("已记录申报 %(n)s 的抽查结论。") % {
                     "n": item.claim.number})
                 return redirect("claims:spotcheck_detail", pk=item.spot_check_id)

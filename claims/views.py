@@ -25,16 +25,16 @@ from loans.selectors import filing_list_for
 from riskcomp.audit import trail_context
 from riskcomp.choices import Scheme
 from riskcomp.exports import wants_xlsx
-from riskcomp.form_errors import add_policy_errors, add_service_errors
+from riskcomp.form_errors import add_service_errors, service_errors_on
 from riskcomp.held_uploads import HeldUploads
 from riskcomp.labels import quarter_label, reason_label
-from riskcomp.listing import Column, Filter, build_listing
+from riskcomp.listing import Filter, build_listing
 from riskcomp.policy.reasons import PolicyError, Refusal
 from riskcomp.roles import ANY_ROLE, Role, role_of, role_required
 from riskcomp.uploads import serve_document
 
 from . import services
-from .exports import CLAIM_COLUMNS, RECOVERY_COLUMNS, xlsx_response
+from .exports import CLAIM, CLAIM_COLUMNS, RECOVERY, RECOVERY_COLUMNS, xlsx_response
 from .forms import (
     ClaimForm,
     RecoveryForm,
@@ -83,16 +83,8 @@ def claim_list(request: HttpRequest) -> HttpResponse:
             Filter("scheme", str(_("政策")), "scheme", tuple(Scheme.choices)),
             Filter("status", str(_("状态")), "status", tuple(Claim.Status.choices)),
         ),
-        columns=(
-            ("number", Column(_lazy("申报编号"), "number")),
-            ("enterprise", Column(_lazy("借款企业"), "filing__enterprise_name")),
-            ("bank", Column(_lazy("银行"), "bank__short_name")),
-            ("scheme", Column(_lazy("政策"), "scheme")),
-            ("base", Column(_lazy("基数（元）"), "base", numeric=True)),
-            ("compensation", Column(_lazy("补偿金额（元）"), "compensation", numeric=True)),
-            ("submitted", Column(_lazy("提交时间"), "submitted_at")),
-            ("status", Column(_lazy("状态"), "status")),
-        ),
+        columns=CLAIM.listing("number", "enterprise", "bank", "scheme", "base", "compensation",
+                              "submitted", "status"),
         default_sort="-submitted",
     )
     if wants_xlsx(request):
@@ -133,18 +125,8 @@ def recovery_list(request: HttpRequest) -> HttpResponse:
             Filter("state", str(_("返还状态")), "return_state",
                    tuple((k, str(v)) for k, v in RETURN_STATES)),
         ),
-        columns=(
-            ("claim", Column(_lazy("申报编号"), "claim__number")),
-            ("enterprise", Column(_lazy("借款企业"), "claim__filing__enterprise_name")),
-            ("bank", Column(_lazy("银行"), "claim__bank__short_name")),
-            ("scheme", Column(_lazy("政策"), "claim__scheme")),
-            ("recovered", Column(_lazy("回收日期"), "recovered_on")),
-            ("amount", Column(_lazy("回收金额（元）"), "amount", numeric=True)),
-            ("due", Column(_lazy("应返还（元）"), "return_amount", numeric=True)),
-            ("notice_deadline", Column(_lazy("通知截止日"), "notice_deadline")),
-            ("return_deadline", Column(_lazy("返还截止日"), "return_deadline")),
-            ("state", Column(_lazy("返还状态"), "return_state")),
-        ),
+        columns=RECOVERY.listing("claim", "enterprise", "bank", "scheme", "recovered", "amount",
+                                 "due", "notice_deadline", "return_deadline", "state"),
         default_sort="-recovered",
     )
     if wants_xlsx(request):
@@ -327,14 +309,9 @@ def claim_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
         files = held.with_held(request.FILES, multiple=("documents",))
         form = SupplementAnswerForm(request.POST, files)
         if form.is_valid():
-            try:
+            with service_errors_on(form):
                 services.claim_resubmit(claim=claim, answer=form.cleaned_data["answer"],
                                documents=form.cleaned_data["documents"], actor=request.user)
-            except PolicyError as exc:
-                add_policy_errors(form, exc)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
                 held.clear()
                 messages.success(request, _("已答复补充材料要求，申报 %(n)s 已重新提交。")
                                  % {"n": claim.number})
@@ -383,14 +360,9 @@ def recovery_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = RecoveryForm(request.POST)
         if form.is_valid():
-            try:
+            with service_errors_on(form):
                 recovery = services.recovery_report(claim=claim, actor=request.user,
                                                     **form.cleaned_data)
-            except PolicyError as exc:
-                add_policy_errors(form, exc)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
                 _recovery_messages(request, recovery)
                 return redirect("claims:claim_detail", pk=claim.pk)
     else:
@@ -430,14 +402,9 @@ def return_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = ReturnForm(request.POST, request.FILES, tech=tech)
         if form.is_valid():
-            try:
+            with service_errors_on(form):
                 services.return_record(recovery=recovery, actor=request.user,
                                        **form.cleaned_data)
-            except PolicyError as exc:
-                add_policy_errors(form, exc)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
                 messages.success(request, _("已登记返还 ¥%(a)s，待托管机构确认到账。")
                                  % {"a": f"{form.cleaned_data['amount']:,.2f}"})
                 return redirect("claims:claim_detail", pk=claim.pk)
@@ -466,14 +433,9 @@ def writeoff_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = WriteOffForm(request.POST, request.FILES, tech=tech)
         if form.is_valid():
-            try:
+            with service_errors_on(form):
                 write_off = services.writeoff_apply(claim=claim, actor=request.user,
                                                     **form.cleaned_data)
-            except PolicyError as exc:
-                add_policy_errors(form, exc)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
                 messages.success(request, _("已提交核销申请，核销金额 ¥%(a)s，等待托管机构审核。")
                                  % {"a": f"{write_off.amount:,.2f}"})
                 return redirect("claims:claim_detail", pk=claim.pk)
@@ -496,14 +458,9 @@ def statement_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = StatementForm(request.POST, request.FILES)
         if form.is_valid():
-            try:
+            with service_errors_on(form):
                 statement = services.statement_submit(claim=claim, actor=request.user,
                                                       **form.cleaned_data)
-            except PolicyError as exc:
-                add_policy_errors(form, exc)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
                 messages.success(request, _("已报送%(y)d年度追偿情况说明。")
                                  % {"y": statement.year})
                 return redirect("claims:claim_detail", pk=claim.pk)

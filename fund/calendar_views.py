@@ -3,14 +3,13 @@ enters one year's whole schedule, shows it as twelve months, previews the stored
 changes and saves both in one step. For the system administrator."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from riskcomp.form_errors import add_service_errors
+from riskcomp.form_errors import service_errors_on
 from riskcomp.policy.holidays import (
     HolidaySchedule,
     package_differences,
@@ -74,14 +73,11 @@ def calendar_year(request: HttpRequest, year: int) -> HttpResponse:
             schedule = form.schedule
             digest = form.content_digest()
             if action == SAVE and form.cleaned_data.get("digest") == digest:
-                try:
+                with service_errors_on(form):
                     done = calendar_services.calendar_year_enter(
                         schedule=schedule, source=form.cleaned_data["source"],
                         override_confirmed=bool(form.cleaned_data.get("override_confirmed")),
                         actor=request.user)
-                except ValidationError as exc:
-                    add_service_errors(form, exc)
-                else:
                     messages.success(request, _(
                         "已保存%(y)s年节假日安排；%(n)s项已存储的期限重新计算，"
                         "已通知相关银行。") % {"y": year, "n": len(done.changes)})

@@ -3,6 +3,8 @@
 Policy figures live here as data so that a new policy version is a data change; they reach the
 pure engine in ``riskcomp.policy`` only through ``fund.selectors.policy_context``."""
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -11,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from riskcomp.choices import EnterpriseKind, EnterpriseSize, LoanType, Scheme
 
-MONEY = {"max_digits": 18, "decimal_places": 2}
-RATIO = {"max_digits": 6, "decimal_places": 4}
+MONEY: dict[str, Any] = {"max_digits": 18, "decimal_places": 2}
+RATIO: dict[str, Any] = {"max_digits": 6, "decimal_places": 4}
 
 
 class PolicyVersion(models.Model):

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_safe
 from loans.models import LoanFiling
 from riskcomp.audit import trail_context
 from riskcomp.choices import ReasonCode
-from riskcomp.form_errors import add_service_errors
+from riskcomp.form_errors import add_service_errors, service_errors_on
 from riskcomp.policy.params import choose_version
 from riskcomp.policy.types import Scheme
 from riskcomp.roles import Role, role_of, role_required
@@ -94,12 +94,9 @@ def version_succeed(request: HttpRequest, pk: int) -> HttpResponse:
         form = PolicyVersionForm(request.POST, instance=PolicyVersion(
             articles=source.articles, scheme=source.scheme))
         if form.is_valid():
-            try:
+            with service_errors_on(form):
                 created = services.policy_version_create(source=source, values=form.values(),
                                                          actor=request.user)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
                 messages.success(request, _("已新建政策版本%(v)s（%(f)s至%(t)s）。") % {
                     "v": created.version, "f": created.valid_from.isoformat(),
                     "t": created.valid_to.isoformat()})
@@ -120,12 +117,9 @@ def version_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and not used_by:
         form = PolicyVersionForm(request.POST, instance=version)
         if form.is_valid():
-            try:
+            with service_errors_on(form):
                 services.policy_version_update(version=version, values=form.values(),
                                                actor=request.user)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
                 messages.success(request, _("已更正政策版本%(v)s。") % {"v": version.version})
                 return redirect("params:version_detail", pk=version.pk)
     else:

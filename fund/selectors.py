@@ -1,11 +1,26 @@
-"""Reads of the fund and of the policy reference data."""
+"""Reads of the fund and of the policy reference data: every read of the ledger (entries with
+their running balance, totals, balances, the fund screen's and the reports' figures) and of
+what the banks owe the fund (``receivables``)."""
 
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
 
 from claims.models import Recovery
 from riskcomp.choices import Scheme as SchemeChoice
@@ -16,6 +31,9 @@ from riskcomp.policy.types import EnterpriseKind, EnterpriseSize, LoanType, Sche
 from riskcomp.policy.workdays import WorkdayCalendar, years_to_enter
 
 from .models import CalendarDay, CalendarYear, LedgerEntry, LprRate, PolicyVersion
+
+ZERO = Decimal("0.00")
+_MONEY = DecimalField(max_digits=18, decimal_places=2)
 
 
 def scheme_params_from(row: PolicyVersion) -> SchemeParams:
@@ -96,11 +114,46 @@ def fund_balance(*, on: date | None = None) -> Decimal:
     return total if total is not None else Decimal("0.00")
 
 
+# --- The ledger --------------------------------------------------------------------------------
+
+def ledger_entries() -> QuerySet[LedgerEntry]:
+    """Ledger entries with ``running_balance``: the fund account's balance right after the entry
+    (every entry booked before it, or the same day and posted earlier), whatever filter the
+    screen applies afterwards. The sum is a correlated subquery over the booked_on index, run
+    only for the rows a page shows."""
+    upto = (LedgerEntry.objects
+            .filter(Q(booked_on__lt=OuterRef("booked_on"))
+                    | Q(booked_on=OuterRef("booked_on"), pk__lte=OuterRef("pk")))
+            .order_by()
+            # A bare SUM (not Django's Sum) keeps the subquery free of GROUP BY.
+            .annotate(total=Func(F("amount"), function="SUM", output_field=_MONEY))
+            .values("total")[:1])
+    return (LedgerEntry.objects.select_related("bank", "claim", "created_by")
+            .annotate(running_balance=Coalesce(Subquery(upto, output_field=_MONEY),
+                                               Value(ZERO), output_field=_MONEY)))
+
+
+def ledger_sums_by_kind() -> QuerySet[Any, Any]:
+    """Per kind of entry, the whole ledger: ``n`` entries, their ``total`` and ``loss``."""
+    return (LedgerEntry.objects.order_by().values("kind")
+            .annotate(total=Sum("amount"), loss=Sum("loss_amount"), n=Count("id"))
+            .order_by("kind"))
+
+
+def ledger_totals(qs: QuerySet[LedgerEntry]) -> dict[str, Any]:
+    """Money in, money out, the net movement, losses recognised and the count of ``qs``."""
+    totals = qs.order_by().aggregate(
+        inflow=Sum("amount", filter=Q(amount__gt=0)),
+        outflow=Sum("amount", filter=Q(amount__lt=0)),
+        net=Sum("amount"), loss=Sum("loss_amount"), count=Count("pk"))
+    return {k: (v if v is not None else ZERO) if k != "count" else v
+            for k, v in totals.items()}
+
+
 # --- The fund screen ---------------------------------------------------------------------------
 # Each figure is one grouped query over the ledger, so the screen costs the same few queries
 # whether the ledger holds ten entries or a hundred thousand.
 
-ZERO = Decimal("0.00")
 _FLOWS = (LedgerEntry.Kind.COMPENSATION, LedgerEntry.Kind.RETURN, LedgerEntry.Kind.WRITE_OFF)
 
 
@@ -136,7 +189,8 @@ def ledger_by_month(*, date_from: date | None = None, date_to: date | None = Non
                       outflow=Sum("amount", filter=Q(amount__lt=0)),
                       loss=Sum("loss_amount"), n=Count("pk"))
             .order_by("month"))
-    found = {(r["month"].year, r["month"].month): r for r in rows}
+    found: dict[tuple[int, int], dict[str, Any]] = {
+        (r["month"].year, r["month"].month): dict(r) for r in rows}
     if not found:
         return []
     first, last = min(found), max(found)
@@ -194,47 +248,67 @@ def _receivable_sums(date_from: date | None, date_to: date | None) -> dict[str, 
     }
 
 
-def _receivable_row(r: dict[str, Any], return_due_to: Decimal) -> dict[str, Any]:
+def _receivable_row(r: dict[str, Any], owed: dict[str, Any]) -> dict[str, Any]:
     # Compensation is booked as an outflow (negative); the table shows what was paid.
-    paid, returned, written_off = -_z(r["paid"]), _z(r["returned"]), _z(r["written_off"])
-    net_exposure = -_z(r["paid_to"]) - _z(r["returned_to"]) - _z(r["written_off_to"])
-    # What the banks owe is only their share of what they recovered (MICRO Art. 16, TECH
-    # Art. 17), not the compensation itself; a return beyond the amount due owes nothing.
-    to_return = max(ZERO, return_due_to - _z(r["returned_to"]))
-    return {"paid": paid, "returned": returned, "written_off": written_off,
-            "net_exposure": net_exposure, "to_return": to_return}
+    paid, returned = -_z(r.get("paid")), _z(r.get("returned"))
+    net_exposure = (-_z(r.get("paid_to")) - _z(r.get("returned_to"))
+                    - _z(r.get("written_off_to")))
+    return {"paid": paid, "returned": returned, "written_off": _z(r.get("written_off")),
+            "net_exposure": net_exposure, "to_return": _z(owed.get("amount")),
+            "returns_pending": owed.get("n", 0), "returns_overdue": _z(owed.get("overdue"))}
 
 
-def _return_due(group: tuple[str, ...], *, date_to: date | None,
-                scheme: str) -> dict[tuple[Any, ...], Decimal]:
-    """The return amounts of the recoveries made up to ``date_to`` (recovery × ratio), per group
-    of the ledger's keys (the recovery's claim carries the bank and the scheme)."""
-    qs = Recovery.objects.order_by()
-    if date_to is not None:
-        qs = qs.filter(recovered_on__lte=date_to)
+def _returns_owed(group: tuple[str, ...], *, date_to: date | None,
+                  scheme: str) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """Per group of the ledger's keys (the recovery's claim carries the bank and the scheme):
+    the recoveries made up to ``date_to`` whose share is not back in the fund by then (their
+    return not yet booked in the ledger), how many, their return amounts (recovery × ratio)
+    and the part past its return deadline."""
+    on = date_to if date_to is not None else timezone.localdate()
+    qs = (Recovery.objects.order_by().filter(recovered_on__lte=on, return_amount__gt=0)
+          .exclude(return_payment__ledger_entry__booked_on__lte=on))
     if scheme:
         qs = qs.filter(claim__scheme=scheme)
     fields = {k: f"claim__{k}" for k in group}
-    rows = qs.values(*fields.values()).annotate(due=Sum("return_amount"))
-    return {tuple(r[f] for f in fields.values()): _z(r["due"]) for r in rows}
+    rows = qs.values(*fields.values()).annotate(
+        n=Count("pk"), amount=Sum("return_amount"),
+        overdue=Sum("return_amount", filter=Q(return_deadline__lt=on)))
+    return {tuple(r[f] for f in fields.values()): r for r in rows}
 
 
-def _receivables(group: tuple[str, ...], *, date_from: date | None, date_to: date | None,
-                 scheme: str) -> list[dict[str, Any]]:
+def receivables(group: tuple[str, ...], *, date_from: date | None = None,
+                date_to: date | None = None, scheme: str = "") -> list[dict[str, Any]]:
+    """What the banks owe the fund, per group of ledger keys (``scheme``, ``bank_id``,
+    ``bank__short_name``): compensation paid, returns received and losses written off within
+    the range; at its end the net exposure (paid − returned − written off, RULES.md
+    "Write-off": a write-off turns the receivable into a loss) and the returns the banks still
+    owe (MICRO Art. 16, TECH Art. 17: only their share of what they recovered, not the
+    compensation itself): ``to_return``, of ``returns_pending`` recoveries, ``returns_overdue``
+    of it past the return deadline. The one formula the fund screen and the reports use."""
     qs = LedgerEntry.objects.order_by().filter(kind__in=_FLOWS)
     if date_to is not None:
         qs = qs.filter(booked_on__lte=date_to)
     if scheme:
         qs = qs.filter(scheme=scheme)
-    rows = qs.values(*group).annotate(**_receivable_sums(date_from, date_to)).order_by(*group)
-    due = _return_due(group, date_to=date_to, scheme=scheme)
-    return [{**{k: r[k] for k in group},
-             **_receivable_row(r, due.get(tuple(r[k] for k in group), ZERO))} for r in rows]
+    booked = {tuple(r[k] for k in group): r for r in
+              qs.values(*group).annotate(**_receivable_sums(date_from, date_to)).order_by(*group)}
+    owed = _returns_owed(group, date_to=date_to, scheme=scheme)
+    keys = [*booked, *(k for k in owed if k not in booked)]
+    return [{**dict(zip(group, k, strict=True)),
+             **_receivable_row(booked.get(k, {}), owed.get(k, {}))} for k in keys]
+
+
+_SCREEN_FIGURES = ("paid", "returned", "written_off", "net_exposure", "to_return")
+
+
+def _screen_rows(rows: list[dict[str, Any]], group: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The fund screen's figures of ``receivables`` rows (it counts no pending returns)."""
+    return [{k: r[k] for k in (*group, *_SCREEN_FIGURES)} for r in rows]
 
 
 def _with_total(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    keys = ("paid", "returned", "written_off", "net_exposure", "to_return")
-    return {"rows": rows, "total": {k: sum((r[k] for r in rows), ZERO) for k in keys}}
+    return {"rows": rows,
+            "total": {k: sum((r[k] for r in rows), ZERO) for k in _SCREEN_FIGURES}}
 
 
 def receivables_by_scheme(*, date_from: date | None = None, date_to: date | None = None,
@@ -243,7 +317,9 @@ def receivables_by_scheme(*, date_from: date | None = None, date_to: date | None
     the net exposure at its end (paid − returned − written off, RULES.md "Write-off": a
     write-off turns the receivable into a loss) and the returns the banks still owe then
     (recovered × ratio − returned), with the total."""
-    rows = _receivables(("scheme",), date_from=date_from, date_to=date_to, scheme=scheme)
+    group = ("scheme",)
+    rows = _screen_rows(receivables(group, date_from=date_from, date_to=date_to, scheme=scheme),
+                        group)
     labels = dict(SchemeChoice.choices)
     for r in rows:
         r["label"] = labels.get(r["scheme"], r["scheme"])
@@ -253,7 +329,8 @@ def receivables_by_scheme(*, date_from: date | None = None, date_to: date | None
 def receivables_by_bank(*, date_from: date | None = None, date_to: date | None = None,
                         scheme: str = "") -> dict[str, Any]:
     """The same figures per partner bank, by the bank's short name."""
-    rows = _receivables(("bank_id", "bank__short_name"), date_from=date_from, date_to=date_to,
-                        scheme=scheme)
+    group = ("bank_id", "bank__short_name")
+    rows = _screen_rows(receivables(group, date_from=date_from, date_to=date_to, scheme=scheme),
+                        group)
     rows.sort(key=lambda r: (r["bank__short_name"] or "", r["bank_id"] or 0))
     return _with_total(rows)

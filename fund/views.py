@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,13 +15,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from claims.exports import XColumn, xlsx_response
-from claims.payment_selectors import bank_choices, ledger_entries, ledger_totals
+from claims.exports import xlsx_response
+from claims.payment_selectors import bank_choices
 from riskcomp.choices import Scheme
+from riskcomp.columns import Col, Columns
 from riskcomp.exports import wants_xlsx
-from riskcomp.form_errors import add_service_errors
+from riskcomp.form_errors import service_errors_on
 from riskcomp.labels import scheme_short
-from riskcomp.listing import Column, Filter, build_listing, date_range, in_date_range
+from riskcomp.listing import Filter, build_listing, date_range, in_date_range
 from riskcomp.roles import Role, role_of, role_required
 
 from . import services
@@ -33,25 +33,34 @@ from .selectors import (
     fund_balance,
     ledger_by_kind,
     ledger_by_month,
+    ledger_entries,
+    ledger_totals,
     receivables_by_bank,
     receivables_by_scheme,
 )
 
 _lazy = gettext_lazy
 
-LEDGER_COLUMNS: tuple[XColumn, ...] = (
-    XColumn(_lazy("记账日期"), lambda e: e.booked_on, "date", 12),
-    XColumn(_lazy("类型"), lambda e: e.get_kind_display(), width=14),
-    XColumn(_lazy("政策"), lambda e: scheme_short(e.scheme), width=8),
-    XColumn(_lazy("银行"), lambda e: e.bank.short_name if e.bank else "", width=14),
-    XColumn(_lazy("申报编号"), lambda e: e.claim.number if e.claim else "", width=16),
-    XColumn(_lazy("凭证号"), lambda e: e.reference, width=22),
-    XColumn(_lazy("摘要"), lambda e: e.memo, width=36),
-    XColumn(_lazy("金额（元，流入为正）"), lambda e: e.amount, "money", 18),
-    XColumn(_lazy("确认损失（元）"), lambda e: e.loss_amount, "money", 16),
-    XColumn(_lazy("余额（元）"), lambda e: e.running_balance, "money", 18),
-    XColumn(_lazy("记账时间"), lambda e: e.created_at, "datetime", 17),
+LEDGER = Columns(
+    booked=Col(_lazy("记账日期"), lambda e: e.booked_on, "date", 12, sort="booked_on"),
+    kind=Col(_lazy("类型"), lambda e: e.get_kind_display(), width=14, sort="kind"),
+    scheme=Col(_lazy("政策"), lambda e: scheme_short(e.scheme), width=8, sort="scheme"),
+    bank=Col(_lazy("银行"), lambda e: e.bank.short_name if e.bank else "", width=14,
+             sort="bank__short_name"),
+    claim=Col(_lazy("申报编号"), lambda e: e.claim.number if e.claim else "", width=16,
+              sort="claim__number"),
+    reference=Col(_lazy("凭证号"), lambda e: e.reference, width=22),
+    # The screen shows the voucher number under the memo; the workbook gives each a column.
+    memo=Col(_lazy("摘要 / 凭证号"), lambda e: e.memo, width=36, export_label=_lazy("摘要")),
+    amount=Col(_lazy("金额（元）"), lambda e: e.amount, "money", 18, sort="amount",
+               export_label=_lazy("金额（元，流入为正）")),
+    loss=Col(_lazy("确认损失（元）"), lambda e: e.loss_amount, "money", 16),
+    balance=Col(_lazy("余额（元）"), lambda e: e.running_balance, "money", 18),
+    created=Col(_lazy("记账时间"), lambda e: e.created_at, "datetime", 17),
+    action=Col(_lazy("操作")),
 )
+LEDGER_COLUMNS = LEDGER.export("booked", "kind", "scheme", "bank", "claim", "reference", "memo",
+                               "amount", "loss", "balance", "created")
 
 
 @role_required(Role.REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN)
@@ -70,17 +79,8 @@ def ledger(request: HttpRequest) -> HttpResponse:
             Filter("bank", str(_("银行")), "bank_id", bank_choices()),
             Filter("scheme", str(_("政策")), "scheme", tuple(Scheme.choices)),
         ),
-        columns=(
-            ("booked", Column(_lazy("记账日期"), "booked_on")),
-            ("kind", Column(_lazy("类型"), "kind")),
-            ("bank", Column(_lazy("银行"), "bank__short_name")),
-            ("scheme", Column(_lazy("政策"), "scheme")),
-            ("claim", Column(_lazy("申报编号"), "claim__number")),
-            ("memo", Column(_lazy("摘要 / 凭证号"))),
-            ("amount", Column(_lazy("金额（元）"), "amount", numeric=True)),
-            ("balance", Column(_lazy("余额（元）"), numeric=True)),
-            *((("action", Column(_lazy("操作"))),) if can_record else ()),
-        ),
+        columns=LEDGER.listing("booked", "kind", "bank", "scheme", "claim", "memo", "amount",
+                               "balance", *(("action",) if can_record else ())),
         default_sort="-booked",
     )
     rows = listing.page.paginator.object_list
@@ -207,11 +207,8 @@ def _manual_entry(request: HttpRequest, kind: str) -> HttpResponse:
     service, title, note = MANUAL_ENTRIES[kind]
     form = ManualEntryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             entry = service(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
             messages.success(request, _("已登记%(k)s ¥%(a)s（凭证号 %(r)s）。") % {
                 "k": entry.get_kind_display(), "a": f"{entry.amount:,.2f}", "r": entry.reference})
             return redirect("fund:ledger")
@@ -238,12 +235,9 @@ def entry_reverse(request: HttpRequest, pk: int) -> HttpResponse:
                                            "reversed_by"), pk=pk)
     form = ReversalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on(form):
             reversal = services.ledger_reverse(entry=entry, reason=form.cleaned_data["reason"],
                                                actor=request.user)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
             messages.success(request, _("已登记冲销分录 %(a)s，原分录保留在台账中。")
                              % {"a": f"{reversal.amount:,.2f}"})
             return redirect("fund:ledger")

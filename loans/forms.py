@@ -27,7 +27,7 @@ from .models import MICRO_CONDUCT_CONDITIONS, TECH_CONDUCT_CONDITIONS
 from .services import FilingRequest, filing_request
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # what <input type=date> reads
-MONEY_FIELD = {"max_digits": 18, "decimal_places": 2, "min_value": Decimal("0")}
+MONEY_FIELD: dict[str, Any] = {"max_digits": 18, "decimal_places": 2, "min_value": Decimal("0")}
 CURRENCIES = [("CNY", _("人民币 CNY")), ("USD", _("美元 USD")), ("EUR", _("欧元 EUR")),
               ("HKD", _("港元 HKD")), ("JPY", _("日元 JPY")), ("GBP", _("英镑 GBP"))]
 INDUSTRY_LABELS = {

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -16,7 +18,7 @@ from riskcomp.choices import (
 
 from .validators import credit_code_validator
 
-MONEY = {"max_digits": 18, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 18, "decimal_places": 2}
 
 # What the bank attests for each scheme: its own conduct conditions, as the policy words them.
 MICRO_CONDUCT_CONDITIONS = _(

@@ -4,9 +4,6 @@ Each ``Field`` names a column's Chinese header (the file format, so plain text, 
 the attribute it fills and the widget that reads one cell. Widgets only turn a cell into a value
 or say, in Chinese, why they cannot; whether a loan is eligible is decided by ``riskcomp.policy``
 through ``loans.services.evaluate_filings``, never here.
-
-``NaiveLoanFilingResource`` is the plain ``ModelResource`` the benchmark compares against: the
-same file saved row by row, the way django-import-export does out of the box.
 """
 
 import re
@@ -32,8 +29,6 @@ from riskcomp.choices import (
     QualificationType,
 )
 from riskcomp.policy.credit_code import normalize_credit_code
-
-from .models import Enterprise, LoanFiling
 
 QUALIFICATION_COLUMNS = 2
 MICRO_CONDUCT_HEADER = "符合小微政策信用合规条件"
@@ -364,64 +359,3 @@ class ClassificationRowResource(resources.Resource):
     classified_on = _field("classified_on", "分类日期", DateCell(
         hint="不得早于放款日期，不得晚于今天"))
     note = _field("note", "备注", TextCell(max_length=200, required=False), default="")
-
-
-# --- The naive baseline for the benchmark ------------------------------------------------------
-
-class _EnterpriseByCode(widgets.ForeignKeyWidget):
-    """Find or create the borrower by its credit code, row by row (what a plain resource does)."""
-
-    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
-        enterprise, _created = Enterprise.objects.get_or_create(
-            credit_code=str(value).strip().upper(),
-            defaults={"name": row["企业名称"], "kind": "company", "size": "small"})
-        return enterprise
-
-
-class NaiveLoanFilingResource(resources.ModelResource):
-    """A plain ``ModelResource`` for ``LoanFiling``: the columns of the template mapped straight
-    to model fields, foreign keys through ``ForeignKeyWidget``, one save per row. It judges no
-    rule (scheme and ratio are fixed), so it is a lower bound on the work a real import does."""
-
-    enterprise = fields.Field(attribute="enterprise", column_name="统一社会信用代码",
-                              widget=_EnterpriseByCode(Enterprise, "credit_code"))
-    iou_number = fields.Field(attribute="iou_number", column_name="借据号")
-    contract_number = fields.Field(attribute="contract_number", column_name="合同号")
-    drawdown_date = fields.Field(attribute="drawdown_date", column_name="放款日期",
-                                 widget=widgets.DateWidget())
-    maturity_date = fields.Field(attribute="maturity_date", column_name="合同到期日",
-                                 widget=widgets.DateWidget())
-    amount = fields.Field(attribute="amount", column_name="贷款金额",
-                          widget=widgets.DecimalWidget())
-    rate_percent = fields.Field(attribute="rate_percent", column_name="年利率(%)",
-                                widget=widgets.DecimalWidget())
-    credit_report_outstanding = fields.Field(attribute="credit_report_outstanding",
-                                             column_name="征信未结清贷款余额",
-                                             widget=widgets.DecimalWidget())
-    credit_report_date = fields.Field(attribute="credit_report_date", column_name="征信报告日期",
-                                      widget=widgets.DateWidget())
-
-    def __init__(self, *, bank: Any, actor: Any, filed_on: date) -> None:
-        super().__init__()
-        self.bank, self.actor, self.filed_on = bank, actor, filed_on
-
-    def get_queryset(self) -> Any:
-        return LoanFiling.objects.filter(bank=self.bank)
-
-    def before_save_instance(self, instance: LoanFiling, row: Any, **kwargs: Any) -> None:
-        instance.bank = self.bank
-        instance.filed_by = self.actor
-        instance.filed_on = self.filed_on
-        instance.loan_type = "credit"
-        instance.amount_cny = instance.outstanding_principal = instance.amount
-        day = instance.drawdown_date
-        instance.quarter = f"{day.year}Q{(day.month + 2) // 3}"
-        instance.scheme, instance.ratio = "MICRO", Decimal("0.30")
-        instance.policy_version = "naive"
-
-    class Meta:
-        model = LoanFiling
-        import_id_fields = ("iou_number",)
-        fields = ("enterprise", "iou_number", "contract_number", "drawdown_date",
-                  "maturity_date", "amount", "rate_percent", "credit_report_outstanding",
-                  "credit_report_date")

@@ -27,9 +27,10 @@ from riskcomp.choices import (
     ReasonCode,
     Scheme,
 )
-from riskcomp.exports import XColumn, wants_xlsx, xlsx_response
+from riskcomp.columns import Col, Columns
+from riskcomp.exports import wants_xlsx, xlsx_response
 from riskcomp.labels import quarter_label, readable, scheme_short
-from riskcomp.listing import Column, Filter, build_listing, quarter_choices
+from riskcomp.listing import Filter, build_listing, quarter_choices
 from riskcomp.policy.credit_code import normalize_credit_code
 from riskcomp.policy.reasons import PolicyError, Refusal
 from riskcomp.roles import ANY_ROLE, Role, role_of, role_required
@@ -157,24 +158,28 @@ def _quarter_choices(qs) -> tuple[tuple[str, str], ...]:  # type: ignore[no-unty
     return quarter_choices(ends["first"], ends["last"])
 
 
-FILING_COLUMNS: tuple[XColumn, ...] = (
-    XColumn(_lazy("借据号"), lambda f: f.iou_number, width=20),
-    XColumn(_lazy("合同号"), lambda f: f.contract_number, width=20),
-    XColumn(_lazy("银行"), lambda f: f.bank.short_name, width=14),
-    XColumn(_lazy("借款企业"), lambda f: f.enterprise_name, width=32),
-    XColumn(_lazy("统一社会信用代码"), lambda f: f.enterprise.credit_code, width=22),
-    XColumn(_lazy("政策"), lambda f: scheme_short(f.scheme), width=8),
-    XColumn(_lazy("政策文号"), lambda f: f.policy_version, width=22),
-    XColumn(_lazy("贷款品种"), lambda f: f.get_loan_type_display(), width=12),
-    XColumn(_lazy("放款日期"), lambda f: f.drawdown_date, "date", 12),
-    XColumn(_lazy("合同到期日"), lambda f: f.maturity_date, "date", 12),
-    XColumn(_lazy("放款季度"), lambda f: quarter_label(f.quarter), width=10),
-    XColumn(_lazy("金额（元）"), lambda f: f.amount_cny, "money", 18),
-    XColumn(_lazy("年利率（%）"), lambda f: f.rate_percent, width=10),
-    XColumn(_lazy("补偿比例"), lambda f: f.ratio, "ratio", 10),
-    XColumn(_lazy("备案日期"), lambda f: f.filed_on, "date", 12),
-    XColumn(_lazy("状态"), lambda f: f.get_status_display(), width=10),
+FILING = Columns(
+    iou=Col(_lazy("借据号"), lambda f: f.iou_number, width=20, sort="iou_number"),
+    contract=Col(_lazy("合同号"), lambda f: f.contract_number, width=20),
+    bank=Col(_lazy("银行"), lambda f: f.bank.short_name, width=14, sort="bank__short_name"),
+    enterprise=Col(_lazy("借款企业"), lambda f: f.enterprise_name, width=32,
+                   sort="enterprise_name"),
+    credit_code=Col(_lazy("统一社会信用代码"), lambda f: f.enterprise.credit_code, width=22),
+    scheme=Col(_lazy("政策"), lambda f: scheme_short(f.scheme), width=8, sort="scheme"),
+    version=Col(_lazy("政策文号"), lambda f: f.policy_version, width=22, sort="policy_version"),
+    loan_type=Col(_lazy("贷款品种"), lambda f: f.get_loan_type_display(), width=12),
+    drawdown=Col(_lazy("放款日期"), lambda f: f.drawdown_date, "date", 12, sort="drawdown_date"),
+    maturity=Col(_lazy("合同到期日"), lambda f: f.maturity_date, "date", 12),
+    quarter=Col(_lazy("放款季度"), lambda f: quarter_label(f.quarter), width=10),
+    amount=Col(_lazy("金额（元）"), lambda f: f.amount_cny, "money", 18, sort="amount_cny"),
+    rate=Col(_lazy("年利率（%）"), lambda f: f.rate_percent, width=10),
+    ratio=Col(_lazy("补偿比例"), lambda f: f.ratio, "ratio", 10, sort="ratio"),
+    filed=Col(_lazy("备案日期"), lambda f: f.filed_on, "date", 12),
+    status=Col(_lazy("状态"), lambda f: f.get_status_display(), width=10, sort="status"),
 )
+FILING_COLUMNS = FILING.export(
+    "iou", "contract", "bank", "enterprise", "credit_code", "scheme", "version", "loan_type",
+    "drawdown", "maturity", "quarter", "amount", "rate", "ratio", "filed", "status")
 
 
 def _batch_of(request: HttpRequest) -> ImportBatch | None:
@@ -209,17 +214,8 @@ def filing_list(request: HttpRequest) -> HttpResponse:
             Filter("loan_type", str(_("贷款品种")), "loan_type", tuple(LoanType.choices)),
             Filter("status", str(_("状态")), "status", tuple(LoanFiling.Status.choices)),
         ),
-        columns=(
-            ("iou", Column(_("借据号"), "iou_number")),
-            ("enterprise", Column(_("借款企业"), "enterprise_name")),
-            ("bank", Column(_("银行"), "bank__short_name")),
-            ("scheme", Column(_("政策"), "scheme")),
-            ("version", Column(_("政策文号"), "policy_version")),
-            ("drawdown", Column(_("放款日期"), "drawdown_date")),
-            ("amount", Column(_("金额（元）"), "amount_cny", numeric=True)),
-            ("ratio", Column(_("补偿比例"), "ratio", numeric=True)),
-            ("status", Column(_("状态"), "status")),
-        ),
+        columns=FILING.listing("iou", "enterprise", "bank", "scheme", "version", "drawdown",
+                               "amount", "ratio", "status"),
         default_sort="-drawdown",
     )
     if wants_xlsx(request):

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from banks.models import Bank, SuspensionChange
 from claims.models import Claim, ClaimStatusChange, Payment, Recovery, WriteOff
 from fund.models import LedgerEntry
-from fund.selectors import fund_balance
+from fund.selectors import fund_balance, ledger_by_month, ledger_scope, receivables
 from loans.models import LoanFiling
 from riskcomp.choices import LoanType, QualificationType, Scheme
 from riskcomp.policy.fund import half_year
@@ -191,14 +191,11 @@ INFLOW_KINDS = (LedgerEntry.Kind.CAPITAL, LedgerEntry.Kind.RETURN, LedgerEntry.K
 OUTFLOW_KINDS = (LedgerEntry.Kind.COMPENSATION, LedgerEntry.Kind.MANAGEMENT_FEE)
 
 
-def _ledger(start: date, end: date) -> QuerySet[LedgerEntry]:
-    return LedgerEntry.objects.filter(booked_on__gte=start, booked_on__lte=end).order_by()
-
-
 def _fund_tables(start: date, end: date, totals: dict[str, Decimal]) -> list[Table]:
     kinds = _labels(LedgerEntry.Kind.choices)
     by_kind = {
-        row["kind"]: row for row in _ledger(start, end).values("kind").annotate(
+        row["kind"]: row for row in ledger_scope(date_from=start, date_to=end)
+        .values("kind").annotate(
             n=Count("pk"), inflow=Sum("amount", filter=Q(amount__gt=0)),
             outflow=Sum("amount", filter=Q(amount__lt=0)), net=Sum("amount"),
             loss=Sum("loss_amount"))
@@ -251,7 +248,7 @@ def _fund_tables(start: date, end: date, totals: dict[str, Decimal]) -> list[Tab
     )
     schemes = _labels(Scheme.choices)
     pivot: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for row in _ledger(start, end).values("scheme", "kind").annotate(
+    for row in ledger_scope(date_from=start, date_to=end).values("scheme", "kind").annotate(
             net=Sum("amount"), loss=Sum("loss_amount")):
         pivot[row["scheme"]][row["kind"]] += _d(row["net"])
         pivot[row["scheme"]]["loss"] += _d(row["loss"])
@@ -444,7 +441,7 @@ def _recovery_tables(start: date, end: date, totals: dict[str, Decimal],
                  .order_by().values("claim__bank_id", "claim__scheme")
                  .annotate(n=Count("pk"), amount=Sum("amount"), due=Sum("return_amount"))}
     returned = {(r["bank_id"], r["scheme"]): r for r in
-                _ledger(start, end).filter(kind=LedgerEntry.Kind.RETURN)
+                ledger_scope(date_from=start, date_to=end).filter(kind=LedgerEntry.Kind.RETURN)
                 .values("bank_id", "scheme").annotate(n=Count("pk"), amount=Sum("amount"))}
     keys = sorted(set(recovered) | set(returned),
                   key=lambda k: (banks.get(k[0], ""), k[1] or ""))
@@ -466,7 +463,7 @@ def _recovery_tables(start: date, end: date, totals: dict[str, Decimal],
     wo_rows = [
         (schemes.get(r["scheme"], r["scheme"]), grounds.get(r["write_off__ground"], ""),
          r["n"], _d(r["loss"]))
-        for r in _ledger(start, end).filter(kind=LedgerEntry.Kind.WRITE_OFF)
+        for r in ledger_scope(date_from=start, date_to=end).filter(kind=LedgerEntry.Kind.WRITE_OFF)
         .values("scheme", "write_off__ground").annotate(n=Count("pk"), loss=Sum("loss_amount"))
         .order_by("scheme", "write_off__ground")
     ]
@@ -476,30 +473,15 @@ def _recovery_tables(start: date, end: date, totals: dict[str, Decimal],
         rows=wo_rows, money_columns=frozenset({3}),
         total=_sum_row(wo_rows, (_("合计"), ""), range(2, 4), frozenset({3})))
 
-    # Receivables at the end of the period: compensation paid and neither returned nor written
-    # off yet, per bank and scheme, from every claim-tagged ledger entry up to the period's end.
-    exposure = (LedgerEntry.objects.filter(booked_on__lte=end, claim__isnull=False).order_by()
-                .values("bank_id", "scheme").annotate(
-                    paid=Sum("amount", filter=Q(kind=LedgerEntry.Kind.COMPENSATION)),
-                    returned=Sum("amount", filter=Q(kind=LedgerEntry.Kind.RETURN)),
-                    corrected=Sum("amount", filter=Q(kind=LedgerEntry.Kind.REVERSAL)),
-                    lost=Sum("loss_amount")))
-    due = {(r["claim__bank_id"], r["claim__scheme"]): r for r in
-           Recovery.objects.filter(recovered_on__lte=end, return_amount__gt=0).exclude(
-               return_payment__ledger_entry__booked_on__lte=end).order_by()
-           .values("claim__bank_id", "claim__scheme").annotate(
-               n=Count("pk"), amount=Sum("return_amount"),
-               overdue=Sum("return_amount", filter=Q(return_deadline__lt=end)))}
-    by_key = {(r["bank_id"], r["scheme"]): r for r in exposure}
-    recv_rows = []
-    for k in sorted(set(by_key) | set(due), key=lambda k: (banks.get(k[0], ""), k[1] or "")):
-        e, u = by_key.get(k, {}), due.get(k, {})
-        paid, back = -_d(e.get("paid")), _d(e.get("returned"))
-        lost, corrected = _d(e.get("lost")), _d(e.get("corrected"))
-        recv_rows.append((banks.get(k[0], ""), schemes.get(k[1], k[1] or ""), paid, back,
-                          lost, paid - back - lost - corrected, u.get("n", 0),
-                          _d(u.get("amount")), _d(u.get("overdue"))))
-    receivables = Table(
+    # Receivables at the end of the period, per bank and scheme, as the fund screen counts them.
+    recv_rows = [
+        (banks.get(r["bank_id"], ""), schemes.get(r["scheme"], r["scheme"] or ""), r["paid"],
+         r["returned"], r["written_off"], r["net_exposure"], r["returns_pending"],
+         r["to_return"], r["returns_overdue"])
+        for r in sorted(receivables(("bank_id", "scheme"), date_to=end),
+                        key=lambda r: (banks.get(r["bank_id"], ""), r["scheme"] or ""))
+    ]
+    receivable_table = Table(
         key="receivables", title=_("补偿应收情况（截至期末）"),
         headers=(_("合作银行"), _("政策"), _("累计拨付（元）"), _("累计返还（元）"),
                  _("累计核销（元）"), _("补偿净敞口（元）"), _("待返还笔数"),
@@ -509,7 +491,7 @@ def _recovery_tables(start: date, end: date, totals: dict[str, Decimal],
     receivable_total = _sum_row(recv_rows, (), range(2, 9), RECV_MONEY)
     totals["receivable"] = receivable_total[3]
     totals["returns_due"] = receivable_total[5]
-    return [recovery, write_offs, receivables]
+    return [recovery, write_offs, receivable_table]
 
 
 def _suspension_table(start: date, end: date, banks: dict[int | None, str]) -> Table:
@@ -581,7 +563,8 @@ def _detail_tables(start: date, end: date, banks: dict[int | None, str]) -> list
         (booked, reference, number or "", banks.get(bank, ""), schemes.get(scheme, scheme),
          version or "", _d(recovered), _d(amount))
         for booked, reference, number, bank, scheme, version, recovered, amount in
-        _ledger(start, end).filter(kind=LedgerEntry.Kind.RETURN).order_by("booked_on", "id")
+        ledger_scope(date_from=start, date_to=end).filter(kind=LedgerEntry.Kind.RETURN)
+        .order_by("booked_on", "id")
         .values_list("booked_on", "reference", "claim__number", "bank_id", "scheme",
                      "claim__filing__policy_version", "return_payment__recovery__amount",
                      "amount").iterator(chunk_size=CHUNK)
@@ -631,11 +614,8 @@ def _charts(start: date, end: date) -> list[Chart]:
         series=tuple(Series(schemes[s], tuple(filed[s].get(m, ZERO) for m in months))
                      for s in Scheme.values))
     flows: dict[date, dict[str, Decimal]] = defaultdict(lambda: {"in": ZERO, "out": ZERO})
-    for row in (_ledger(start, end).annotate(m=TruncMonth("booked_on")).values("m").annotate(
-            inflow=Sum("amount", filter=Q(amount__gt=0)),
-            outflow=Sum("amount", filter=Q(amount__lt=0)))):
-        key = _month_key(row["m"])
-        flows[key] = {"in": _d(row["inflow"]), "out": -_d(row["outflow"])}
+    for month in ledger_by_month(date_from=start, date_to=end):
+        flows[month["month"]] = {"in": month["inflow"], "out": month["outflow"]}
     ledger_chart = Chart(
         key="monthly_ledger", title=_("各月资金流入与流出"), labels=labels, kind="grouped",
         series=(Series(_("流入"), tuple(flows[m]["in"] for m in months)),

@@ -7,7 +7,6 @@ download. Bank officers get 403 before any id is looked at."""
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -19,7 +18,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from jobs.models import Job
 from jobs.selectors import job_is_unsent, job_latest_for, job_state_context
 from riskcomp.exports import XLSX
-from riskcomp.form_errors import add_service_errors
+from riskcomp.form_errors import service_errors_on
 from riskcomp.labels import quarter_label
 from riskcomp.listing import Column, Filter, build_listing
 from riskcomp.roles import Role, role_of, role_required
@@ -138,12 +137,9 @@ def report_generate(request: HttpRequest) -> HttpResponse:
                 "period_display": selectors.period_display(data["kind"], data["period"]),
                 "current": next((v for v in versions if v.is_current), None),
             })
-        try:
+        with service_errors_on(form):
             report = services.report_request(kind=data["kind"], period=data["period"],
                                              actor=request.user)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
             _request_message(request, report)
             return redirect("reports:report_detail", pk=report.pk)
     return render(request, "reports/report_generate.html", {"form": form})

@@ -1,13 +1,16 @@
 """Errors a service raised, shown on the form the user filled in."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.core.exceptions import ValidationError
-from django.forms import Form
+from django.forms import BaseForm
 from django.utils.translation import gettext as _
 
 from .policy.reasons import PolicyError, Refusal
 
 
-def add_service_errors(form: Form, exc: ValidationError) -> None:
+def add_service_errors(form: BaseForm, exc: ValidationError) -> None:
     """A service's ``ValidationError`` onto the form: by field where the form has that field,
     otherwise above the form."""
     if hasattr(exc, "error_dict"):
@@ -17,8 +20,28 @@ def add_service_errors(form: Form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
-def add_policy_errors(form: Form, exc: PolicyError) -> None:
+def add_policy_errors(form: BaseForm, exc: PolicyError) -> None:
     """Each reason the rules gave, with its code, above the form."""
     reasons = exc.reasons if isinstance(exc, Refusal) else (exc.reason,)
     for r in reasons:
         form.add_error(None, _("%(code)s：%(message)s") % {"code": r.code, "message": r.message})
+
+
+@contextmanager
+def service_errors_on(form: BaseForm) -> Iterator[None]:
+    """Call a service inside this block: a refusal by the rules (``PolicyError``) or plainly
+    wrong input (``ValidationError``) ends the block and lands on ``form`` instead of failing
+    the request, so the view goes on to show the form again::
+
+        with service_errors_on(form):
+            claim = services.claim_pay(claim=claim, actor=request.user, **form.cleaned_data)
+            messages.success(request, ...)
+            return redirect(...)
+        return render(request, ..., {"form": form})
+    """
+    try:
+        yield
+    except PolicyError as exc:
+        add_policy_errors(form, exc)
+    except ValidationError as exc:
+        add_service_errors(form, exc)

@@ -11,8 +11,12 @@ from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Page, Paginator
 from django.db.models import BooleanField, F, Func, Q, QuerySet, Subquery
 from django.http import HttpRequest
+from django.utils.functional import Promise
 
 from riskcomp.labels import quarter_label
+
+# A heading or label: text, or text translated when shown (gettext_lazy).
+StrOrPromise = str | Promise
 
 
 @dataclass(frozen=True)
@@ -20,12 +24,12 @@ class Filter:
     name: str
     label: str
     lookup: str
-    choices: tuple[tuple[str, str], ...]
+    choices: tuple[tuple[str, StrOrPromise], ...]
 
 
 @dataclass(frozen=True)
 class Column:
-    label: str
+    label: StrOrPromise
     sort: str = ""  # the ORM ordering expression when sortable
     numeric: bool = False
 

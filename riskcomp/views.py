@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q, Sum
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -20,7 +20,13 @@ from claims.selectors import (
     recoveries_overdue_for,
 )
 from fund.models import LedgerEntry
-from fund.selectors import calendar_years_missing, fund_balance, lpr_missing, policy_context
+from fund.selectors import (
+    calendar_years_missing,
+    fund_balance,
+    ledger_sums_by_kind,
+    lpr_missing,
+    policy_context,
+)
 from loans.selectors import filing_list_for, filing_totals_by_quarter
 from reports.models import ReportFile
 from reports.selectors import annual_report_due
@@ -85,11 +91,7 @@ def home(request: HttpRequest) -> HttpResponse:
             ctx["waiting"] = claim_list_for(user=user).filter(status=Claim.Status.PROPOSED)[:10]
             template = "home/approver.html"
         else:
-            ctx["ledger_by_kind"] = (
-                LedgerEntry.objects.order_by().values("kind")
-                .annotate(total=Sum("amount"), loss=Sum("loss_amount"), n=Count("id"))
-                .order_by("kind")
-            )
+            ctx["ledger_by_kind"] = ledger_sums_by_kind()
             ctx["kind_labels"] = dict(LedgerEntry.Kind.choices)
             ctx["reports"] = ReportFile.objects.filter(is_current=True)[:10]
             template = "home/auditor.html"

@@ -262,10 +262,10 @@ def main() -> None:
 def _bench() -> None:
     from django.db import connection
     from import_export.formats.base_formats import XLSX
+    from naive_resource import NaiveLoanFilingResource
 
     from loans.importing import FILINGS, build_workbook
     from loans.models import LoanFiling
-    from loans.resources import NaiveLoanFilingResource
 
     started = time.perf_counter()
     data = build_workbook(FILINGS, _rows(ROWS))

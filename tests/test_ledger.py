@@ -12,10 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from claims.models import Claim, Recovery, ReturnPayment
-from claims.payment_selectors import ledger_entries, ledger_totals
 from claims.services import claim_pay, return_receive
 from fund.models import LedgerEntry
-from fund.selectors import fund_balance
+from fund.selectors import fund_balance, ledger_entries, ledger_totals
 from fund.services import ledger_post
 
 from .conftest import client_for

@@ -22,7 +22,7 @@ from claims.services import (
     writeoff_confirm,
 )
 from fund.models import LedgerEntry
-from fund.selectors import fund_balance
+from fund.selectors import fund_balance, receivables, receivables_by_scheme
 from fund.services import ledger_post
 from loans.models import Qualification
 from reports.figures import ReportData, Table, report_data, report_period
@@ -228,6 +228,19 @@ def test_a_recovery_not_yet_returned_is_due_at_the_period_end(half_year, officer
     data = report_data("semiannual", "2026H1")
     assert data.totals["returns_due"] == Decimal("3000.00")
 
+
+
+@pytest.mark.django_db
+def test_the_report_and_the_fund_screen_count_the_receivable_alike(half_year, officer_a):
+    recovery_report(claim=half_year["micro"], recovered_on=date(2026, 6, 20),
+                    amount=Decimal("10000.00"), notified_on=date(2026, 6, 22), actor=officer_a)
+    data = report_data("semiannual", "2026H1")
+    screen = receivables_by_scheme(date_to=data.period_end)["total"]
+    assert data.totals["receivable"] == screen["net_exposure"] == Decimal("210000.00")
+    assert data.totals["returns_due"] == screen["to_return"] == Decimal("3000.00")
+    [micro] = [r for r in receivables(("scheme",), date_to=data.period_end)
+               if r["scheme"] == "MICRO"]
+    assert (micro["returns_pending"], micro["to_return"]) == (1, Decimal("3000.00"))
 
 # --- Filings ----------------------------------------------------------------------------------
 

@@ -27,16 +27,14 @@ from claims.models import (
     SupplementRequest,
 )
 from claims.review_selectors import (
-    CONTRADICTION,
-    WARNING,
     WorkdayIndex,
-    claim_contradictions,
     pauses_from_changes,
     queue_ages,
     review_age,
     review_age_at_least,
 )
 from loans.models import ClassificationReport
+from riskcomp.policy.contradictions import CONTRADICTION, WARNING, claim_contradictions
 from riskcomp.policy.reasons import CalendarUnknown
 from riskcomp.policy.workdays import WorkdayCalendar
 
