@@ -23,8 +23,11 @@ sqlite_rc=$?
 pg_ok=0; redis_ok=0
 $BIN/python - "$PG_URL" <<'PY' && pg_ok=1
 import sys, psycopg
+from urllib.parse import urlsplit
 try:
-    psycopg.connect(sys.argv[1].replace("/riskcomp", "/postgres"), connect_timeout=3).close()
+    # Reach the server through its maintenance database: the test database may not exist yet.
+    psycopg.connect(urlsplit(sys.argv[1])._replace(path="/postgres").geturl(),
+                    connect_timeout=3).close()
 except Exception as exc:
     print(f"PostgreSQL not reachable: {exc}"); sys.exit(1)
 PY
