@@ -142,7 +142,9 @@ def _page(scope: Scope, today: date, versions: dict[str, str]
                 render_to_string("reports/_performance_tables.html", context))
 
     name = f"page:{get_language()}:{today.isoformat()}:{scope.key}"
-    return cached(name, versions, PAGE_GROUPS, compute)
+    page: tuple[Performance, SafeString, SafeString] = cached(name, versions, PAGE_GROUPS,
+                                                              compute)
+    return page
 
 
 @role_required(*VIEWERS)
