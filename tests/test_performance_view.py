@@ -495,3 +495,13 @@ def test_the_cached_parts_of_the_page_serve_every_viewer_in_their_language(portf
     finally:
         translation.activate(settings.LANGUAGE_CODE)  # the request left English active
     assert "By bank" in page and "按银行" not in page
+
+
+@pytest.mark.django_db
+def test_a_claim_submitted_leaves_the_payment_figures_cached(portfolio, bank_a, officer_a):
+    before = _tokens()
+    ClaimFactory(filing=FilingFactory(bank=bank_a, filed_by=officer_a),
+                 status=Claim.Status.SUBMITTED)
+    after = _tokens()
+    assert after["payments"] == before["payments"]
+    assert after["filings"] != before["filings"]  # the filing it was made on is new
