@@ -272,9 +272,10 @@ def _listings(start: date, end: date, banks: dict[int | None, str], y: Yearly) -
 
 
 def _spot_check(end: date, banks: dict[int | None, str], y: Yearly) -> None:
-    check = SpotCheck.objects.filter(year=end.year).first()
-    results = _labels(SpotCheckItem.Result.choices)
     end_dt = _bounds(end, end)[1]
+    # The year's check as the year closed: one drawn after it is not part of this report.
+    check = SpotCheck.objects.filter(year=end.year, drawn_at__lt=end_dt).first()
+    results = _labels(SpotCheckItem.Result.choices)
     if check is None:
         y.basis["spot_check"] = None
         y.tables.append(Table(key="spot_check", title=_("年度抽查"),
