@@ -174,7 +174,8 @@ def bank_names(end: date) -> dict[int | None, str]:
     """Every bank's full name as it was at ``end`` (a report an auditor signs never abbreviates
     a bank, and a bank renamed later keeps in a closed period's report the name it had)."""
     names: dict[int | None, str] = dict(Bank.objects.values_list("pk", "name"))
-    names.update(values_at(Bank, "name", end))
+    for pk, name in values_at(Bank, "name", end).items():
+        names[pk] = name
     names[None] = _("（未分银行）")
     return names
 

@@ -50,6 +50,10 @@ class Scope:
     quarter_to: str = ""
 
     @property
+    def key(self) -> str:
+        return f"{self.scheme}:{self.bank_id or ''}:{self.quarter_from}:{self.quarter_to}"
+
+    @property
     def date_from(self) -> date | None:
         return quarter_bounds(self.quarter_from)[0] if self.quarter_from else None
 
@@ -95,7 +99,7 @@ class Performance:
 # they are kept in the cache under the scope and the version token of the records they are read
 # from (``FiguresVersion``): database triggers replace a token in the very transaction that
 # adds, removes or changes such a record, so a committed filing, payment, recovery or return
-# changes the key at once, whoever wrote it. Reading the tokens is one query of three rows,
+# changes the key at once, whoever wrote it. Reading the tokens is one query of four rows,
 # whatever the number of filings. A token missing (a test database just flushed) means no
 # caching until the next write puts it back.
 FILING_SUMS_SECONDS = 3600
@@ -103,7 +107,7 @@ FILING_SUMS_SECONDS = 3600
 
 def figures_versions() -> dict[str, str]:
     """The current version token of each group of records (``filings``, ``payments``,
-    ``recoveries``)."""
+    ``recoveries``, ``reference``: banks, suspension states, policy versions, fund sizes)."""
     return dict(FiguresVersion.objects.values_list("name", "token"))
 
 
@@ -121,6 +125,11 @@ def _cached(name: str, fingerprint: str | None, compute: Any) -> Any:
         value = compute()
         cache.set(key, value, FILING_SUMS_SECONDS)
     return value
+
+
+def cached(name: str, versions: dict[str, str], groups: tuple[str, ...], compute: Any) -> Any:
+    """``compute()`` kept in the cache until a record of one of ``groups`` changes."""
+    return _cached(name, _key(versions, *groups), compute)
 
 
 def filed_quarters(*, versions: dict[str, str] | None = None) -> list[str]:
@@ -285,7 +294,7 @@ def performance(scope: Scope, *, today: date,
     """Every indicator of the performance view for ``scope``; ``versions`` are the tokens
     (``figures_versions``) when the caller has just read them."""
     versions = figures_versions() if versions is None else versions
-    scope_key = f"{scope.scheme}:{scope.bank_id or ''}:{scope.quarter_from}:{scope.quarter_to}"
+    scope_key = scope.key
     sums: _FilingSums = _cached(f"sums:{scope_key}", _key(versions, "filings"),
                                 lambda: _filing_sums(scope))
     by_quarter_rows = sums.by_quarter

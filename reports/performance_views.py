@@ -2,12 +2,16 @@
 bureau's approvers and auditors. Filters, the indicators, charts drawn on the server, and the
 same tables as an Excel workbook."""
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -18,7 +22,14 @@ from riskcomp.roles import Role, role_required
 
 from .charts import Chart, Series, chart_svg
 from .performance_forms import PerformanceFilterForm
-from .performance_selectors import Performance, figures_versions, filed_quarters, performance
+from .performance_selectors import (
+    Performance,
+    Scope,
+    cached,
+    figures_versions,
+    filed_quarters,
+    performance,
+)
 
 VIEWERS = (Role.REVIEWER, Role.APPROVER, Role.AUDITOR)
 HUNDRED = Decimal(100)
@@ -112,21 +123,47 @@ def _workbook(data: Performance) -> bytes:
     ])
 
 
+# Every group of records the page reads: its figures and the banks, positions, policy versions
+# and fund sizes beside them.
+PAGE_GROUPS = ("filings", "payments", "recoveries", "reference")
+
+
+def _page(scope: Scope, today: date, versions: dict[str, str]
+          ) -> tuple[Performance, SafeString, SafeString]:
+    """The indicators and their rendered parts (key figures; charts and tables), kept in the
+    cache until a record the page reads changes: rendering the tables of every bank is most of
+    the cost of a request once the sums are cached. The parts hold nothing of the user or the
+    request, and the key holds the language and the day (the thresholds in force)."""
+
+    def compute() -> tuple[Performance, SafeString, SafeString]:
+        data = performance(scope, today=today, versions=versions)
+        context = {"data": data, "charts": [(c, chart_svg(c)) for c in performance_charts(data)]}
+        return (data, render_to_string("reports/_performance_facts.html", context),
+                render_to_string("reports/_performance_tables.html", context))
+
+    name = f"page:{get_language()}:{today.isoformat()}:{scope.key}"
+    page: tuple[Performance, SafeString, SafeString] = cached(name, versions, PAGE_GROUPS,
+                                                              compute)
+    return page
+
+
 @role_required(*VIEWERS)
 @require_safe
 def performance_view(request: HttpRequest) -> HttpResponse:
     versions = figures_versions()
     form = PerformanceFilterForm(request.GET or None, quarters=filed_quarters(versions=versions))
-    data = performance(form.scope(), today=timezone.localdate(), versions=versions)
+    today = timezone.localdate()
     if wants_xlsx(request):
+        data = performance(form.scope(), today=today, versions=versions)
         response = HttpResponse(_workbook(data), content_type=XLSX)
-        stamp = timezone.localdate().strftime("%Y%m%d")
+        stamp = today.strftime("%Y%m%d")
         response["Content-Disposition"] = f'attachment; filename="performance-{stamp}.xlsx"'
         response["Cache-Control"] = "private, no-store"
         return response
-    charts = [(c, chart_svg(c)) for c in performance_charts(data)]
+    data, facts, tables = _page(form.scope(), today, versions)
     query = request.GET.copy()
     query["export"] = "xlsx"
     return render(request, "reports/performance.html", {
-        "form": form, "data": data, "charts": charts, "export_query": query.urlencode(),
+        "form": form, "data": data, "facts": facts, "tables": tables,
+        "export_query": query.urlencode(),
     })

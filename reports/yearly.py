@@ -272,9 +272,10 @@ def _listings(start: date, end: date, banks: dict[int | None, str], y: Yearly) -
 
 
 def _spot_check(end: date, banks: dict[int | None, str], y: Yearly) -> None:
-    check = SpotCheck.objects.filter(year=end.year).first()
-    results = _labels(SpotCheckItem.Result.choices)
     end_dt = _bounds(end, end)[1]
+    # The year's check as the year closed: one drawn after it is not part of this report.
+    check = SpotCheck.objects.filter(year=end.year, drawn_at__lt=end_dt).first()
+    results = _labels(SpotCheckItem.Result.choices)
     if check is None:
         y.basis["spot_check"] = None
         y.tables.append(Table(key="spot_check", title=_("年度抽查"),
@@ -368,12 +369,12 @@ def _rate_text(value: Decimal | None) -> str:
     return "—" if value is None else f"{(value * HUNDRED).quantize(Decimal('0.01'))}%"
 
 
-def _recovery_cells(r: RecoveryFigures) -> tuple:
+def _recovery_cells(r: RecoveryFigures) -> tuple[Any, ...]:
     return (r.compensated_principal, r.compensation_paid, r.recovered,
             _rate_text(r.recovery_rate), r.return_due, r.returned, _rate_text(r.return_rate))
 
 
-def _days_cells(s: DelayStats | None) -> tuple:
+def _days_cells(s: DelayStats | None) -> tuple[Any, ...]:
     if s is None:
         return (0, "—", "—", "—")
     return (s.n, str(s.mean), str(s.median), s.longest)
@@ -389,7 +390,10 @@ def _performance(start: date, end: date, banks: dict[int | None, str], y: Yearly
                                     quarter_to=quarter_of(end)))
         for s in Scheme.values}
     money = frozenset({1, 2, 3, 5, 6})
-    rec_scheme, rec_bank, day_scheme, day_bank = [], [], [], []
+    rec_scheme: list[tuple[Any, ...]] = []
+    rec_bank: list[tuple[Any, ...]] = []
+    day_scheme: list[tuple[Any, ...]] = []
+    day_bank: list[tuple[Any, ...]] = []
     all_days: list[int] = []
     for scheme, ind in by_scheme.items():
         label = schemes[scheme]

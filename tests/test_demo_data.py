@@ -327,6 +327,10 @@ def test_the_half_year_reports_are_requested_and_render(demo, tmp_path, settings
     assert [(r.kind, r.period, r.generated_by.username) for r in reports] == [
         ("semiannual", "2025H2", "reviewer"), ("semiannual", "2026H1", "reviewer")]
     assert "2025H2 v1" in demo and "2026H1 v1" in demo
+    # Requested on the demo's clock five days after each half-year ended: the stamp is then.
+    assert [(r.parameters["as_of"][:10], timezone.localtime(r.created_at).date())
+            for r in reports] == [("2026-01-05", date(2026, 1, 5)),
+                                  ("2026-07-05", date(2026, 7, 5))]
     settings.MEDIA_ROOT = tmp_path
     generate_report(reports[1].pk)
     reports[1].refresh_from_db()

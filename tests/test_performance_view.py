@@ -455,3 +455,53 @@ def test_a_write_rolled_back_leaves_the_token_as_it_was(portfolio, bank_a, offic
         assert _tokens()["filings"] != before["filings"]  # seen by its own transaction
         raise RuntimeError
     assert _tokens() == before
+
+
+@pytest.mark.django_db
+def test_a_fund_size_a_suspension_and_a_bank_renamed_show_at_once(portfolio, approver,
+                                                                    bank_a, reviewer):
+    from banks.services import suspension_manual_set
+
+    viewer = client_for(approver)
+    url = reverse("reports:performance")
+    before = viewer.get(url)
+    assert before.context["data"].total.leverage == Decimal("1.00")
+    FundSize.objects.filter(year=2026).update(amount=Decimal("5000000.00"))
+    assert viewer.get(url).context["data"].total.leverage == Decimal("2.00")
+    suspension_manual_set(bank=bank_a, scheme="MICRO", reason="追偿不力", actor=reviewer)
+    positions = viewer.get(url).context["data"].positions
+    assert next(p for p in positions if p.bank_id == bank_a.pk).is_suspended
+    bank_a.short_name = "甲银行亦庄"
+    bank_a.save()
+    assert "甲银行亦庄" in viewer.get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_cached_parts_of_the_page_serve_every_viewer_in_their_language(portfolio,
+                                                                          approver, auditor):
+    from django.conf import settings
+    from django.utils import translation
+
+    url = reverse("reports:performance")
+    first = client_for(approver).get(url).content.decode()
+    second = client_for(auditor).get(url).content.decode()
+    assert '<table class="data compact">' in second  # markup, not escaped text
+    tables = first[first.index('<div class="grid2">'):first.index("</main>")]
+    assert tables in second
+    english = client_for(auditor)
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    try:
+        page = english.get(url).content.decode()
+    finally:
+        translation.activate(settings.LANGUAGE_CODE)  # the request left English active
+    assert "By bank" in page and "按银行" not in page
+
+
+@pytest.mark.django_db
+def test_a_claim_submitted_leaves_the_payment_figures_cached(portfolio, bank_a, officer_a):
+    before = _tokens()
+    ClaimFactory(filing=FilingFactory(bank=bank_a, filed_by=officer_a),
+                 status=Claim.Status.SUBMITTED)
+    after = _tokens()
+    assert after["payments"] == before["payments"]
+    assert after["filings"] != before["filings"]  # the filing it was made on is new

@@ -188,3 +188,13 @@ def test_a_yearly_document_regenerated_after_the_year_reads_the_same(
     assert "北京经济技术开发区支行" not in second_text
     assert second_text == first_text
     assert first.sha256 != second.sha256
+
+
+def test_a_spot_check_drawn_after_the_year_is_not_part_of_its_report(year_2025, reviewer):
+    before = report_data("operations", "2024")
+    assert before.yearly.basis["spot_check"] is None
+    SpotCheck.objects.create(year=2024, seed="late", sample_size=1, drawn_by=reviewer,
+                             drawn_at=at(date(2025, 2, 3)))
+    after = report_data("operations", "2024")
+    assert tables(after) == tables(before)
+    assert after.yearly.issues == before.yearly.issues

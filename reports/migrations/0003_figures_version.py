@@ -8,7 +8,8 @@ Groups and what changes them:
   first-loan mark changed (the figures read nothing else of a filing; its status and balance
   change daily and leave the token alone);
 - ``payments``: any change to a payment, or to the bank, scheme, principal or submission time
-  of a claim (read through its payment);
+  of a claim (read through its payment; migration 0005 leaves a claim's insert and delete
+  alone);
 - ``recoveries``: any change to a recovery or a return.
 
 On PostgreSQL inserts, deletes and truncations bump once per statement (an import of thousands

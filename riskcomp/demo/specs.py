@@ -72,6 +72,9 @@ DEMO_USERNAMES = tuple(u.username for u in DEMO_USERS)
 # The half-years the demo's loans span, reported as the reviewer would request them, so that
 # auditors have reports to read; the 2025 annual report is left for the reviewer to generate.
 DEMO_REPORT_PERIODS = ("2025H2", "2026H1")
+# Each is requested on the demo's business clock this many days after its period ended, as the
+# custodian would: the generation stamp reads a day of the demo's year, not the loading day.
+DEMO_REPORT_DAYS_AFTER = 5
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -39,15 +40,18 @@ from claims.models import (
 from fund.models import LedgerEntry
 from fund.selectors import fund_balance
 from loans.models import ClassificationReport, Enterprise, LoanFiling
+from riskcomp.demo.clock import business_clock
 from riskcomp.demo.documents import logins_table
 from riskcomp.demo.loader import DemoLoader, wipe_demo
 from riskcomp.demo.specs import (
     DEFAULT_SEED,
     DEMO_PASSWORD,
+    DEMO_REPORT_DAYS_AFTER,
     DEMO_REPORT_PERIODS,
     DEMO_TODAY,
     DEMO_USERNAMES,
     DEMO_USERS,
+    _at,
 )
 
 __all__ = ["DEMO_PASSWORD", "DEMO_TODAY", "DEMO_USERS", "Command"]
@@ -97,17 +101,22 @@ class Command(BaseCommand):
         self._report(loader, time.monotonic() - started, reports)
 
     def _half_year_reports(self) -> list[Any]:
-        """Request the demo's half-year reports (each in its own transaction: the task renders
-        it once the request is committed, at once with the local settings, else on the worker)."""
+        """Request the demo's half-year reports a few days after each half-year ended, on the
+        demo's business clock (each in its own transaction: the task renders it once the
+        request is committed, at once with the local settings and then on that clock too, else
+        on the worker; the report's generation stamp is the request's moment either way)."""
+        from reports.figures import report_period
         from reports.models import ReportFile
         from reports.services import report_request
 
         reviewer = get_user_model().objects.get(username="reviewer")
         requested = []
         for period in DEMO_REPORT_PERIODS:
-            with transaction.atomic():
+            end = report_period(ReportFile.Kind.SEMIANNUAL, period)[1]
+            moment = _at(min(end + timedelta(days=DEMO_REPORT_DAYS_AFTER), DEMO_TODAY))
+            with business_clock(moment), transaction.atomic():
                 requested.append(report_request(kind=ReportFile.Kind.SEMIANNUAL, period=period,
-                                                actor=reviewer))
+                                                actor=reviewer, now=moment))
         for report in requested:
             report.refresh_from_db()
         return requested
