@@ -2,6 +2,7 @@
 fixed number of them whatever the number of filings, claims or banks; the sums cached until
 the records they are read from change."""
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -107,8 +108,18 @@ FILING_SUMS_SECONDS = 3600
 
 def figures_versions() -> dict[str, str]:
     """The current version token of each group of records (``filings``, ``payments``,
-    ``recoveries``, ``reference``: banks, suspension states, policy versions, fund sizes)."""
-    return dict(FiguresVersion.objects.values_list("name", "token"))
+    ``recoveries``, ``reference``: banks, suspension states, policy versions, fund sizes).
+
+    Filings keep a token per bank (``filings:<bank id>``, migration 0006), so that one bank's
+    long import does not hold every other bank's filings on a single row's lock; the group's
+    token is all of them together."""
+    rows = sorted(FiguresVersion.objects.values_list("name", "token"))
+    versions = {name: token for name, token in rows if not name.startswith("filings:")}
+    per_bank = [f"{name}={token}" for name, token in rows if name.startswith("filings:")]
+    if per_bank and "filings" in versions:
+        versions["filings"] = hashlib.sha256(
+            ";".join([versions["filings"], *per_bank]).encode()).hexdigest()
+    return versions
 
 
 def _key(versions: dict[str, str], *groups: str) -> str | None:

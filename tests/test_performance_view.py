@@ -360,9 +360,9 @@ def test_a_new_payment_shows_at_once_although_the_figures_are_cached(portfolio, 
 # --- The cache's version tokens ----------------------------------------------------------------
 
 def _tokens() -> dict[str, str]:
-    from reports.models import FiguresVersion
+    from reports.performance_selectors import figures_versions
 
-    return dict(FiguresVersion.objects.values_list("name", "token"))
+    return figures_versions()
 
 
 @pytest.mark.django_db
@@ -505,3 +505,38 @@ def test_a_claim_submitted_leaves_the_payment_figures_cached(portfolio, bank_a, 
     after = _tokens()
     assert after["payments"] == before["payments"]
     assert after["filings"] != before["filings"]  # the filing it was made on is new
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_banks_file_at_once_without_waiting_on_each_others_token(bank_a, officer_a, bank_b,
+                                                                     officer_b):
+    """An import holds its transaction open through 100,000 rows: another bank's filing must
+    not wait for it on the version token's row lock."""
+    import threading
+
+    from django.db import connections, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's")
+    before = _tokens()
+    errors: list[BaseException] = []
+
+    def other_bank() -> None:
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '3s'")
+                FilingFactory(bank=bank_b, filed_by=officer_b)
+        except BaseException as exc:  # reported to the test thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        FilingFactory(bank=bank_a, filed_by=officer_a)
+        worker = threading.Thread(target=other_bank)
+        worker.start()
+        worker.join(10)
+    assert not worker.is_alive() and errors == []
+    assert _tokens()["filings"] != before["filings"]
+    assert LoanFiling.objects.filter(bank=bank_b).count() == 1
