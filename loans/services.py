@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from banks.models import Bank, CooperationAgreement
 from riskcomp.audit import audit_bulk_created, audit_bulk_updated, audit_values
 from riskcomp.policy.context import PolicyContext
+from riskcomp.policy.contradictions import out_of_order
 from riskcomp.policy.credit_code import normalize_credit_code, validate_credit_code
 from riskcomp.policy.deadlines import drawdown_refusal, filing_refusal, quarter_of
 from riskcomp.policy.eligibility import (
@@ -782,7 +783,7 @@ def classification_report(*, filing: LoanFiling, classification: str, classified
                           actor: Any, note: str = "") -> ClassificationReport:
     """Record a loan's five-tier classification; the history is kept, never overwritten."""
     Classification(classification)  # an unknown tier is a programming error
-    if classified_on < filing.drawdown_date:
+    if out_of_order(drawdown_date=filing.drawdown_date, classification_date=classified_on):
         raise PolicyError(ReasonCode.NOT_NPL, message=_("分类日期不能早于放款日期。"))
     if classified_on > timezone.localdate():
         raise PolicyError(ReasonCode.NOT_NPL, message=_("分类日期不能晚于今天。"))
