@@ -26,7 +26,7 @@ from riskcomp.audit import audit_bulk_created, audit_bulk_updated, audit_values
 from riskcomp.policy.context import PolicyContext
 from riskcomp.policy.contradictions import out_of_order
 from riskcomp.policy.credit_code import normalize_credit_code, validate_credit_code
-from riskcomp.policy.deadlines import drawdown_refusal, filing_refusal, quarter_of
+from riskcomp.policy.deadlines import drawdown_refusal, filing_refusal, quarter_code
 from riskcomp.policy.eligibility import (
     EnterpriseFacts,
     LoanDecision,
@@ -498,11 +498,6 @@ def _normalized(req: FilingRequest) -> FilingRequest:
     return replace(req, **changes)
 
 
-def _quarter(day: date) -> str:
-    year, q = quarter_of(day)
-    return f"{year}Q{q}"
-
-
 def _upsert_enterprises(evaluations: Iterable[FilingEvaluation],
                         bank: Bank) -> dict[str, Enterprise]:
     """Find or create the enterprises of accepted rows by credit code. The shared enterprise row
@@ -578,7 +573,7 @@ def _filing_row(bank: Bank, ev: FilingEvaluation, enterprise: Enterprise, actor:
         "credit_report_outstanding": req.credit_report_outstanding,
         "credit_report_date": req.credit_report_date,
         "bank_outstanding_to_enterprise": ev.bank_outstanding, "is_first_loan": req.first_loan,
-        "filed_on": filing_date, "quarter": _quarter(req.drawdown_date), "scheme": scheme,
+        "filed_on": filing_date, "quarter": quarter_code(req.drawdown_date), "scheme": scheme,
         "ratio": Decimal(ratio), "policy_version": snap["verdicts"][scheme]["version"] or "",
         "snapshot": _with_certificates(snap, req), "late_exception_reason": late_exception_reason,
         "outstanding_principal": cny_amount,
