@@ -34,6 +34,7 @@ from riskcomp.policy.eligibility import (
     QualificationFacts,
     decide_loan,
     is_qualified,
+    qualification_types_on,
 )
 from riskcomp.policy.params import choose_version
 from riskcomp.policy.reasons import PolicyError, Reason, Refusal, reason
@@ -47,7 +48,14 @@ from riskcomp.policy.types import (
     Scheme,
 )
 
-from .models import ClassificationReport, Enterprise, ImportBatch, LoanFiling, Qualification
+from .models import (
+    ClassificationReport,
+    Enterprise,
+    ImportBatch,
+    LoanFiling,
+    Qualification,
+    qualification_types_value,
+)
 
 OUTSTANDING_STATUSES = (LoanFiling.Status.ACTIVE, LoanFiling.Status.CLAIMED)
 # The only constraint whose violation means the IOU is filed already (DUPLICATE).
@@ -575,7 +583,9 @@ def _filing_row(bank: Bank, ev: FilingEvaluation, enterprise: Enterprise, actor:
         "bank_outstanding_to_enterprise": ev.bank_outstanding, "is_first_loan": req.first_loan,
         "filed_on": filing_date, "quarter": quarter_code(req.drawdown_date), "scheme": scheme,
         "ratio": Decimal(ratio), "policy_version": snap["verdicts"][scheme]["version"] or "",
-        "snapshot": _with_certificates(snap, req), "late_exception_reason": late_exception_reason,
+        "snapshot": _with_certificates(snap, req),
+        "qualification_types": filing_qualification_types(snap, req.drawdown_date),
+        "late_exception_reason": late_exception_reason,
         "outstanding_principal": cny_amount,
         "import_batch_id": batch.pk if batch is not None else None,
         "filed_by_id": actor.pk if actor is not None else None,
@@ -588,6 +598,19 @@ def _filing_row(bank: Bank, ev: FilingEvaluation, enterprise: Enterprise, actor:
     filing._state.fields_cache.update(
         {"bank": bank, "enterprise": enterprise, "import_batch": batch, "filed_by": actor})
     return filing
+
+
+def filing_qualification_types(snap: dict[str, Any], drawdown: date) -> str:
+    """The qualification types the snapshot shows valid on the drawdown date, as stored."""
+    facts = []
+    for q in snap.get("enterprise", {}).get("qualifications") or []:
+        try:
+            facts.append(QualificationFacts(type=QualificationType(q["type"]),
+                                            valid_from=date.fromisoformat(q["valid_from"]),
+                                            valid_to=date.fromisoformat(q["valid_to"])))
+        except (KeyError, TypeError, ValueError):
+            continue  # not a qualification the rules know: it qualifies for nothing
+    return qualification_types_value(qualification_types_on(facts, drawdown))
 
 
 @functools.cache
