@@ -69,6 +69,11 @@ _OWN_FILL = """SELECT 'JJ%(year)s' || lpad(g::text, 8, '0'), 'HT' || lpad(g::tex
         WHERE id = (SELECT min(id) FROM loans_enterprise) + g %% %(enterprises)s)
 FROM generate_series(1, %(filings)s) g;
 
+-- What the filing service stores at filing: the seeded qualification is valid at drawdown.
+UPDATE loans_loanfiling
+SET qualification_types = ',' || (snapshot->'enterprise'->'qualifications'->0->>'type') || ','
+WHERE snapshot->'enterprise' ? 'qualifications';
+
 INSERT INTO claims_claim (number, filing_id, bank_id, scheme, base, ratio, compensation,
                           classification_date, deadline, status, reject_code, submitted_at,
                           created_by_id, created_at, updated_at)
