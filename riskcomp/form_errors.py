@@ -56,7 +56,7 @@ def service_errors_as_messages(request: HttpRequest) -> Iterator[None]:
     try:
         yield
     except PolicyError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, str(exc.message))
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)

@@ -46,8 +46,7 @@ def test_the_stored_value_lets_no_type_match_inside_another() -> None:
 
 
 @pytest.mark.django_db
-def test_a_filing_stores_the_qualifications_valid_at_drawdown(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_filing_stores_the_qualifications_valid_at_drawdown(monkeypatch):  # type: ignore[no-untyped-def]
     patch_today(monkeypatch, lambda: TODAY)
     bank = BankFactory(name="甲银行经开区支行", short_name="甲银行")
     AgreementFactory(bank=bank, scheme="MICRO")
@@ -70,7 +69,7 @@ def test_a_filing_stores_the_qualifications_valid_at_drawdown(
 
 
 @pytest.mark.django_db
-def test_the_migration_decides_it_for_the_filings_already_stored() -> None:
+def test_the_migration_decides_it_for_the_filings_already_stored():  # type: ignore[no-untyped-def]
     from django.apps import apps
 
     migration = importlib.import_module("loans.migrations.0010_filing_qualification_types")

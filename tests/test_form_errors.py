@@ -4,6 +4,7 @@ import pytest
 from django import forms
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.fallback import FallbackStorage
+from django.contrib.sessions.backends.signed_cookies import SessionStore
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.test import RequestFactory
@@ -67,7 +68,7 @@ def test_other_exceptions_are_not_swallowed() -> None:
 
 def _request_with_messages() -> HttpRequest:
     request = RequestFactory().post("/")
-    request.session = {}  # type: ignore[attr-defined]
+    request.session = SessionStore()
     request._messages = FallbackStorage(request)  # type: ignore[attr-defined]
     return request
 
