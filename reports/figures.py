@@ -168,8 +168,8 @@ OUTFLOW_KINDS = (LedgerEntry.Kind.COMPENSATION, LedgerEntry.Kind.MANAGEMENT_FEE)
 
 def _fund_tables(start: date, end: date, totals: dict[str, Decimal]) -> list[Table]:
     kinds = _labels(LedgerEntry.Kind.choices)
-    by_kind = {
-        row["kind"]: row for row in ledger_scope(date_from=start, date_to=end)
+    by_kind: dict[str, dict[str, Any]] = {
+        row["kind"]: dict(row) for row in ledger_scope(date_from=start, date_to=end)
         .values("kind").annotate(
             n=Count("pk"), inflow=Sum("amount", filter=Q(amount__gt=0)),
             outflow=Sum("amount", filter=Q(amount__lt=0)), net=Sum("amount"),
@@ -385,11 +385,13 @@ RECV_MONEY = frozenset({2, 3, 4, 5, 7, 8})
 def _recovery_tables(start: date, end: date, totals: dict[str, Decimal],
                      banks: dict[int | None, str]) -> list[Table]:
     schemes = _labels(Scheme.choices)
-    recovered = {(r["claim__bank_id"], r["claim__scheme"]): r for r in
+    recovered: dict[tuple[Any, Any], dict[str, Any]] = {
+        (r["claim__bank_id"], r["claim__scheme"]): dict(r) for r in
                  Recovery.objects.filter(recovered_on__gte=start, recovered_on__lte=end)
                  .order_by().values("claim__bank_id", "claim__scheme")
                  .annotate(n=Count("pk"), amount=Sum("amount"), due=Sum("return_amount"))}
-    returned = {(r["bank_id"], r["scheme"]): r for r in
+    returned: dict[tuple[Any, Any], dict[str, Any]] = {
+        (r["bank_id"], r["scheme"]): dict(r) for r in
                 ledger_scope(date_from=start, date_to=end).filter(kind=LedgerEntry.Kind.RETURN)
                 .values("bank_id", "scheme").annotate(n=Count("pk"), amount=Sum("amount"))}
     keys = sorted(set(recovered) | set(returned),
