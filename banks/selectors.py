@@ -33,7 +33,7 @@ def bank_ids_for(user: Any) -> list[int] | None:
     if cached is None:
         cached = list(banks_for(user).values_list("id", flat=True))
         user._riskcomp_bank_ids = cached
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
 def bank_list_for(user: Any) -> list[Bank]:

@@ -2,7 +2,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 from fund.selectors import policy_context
 from riskcomp.audit import trail_context
 from riskcomp.choices import Scheme
+from riskcomp.form_errors import service_errors_as_messages
 from riskcomp.listing import Column, build_listing
 from riskcomp.policy.suspension import SuspensionFigures, claim_ratio
 from riskcomp.roles import ANY_ROLE, Role, role_of, role_required
@@ -123,11 +123,8 @@ def agreement_add(request: HttpRequest, pk: int) -> HttpResponse:
     bank = get_object_or_404(banks_for(request.user), pk=pk)
     form = AgreementForm(request.POST)
     if form.is_valid():
-        try:
+        with service_errors_as_messages(request):
             a = agreement_create(bank=bank, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _messages_from(request, exc)
-        else:
             messages.success(request, _("已登记合作协议 %(n)s。") % {"n": a.number})
     else:
         _form_errors(request, form)
@@ -140,12 +137,9 @@ def agreement_end(request: HttpRequest, pk: int) -> HttpResponse:
     agreement = get_object_or_404(CooperationAgreement, pk=pk)
     form = TerminateForm(request.POST)
     if form.is_valid():
-        try:
+        with service_errors_as_messages(request):
             agreement_terminate(agreement=agreement, actor=request.user,
                                 reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            _messages_from(request, exc)
-        else:
             messages.success(request, _("协议 %(n)s 已终止。") % {"n": agreement.number})
     else:
         _form_errors(request, form)
@@ -161,12 +155,9 @@ def manual_suspension(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         service = (suspension_manual_set if form.cleaned_data["action"] == "suspend"
                    else suspension_manual_lift)
-        try:
+        with service_errors_as_messages(request):
             service(bank=bank, scheme=Scheme.TECH, reason=form.cleaned_data["reason"],
                     actor=request.user)
-        except ValidationError as exc:
-            _messages_from(request, exc)
-        else:
             messages.success(request, _("已记录科创政策下的人工暂停状态变更。"))
     else:
         _form_errors(request, form)
@@ -198,11 +189,6 @@ def officer_remove(request: HttpRequest, pk: int, user_id: int) -> HttpResponse:
     officer_revoke(user=user, bank=bank, actor=request.user)
     messages.success(request, _("已取消 %(u)s 的授权。") % {"u": user.username})
     return redirect("banks:bank_detail", pk=bank.pk)
-
-
-def _messages_from(request: HttpRequest, exc: ValidationError) -> None:
-    for m in exc.messages:
-        messages.error(request, m)
 
 
 def _form_errors(request: HttpRequest, form: Any) -> None:

@@ -6,7 +6,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
@@ -22,7 +21,7 @@ from fund.selectors import fund_balance
 from riskcomp.choices import Scheme
 from riskcomp.columns import Col, Columns
 from riskcomp.exports import wants_xlsx
-from riskcomp.form_errors import service_errors_on
+from riskcomp.form_errors import service_errors_as_messages, service_errors_on
 from riskcomp.listing import Column, Filter, build_listing
 from riskcomp.roles import Role, role_required
 
@@ -223,12 +222,8 @@ def return_list(request: HttpRequest) -> HttpResponse:
 def return_receive(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm that a recorded return reached the fund account."""
     ret = get_object_or_404(ReturnPayment.objects.select_related("recovery__claim"), pk=pk)
-    try:
+    with service_errors_as_messages(request):
         services.return_receive(return_payment=ret, actor=request.user)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
         messages.success(request, _(
             "已确认收到 %(n)s 的返还 ¥%(a)s（流水号 %(r)s），已记入资金台账。") % {
             "n": ret.recovery.claim.number, "a": f"{ret.amount:,.2f}", "r": ret.reference})

@@ -3,7 +3,7 @@ They check types and required fields; the rules (states, suspension, periods) ar
 and come back as form errors."""
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -52,8 +52,9 @@ class ProposalCreateForm(forms.Form):
 
     def __init__(self, *args: Any, claims: QuerySet[Claim], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["claims"].queryset = claims
-        self.fields["period"].choices = period_choices(timezone.localdate())
+        cast(forms.ModelChoiceField, self.fields["claims"]).queryset = claims
+        period = cast(forms.ChoiceField, self.fields["period"])
+        period.choices = period_choices(timezone.localdate())
 
 
 class WrittenDecisionForm(forms.Form):
@@ -69,7 +70,8 @@ class WrittenDecisionForm(forms.Form):
                              help_text=_("不予确认时必填。"))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if (data.get("decision") == Confirmation.Decision.REJECTED
                 and not (data.get("reason") or "").strip()):
             self.add_error("reason", _("请填写不予确认的理由。"))
@@ -85,7 +87,7 @@ class ProposalDecisionForm(WrittenDecisionForm):
 
     def __init__(self, *args: Any, claims: QuerySet[Claim], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["claims"].queryset = claims
+        cast(forms.ModelChoiceField, self.fields["claims"]).queryset = claims
 
 
 class WriteOffForwardForm(forms.Form):

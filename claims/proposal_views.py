@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.db.models import QuerySet
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -277,7 +278,7 @@ def _inline(field: Any, filename: str) -> FileResponse:
 
 @role_required(*STAFF)
 @require_safe
-def confirmation_document(request: HttpRequest, pk: int) -> HttpResponse:
+def confirmation_document(request: HttpRequest, pk: int) -> HttpResponseBase:
     confirmation = get_object_or_404(Confirmation.objects.select_related("claim"), pk=pk)
     return _inline(confirmation.document, f"{confirmation.claim.number}-confirmation")
 
@@ -413,7 +414,7 @@ WRITEOFF_FILES = {
 @xframe_options_sameorigin  # shown in the review page's <iframe>; still never cross-site
 @role_required(*STAFF)
 @require_safe
-def writeoff_file(request: HttpRequest, pk: int) -> HttpResponse:
+def writeoff_file(request: HttpRequest, pk: int) -> HttpResponseBase:
     """One of the write-off's scans, inline (``?field=ruling`` etc.)."""
     write_off = get_object_or_404(WriteOff.objects.select_related("claim"), pk=pk)
     field = request.GET.get("field", "ruling")

@@ -2,7 +2,7 @@
 bank for supplements. Each form has its own prefix, so the three live on one page; the
 ``decision`` field of the POST says which one was sent."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -29,7 +29,7 @@ class RejectForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["code"].choices = [
+        cast(forms.ChoiceField, self.fields["code"]).choices = [
             ("", _("请选择")), *((v, label) for v, label in ReasonCode.choices)]
 
 

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -283,7 +284,7 @@ def claim_review(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*READ_ROLES)
 @xframe_options_sameorigin
 @require_safe
-def document_inline(request: HttpRequest, pk: int) -> HttpResponse:
+def document_inline(request: HttpRequest, pk: int) -> HttpResponseBase:
     """A claim document shown in the review page (PDF in a frame, images as images):
     ``claims:document_download`` sends files as attachments, which a frame cannot show. Only
     the types ``check_upload`` accepted by content are served inline."""

@@ -11,6 +11,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Case, CharField, Value, When
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -474,14 +475,14 @@ def statement_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*ANY_ROLE)
 @require_safe
-def document_download(request: HttpRequest, pk: int) -> HttpResponse:
+def document_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     doc: ClaimDocument = get_object_or_404(document_for(user=request.user), pk=pk)
     return serve_document(doc.file, filename=doc.original_name, content_type=doc.content_type)
 
 
 @role_required(*ANY_ROLE)
 @require_safe
-def return_statement_download(request: HttpRequest, pk: int) -> HttpResponse:
+def return_statement_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     payment = get_object_or_404(return_payment_for(user=request.user), pk=pk)
     return serve_document(payment.reconciliation_statement,
                           filename=f"{payment.reference}-reconciliation")
@@ -492,7 +493,7 @@ WRITEOFF_FILES = ("ruling", "internal_approval", "application_letter")
 
 @role_required(*ANY_ROLE)
 @require_safe
-def writeoff_file_download(request: HttpRequest, pk: int) -> HttpResponse:
+def writeoff_file_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     write_off = get_object_or_404(writeoff_for(user=request.user), pk=pk)
     field = request.GET.get("field", "ruling")
     if field not in WRITEOFF_FILES:
@@ -503,7 +504,7 @@ def writeoff_file_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*ANY_ROLE)
 @require_safe
-def statement_file_download(request: HttpRequest, pk: int) -> HttpResponse:
+def statement_file_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     statement = get_object_or_404(statement_for(user=request.user), pk=pk)
     return serve_document(statement.document,
                           filename=f"{statement.claim.number}-{statement.year}")

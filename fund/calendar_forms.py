@@ -48,7 +48,8 @@ class ScheduleForm(forms.Form):
         self.schedule: HolidaySchedule | None = None
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if "holidays" not in data:
             return data
         try:

@@ -57,7 +57,7 @@ def calendar_years() -> list[dict[str, Any]]:
     days off and make-up days (two queries)."""
     rows = CalendarDay.objects.order_by().values("date__year").annotate(
         off=Count("pk", filter=Q(is_workday=False)), on=Count("pk", filter=Q(is_workday=True)))
-    counts = {r["date__year"]: r for r in rows}
+    counts: dict[int, dict[str, Any]] = {r["date__year"]: dict(r) for r in rows}
     out = []
     for entry in CalendarYear.objects.select_related("entered_by").order_by("-year"):
         c = counts.get(entry.year, {})

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_safe
 from loans.models import LoanFiling
 from riskcomp.audit import trail_context
 from riskcomp.choices import ReasonCode
-from riskcomp.form_errors import add_service_errors, service_errors_on
+from riskcomp.form_errors import add_service_errors, service_errors_as_messages, service_errors_on
 from riskcomp.policy.params import choose_version
 from riskcomp.policy.types import Scheme
 from riskcomp.roles import Role, role_of, role_required
@@ -134,14 +134,11 @@ def version_delete(request: HttpRequest, pk: int) -> HttpResponse:
     version = get_object_or_404(PolicyVersion, pk=pk)
     if request.method != "POST":
         return redirect("params:version_detail", pk=pk)
-    try:
+    with service_errors_as_messages(request):
         services.policy_version_delete(version=version, actor=request.user)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-        return redirect("params:version_detail", pk=pk)
-    messages.success(request, _("已删除政策版本%(v)s。") % {"v": version.version})
-    return redirect("params:version_list")
+        messages.success(request, _("已删除政策版本%(v)s。") % {"v": version.version})
+        return redirect("params:version_list")
+    return redirect("params:version_detail", pk=pk)
 
 
 # --- The LPR -----------------------------------------------------------------------------------
@@ -218,12 +215,8 @@ def lpr_delete(request: HttpRequest, pk: int) -> HttpResponse:
     rate = get_object_or_404(LprRate, pk=pk)
     if request.method != "POST":
         return redirect("params:lpr_list")
-    try:
+    with service_errors_as_messages(request):
         services.lpr_delete(rate=rate, actor=request.user)
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
         messages.success(request, _("已删除%(d)s公布的LPR。")
                          % {"d": rate.published_on.isoformat()})
     return redirect("params:lpr_list")

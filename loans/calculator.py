@@ -4,7 +4,7 @@ only gathers them for the screen. Nothing is saved."""
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from riskcomp.policy.compensation import compensation_amount
 from riskcomp.policy.context import PolicyContext
@@ -110,7 +110,7 @@ def calculate(form_data: dict[str, Any], enterprise: Any, loan: Any, ctx: Policy
 
 def _try(fn: Any, warnings: list[str]) -> date | None:
     try:
-        return fn()  # type: ignore[no-any-return]
+        return cast("date | None", fn())
     except CalendarUnknown as exc:
         message = str(exc.message)
         if message not in warnings:

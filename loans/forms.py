@@ -14,6 +14,7 @@ from riskcomp.choices import (
     QualificationType,
     Scheme,
 )
+from riskcomp.policy.contradictions import out_of_order
 from riskcomp.policy.credit_code import normalize_credit_code, validate_credit_code
 from riskcomp.policy.eligibility import EnterpriseFacts, LoanFacts, QualificationFacts
 from riskcomp.policy.enterprise_size import Industry
@@ -125,7 +126,7 @@ class CalculatorForm(forms.Form):
         data = super().clean() or {}
         drawdown: date | None = data.get("drawdown_date")
         maturity: date | None = data.get("maturity_date")
-        if drawdown and maturity and maturity < drawdown:
+        if out_of_order(drawdown_date=drawdown, maturity_date=maturity):
             self.add_error("maturity_date", _("合同到期日不能早于放款日期。"))
         if data.get("currency") not in (None, "CNY") and not data.get("fx_rate"):
             self.add_error("fx_rate", _("外币贷款须填写发放日的人民币汇率中间价。"))

@@ -37,6 +37,7 @@ from fund.selectors import policy_context
 from riskcomp.audit import audit_bulk_created, audit_updated
 from riskcomp.choices import Classification, ReasonCode, Scheme
 from riskcomp.policy.context import PolicyContext
+from riskcomp.policy.contradictions import out_of_order
 from riskcomp.policy.reasons import Refusal
 from riskcomp.policy.workdays import WorkdayCalendar
 
@@ -126,7 +127,7 @@ def evaluate_classifications(*, bank: Bank, requests: Sequence[ClassificationReq
             problems.append(("", _("未知的五级分类“%(c)s”") % {"c": req.classification}))
         if status == LoanFiling.Status.CLOSED:
             problems.append(("", _("该笔贷款已核销，不能再报送五级分类")))
-        if req.classified_on < drawdown:
+        if out_of_order(drawdown_date=drawdown, classification_date=req.classified_on):
             problems.append(("", _("分类日期%(d)s早于放款日期%(drawdown)s") % {
                 "d": req.classified_on, "drawdown": drawdown}))
         if req.classified_on > today:

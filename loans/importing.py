@@ -48,6 +48,7 @@ from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from riskcomp.choices import ReasonCode
+from riskcomp.policy.contradictions import out_of_order
 from riskcomp.policy.credit_code import credit_code_check_char
 from riskcomp.uploads import workbook_macro_parts
 
@@ -901,7 +902,7 @@ def filing_rows(rows: Sequence[Sequence[Any]], *, branches: dict[str, int]) -> l
 
 def _filing_cross_checks(number: int, d: dict[str, Any], branches: dict[str, int]) -> list[str]:
     errors = []
-    if d["maturity_date"] < d["drawdown_date"]:
+    if out_of_order(drawdown_date=d["drawdown_date"], maturity_date=d["maturity_date"]):
         errors.append(cell_message(number, "合同到期日", _("不能早于放款日期")))
     if not _CURRENCY.match(d["currency"]):
         errors.append(cell_message(number, "币种", _("应为三位字母的币种代码，如 CNY、USD")))

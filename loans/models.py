@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -141,6 +142,13 @@ class LoanFiling(models.Model):
     ratio = models.DecimalField(_("补偿比例"), max_digits=5, decimal_places=4)
     policy_version = models.CharField(_("政策版本"), max_length=40)
     snapshot = models.JSONField(_("备案快照"), default=dict)
+    # Decided once at filing from the snapshot (``policy.eligibility.qualification_types_on``):
+    # the types as ",high_tech,beijing_srdi," so that a report counts a type with one
+    # ``contains`` on any database; "" when none was valid. ``db_default`` lets raw inserts
+    # (the benchmarks' seeds) leave it out.
+    qualification_types = models.CharField(
+        _("放款日有效资质"), max_length=120, blank=True, default="", db_default="",
+        help_text=_("备案时按快照判定的、放款日有效的企业资质类型。"))
     late_exception_reason = models.TextField(_("逾期备案例外原因"), blank=True)
     outstanding_principal = models.DecimalField(_("当前本金余额"), **MONEY)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices,
@@ -281,3 +289,14 @@ class ImportChunk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}/{self.index}"
+
+
+def qualification_types_value(types: Iterable[str]) -> str:
+    """``LoanFiling.qualification_types`` for ``types``: ",a,b," or "" for none."""
+    listed = [str(t) for t in types]
+    return f",{','.join(listed)}," if listed else ""
+
+
+def holds_qualification(qualification_type: str) -> Q:
+    """The filings whose enterprise held ``qualification_type`` on the drawdown date."""
+    return Q(qualification_types__contains=f",{qualification_type},")

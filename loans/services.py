@@ -25,8 +25,9 @@ from banks.models import Bank, CooperationAgreement
 from riskcomp.audit import audit_bulk_created, audit_bulk_updated, audit_values
 from riskcomp.lookups import AnyOf
 from riskcomp.policy.context import PolicyContext
+from riskcomp.policy.contradictions import out_of_order
 from riskcomp.policy.credit_code import normalize_credit_code, validate_credit_code
-from riskcomp.policy.deadlines import drawdown_refusal, filing_refusal, quarter_of
+from riskcomp.policy.deadlines import drawdown_refusal, filing_refusal, quarter_code
 from riskcomp.policy.eligibility import (
     EnterpriseFacts,
     LoanDecision,
@@ -34,6 +35,7 @@ from riskcomp.policy.eligibility import (
     QualificationFacts,
     decide_loan,
     is_qualified,
+    qualification_types_on,
 )
 from riskcomp.policy.params import choose_version
 from riskcomp.policy.reasons import PolicyError, Reason, Refusal, reason
@@ -47,7 +49,14 @@ from riskcomp.policy.types import (
     Scheme,
 )
 
-from .models import ClassificationReport, Enterprise, ImportBatch, LoanFiling, Qualification
+from .models import (
+    ClassificationReport,
+    Enterprise,
+    ImportBatch,
+    LoanFiling,
+    Qualification,
+    qualification_types_value,
+)
 
 OUTSTANDING_STATUSES = (LoanFiling.Status.ACTIVE, LoanFiling.Status.CLAIMED)
 # The only constraint whose violation means the IOU is filed already (DUPLICATE).
@@ -498,11 +507,6 @@ def _normalized(req: FilingRequest) -> FilingRequest:
     return replace(req, **changes)
 
 
-def _quarter(day: date) -> str:
-    year, q = quarter_of(day)
-    return f"{year}Q{q}"
-
-
 def _upsert_enterprises(evaluations: Iterable[FilingEvaluation],
                         bank: Bank) -> dict[str, Enterprise]:
     """Find or create the enterprises of accepted rows by credit code. The shared enterprise row
@@ -581,9 +585,11 @@ def _filing_row(bank: Bank, ev: FilingEvaluation, enterprise: Enterprise, actor:
         "credit_report_outstanding": req.credit_report_outstanding,
         "credit_report_date": req.credit_report_date,
         "bank_outstanding_to_enterprise": ev.bank_outstanding, "is_first_loan": req.first_loan,
-        "filed_on": filing_date, "quarter": _quarter(req.drawdown_date), "scheme": scheme,
+        "filed_on": filing_date, "quarter": quarter_code(req.drawdown_date), "scheme": scheme,
         "ratio": Decimal(ratio), "policy_version": snap["verdicts"][scheme]["version"] or "",
-        "snapshot": _with_certificates(snap, req), "late_exception_reason": late_exception_reason,
+        "snapshot": _with_certificates(snap, req),
+        "qualification_types": filing_qualification_types(snap, req.drawdown_date),
+        "late_exception_reason": late_exception_reason,
         "outstanding_principal": cny_amount,
         "import_batch_id": batch.pk if batch is not None else None,
         "filed_by_id": actor.pk if actor is not None else None,
@@ -596,6 +602,19 @@ def _filing_row(bank: Bank, ev: FilingEvaluation, enterprise: Enterprise, actor:
     filing._state.fields_cache.update(
         {"bank": bank, "enterprise": enterprise, "import_batch": batch, "filed_by": actor})
     return filing
+
+
+def filing_qualification_types(snap: dict[str, Any], drawdown: date) -> str:
+    """The qualification types the snapshot shows valid on the drawdown date, as stored."""
+    facts = []
+    for q in snap.get("enterprise", {}).get("qualifications") or []:
+        try:
+            facts.append(QualificationFacts(type=QualificationType(q["type"]),
+                                            valid_from=date.fromisoformat(q["valid_from"]),
+                                            valid_to=date.fromisoformat(q["valid_to"])))
+        except (KeyError, TypeError, ValueError):
+            continue  # not a qualification the rules know: it qualifies for nothing
+    return qualification_types_value(qualification_types_on(facts, drawdown))
 
 
 @functools.cache
@@ -780,7 +799,7 @@ def classification_report(*, filing: LoanFiling, classification: str, classified
                           actor: Any, note: str = "") -> ClassificationReport:
     """Record a loan's five-tier classification; the history is kept, never overwritten."""
     Classification(classification)  # an unknown tier is a programming error
-    if classified_on < filing.drawdown_date:
+    if out_of_order(drawdown_date=filing.drawdown_date, classification_date=classified_on):
         raise PolicyError(ReasonCode.NOT_NPL, message=_("分类日期不能早于放款日期。"))
     if classified_on > timezone.localdate():
         raise PolicyError(ReasonCode.NOT_NPL, message=_("分类日期不能晚于今天。"))

@@ -29,6 +29,7 @@ from riskcomp.choices import (
 )
 from riskcomp.columns import Col, Columns
 from riskcomp.exports import wants_xlsx, xlsx_response
+from riskcomp.form_errors import service_errors_as_messages
 from riskcomp.labels import quarter_label, readable, scheme_short
 from riskcomp.listing import Filter, build_listing, quarter_choices
 from riskcomp.policy.credit_code import normalize_credit_code
@@ -347,12 +348,9 @@ def classification_create(request: HttpRequest, pk: int) -> HttpResponse:
     filing = get_object_or_404(filing_list_for(user=request.user), pk=pk)
     form = ClassificationForm(request.POST)
     if form.is_valid():
-        try:
+        with service_errors_as_messages(request):
             report = classification_report(filing=filing, actor=request.user,
                                            **form.cleaned_data)
-        except PolicyError as exc:
-            messages.error(request, exc.message)
-        else:
             messages.success(request, _("已报送五级分类：%(c)s（%(d)s）。") % {
                 "c": report.get_classification_display(), "d": report.classified_on})
     else:

@@ -15,7 +15,6 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -25,7 +24,7 @@ from banks.models import Bank, SuspensionChange
 from claims.models import Claim, ClaimStatusChange, Payment, Recovery, WriteOff
 from fund.models import LedgerEntry
 from fund.selectors import fund_balance, ledger_by_month, ledger_scope, receivables
-from loans.models import LoanFiling
+from loans.models import LoanFiling, holds_qualification
 from riskcomp.choices import LoanType, QualificationType, Scheme
 from riskcomp.policy.fund import half_year
 
@@ -194,8 +193,8 @@ OUTFLOW_KINDS = (LedgerEntry.Kind.COMPENSATION, LedgerEntry.Kind.MANAGEMENT_FEE)
 
 def _fund_tables(start: date, end: date, totals: dict[str, Decimal]) -> list[Table]:
     kinds = _labels(LedgerEntry.Kind.choices)
-    by_kind = {
-        row["kind"]: row for row in ledger_scope(date_from=start, date_to=end)
+    by_kind: dict[str, dict[str, Any]] = {
+        row["kind"]: dict(row) for row in ledger_scope(date_from=start, date_to=end)
         .values("kind").annotate(
             n=Count("pk"), inflow=Sum("amount", filter=Q(amount__gt=0)),
             outflow=Sum("amount", filter=Q(amount__lt=0)), net=Sum("amount"),
@@ -280,45 +279,19 @@ def _filings(start: date, end: date) -> QuerySet[LoanFiling]:
     return LoanFiling.objects.filter(filed_on__gte=start, filed_on__lte=end).order_by()
 
 
-_QUALIFICATIONS_SQL = {
-    # One row per (filing, qualification type) valid on the drawdown date, from the filing's
-    # frozen snapshot (RULES "Filing": later edits to the enterprise change nothing).
-    "postgresql": """
-        SELECT DISTINCT f.id, q->>'type' AS type, f.amount_cny AS amount
-        FROM loans_loanfiling f
-        CROSS JOIN LATERAL jsonb_array_elements(
-            CASE WHEN jsonb_typeof(f.snapshot->'enterprise'->'qualifications') = 'array'
-                 THEN f.snapshot->'enterprise'->'qualifications' ELSE '[]'::jsonb END) q
-        WHERE f.filed_on BETWEEN %s AND %s
-          AND q->>'valid_from' <= to_char(f.drawdown_date, 'YYYY-MM-DD')
-          AND q->>'valid_to' >= to_char(f.drawdown_date, 'YYYY-MM-DD')""",
-    "sqlite": """
-        SELECT DISTINCT f.id, json_extract(q.value, '$.type') AS type, f.amount_cny AS amount
-        FROM loans_loanfiling f, json_each(f.snapshot, '$.enterprise.qualifications') q
-        WHERE f.filed_on BETWEEN %s AND %s
-          AND json_extract(q.value, '$.valid_from') <= f.drawdown_date
-          AND json_extract(q.value, '$.valid_to') >= f.drawdown_date""",
-}
-
-
 def _qualification_counts(start: date, end: date) -> tuple[dict[str, tuple[int, Decimal]],
                                                            tuple[int, Decimal]]:
-    """Filings per qualification type held at drawdown, and the filings holding any."""
-    valid = _QUALIFICATIONS_SQL[connection.vendor]
-    sql = (f"WITH t AS ({valid}) "  # noqa: S608 - fixed SQL, parameters bound
-           "SELECT type, COUNT(*), SUM(amount) FROM t GROUP BY type "
-           "UNION ALL SELECT NULL, COUNT(*), SUM(amount) "
-           "FROM (SELECT DISTINCT id, amount FROM t) u")
-    by_type: dict[str, tuple[int, Decimal]] = {}
-    qualified = (0, ZERO)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [start, end])
-        for type_, n, amount in cursor.fetchall():
-            if type_ is None:
-                qualified = (n, _d(amount))
-            else:
-                by_type[type_] = (n, _d(amount))
-    return by_type, qualified
+    """Filings per qualification type held at drawdown (decided at filing and stored with it),
+    and the filings holding any: one query."""
+    sums: dict[str, Any] = {"n": Count("pk", filter=~Q(qualification_types="")),
+                            "amount": Sum("amount_cny", filter=~Q(qualification_types=""))}
+    for t in QualificationType.values:
+        sums[f"n_{t}"] = Count("pk", filter=holds_qualification(t))
+        sums[f"amount_{t}"] = Sum("amount_cny", filter=holds_qualification(t))
+    row = _filings(start, end).aggregate(**sums)
+    by_type = {t: (row[f"n_{t}"], _d(row[f"amount_{t}"])) for t in QualificationType.values
+               if row[f"n_{t}"]}
+    return by_type, (row["n"], _d(row["amount"]))
 
 
 def _filing_tables(start: date, end: date, totals: dict[str, Decimal],
@@ -437,11 +410,13 @@ RECV_MONEY = frozenset({2, 3, 4, 5, 7, 8})
 def _recovery_tables(start: date, end: date, totals: dict[str, Decimal],
                      banks: dict[int | None, str]) -> list[Table]:
     schemes = _labels(Scheme.choices)
-    recovered = {(r["claim__bank_id"], r["claim__scheme"]): r for r in
+    recovered: dict[tuple[Any, Any], dict[str, Any]] = {
+        (r["claim__bank_id"], r["claim__scheme"]): dict(r) for r in
                  Recovery.objects.filter(recovered_on__gte=start, recovered_on__lte=end)
                  .order_by().values("claim__bank_id", "claim__scheme")
                  .annotate(n=Count("pk"), amount=Sum("amount"), due=Sum("return_amount"))}
-    returned = {(r["bank_id"], r["scheme"]): r for r in
+    returned: dict[tuple[Any, Any], dict[str, Any]] = {
+        (r["bank_id"], r["scheme"]): dict(r) for r in
                 ledger_scope(date_from=start, date_to=end).filter(kind=LedgerEntry.Kind.RETURN)
                 .values("bank_id", "scheme").annotate(n=Count("pk"), amount=Sum("amount"))}
     keys = sorted(set(recovered) | set(returned),

@@ -1,5 +1,5 @@
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -20,14 +20,16 @@ class ReportRequestForm(forms.Form):
     def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.periods = closed_periods(today=today)
-        self.fields["kind"].choices = [(k.value, k.label) for k in GENERATED_KINDS]
-        self.fields["period"].choices = [
+        kinds = cast(forms.ChoiceField, self.fields["kind"])
+        kinds.choices = [(k.value, k.label) for k in GENERATED_KINDS]
+        cast(forms.ChoiceField, self.fields["period"]).choices = [
             (ReportFile.Kind(kind).label, [(p, period_display(kind, p)) for p in periods])
             for kind, periods in self.periods.items() if periods
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         kind, period = data.get("kind"), data.get("period")
         if kind and period and period not in self.periods.get(kind, []):
             self.add_error("period", _("所选报告期与报告类型不符：半年度报告选“某年上半年/下半年”，"

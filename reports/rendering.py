@@ -171,7 +171,9 @@ def _wrap(text: str, units: int) -> list[str]:
     """``text`` in pieces at most ``units`` wide (nothing dropped)."""
     if _width(text) <= units:
         return [text]
-    pieces, piece, used = [], [], 0
+    pieces: list[str] = []
+    piece: list[str] = []
+    used = 0
     for ch in text:
         w = _units(ch)
         if used + w > units:
@@ -304,7 +306,8 @@ def _slices(rows: list[list[str]]) -> Iterator[list[list[str]]]:
 def _front_html(data: ReportData, attachments: list[dict[str, Any]]) -> str:
     tables = {t.key: t for t in data.summary}
     charts = {c.key: c for c in data.charts}
-    sections, placed = [], set()
+    sections: list[Any] = []
+    placed: set[str] = set()
     for key, heading, table_keys, chart_keys in (YEARLY_SECTIONS if data.is_yearly
                                                  else SECTIONS):
         if key == "performance" and not any(k in tables for k in table_keys):

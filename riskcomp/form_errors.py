@@ -3,8 +3,10 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import BaseForm
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from .policy.reasons import PolicyError, Refusal
@@ -45,3 +47,16 @@ def service_errors_on(form: BaseForm) -> Iterator[None]:
         add_policy_errors(form, exc)
     except ValidationError as exc:
         add_service_errors(form, exc)
+
+
+@contextmanager
+def service_errors_as_messages(request: HttpRequest) -> Iterator[None]:
+    """As ``service_errors_on`` for an action without a form to show again (a button on a
+    detail page): the refusal becomes error messages on the page the view redirects to."""
+    try:
+        yield
+    except PolicyError as exc:
+        messages.error(request, str(exc.message))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)

@@ -82,10 +82,10 @@ def quarter_choices(first: str | None, last: str | None, *,
     """A quarter filter's choices: every quarter (``2026Q3``) from ``last`` back to ``first``,
     newest first, at most ``limit``. Built from the two ends of the data, which an index gives
     at once, where a DISTINCT over the rows would read all of them."""
-    ends = [_QUARTER.fullmatch(q or "") for q in (first, last)]
-    if ends[0] is None or ends[1] is None:
+    first_m, last_m = (_QUARTER.fullmatch(q or "") for q in (first, last))
+    if first_m is None or last_m is None:
         return tuple((q, quarter_label(q)) for q in dict.fromkeys(q for q in (last, first) if q))
-    low, high = (int(m[1]) * 4 + int(m[2]) - 1 for m in ends)
+    low, high = (int(m[1]) * 4 + int(m[2]) - 1 for m in (first_m, last_m))
     labels = (f"{n // 4}Q{n % 4 + 1}" for n in range(high, max(low, high - limit + 1) - 1, -1))
     return tuple((q, quarter_label(q)) for q in labels)
 
@@ -98,7 +98,9 @@ class _AnyOf(Func):
     output_field = BooleanField()
     conditional = True
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, Any]:
+    def as_sql(self, compiler: Any, connection: Any, function: str | None = None,
+               template: str | None = None, arg_joiner: str | None = None,
+               **extra_context: Any) -> tuple[str, Any]:
         (column, column_params), (rows, rows_params) = (
             compiler.compile(e) for e in self.get_source_expressions())
         return f"{column} IN {rows}", (*column_params, *rows_params)

@@ -4,7 +4,7 @@
 from collections.abc import Callable
 from enum import StrEnum
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -60,7 +60,7 @@ def role_of(user: Any) -> Role | None:
         return None
     cached = getattr(user, "_riskcomp_role", "unset")
     if cached != "unset":
-        return cached  # type: ignore[no-any-return]
+        return cast("Role | None", cached)
     role: Role | None = None
     if user.is_superuser:
         role = Role.ADMIN

@@ -25,6 +25,7 @@ from datetime import date
 from typing import Any
 
 from benchdb import (
+    INSERT_FILINGS,
     SEED_BANKS_AND_ENTERPRISES,
     SEED_OFFICER,
     analyze_and_count,
@@ -44,16 +45,8 @@ BENCH_DB = "riskcomp_reports_bench"
 # Filing g is filed on day g % 360 of the year; every third is TECH. One claim on every
 # (filings / claims)-th filing; the claim's status cycles so that half are paid and a tenth
 # written off. Returns come in for every third paid claim.
-_OWN_FILL = """
-
-INSERT INTO loans_loanfiling (
-    iou_number, contract_number, drawdown_date, maturity_date, amount, currency, amount_cny,
-    rate_percent, loan_type, has_natural_person_guarantee, has_other_cover,
-    guarantee_institution, credit_report_outstanding, credit_report_date,
-    bank_outstanding_to_enterprise, is_first_loan, filed_on, quarter, scheme, ratio,
-    policy_version, snapshot, late_exception_reason, outstanding_principal, status, created_at,
-    bank_id, enterprise_id, filed_by_id, enterprise_name)
-SELECT 'JJ%(year)s' || lpad(g::text, 8, '0'), 'HT' || lpad(g::text, 8, '0'),
+# Its first statement is the SELECT that ``INSERT_FILINGS`` inserts.
+_OWN_FILL = """SELECT 'JJ%(year)s' || lpad(g::text, 8, '0'), 'HT' || lpad(g::text, 8, '0'),
        make_date(%(year)s, 1, 1) + (g %% 360) - 20, make_date(%(year)s + 1, 1, 1) + (g %% 360),
        (50 + g %% 250) * 10000.00, 'CNY', (50 + g %% 250) * 10000.00, 3.2000,
        (ARRAY['credit', 'ip_pledge', 'receivables_pledge', 'credit'])[1 + g %% 4],
@@ -75,6 +68,11 @@ SELECT 'JJ%(year)s' || lpad(g::text, 8, '0'), 'HT' || lpad(g::text, 8, '0'),
        (SELECT name FROM loans_enterprise
         WHERE id = (SELECT min(id) FROM loans_enterprise) + g %% %(enterprises)s)
 FROM generate_series(1, %(filings)s) g;
+
+-- What the filing service stores at filing: the seeded qualification is valid at drawdown.
+UPDATE loans_loanfiling
+SET qualification_types = ',' || (snapshot->'enterprise'->'qualifications'->0->>'type') || ','
+WHERE snapshot->'enterprise' ? 'qualifications';
 
 INSERT INTO claims_claim (number, filing_id, bank_id, scheme, base, ratio, compensation,
                           classification_date, deadline, status, reject_code, submitted_at,
@@ -163,7 +161,7 @@ SELECT (SELECT min(id) FROM banks_bank) + g, 'MICRO', 'auto', g %% 2 = 0,
        make_date(%(year)s, 1 + g, 10)::timestamptz
 FROM generate_series(0, 9) g;
 """
-_FILL = "".join((SEED_OFFICER, SEED_BANKS_AND_ENTERPRISES, _OWN_FILL))
+_FILL = "".join((SEED_OFFICER, SEED_BANKS_AND_ENTERPRISES, INSERT_FILINGS, _OWN_FILL))
 
 
 def _fill() -> None:

@@ -28,6 +28,7 @@ from collections import defaultdict
 from typing import Any
 
 from benchdb import (
+    INSERT_FILINGS,
     SEED_BANKS_AND_ENTERPRISES,
     QueryCounter,
     analyze_and_count,
@@ -91,16 +92,8 @@ class ServerTiming:
 # Filings: banks B01..B30 take blocks of 20 consecutive filings; drawdowns spread over 2024Q1 to
 # 2026Q3; every third filing is TECH. A claim on every (filings / claims)-th filing, its status
 # cycling through the pipeline, submitted within the last 200 days.
-_OWN_FILL = """
-
-INSERT INTO loans_loanfiling (
-    iou_number, contract_number, drawdown_date, maturity_date, amount, currency, amount_cny,
-    rate_percent, loan_type, has_natural_person_guarantee, has_other_cover,
-    guarantee_institution, credit_report_outstanding, credit_report_date,
-    bank_outstanding_to_enterprise, is_first_loan, filed_on, quarter, scheme, ratio,
-    policy_version, snapshot, late_exception_reason, outstanding_principal, status, created_at,
-    bank_id, enterprise_id, filed_by_id, enterprise_name)
-SELECT 'JJ' || lpad(g::text, 8, '0'), 'HT' || lpad(g::text, 8, '0'), d, d + 365,
+# Its first statement is the SELECT that ``INSERT_FILINGS`` inserts.
+_OWN_FILL = """SELECT 'JJ' || lpad(g::text, 8, '0'), 'HT' || lpad(g::text, 8, '0'), d, d + 365,
        (50 + g %% 250) * 10000.00, 'CNY', (50 + g %% 250) * 10000.00, 3.2000,
        CASE WHEN g %% 5 = 0 THEN 'ip_pledge' ELSE 'credit' END,
        false, false, '', 2000000.00, d - 5, 0, g %% 7 = 0, d + 10, to_char(d, 'YYYY"Q"Q'),
@@ -199,7 +192,7 @@ SELECT 'return', rp.amount, 0, rp.returned_on, c.scheme, c.bank_id, c.id, rp.id,
 FROM claims_returnpayment rp JOIN claims_recovery r ON r.id = rp.recovery_id
 JOIN claims_claim c ON c.id = r.claim_id
 """
-_FILL = "".join((SEED_BANKS_AND_ENTERPRISES, _OWN_FILL))
+_FILL = "".join((SEED_BANKS_AND_ENTERPRISES, INSERT_FILINGS, _OWN_FILL))
 
 
 def _users() -> dict[str, Any]:

@@ -17,6 +17,7 @@ import sys
 import time
 
 from benchdb import (
+    INSERT_FILINGS,
     SEED_BANKS_AND_ENTERPRISES,
     SEED_OFFICER,
     QueryCounter,
@@ -37,16 +38,8 @@ BENCH_DB = "riskcomp_suspension"
 # Banks B01..B30, each taking blocks of 20 consecutive filings; a bank's claims are bigger the
 # higher its number, so that some banks stay under the thresholds and others go over them.
 # Every third filing is TECH.
-_OWN_FILL = """
-
-INSERT INTO loans_loanfiling (
-    iou_number, contract_number, drawdown_date, maturity_date, amount, currency, amount_cny,
-    rate_percent, loan_type, has_natural_person_guarantee, has_other_cover,
-    guarantee_institution, credit_report_outstanding, credit_report_date,
-    bank_outstanding_to_enterprise, is_first_loan, filed_on, quarter, scheme, ratio,
-    policy_version, snapshot, late_exception_reason, outstanding_principal, status, created_at,
-    bank_id, enterprise_id, filed_by_id, enterprise_name)
-SELECT 'JJ' || lpad(g::text, 8, '0'), 'HT' || lpad(g::text, 8, '0'),
+# Its first statement is the SELECT that ``INSERT_FILINGS`` inserts.
+_OWN_FILL = """SELECT 'JJ' || lpad(g::text, 8, '0'), 'HT' || lpad(g::text, 8, '0'),
        date '2025-07-01' + (g %% 360), date '2026-07-01' + (g %% 360),
        (50 + g %% 250) * 10000.00, 'CNY', (50 + g %% 250) * 10000.00, 3.2000, 'credit',
        false, false, '', 2000000.00, date '2025-06-25' + (g %% 360), 0, g %% 7 = 0,
@@ -91,7 +84,7 @@ INSERT INTO claims_returnpayment (recovery_id, amount, returned_on, reference,
 SELECT r.id, r.return_amount, date '2026-06-12', 'RET' || r.id, '', r.reported_by_id, now()
 FROM claims_recovery r WHERE r.return_amount > 0;
 """
-_FILL = "".join((SEED_OFFICER, SEED_BANKS_AND_ENTERPRISES, _OWN_FILL))
+_FILL = "".join((SEED_OFFICER, SEED_BANKS_AND_ENTERPRISES, INSERT_FILINGS, _OWN_FILL))
 
 
 

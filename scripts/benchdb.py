@@ -73,6 +73,17 @@ SELECT '91110302' || lpad(g::text, 10, '0'), '北京亦庄基准科技企业' ||
        now()
 FROM generate_series(1, %(enterprises)s) g;
 """
+# The head of each script's own filings, followed by the script's ``SELECT``, which gives every
+# column in this order.
+INSERT_FILINGS = """
+INSERT INTO loans_loanfiling (
+    iou_number, contract_number, drawdown_date, maturity_date, amount, currency, amount_cny,
+    rate_percent, loan_type, has_natural_person_guarantee, has_other_cover,
+    guarantee_institution, credit_report_outstanding, credit_report_date,
+    bank_outstanding_to_enterprise, is_first_loan, filed_on, quarter, scheme, ratio,
+    policy_version, snapshot, late_exception_reason, outstanding_principal, status, created_at,
+    bank_id, enterprise_id, filed_by_id, enterprise_name)
+"""
 # The officer the seeded filings are filed by, for the scripts that need no logged-in users.
 SEED_OFFICER = """
 INSERT INTO auth_user (password, is_superuser, username, first_name, last_name, email, is_staff,

@@ -10,6 +10,7 @@ from typing import Any
 from import_export import fields, resources, widgets
 
 from loans.models import Enterprise, LoanFiling
+from riskcomp.policy.deadlines import quarter_code
 
 
 class _EnterpriseByCode(widgets.ForeignKeyWidget):
@@ -58,8 +59,7 @@ class NaiveLoanFilingResource(resources.ModelResource):
         instance.filed_on = self.filed_on
         instance.loan_type = "credit"
         instance.amount_cny = instance.outstanding_principal = instance.amount
-        day = instance.drawdown_date
-        instance.quarter = f"{day.year}Q{(day.month + 2) // 3}"
+        instance.quarter = quarter_code(instance.drawdown_date)
         instance.scheme, instance.ratio = "MICRO", Decimal("0.30")
         instance.policy_version = "naive"
 

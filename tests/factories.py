@@ -14,6 +14,7 @@ from banks.models import Bank, Branch, CooperationAgreement
 from banks.services import officer_grant
 from claims.models import Claim
 from loans.models import Enterprise, LoanFiling
+from loans.services import filing_qualification_types
 from riskcomp.policy.credit_code import credit_code_check_char
 
 CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -107,6 +108,10 @@ class FilingFactory(factory.django.DjangoModelFactory):
     scheme = "MICRO"
     ratio = Decimal("0.30")
     policy_version = "京技管发〔2025〕12号"
+    snapshot = factory.LazyFunction(dict)
+    # As the filing services decide it from the snapshot.
+    qualification_types = factory.LazyAttribute(
+        lambda o: filing_qualification_types(o.snapshot, o.drawdown_date))
     outstanding_principal = factory.LazyAttribute(lambda o: o.amount_cny)
     filed_by = factory.SubFactory(UserFactory)
 

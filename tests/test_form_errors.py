@@ -2,9 +2,14 @@
 
 import pytest
 from django import forms
+from django.contrib.messages import get_messages
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.contrib.sessions.backends.signed_cookies import SessionStore
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.test import RequestFactory
 
-from riskcomp.form_errors import service_errors_on
+from riskcomp.form_errors import service_errors_as_messages, service_errors_on
 from riskcomp.policy.reasons import PolicyError
 from riskcomp.policy.types import ReasonCode
 
@@ -59,3 +64,26 @@ def test_other_exceptions_are_not_swallowed() -> None:
     form = _bound()
     with pytest.raises(KeyError), service_errors_on(form):
         raise KeyError("amount")
+
+
+def _request_with_messages() -> HttpRequest:
+    request = RequestFactory().post("/")
+    request.session = SessionStore()
+    request._messages = FallbackStorage(request)  # type: ignore[attr-defined]
+    return request
+
+
+def test_an_action_without_a_form_shows_the_refusal_as_messages_and_stops() -> None:
+    request, reached = _request_with_messages(), []
+    with service_errors_as_messages(request):
+        _refuse(ValidationError(["协议已终止。", "请先登记新的合作协议。"]))
+        reached.append(True)
+    assert reached == []
+    assert [str(m) for m in get_messages(request)] == ["协议已终止。", "请先登记新的合作协议。"]
+
+
+def test_a_rule_refusal_becomes_its_message() -> None:
+    request = _request_with_messages()
+    with service_errors_as_messages(request):
+        raise PolicyError(ReasonCode.NOT_NPL, "分类日期不能早于放款日期。")
+    assert [str(m) for m in get_messages(request)] == ["分类日期不能早于放款日期。"]

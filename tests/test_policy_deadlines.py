@@ -17,6 +17,7 @@ from riskcomp.policy.deadlines import (
     filing_refusal,
     next_quarter_start,
     notified_on_time,
+    quarter_code,
     quarter_of,
     recovery_deadlines,
     recovery_notice_deadline,
@@ -256,3 +257,11 @@ def test_a_filing_before_the_drawdown_is_drawdown_future_not_filing_late():
     assert drawdown_refusal(drawdown=date(2026, 7, 10), filing_date=date(2026, 7, 10)) is None
     early = drawdown_refusal(drawdown=date(2026, 7, 11), filing_date=date(2026, 7, 10))
     assert early is not None and early.code is ReasonCode.DRAWDOWN_FUTURE
+
+
+@pytest.mark.parametrize(("day", "code"), [
+    (date(2026, 1, 1), "2026Q1"), (date(2026, 3, 31), "2026Q1"), (date(2026, 4, 1), "2026Q2"),
+    (date(2026, 9, 30), "2026Q3"), (date(2026, 10, 1), "2026Q4"), (date(2026, 12, 31), "2026Q4"),
+])
+def test_the_quarter_code_names_the_quarter_a_day_is_in(day: date, code: str) -> None:
+    assert quarter_code(day) == code

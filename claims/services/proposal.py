@@ -25,7 +25,7 @@ from django.utils.translation import pgettext_lazy
 from banks.selectors import suspension_of
 from riskcomp.choices import Scheme
 from riskcomp.policy.claims import proposal_admits
-from riskcomp.policy.deadlines import quarter_of
+from riskcomp.policy.deadlines import quarter_code, quarter_of
 from riskcomp.policy.reasons import Reason, Refusal, reason
 from riskcomp.policy.types import ReasonCode
 from riskcomp.policy.types import Scheme as PolicyScheme
@@ -42,8 +42,7 @@ _NUMBER_ATTEMPTS = 20
 
 def period_label(day: date) -> str:
     """The quarter ``day`` is in, as a proposal period: 2026Q3."""
-    year, quarter = quarter_of(day)
-    return f"{year}Q{quarter}"
+    return quarter_code(day)
 
 
 QUARTER_NAMES = {1: pgettext_lazy("quarter", "一"), 2: pgettext_lazy("quarter", "二"),

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from .compensation import compensation_amount, return_amount, to_fen
 from .context import PolicyContext
+from .contradictions import out_of_order
 from .deadlines import notified_on_time, recovery_notice_deadline, return_deadline
 from .eligibility import (
     CNY,
@@ -211,7 +212,7 @@ def _loan(fields: _Fields) -> LoanFacts:
         raise Malformed(fields.name("fx_rate"), f"a positive rate is required for {currency}")
     drawdown = fields.day("drawdown_date")
     maturity = fields.day("maturity_date")
-    if maturity < drawdown:
+    if out_of_order(drawdown_date=drawdown, maturity_date=maturity):
         raise Malformed(fields.name("maturity_date"), "is before drawdown_date")
     amount = fields.decimal("amount", minimum=zero)
     if amount == 0:

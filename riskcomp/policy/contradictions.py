@@ -11,12 +11,38 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from .claims import classified_before_filing
 from .compensation import compensation_amount
 from .deadlines import claim_deadline
 from .params import SchemeParams
 from .types import FindingCode, ReasonCode
+
+# The order of a loan's events, each pair (earlier, later); the same day is in order. The
+# filing form, the quarter's import, the batch check, the classification reports and the review
+# all ask this one rule.
+EVENT_ORDER: tuple[tuple[str, str], ...] = (
+    ("drawdown_date", "maturity_date"),
+    ("drawdown_date", "filed_on"),
+    ("drawdown_date", "classification_date"),
+    ("classification_date", "submitted_on"),
+)
+_EVENTS = frozenset(name for pair in EVENT_ORDER for name in pair)
+
+
+def out_of_order(**dates: date | None) -> list[tuple[str, str]]:
+    """The pairs of ``EVENT_ORDER`` whose two dates are both given and the wrong way round, in
+    the order of ``EVENT_ORDER``. Dates are named as in ``EVENT_ORDER``."""
+    unknown = set(dates) - _EVENTS
+    if unknown:
+        raise TypeError(f"unknown events: {sorted(unknown)}")
+    wrong = []
+    for earlier, later in EVENT_ORDER:
+        first, second = dates.get(earlier), dates.get(later)
+        if first is not None and second is not None and first > second:
+            wrong.append((earlier, later))
+    return wrong
 
 
 @dataclass(frozen=True)
@@ -63,6 +89,18 @@ def _d(value: date) -> str:
 
 def _y(value: Decimal) -> str:
     return f"¥{value:,.2f}"
+
+
+# How the review words each pair out of order: the message and its placeholders for the earlier
+# and the later date.
+_ORDER_MESSAGES: dict[tuple[str, str], tuple[str, tuple[str, str]]] = {
+    ("drawdown_date", "maturity_date"): (N_("放款日%(d)s晚于合同到期日%(m)s。"), ("d", "m")),
+    ("drawdown_date", "filed_on"): (N_("备案受理日%(f)s早于放款日%(d)s。"), ("d", "f")),
+    ("drawdown_date", "classification_date"): (N_("不良分类日期%(c)s早于放款日%(d)s。"),
+                                               ("d", "c")),
+    ("classification_date", "submitted_on"): (N_("不良分类日期%(c)s晚于申报日期%(s)s。"),
+                                              ("c", "s")),
+}
 
 
 def claim_contradictions(
@@ -135,26 +173,14 @@ def claim_contradictions(
     if scheme != filing_scheme:
         add(FindingCode.SCHEME_DIFFERS, CONTRADICTION, _("申报的政策与备案的适用政策不一致。"),
             "scheme")
-    # The order of events: drawdown ≤ filing, drawdown ≤ maturity, drawdown ≤ classification
-    # ≤ claim.
-    if drawdown_date > maturity_date:
+    order_facts = {"drawdown_date": drawdown_date, "maturity_date": maturity_date,
+                   "filed_on": filed_on, "classification_date": classification_date,
+                   "submitted_on": submitted_on}
+    for earlier, later in out_of_order(**order_facts):
+        message, names = _ORDER_MESSAGES[(earlier, later)]
         add(FindingCode.DATES_ORDER, CONTRADICTION,
-            _("放款日%(d)s晚于合同到期日%(m)s。")
-            % {"d": _d(drawdown_date), "m": _d(maturity_date)}, "drawdown_date", "maturity_date")
-    if filed_on < drawdown_date:
-        add(FindingCode.DATES_ORDER, CONTRADICTION,
-            _("备案受理日%(f)s早于放款日%(d)s。") % {"f": _d(filed_on), "d": _d(drawdown_date)},
-            "filed_on", "drawdown_date")
-    if classification_date < drawdown_date:
-        add(FindingCode.DATES_ORDER, CONTRADICTION,
-            _("不良分类日期%(c)s早于放款日%(d)s。")
-            % {"c": _d(classification_date), "d": _d(drawdown_date)},
-            "classification_date", "drawdown_date")
-    if classification_date > submitted_on:
-        add(FindingCode.DATES_ORDER, CONTRADICTION,
-            _("不良分类日期%(c)s晚于申报日期%(s)s。")
-            % {"c": _d(classification_date), "s": _d(submitted_on)},
-            "classification_date", "submitted_on")
+            _(message) % {names[0]: _d(order_facts[earlier]), names[1]: _d(order_facts[later])},
+            earlier, later)
     # MICRO Art. 13, TECH Art. 14: within 12 months of maturity.
     if submitted_on > deadline:
         add(ReasonCode.CLAIM_LATE, CONTRADICTION,

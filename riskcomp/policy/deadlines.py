@@ -17,6 +17,13 @@ def quarter_of(d: date) -> tuple[int, int]:
     return d.year, (d.month - 1) // 3 + 1
 
 
+def quarter_code(d: date) -> str:
+    """The quarter ``d`` is in as filings, proposals and lists record it: ``2026Q3`` (shown to
+    users through ``riskcomp.labels.quarter_label``)."""
+    year, quarter = quarter_of(d)
+    return f"{year}Q{quarter}"
+
+
 def next_quarter_start(d: date) -> date:
     """The first day of the quarter after the one ``d`` is in."""
     year, quarter = quarter_of(d)

@@ -130,6 +130,14 @@ def is_qualified(enterprise: EnterpriseFacts, on: date) -> bool:
     return any(q.valid_from <= on <= q.valid_to for q in enterprise.qualifications)
 
 
+def qualification_types_on(qualifications: Iterable[QualificationFacts],
+                           on: date) -> tuple[QualificationType, ...]:
+    """The types of the qualifications valid on ``on`` (the same Reading as ``is_qualified``:
+    callers pass the drawdown date), each once, in the order of ``QualificationType``."""
+    held = {q.type for q in qualifications if q.valid_from <= on <= q.valid_to}
+    return tuple(t for t in QualificationType if t in held)
+
+
 def cny_amount(loan: LoanFacts) -> Decimal:
     """The loan's principal in CNY (MICRO Art. 6(4), TECH Art. 7(2)).
 

@@ -367,9 +367,9 @@ def _build_reason(code: ReasonCode, scheme: Scheme | None, under: SchemeParams |
     code = ReasonCode(code)
     scheme = Scheme(scheme) if scheme is not None else None
     template = _template_for(code, scheme, frozenset(fmt))
-    text: Message = gettext_lazy(template)
-    if fmt:
-        text = format_lazy(text, **{key: _shown(value) for key, value in fmt.items()})
+    base = gettext_lazy(template)
+    text: Message = (format_lazy(base, **{key: _shown(value) for key, value in fmt.items()})
+                     if fmt else base)
     cite = _citation(code, scheme) if under is None else _version_citation(code, under)
     message = text if cite is None else format_lazy(gettext_lazy("{}（{}）"), text, cite)
     return Reason(code=code, message=message)

@@ -17,7 +17,7 @@ def _group(value: Decimal) -> str:
     q = value.quantize(CENT, rounding=ROUND_HALF_UP)
     sign = "-" if q < 0 else ""
     whole, frac = f"{abs(q):.2f}".split(".")
-    groups = []
+    groups: list[str] = []
     while whole:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
