@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ReportFile
+from .models import FiguresVersion, ReportFile
 
 
 @admin.register(ReportFile)
@@ -12,4 +12,20 @@ class ReportFileAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(FiguresVersion)
+class FiguresVersionAdmin(admin.ModelAdmin):
+    """Read-only: database triggers replace the tokens; an edit here would only waste a cache."""
+
+    list_display = ("name", "token")
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False

@@ -122,7 +122,7 @@ class ClaimFactory(factory.django.DjangoModelFactory):
 
     filing = factory.SubFactory(FilingFactory)
     bank = factory.LazyAttribute(lambda o: o.filing.bank)
-    number = factory.Sequence(lambda n: f"MC-2026-{n:04d}")
+    number = factory.Sequence(lambda n: f"小微补偿-2026-{n:04d}")
     scheme = factory.LazyAttribute(lambda o: o.filing.scheme)
     base = Decimal("800000.00")
     ratio = factory.LazyAttribute(lambda o: o.filing.ratio)

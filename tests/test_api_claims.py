@@ -118,7 +118,7 @@ def test_claim_filed_through_the_api_equals_one_filed_on_the_screen(api, key_a, 
     assert response.status_code == 201, response.content
     body = response.json()
     a, b = Claim.objects.get(filing=on_screen), Claim.objects.get(filing=by_api)
-    assert body["id"] == b.pk and body["number"] == b.number == "MC-2026-0002"
+    assert body["id"] == b.pk and body["number"] == b.number == "小微补偿-2026-0002"
     same = ("status", "scheme", "base", "ratio", "compensation", "classification_date",
             "deadline", "bank_id")
     assert {f: getattr(a, f) for f in same} == {f: getattr(b, f) for f in same}
