@@ -14,6 +14,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from statistics import median
 
+from riskcomp.policy.deadlines import quarter_code
 from riskcomp.policy.params import SchemeParams
 from riskcomp.policy.suspension import SuspensionFigures, claim_ratio, ratio_above
 
@@ -21,11 +22,6 @@ ZERO = Decimal("0.00")
 RATE = Decimal("0.0001")  # a fraction to 4 places: 0.0312 = 3.12 %
 TIMES = Decimal("0.01")
 TENTH = Decimal("0.1")
-
-
-def quarter_of(day: date) -> str:
-    """The quarter a day falls in, as filings record it (``2026Q3``)."""
-    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
 
 
 def quarter_bounds(quarter: str) -> tuple[date, date]:
@@ -44,7 +40,7 @@ def quarters_between(first: str, last: str) -> list[str]:
     out: list[str] = []
     day, end = quarter_bounds(first)[0], quarter_bounds(last)[0]
     while day <= end:
-        out.append(quarter_of(day))
+        out.append(quarter_code(day))
         day = date(day.year + (day.month == 10), 1 if day.month == 10 else day.month + 3, 1)
     return out
 

@@ -21,6 +21,7 @@ from fund.selectors import scheme_params_from
 from loans.models import LoanFiling
 from riskcomp.choices import Scheme
 from riskcomp.labels import quarter_label
+from riskcomp.policy.deadlines import quarter_code
 from riskcomp.policy.params import choose_version
 from riskcomp.policy.suspension import SuspensionFigures
 from riskcomp.policy.types import Scheme as PolicyScheme
@@ -36,7 +37,6 @@ from .performance import (
     delay_stats,
     leverage,
     quarter_bounds,
-    quarter_of,
     quarters_between,
 )
 
@@ -255,7 +255,7 @@ def _delays(scope: Scope) -> list[tuple[int, str, int]]:
     # time zone, as timezone.localtime): thousands of conversions in Python would cost more.
     rows = qs.annotate(submitted_on=TruncDate("claim__submitted_at")).values_list(
         "claim__bank_id", "submitted_on", "paid_on")
-    return [(bank_id, quarter_of(paid_on), (paid_on - submitted_on).days)
+    return [(bank_id, quarter_code(paid_on), (paid_on - submitted_on).days)
             for bank_id, submitted_on, paid_on in rows]
 
 

@@ -31,6 +31,7 @@ from claims.models import (
 from fund.models import FundSize, LedgerEntry, PolicyVersion
 from loans.models import LoanFiling
 from riskcomp.choices import EnterpriseSize, Scheme
+from riskcomp.policy.deadlines import quarter_code
 
 from .figures import (
     ZERO,
@@ -44,7 +45,7 @@ from .figures import (
     cn_date,
     values_at,
 )
-from .performance import DelayStats, RecoveryFigures, add_recoveries, delay_stats, quarter_of
+from .performance import DelayStats, RecoveryFigures, add_recoveries, delay_stats
 from .performance_selectors import PaymentIndicators, Scope, payment_indicators
 
 HUNDRED = Decimal(100)
@@ -386,8 +387,8 @@ def _performance(start: date, end: date, banks: dict[int | None, str], y: Yearly
     recovery figures cumulative to the period's end, the days of the claims paid within it."""
     schemes = _labels(Scheme.choices)
     by_scheme: dict[str, PaymentIndicators] = {
-        s: payment_indicators(Scope(scheme=s, quarter_from=quarter_of(start),
-                                    quarter_to=quarter_of(end)))
+        s: payment_indicators(Scope(scheme=s, quarter_from=quarter_code(start),
+                                    quarter_to=quarter_code(end)))
         for s in Scheme.values}
     money = frozenset({1, 2, 3, 5, 6})
     rec_scheme: list[tuple[Any, ...]] = []
