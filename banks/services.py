@@ -12,13 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
+from accounts.roles import Role
 from riskcomp.audit import audit_bulk_created, audit_bulk_updated, audit_context, audit_values
 from riskcomp.choices import Scheme
 from riskcomp.policy.params import SchemeParams, choose_version
 from riskcomp.policy.reasons import yuan
 from riskcomp.policy.suspension import SuspensionFigures, claim_ratio, next_suspended
 from riskcomp.policy.types import Scheme as PolicyScheme
-from riskcomp.roles import Role
 
 from .models import ACT_FOR_BANK, Bank, CooperationAgreement, SuspensionChange, SuspensionState
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_safe
 
+from accounts.roles import Role, role_of, role_required
 from accounts.security import reauth_required
 from banks.models import Bank
 from banks.selectors import suspended_pairs
@@ -29,7 +30,6 @@ from riskcomp.form_errors import add_policy_errors, add_service_errors
 from riskcomp.listing import Column, Filter, build_listing
 from riskcomp.pdf import pdf_response, render_pdf
 from riskcomp.policy.reasons import PolicyError
-from riskcomp.roles import Role, role_of, role_required
 from riskcomp.uploads import ALLOWED_TYPES
 
 from . import proposal_selectors as selectors

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
+from accounts.roles import ANY_ROLE, Role, role_of, role_required
 from banks.selectors import suspension_hold
 from fund.calendar_selectors import pending_text, pending_year
 from fund.selectors import policy_context
@@ -30,7 +31,6 @@ from riskcomp.held_uploads import HeldUploads
 from riskcomp.labels import quarter_label, reason_label
 from riskcomp.listing import Column, Filter, build_listing
 from riskcomp.policy.reasons import PolicyError, Refusal
-from riskcomp.roles import ANY_ROLE, Role, role_of, role_required
 from riskcomp.uploads import serve_document
 
 from . import services

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts.roles import ANY_ROLE, Role, role_of, role_required
 from banks.selectors import agreement_schemes_for, banks_for
 from claims.models import Claim
 from claims.services import CLAIMABLE_FILING_STATUSES
@@ -32,7 +33,6 @@ from riskcomp.labels import quarter_label, readable, scheme_short
 from riskcomp.listing import Column, Filter, build_listing, quarter_choices
 from riskcomp.policy.credit_code import normalize_credit_code
 from riskcomp.policy.reasons import PolicyError, Refusal
-from riskcomp.roles import ANY_ROLE, Role, role_of, role_required
 from riskcomp.templatetags.portal import money as money_text
 from riskcomp.templatetags.portal import pct
 

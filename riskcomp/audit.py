@@ -57,10 +57,9 @@ from django.utils import timezone
 from django.utils.encoding import smart_str
 from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import Role, role_of
 from riskcomp.labels import readable
 from riskcomp.templatetags.portal import cny
-
-from .roles import Role, role_of
 
 # Every domain model, with the fields left out of its trail and why.
 AUDITED: tuple[tuple[str, tuple[str, ...]], ...] = (

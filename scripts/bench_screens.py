@@ -205,7 +205,7 @@ _FILL = "".join((SEED_BANKS_AND_ENTERPRISES, _OWN_FILL))
 def _users() -> dict[str, Any]:
     from django.contrib.auth.models import Group, User
 
-    from riskcomp.roles import Role
+    from accounts.roles import Role
 
     users = {}
     for key, role in (("officer", Role.BANK_OFFICER), ("reviewer", Role.REVIEWER),
