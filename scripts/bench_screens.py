@@ -242,7 +242,7 @@ def _proposals(reviewer: Any) -> None:
 def _fill() -> dict[str, Any]:
     from django.contrib.auth.models import User
 
-    from banks.services import suspension_recompute
+    from claims.services import suspension_recompute
 
     if User.objects.filter(username="bench_reviewer").exists():  # a kept database, filled
         print("# data: kept from an earlier run (BENCH_KEEP_DB)", flush=True)
