@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.roles import ANY_ROLE, Role, role_of, role_required
+from accounts.trail import trail_context
 from fund.selectors import policy_context
-from riskcomp.audit import trail_context
 from riskcomp.choices import Scheme
 from riskcomp.listing import Column, build_listing
 from riskcomp.policy.suspension import SuspensionFigures, claim_ratio

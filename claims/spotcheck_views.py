@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_safe
 
 from accounts.roles import Role, role_of, role_required
-from riskcomp.audit import trail_context
+from accounts.trail import trail_context
 from riskcomp.choices import Scheme
 from riskcomp.exports import wants_xlsx
 from riskcomp.form_errors import add_service_errors

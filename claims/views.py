@@ -18,12 +18,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from accounts.roles import ANY_ROLE, Role, role_of, role_required
+from accounts.trail import trail_context
 from banks.selectors import suspension_hold
 from fund.calendar_selectors import pending_text, pending_year
 from fund.selectors import policy_context
 from loans.models import LoanFiling
 from loans.selectors import filing_list_for
-from riskcomp.audit import trail_context
 from riskcomp.choices import Scheme
 from riskcomp.exports import wants_xlsx
 from riskcomp.form_errors import add_policy_errors, add_service_errors

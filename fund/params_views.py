@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from accounts.roles import Role, role_of, role_required
+from accounts.trail import trail_context
 from loans.models import LoanFiling
-from riskcomp.audit import trail_context
 from riskcomp.choices import ReasonCode
 from riskcomp.form_errors import add_service_errors
 from riskcomp.policy.params import choose_version

@@ -12,11 +12,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.roles import ANY_ROLE, Role, role_of, role_required
+from accounts.trail import trail_context
 from banks.selectors import agreement_schemes_for, banks_for
 from fund.calendar_selectors import pending_text, pending_year
 from fund.models import PolicyVersion
 from fund.selectors import policy_context
-from riskcomp.audit import trail_context
 from riskcomp.choices import (
     NON_PERFORMING,
     EnterpriseKind,
