@@ -31,7 +31,7 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from riskcomp.roles import Role, role_of
+from accounts.roles import Role, role_of
 
 LOGIN_AT = "riskcomp_login_at"
 SEEN_AT = "riskcomp_seen_at"

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from riskcomp.roles import Role, role_required
+from accounts.roles import Role, role_required
 
 from .forms import ApiKeyForm
 from .models import ApiKey

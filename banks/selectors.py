@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
-from riskcomp.roles import CROSS_BANK_ROLES, role_of
+from accounts.roles import CROSS_BANK_ROLES, role_of
 
 from .models import ACT_FOR_BANK, Bank, CooperationAgreement, SuspensionState
 

@@ -1,5 +1,6 @@
 """Writes on banks: one function per change, atomic."""
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -7,18 +8,17 @@ from typing import Any
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
+from accounts.roles import Role
 from riskcomp.audit import audit_bulk_created, audit_bulk_updated, audit_context, audit_values
 from riskcomp.choices import Scheme
 from riskcomp.policy.params import SchemeParams, choose_version
 from riskcomp.policy.reasons import yuan
 from riskcomp.policy.suspension import SuspensionFigures, claim_ratio, next_suspended
 from riskcomp.policy.types import Scheme as PolicyScheme
-from riskcomp.roles import Role
 
 from .models import ACT_FOR_BANK, Bank, CooperationAgreement, SuspensionChange, SuspensionState
 
@@ -39,29 +39,11 @@ def officer_revoke(*, user: Any, bank: Bank, actor: Any | None = None) -> None:
     remove_perm(f"banks.{ACT_FOR_BANK}", user, bank)
 
 
-def _figures_by_bank_and_scheme() -> dict[tuple[int, str], list[Decimal]]:
-    """Every bank's filed principal, claimed principal, paid compensation and returns, per
-    scheme: one aggregate query per table, grouped by (bank, scheme), whatever the number of
-    banks, filings or claims (RULES.md, "Suspension of a bank")."""
-    from claims.models import Claim, Payment, ReturnPayment
-    from loans.models import LoanFiling
-
-    sources = (
-        # filed principal: the principal of its accepted filings (only accepted ones are stored)
-        (LoanFiling.objects.values_list("bank_id", "scheme"), "amount_cny"),
-        # claimed principal: the base of its claims submitted and not rejected
-        (Claim.objects.exclude(status__in=Claim.CLOSED_STATUSES)
-         .values_list("bank_id", "scheme"), "base"),
-        (Payment.objects.values_list("claim__bank_id", "claim__scheme"), "amount"),
-        (ReturnPayment.objects.values_list("recovery__claim__bank_id",
-                                           "recovery__claim__scheme"), "amount"),
-    )
-    figures: dict[tuple[int, str], list[Decimal]] = {}
-    for position, (qs, field) in enumerate(sources):
-        for bank_id, scheme, total in qs.order_by().annotate(total=Sum(field)):
-            row = figures.setdefault((bank_id, scheme), [ZERO, ZERO, ZERO, ZERO])
-            row[position] = total or ZERO
-    return figures
+# A bank's totals in one scheme, in this order: filed principal, claimed principal, paid
+# compensation, returned compensation (RULES.md, "Suspension of a bank"). They are read by the
+# apps that hold those records (``claims.suspension_selectors``) and handed down here as values.
+SchemeTotals = tuple[Decimal, Decimal, Decimal, Decimal]
+NO_TOTALS: SchemeTotals = (ZERO, ZERO, ZERO, ZERO)
 
 
 def _resume_reason(params: SchemeParams, figures: SuspensionFigures) -> str:
@@ -88,28 +70,40 @@ STATE_FIELDS = ["filed_principal", "claimed_principal", "net_compensation", "is_
                 "computed_at", "changed_at"]
 
 
+def suspension_lock() -> None:
+    """Serialise suspension recomputes until the end of the current transaction.
+
+    Two recomputes (nightly beat, one after a payment, one after a return) must not interleave:
+    locking the existing states is not enough, both could create the same missing state. An
+    advisory lock for the transaction serialises them; SQLite writers are serial anyway. The
+    caller takes it before reading the totals, so that they are read after the previous
+    recompute committed; taking it again in the same transaction is harmless."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SUSPENSION_LOCK_KEY])
+
+
 @transaction.atomic
-def suspension_recompute(*, actor: Any | None = None, now: datetime | None = None
-                         ) -> list[SuspensionChange]:
-    """Recompute every bank's automatic suspension in every scheme (MICRO Art. 8, TECH Art. 9)
-    and record each change with its figures and reason. Idempotent: a second run changes
-    nothing. The number of queries does not depend on the number of banks or claims."""
+def suspension_update(*, totals: Mapping[tuple[int, str], SchemeTotals],
+                      actor: Any | None = None, now: datetime | None = None
+                      ) -> list[SuspensionChange]:
+    """Bring every bank's automatic suspension in every scheme (MICRO Art. 8, TECH Art. 9) in
+    line with ``totals`` (per (bank id, scheme)) and record each change with its figures and
+    reason. Idempotent: a second run on the same totals changes nothing. The number of queries
+    does not depend on the number of banks or claims. The recompute from the records is
+    ``claims.services.suspension_recompute``, which reads the totals under
+    ``suspension_lock()``."""
     from fund.selectors import policy_context
 
     now = now or timezone.now()
     today = timezone.localdate(now)
     ctx = policy_context()
-    # Two recomputes (nightly beat, one after a payment, one after a return) must not interleave:
-    # locking the existing states is not enough, both could create the same missing state. An
-    # advisory lock for the transaction serialises them; SQLite writers are serial anyway.
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SUSPENSION_LOCK_KEY])
+    suspension_lock()
     states = {
         (s.bank_id, s.scheme): s
         for s in SuspensionState.objects.select_for_update().order_by("pk")
     }
-    figures_of = _figures_by_bank_and_scheme()
+    figures_of = totals
     changes: list[SuspensionChange] = []
     created: list[SuspensionState] = []
     updated: list[SuspensionState] = []
@@ -123,7 +117,7 @@ def suspension_recompute(*, actor: Any | None = None, now: datetime | None = Non
         keys = sorted({k for k in figures_of if k[1] == scheme}
                       | {k for k in states if k[1] == scheme})
         for key in keys:
-            filed, claimed, paid, returned = figures_of.get(key, (ZERO, ZERO, ZERO, ZERO))
+            filed, claimed, paid, returned = figures_of.get(key, NO_TOTALS)
             figures = SuspensionFigures(filed_principal=filed, claimed_principal=claimed,
                                         net_compensation=paid - returned)
             state = states.get(key)

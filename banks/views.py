@@ -10,13 +10,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts.roles import ANY_ROLE, Role, role_of, role_required
+from accounts.trail import trail_context
 from fund.selectors import policy_context
-from riskcomp.audit import trail_context
 from riskcomp.choices import Scheme
 from riskcomp.form_errors import service_errors_as_messages
 from riskcomp.listing import Column, build_listing
 from riskcomp.policy.suspension import SuspensionFigures, claim_ratio
-from riskcomp.roles import ANY_ROLE, Role, role_of, role_required
 
 from .forms import AgreementForm, ManualSuspensionForm, OfficerForm, TerminateForm
 from .models import (

@@ -96,6 +96,12 @@ class Claim(models.Model):
     def waiting_on(self) -> str | None:
         return self.WAITING_ON.get(self.status)
 
+    @property
+    def is_under_way(self) -> bool:
+        """Not refused: a loan with a claim under way cannot be claimed again. Read through
+        ``filing.claims`` by the loan's page, which sits below claims and does not import it."""
+        return self.status not in self.CLOSED_STATUSES
+
 
 class ClaimDocument(models.Model):
     class Kind(models.TextChoices):

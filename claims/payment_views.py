@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts.roles import Role, role_required
 from accounts.security import reauth_required
 from fund.selectors import fund_balance
 from riskcomp.choices import Scheme
@@ -23,7 +24,6 @@ from riskcomp.columns import Col, Columns
 from riskcomp.exports import wants_xlsx
 from riskcomp.form_errors import service_errors_as_messages, service_errors_on
 from riskcomp.listing import Column, Filter, build_listing
-from riskcomp.roles import Role, role_required
 
 from . import services
 from .exports import CLAIM_COLUMNS, RECOVERY, RECOVERY_COLUMNS, xlsx_response

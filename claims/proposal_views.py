@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_safe
 
+from accounts.roles import Role, role_of, role_required
 from accounts.security import reauth_required
 from banks.models import Bank
 from banks.selectors import suspended_pairs
@@ -28,7 +29,6 @@ from riskcomp.choices import Scheme
 from riskcomp.form_errors import service_errors_on
 from riskcomp.listing import Column, Filter, build_listing
 from riskcomp.pdf import pdf_response, render_pdf
-from riskcomp.roles import Role, role_of, role_required
 from riskcomp.uploads import ALLOWED_TYPES
 
 from . import proposal_selectors as selectors

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_safe
 
+from accounts.roles import Role, role_of, role_required
 from banks.models import Bank
 from banks.selectors import suspended_pairs, suspension_of
 from fund.calendar_selectors import pending_text
@@ -29,7 +30,6 @@ from riskcomp.exports import wants_xlsx
 from riskcomp.form_errors import add_service_errors
 from riskcomp.listing import Filter, build_listing
 from riskcomp.policy.contradictions import Finding
-from riskcomp.roles import Role, role_of, role_required
 from riskcomp.templatetags.portal import cny, pct
 from riskcomp.uploads import ALLOWED_TYPES, serve_document
 

@@ -13,14 +13,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_safe
 
-from riskcomp.audit import trail_context
+from accounts.roles import Role, role_of, role_required
+from accounts.trail import trail_context
 from riskcomp.choices import Scheme
 from riskcomp.columns import Col, Columns
 from riskcomp.exports import wants_xlsx
 from riskcomp.form_errors import service_errors_on
 from riskcomp.labels import scheme_short
 from riskcomp.listing import Column, Filter, build_listing
-from riskcomp.roles import Role, role_of, role_required
 
 from .exports import xlsx_response
 from .models import SpotCheck, SpotCheckItem

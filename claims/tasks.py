@@ -1,4 +1,5 @@
-"""The claims' nightly job: the reviewers' queue starts the day with every stored age current."""
+"""The claims' nightly jobs: the reviewers' queue starts the day with every stored age current,
+and every bank's suspension follows its claims, payments and returns."""
 
 from celery import shared_task
 from django.utils import timezone
@@ -7,6 +8,7 @@ from fund.selectors import policy_context
 
 from .models import Claim
 from .review_selectors import review_ages_refresh
+from .services.suspension import suspension_recompute
 
 
 @shared_task(name="claims.tasks.refresh_review_ages", acks_late=True)
@@ -16,3 +18,11 @@ def refresh_review_ages() -> int:
     were computed."""
     return review_ages_refresh(Claim.objects.all(), today=timezone.localdate(),
                                calendar=policy_context().calendar)
+
+
+# The task keeps the name it had when it lived in ``banks``: the beat schedule and any message
+# already queued under that name still reach it.
+@shared_task(name="banks.tasks.recompute_suspensions", acks_late=True)
+def recompute_suspensions() -> int:
+    """Nightly and after every payment or return: recompute suspension states. Idempotent."""
+    return len(suspension_recompute())

@@ -18,12 +18,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
+from accounts.roles import ANY_ROLE, Role, role_of, role_required
+from accounts.trail import trail_context
 from banks.selectors import suspension_hold
 from fund.calendar_selectors import pending_text, pending_year
 from fund.selectors import policy_context
 from loans.models import LoanFiling
 from loans.selectors import filing_list_for
-from riskcomp.audit import trail_context
 from riskcomp.choices import Scheme
 from riskcomp.exports import wants_xlsx
 from riskcomp.form_errors import add_service_errors, service_errors_on
@@ -31,7 +32,6 @@ from riskcomp.held_uploads import HeldUploads
 from riskcomp.labels import quarter_label, reason_label
 from riskcomp.listing import Filter, build_listing
 from riskcomp.policy.reasons import PolicyError, Refusal
-from riskcomp.roles import ANY_ROLE, Role, role_of, role_required
 from riskcomp.uploads import serve_document
 
 from . import services

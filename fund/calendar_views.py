@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from accounts.roles import Role, role_required
 from riskcomp.form_errors import service_errors_on
 from riskcomp.policy.holidays import (
     HolidaySchedule,
@@ -17,7 +18,6 @@ from riskcomp.policy.holidays import (
     year_grid,
 )
 from riskcomp.policy.workdays import WorkdayCalendar
-from riskcomp.roles import Role, role_required
 
 from . import calendar_services
 from .calendar_forms import FIRST_YEAR, LAST_YEAR, ScheduleForm, default_source

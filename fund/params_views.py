@@ -14,13 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from accounts.roles import Role, role_of, role_required
+from accounts.trail import trail_context
 from loans.models import LoanFiling
-from riskcomp.audit import trail_context
 from riskcomp.choices import ReasonCode
 from riskcomp.form_errors import add_service_errors, service_errors_as_messages, service_errors_on
 from riskcomp.policy.params import choose_version
 from riskcomp.policy.types import Scheme
-from riskcomp.roles import Role, role_of, role_required
 
 from . import params_services as services
 from .models import LprRate, PolicyVersion

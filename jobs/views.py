@@ -8,8 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts.roles import Role, role_required
 from riskcomp.listing import Column, Filter, build_listing
-from riskcomp.roles import Role, role_required
 
 from .kinds import KINDS
 from .models import Job

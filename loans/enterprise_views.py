@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
-from riskcomp.audit import trail_context
+from accounts.roles import Role, role_required
+from accounts.trail import trail_context
 from riskcomp.choices import EnterpriseKind, EnterpriseSize
 from riskcomp.form_errors import add_service_errors
 from riskcomp.listing import Column, Filter, build_listing
-from riskcomp.roles import Role, role_required
 from riskcomp.templatetags.portal import cny
 
 from .enterprise_forms import EnterpriseMasterForm

@@ -19,12 +19,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 from django_htmx.http import HttpResponseClientRefresh
 
+from accounts.roles import ANY_ROLE, Role, role_of, role_required
 from banks.selectors import banks_for
 from jobs.kinds import IMPORT_KINDS
 from jobs.selectors import job_is_unsent, job_latest_for, job_state_context
 from riskcomp.choices import Scheme
 from riskcomp.listing import Column, Filter, Listing, build_listing
-from riskcomp.roles import ANY_ROLE, Role, role_of, role_required
 
 from .import_services import (
     AMOUNT,

@@ -101,6 +101,10 @@ class LoanFiling(models.Model):
         CLAIMED = "claimed", _("已申报补偿")
         CLOSED = "closed", _("已核销")
 
+    # A claim may be filed on a loan still open or already claimed before (a rejected claim can
+    # be followed by another); not on one settled or written off.
+    CLAIMABLE_STATUSES = (Status.ACTIVE, Status.CLAIMED)
+
     bank = models.ForeignKey("banks.Bank", on_delete=models.PROTECT, related_name="filings",
                              verbose_name=_("银行"))
     branch = models.ForeignKey("banks.Branch", on_delete=models.PROTECT, null=True, blank=True,

@@ -11,13 +11,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts.roles import ANY_ROLE, Role, role_of, role_required
+from accounts.trail import trail_context
 from banks.selectors import agreement_schemes_for, banks_for
-from claims.models import Claim
-from claims.services import CLAIMABLE_FILING_STATUSES
 from fund.calendar_selectors import pending_text, pending_year
 from fund.models import PolicyVersion
 from fund.selectors import policy_context
-from riskcomp.audit import trail_context
 from riskcomp.choices import (
     NON_PERFORMING,
     EnterpriseKind,
@@ -34,7 +33,6 @@ from riskcomp.labels import quarter_label, readable, scheme_short
 from riskcomp.listing import Filter, build_listing, quarter_choices
 from riskcomp.policy.credit_code import normalize_credit_code
 from riskcomp.policy.reasons import PolicyError, Refusal
-from riskcomp.roles import ANY_ROLE, Role, role_of, role_required
 from riskcomp.templatetags.portal import money as money_text
 from riskcomp.templatetags.portal import pct
 
@@ -235,12 +233,12 @@ def filing_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # The claim form itself gives the policy's refusals; the button only needs a loan that is
     # still open, reported non-performing, and without a claim under way.
     latest = max(classifications, key=lambda c: (c.classified_on, c.pk), default=None)
-    open_claim = any(c.status not in Claim.CLOSED_STATUSES for c in claims)
+    open_claim = any(c.is_under_way for c in claims)
     return render(request, "loans/filing_detail.html", {
         "filing": filing,
         "classifications": classifications,
         "claims": claims,
-        "can_claim": is_officer and filing.status in CLAIMABLE_FILING_STATUSES
+        "can_claim": is_officer and filing.status in LoanFiling.CLAIMABLE_STATUSES
         and latest is not None and latest.classification in NON_PERFORMING and not open_claim,
         "snapshot_rows": snapshot_rows(filing.snapshot),
         "can_classify": is_officer

@@ -5,9 +5,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Case, CharField, IntegerField, Q, QuerySet, Value, When
 
+from accounts.roles import Role
 from banks.models import ACT_FOR_BANK, Bank
 from banks.selectors import officers_of
-from riskcomp.roles import Role
 
 from .models import Notification
 

@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts.roles import ANY_ROLE, role_required
 from riskcomp.listing import Column, Filter, build_listing
-from riskcomp.roles import ANY_ROLE, role_required
 
 from . import services
 from .models import Notification

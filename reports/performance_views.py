@@ -15,10 +15,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from accounts.roles import Role, role_required
 from riskcomp.choices import Scheme
 from riskcomp.exports import XLSX, XColumn, sheets_bytes, wants_xlsx
 from riskcomp.labels import quarter_label
-from riskcomp.roles import Role, role_required
 
 from .charts import Chart, Series, chart_svg
 from .performance_forms import PerformanceFilterForm

@@ -15,13 +15,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 from django_htmx.http import HttpResponseClientRefresh
 
+from accounts.roles import Role, role_of, role_required
 from jobs.models import Job
 from jobs.selectors import job_is_unsent, job_latest_for, job_state_context
 from riskcomp.exports import XLSX
 from riskcomp.form_errors import service_errors_on
 from riskcomp.labels import quarter_label
 from riskcomp.listing import Column, Filter, build_listing
-from riskcomp.roles import Role, role_of, role_required
 
 from . import selectors, services
 from .forms import ReportRequestForm

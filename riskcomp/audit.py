@@ -52,15 +52,12 @@ from django.db import connection, models
 from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.db.models.functions import Now
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import smart_str
 from django.utils.translation import gettext_lazy as _
 
 from riskcomp.labels import readable
 from riskcomp.templatetags.portal import cny
-
-from .roles import Role, role_of
 
 # Every domain model, with the fields left out of its trail and why.
 AUDITED: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -675,20 +672,3 @@ def audit_entries_for(obj: models.Model, related: Iterable[QuerySet[Any]] = (),
     entries = list(qs[:limit])
     total = len(entries) if len(entries) < limit else qs.count()
     return trail_rows(entries), total
-
-
-# Roles that see a record's trail on its page: the custodian, the bureau, auditors and the
-# administrator. Bank officers do not: the trail names other parties' staff and addresses.
-TRAIL_ROLES = frozenset({Role.REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN})
-
-
-def trail_context(user: Any, obj: models.Model, related: Iterable[QuerySet[Any]] = ()
-                  ) -> dict[str, Any]:
-    """The template context of a record page's 变更记录 section
-    (``components/audit_trail.html``), empty for roles that do not see it."""
-    if role_of(user) not in TRAIL_ROLES:
-        return {"trail_visible": False}
-    rows, total = audit_entries_for(obj, related)
-    content_type = ContentType.objects.get_for_model(obj)
-    return {"trail_visible": True, "trail": rows, "trail_total": total,
-            "trail_url": f"{reverse('audit:search')}?model={content_type.pk}&object={obj.pk}"}

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
-from .roles import Role, role_of
+from accounts.roles import Role, role_of
 
 # (url name, label, roles that see it)
 NAV: tuple[tuple[str, Any, frozenset[Role]], ...] = (

@@ -123,15 +123,15 @@ def _acceptable(upload: UploadedFile) -> bool:
     return True
 
 
-def sweep_held_files(*, now: datetime | None = None) -> int:
-    """Delete the held documents nobody came back for: the claim uploads held here and the
-    forms kept across a password check (``accounts.security``), once older than their hold.
+def sweep_held_files(*, also: Sequence[tuple[str, int]] = (), now: datetime | None = None
+                     ) -> int:
+    """Delete the held documents nobody came back for: the claim uploads held here and, in
+    ``also``, the other (directory, hold in seconds) pairs the apps above keep files in (the
+    forms kept across a password check, ``accounts.security``), once older than their hold.
     Returns how many files were deleted."""
-    from accounts.security import PENDING_DIR, PENDING_POST_MAX_AGE
-
     now = now or timezone.now()
     deleted = 0
-    for directory, max_age in ((DIRECTORY, MAX_AGE), (PENDING_DIR, PENDING_POST_MAX_AGE)):
+    for directory, max_age in ((DIRECTORY, MAX_AGE), *also):
         try:
             _dirs, names = default_storage.listdir(directory)
         except FileNotFoundError:

@@ -30,9 +30,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts import services
+from accounts.roles import Role, role_of
 from accounts.security import LOGIN_AT, SEEN_AT, SESSION_KEY, two_factor_required
-
-from .roles import Role, role_of
 
 
 def _htmx_aware_redirect(request: HttpRequest, url: str) -> HttpResponse:

@@ -5,8 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import views as account_views
 from loans.views import calculator
+from portal import views
 
-from . import errors, views
+from . import errors
 
 admin.site.site_header = _("贷款风险补偿资金管理平台")
 admin.site.site_title = _("风险补偿资金")
@@ -33,7 +34,7 @@ urlpatterns = [
     path("params/", include("fund.params_urls")),
     path("reports/", include("reports.urls")),
     path("notifications/", include("notifications.urls")),
-    path("audit/", include("riskcomp.audit_urls")),
+    path("audit/", include("portal.audit_urls")),
     path("jobs/", include("jobs.urls")),
     path("api/v1/", include("api.urls")),
     path("api-keys/", include("api.key_urls")),

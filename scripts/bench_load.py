@@ -72,8 +72,8 @@ def _load_users() -> list[tuple[str, str]]:
     from django_otp.plugins.otp_totp.models import TOTPDevice
     from guardian.shortcuts import assign_perm
 
+    from accounts.roles import Role
     from banks.models import ACT_FOR_BANK, Bank
-    from riskcomp.roles import Role
 
     users = []
     banks = list(Bank.objects.order_by("code")[:10])

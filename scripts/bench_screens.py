@@ -198,7 +198,7 @@ _FILL = "".join((SEED_BANKS_AND_ENTERPRISES, INSERT_FILINGS, _OWN_FILL))
 def _users() -> dict[str, Any]:
     from django.contrib.auth.models import Group, User
 
-    from riskcomp.roles import Role
+    from accounts.roles import Role
 
     users = {}
     for key, role in (("officer", Role.BANK_OFFICER), ("reviewer", Role.REVIEWER),
@@ -235,7 +235,7 @@ def _proposals(reviewer: Any) -> None:
 def _fill() -> dict[str, Any]:
     from django.contrib.auth.models import User
 
-    from banks.services import suspension_recompute
+    from claims.services import suspension_recompute
 
     if User.objects.filter(username="bench_reviewer").exists():  # a kept database, filled
         print("# data: kept from an earlier run (BENCH_KEEP_DB)", flush=True)

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from riskcomp.roles import Role
+from accounts.roles import Role
 
 from .factories import BankFactory, ClaimFactory, FilingFactory, UserFactory, officer_for
 

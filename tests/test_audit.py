@@ -15,8 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from banks.models import Bank, SuspensionState
-from banks.services import suspension_manual_set, suspension_recompute
+from banks.services import suspension_manual_set
 from claims.models import Claim, SpotCheckItem
+from claims.services import suspension_recompute
 from claims.services.review import claim_review_reject
 from claims.services.spotcheck import spot_check_draw
 from loans.models import Enterprise, ImportBatch, LoanFiling

@@ -12,13 +12,13 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from accounts.roles import Role
 from claims import services as claim_services
 from claims.models import Claim, Payment, Recovery
 from fund.models import CalendarDay, CalendarYear
 from loans.models import LoanFiling
 from notifications.models import Notification
 from notifications.tasks import notify_overdue_returns
-from riskcomp.roles import Role
 
 from .conftest import patch_today
 from .factories import BankFactory, ClaimFactory, FilingFactory, UserFactory, officer_for

@@ -19,20 +19,20 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import SecurityEvent
+from accounts.roles import GROUP_ROLES, Role, role_of
 from banks.models import Bank, CooperationAgreement, SuspensionChange, SuspensionState
 from claims.models import Claim, ClaimStatusChange, Confirmation, Payment, ReturnPayment, WriteOff
 from claims.services import proposal_withdraw as withdraw
+from demo.management.commands.load_demo import DEMO_PASSWORD, DEMO_TODAY, DEMO_USERS
 from fund.models import LedgerEntry
 from fund.selectors import fund_balance, policy_context
 from jobs.models import Job
 from loans.models import ClassificationReport, Enterprise, LoanFiling
 from riskcomp.choices import NON_PERFORMING
-from riskcomp.management.commands.load_demo import DEMO_PASSWORD, DEMO_TODAY, DEMO_USERS
 from riskcomp.policy.compensation import compensation_amount, return_amount
 from riskcomp.policy.credit_code import is_valid_credit_code
 from riskcomp.policy.eligibility import EnterpriseFacts, LoanFacts, QualificationFacts, decide_loan
 from riskcomp.policy.types import EnterpriseKind, EnterpriseSize, LoanType, QualificationType
-from riskcomp.roles import GROUP_ROLES, Role, role_of
 
 pytestmark = pytest.mark.django_db
 

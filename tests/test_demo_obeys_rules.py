@@ -21,11 +21,11 @@ from django.utils import timezone
 
 from banks.models import SuspensionChange, SuspensionState
 from claims.models import Claim, ClaimStatusChange, Payment, ReturnPayment, WriteOff
+from demo.specs import DEFAULT_SEED, DEMO_TODAY
 from fund.models import FundSize, LedgerEntry
 from fund.selectors import fund_balance, policy_context
 from loans.models import LoanFiling
 from reports.figures import report_data
-from riskcomp.demo.specs import DEFAULT_SEED, DEMO_TODAY
 from riskcomp.policy.fund import management_fee
 from riskcomp.policy.params import choose_version
 from riskcomp.policy.suspension import SuspensionFigures, next_suspended
@@ -201,7 +201,7 @@ def test_half_year_reports_reconcile_with_the_records(period):
 
 def test_the_screens_have_every_case_to_show():
     from claims.models import Recovery, SpotCheckItem
-    from riskcomp.demo.specs import DEMO_USERS
+    from demo.specs import DEMO_USERS
 
     assert set(Claim.Status.values) <= set(Claim.objects.values_list("status", flat=True))
     overdue = Recovery.objects.filter(return_payment__isnull=True, return_amount__gt=0,

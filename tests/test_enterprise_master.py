@@ -312,7 +312,7 @@ def test_the_service_refuses_without_a_reason_and_keeps_money_as_decimal(shared,
 
 @pytest.mark.django_db
 def test_the_screens_are_english_with_the_language_switch(request):  # type: ignore[no-untyped-def]
-    from riskcomp.roles import Role
+    from accounts.roles import Role
 
     from .test_translations import _chinese_outside_data, _in_english, _stored_audit_texts
 

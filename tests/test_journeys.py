@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfWriter
 
+from accounts.roles import Role
 from accounts.security import VERIFIED_AT
 from claims import services
 from claims.models import Claim, Payment, Proposal
@@ -34,7 +35,6 @@ from loans.models import LoanFiling
 from loans.services import FilingRequest, classification_report, filing_create
 from reports.models import ReportFile
 from riskcomp.labels import reason_label
-from riskcomp.roles import Role
 
 from .conftest import check_screen, patch_today
 from .factories import AgreementFactory, BankFactory, UserFactory, make_credit_code, officer_for

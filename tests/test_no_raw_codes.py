@@ -20,7 +20,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import Client, override_settings
 
-from riskcomp.management.commands.load_demo import DEMO_USERS
+from demo.management.commands.load_demo import DEMO_USERS
 
 pytestmark = pytest.mark.django_db
 

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.roles import Role
 from banks.models import SuspensionChange
 from banks.services import suspension_manual_lift, suspension_manual_set
 from claims.models import Claim, Payment, Recovery, ReturnPayment
@@ -25,7 +26,6 @@ from notifications.tasks import (
     notify_overdue_returns,
     notify_suspension_changes,
 )
-from riskcomp.roles import Role
 
 from .conftest import client_for
 from .factories import BankFactory, ClaimFactory, FilingFactory, UserFactory, officer_for

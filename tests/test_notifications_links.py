@@ -9,12 +9,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.roles import Role
 from claims import services
 from claims.models import Claim
 from claims.services.bank import claim_resubmit
 from claims.services.review import claim_request_supplement
 from notifications.models import Notification
-from riskcomp.roles import Role
 
 from .conftest import client_for
 from .factories import ClaimFactory, FilingFactory, UserFactory

@@ -22,7 +22,7 @@ def test_the_officers_home_reads_their_banks_once(bank_a, officer_a):
                   if q["sql"].startswith('SELECT "banks_bank"')]
     assert len(bank_reads) == 1, bank_reads
     assert sum('FROM "django_session"' in q["sql"] for q in page.captured_queries) == 1
-    # The role is read with the user (riskcomp.auth_backends), not by a query of its own.
+    # The role is read with the user (accounts.auth_backends), not by a query of its own.
     assert not [q for q in page.captured_queries if q["sql"].startswith('SELECT "auth_group"')]
 
 

@@ -13,9 +13,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from banks.services import suspension_recompute
 from claims.models import Claim, Recovery, ReturnPayment
-from claims.services import claim_pay, return_receive
+from claims.services import claim_pay, return_receive, suspension_recompute
 from fund.models import FundSize, LedgerEntry
 from fund.services import ledger_post
 from loans.models import LoanFiling

@@ -10,8 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from banks.models import SuspensionChange, SuspensionState
-from banks.services import suspension_manual_set, suspension_recompute
-from banks.tasks import recompute_suspensions
+from banks.services import suspension_manual_set
+from claims.services import suspension_recompute
+from claims.tasks import recompute_suspensions
 
 from .conftest import client_for
 from .factories import BankFactory, ClaimFactory, FilingFactory

@@ -8,9 +8,10 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from banks.models import SuspensionChange, SuspensionState
-from banks.services import suspension_manual_lift, suspension_manual_set, suspension_recompute
-from banks.tasks import recompute_suspensions
+from banks.services import suspension_manual_lift, suspension_manual_set
 from claims.models import Payment, Recovery, ReturnPayment
+from claims.services import suspension_recompute
+from claims.tasks import recompute_suspensions
 
 from .factories import ClaimFactory, FilingFactory
 

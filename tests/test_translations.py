@@ -20,10 +20,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from accounts.roles import Role
 from riskcomp.context_processors import NAV
 from riskcomp.policy.reasons import reason
 from riskcomp.policy.types import ReasonCode, Scheme
-from riskcomp.roles import Role
 
 from .conftest import client_for
 from .factories import (

@@ -15,8 +15,8 @@ from django.conf import settings
 from django.db import connection
 
 from banks.models import SuspensionState
-from banks.tasks import recompute_suspensions
 from claims.models import Payment
+from claims.tasks import recompute_suspensions
 from riskcomp.celery import app
 
 from .factories import ClaimFactory, FilingFactory

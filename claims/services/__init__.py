@@ -4,7 +4,6 @@ claim, supplements, recoveries, returns, write-off applications, yearly statemen
 primitives are in ``common``."""
 
 from .bank import (
-    CLAIMABLE_FILING_STATUSES,
     COMPENSATED_STATUSES,
     REQUIRED_DOCUMENTS,
     claim_check,
@@ -25,6 +24,7 @@ from .proposal import (
 )
 from .review import claim_request_supplement, claim_review_pass, claim_review_reject
 from .spotcheck import spot_check_draw, spot_check_population, spot_check_record
+from .suspension import suspension_recompute
 from .writeoff import (
     writeoff_bureau_reject,
     writeoff_confirm,
@@ -33,7 +33,6 @@ from .writeoff import (
 )
 
 __all__ = [
-    "CLAIMABLE_FILING_STATUSES",
     "COMPENSATED_STATUSES",
     "REQUIRED_DOCUMENTS",
     "claim_bureau_reject",
@@ -56,6 +55,7 @@ __all__ = [
     "spot_check_population",
     "spot_check_record",
     "statement_submit",
+    "suspension_recompute",
     "writeoff_apply",
     "writeoff_bureau_reject",
     "writeoff_confirm",

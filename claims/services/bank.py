@@ -65,7 +65,6 @@ REQUIRED_DOCUMENTS: tuple[str, ...] = (
 NUMBER_PREFIX = {Scheme.MICRO: "小微补偿", Scheme.TECH: "科创补偿"}
 MAX_SUPPLEMENT_FILES = 10
 _NUMBER_ATTEMPTS = 5
-CLAIMABLE_FILING_STATUSES = (LoanFiling.Status.ACTIVE, LoanFiling.Status.CLAIMED)
 COMPENSATED_STATUSES = (Claim.Status.PAID, Claim.Status.WRITTEN_OFF)
 
 
@@ -100,7 +99,7 @@ def claim_submit(*, filing: LoanFiling, base: Decimal,
     today = timezone.localdate(now)
     ctx = ctx or policy_context()
     filing = LoanFiling.objects.select_for_update().get(pk=filing.pk)
-    if filing.status not in CLAIMABLE_FILING_STATUSES:
+    if filing.status not in LoanFiling.CLAIMABLE_STATUSES:
         raise invalid(None, _("该笔贷款状态为“%(s)s”，不能申报补偿。")
                        % {"s": filing.get_status_display()}, "filing_closed")
     check = claim_check(filing=filing, on=today, ctx=ctx)
@@ -322,7 +321,7 @@ def return_record(*, recovery: Recovery, amount: Decimal, returned_on: date, ref
 
 
 def _recompute_suspensions() -> None:
-    from banks.tasks import recompute_suspensions
+    from ..tasks import recompute_suspensions
 
     recompute_suspensions.delay()
 

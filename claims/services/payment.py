@@ -49,7 +49,7 @@ def batch_references(claims: Iterable[Claim], reference: str) -> dict[int, str]:
 
 
 def _recompute_suspensions() -> None:
-    from banks.tasks import recompute_suspensions
+    from ..tasks import recompute_suspensions
 
     recompute_suspensions.delay()
 

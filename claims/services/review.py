@@ -16,8 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.roles import Role, role_of
 from riskcomp.choices import ReasonCode
-from riskcomp.roles import Role, role_of
 
 from ..models import Claim, ReviewDecision, SupplementRequest
 from .common import invalid, locked_claim, require_status, transition

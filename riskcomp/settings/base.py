@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "api",
+    # Above every business app: the screens that read across them, and the demo loader.
+    "portal",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -113,7 +116,7 @@ AUTHENTICATION_BACKENDS = [
     # First, so a locked-out username+address is refused before any password is checked.
     "axes.backends.AxesStandaloneBackend",
     # Django's model backend, reading the user's role with the user (one query, not two).
-    "riskcomp.auth_backends.RoleModelBackend",
+    "accounts.auth_backends.RoleModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 # Bank officers never act anonymously; guardian's anonymous user would only add a row to users.

@@ -16,10 +16,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.roles import Role, role_of
 from banks.models import Bank, Branch
 from banks.selectors import banks_for
 from riskcomp.choices import Scheme
-from riskcomp.roles import Role, role_of
 
 from ...import_services import SCHEME_SHORT, import_policy_context
 from ...importing import (

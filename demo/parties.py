@@ -10,6 +10,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.management.base import CommandError
 
+from accounts.roles import Role
 from banks.models import Bank, Branch, CooperationAgreement
 from banks.services import officer_grant
 from loans.models import Enterprise, Qualification
@@ -23,7 +24,6 @@ from riskcomp.choices import (
 from riskcomp.policy.credit_code import CHARSET, credit_code_check_char
 from riskcomp.policy.deadlines import add_months
 from riskcomp.policy.enterprise_size import Industry, classify_size
-from riskcomp.roles import Role
 
 from .base import DemoEnterprise, LoaderBase
 from .specs import (

@@ -1,5 +1,5 @@
 """The sign-in backend: Django's model backend, whose read of the signed-in user on every request
-also reads the user's role group (``riskcomp.roles.role_of``) in the same query."""
+also reads the user's role group (``accounts.roles.role_of``) in the same query."""
 
 from typing import Any
 

@@ -19,11 +19,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from accounts.models import SecurityEvent
-
-from .audit import ACTION_LABELS, TrailRow, audited_models, trail_queryset, trail_rows
-from .exports import XColumn, wants_xlsx, xlsx_response
-from .listing import Column, Filter, build_listing, date_range, in_date_range
-from .roles import Role, role_of, role_required
+from accounts.roles import Role, role_of, role_required
+from riskcomp.audit import ACTION_LABELS, TrailRow, audited_models, trail_queryset, trail_rows
+from riskcomp.exports import XColumn, wants_xlsx, xlsx_response
+from riskcomp.listing import Column, Filter, build_listing, date_range, in_date_range
 
 _lazy = gettext_lazy
 

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from accounts.roles import Role
 from claims.models import Claim
 from riskcomp.choices import (
     QualificationType,
@@ -15,7 +16,6 @@ from riskcomp.choices import (
 )
 from riskcomp.policy.deadlines import quarter_of
 from riskcomp.policy.enterprise_size import Industry
-from riskcomp.roles import Role
 
 DEFAULT_SEED = 20261122
 DEMO_TODAY = date(2026, 11, 22)  # the demo's "today": every date below is on or before it

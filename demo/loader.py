@@ -12,7 +12,6 @@ from django.db import connection, transaction
 from django.db.models import ProtectedError, Sum
 
 from banks.models import Bank, Branch, CooperationAgreement, SuspensionChange, SuspensionState
-from banks.services import suspension_recompute
 from claims.models import (
     Claim,
     Confirmation,
@@ -25,6 +24,7 @@ from claims.models import (
     SpotCheckItem,
     WriteOff,
 )
+from claims.services import suspension_recompute
 from fund.models import LedgerEntry
 from loans.models import ClassificationReport, Enterprise, ImportBatch, LoanFiling, Qualification
 from riskcomp.choices import Scheme

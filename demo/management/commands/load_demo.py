@@ -3,7 +3,7 @@
 Loads three partner banks, about sixty BDA enterprises, some three hundred filed loans (2025Q3 to
 2026Q3), their five-tier classification history, claims in every status of the pipeline with
 their history, payments, recoveries, returns, a write-off, a spot check and the fund's ledger.
-The stages live in ``riskcomp.demo``: every claim, proposal, decision, payment, recovery, return,
+The stages live in this app's modules: every claim, proposal, decision, payment, recovery, return,
 write-off and ledger entry is made by the service a user's action calls, on its business date,
 and the suspension is recomputed after each step that moves its figures, so the bank that
 crosses the thresholds is suspended from that day on and nothing is paid to it after.
@@ -37,13 +37,10 @@ from claims.models import (
     SpotCheck,
     WriteOff,
 )
-from fund.models import LedgerEntry
-from fund.selectors import fund_balance
-from loans.models import ClassificationReport, Enterprise, LoanFiling
-from riskcomp.demo.clock import business_clock
-from riskcomp.demo.documents import logins_table
-from riskcomp.demo.loader import DemoLoader, wipe_demo
-from riskcomp.demo.specs import (
+from demo.clock import business_clock
+from demo.documents import logins_table
+from demo.loader import DemoLoader, wipe_demo
+from demo.specs import (
     DEFAULT_SEED,
     DEMO_PASSWORD,
     DEMO_REPORT_DAYS_AFTER,
@@ -53,6 +50,9 @@ from riskcomp.demo.specs import (
     DEMO_USERS,
     _at,
 )
+from fund.models import LedgerEntry
+from fund.selectors import fund_balance
+from loans.models import ClassificationReport, Enterprise, LoanFiling
 
 __all__ = ["DEMO_PASSWORD", "DEMO_TODAY", "DEMO_USERS", "Command"]
 

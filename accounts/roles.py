@@ -38,7 +38,7 @@ GROUP_ROLES = (Role.BANK_OFFICER, Role.REVIEWER, Role.APPROVER, Role.AUDITOR)
 CROSS_BANK_ROLES = frozenset({Role.REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN})
 
 
-# The user's role group, annotated on the user read for each request (riskcomp.auth_backends).
+# The user's role group, annotated on the user read for each request (accounts.auth_backends).
 ROLE_GROUP_ATTR = "riskcomp_role_group"
 
 
@@ -65,7 +65,7 @@ def role_of(user: Any) -> Role | None:
     if user.is_superuser:
         role = Role.ADMIN
     else:
-        if hasattr(user, ROLE_GROUP_ATTR):  # read with the user (riskcomp.auth_backends)
+        if hasattr(user, ROLE_GROUP_ATTR):  # read with the user (accounts.auth_backends)
             names = {getattr(user, ROLE_GROUP_ATTR)}
         else:
             names = set(user.groups.values_list("name", flat=True))

@@ -10,6 +10,7 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from accounts.roles import Role, role_of
 from banks.models import SuspensionState
 from banks.selectors import bank_list_for, suspension_states_for, with_threshold_figures
 from claims.models import Claim
@@ -30,11 +31,9 @@ from fund.selectors import (
 from loans.selectors import filing_list_for, filing_totals_by_quarter
 from reports.models import ReportFile
 from reports.selectors import annual_report_due
-
-from .policy.deadlines import open_filing_windows
-from .policy.eligibility import SCHEME_PREFERENCE
-from .policy.params import choose_version
-from .roles import Role, role_of
+from riskcomp.policy.deadlines import open_filing_windows
+from riskcomp.policy.eligibility import SCHEME_PREFERENCE
+from riskcomp.policy.params import choose_version
 
 
 def _claim_status_rows(counts: dict[str, int]) -> list[dict[str, Any]]:

@@ -15,8 +15,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import CommandError
 
 from banks.models import Bank, Branch
-from banks.services import suspension_recompute
 from claims.models import Claim
+from claims.services import suspension_recompute
 from fund.selectors import policy_context
 from loans.models import Enterprise, LoanFiling
 from loans.services import FilingRequest, QualificationInput
