@@ -32,7 +32,8 @@ RAW_CODE = re.compile(
     r"|(?<![A-Za-z])[MT]C-\d{4}-"
     r"|\d{4}Q[1-4]|\d{4}H[12](?![0-9])"
     r"|(?<![A-Za-z0-9])[A-Z][A-Z]*_[A-Z_]{3,}(?![A-Za-z0-9])"
-    r"|(?<![A-Za-z0-9-])[A-Z]{6,}(?![A-Za-z0-9-])")
+    # (not after "_": the suffix Django's storage adds to a clashing file name, 申报书_ZAUKKKP.pdf)
+    r"|(?<![A-Za-z0-9_-])[A-Z]{6,}(?![A-Za-z0-9-])")
 # Latin words that are legitimately Latin on a Chinese screen.
 ALLOWED = {"LIBOR"}
 # Given names shown after the family name, Western style ("丽娜 王").
@@ -187,6 +188,7 @@ def test_the_pattern_catches_what_an_official_should_not_see():
     assert raw_codes("CSYJ-TECH-2026Q3") == ["TECH", "2026Q3"]
     assert raw_codes("警告：CALENDAR_UNKNOWN") == ["CALENDAR_UNKNOWN"]
     assert raw_codes("申报 MC-2026-0001") == ["MC-2026-"]
+    assert raw_codes("材料 申报书_ZAUKKKP.pdf，代码 DUPLICATE") == ["DUPLICATE"]
     assert raw_codes("OUTSTANDING_CAP 征信未结清贷款余额超限") == ["OUTSTANDING_CAP"]
     assert raw_codes("经办人 丽娜 王") == ["丽娜 王"]
     assert raw_codes("小微 · 2026年第四季度 · 王丽娜 · LPR · PDF · Excel · ¥1,234.00") == []
