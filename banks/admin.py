@@ -1,6 +1,8 @@
 from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
+from riskcomp.admin_base import ReadOnlyAdmin
+
 from .models import Bank, Branch, CooperationAgreement, SuspensionChange, SuspensionState
 
 
@@ -49,15 +51,6 @@ class SuspensionStateAdmin(admin.ModelAdmin):
 
 
 @admin.register(SuspensionChange)
-class SuspensionChangeAdmin(admin.ModelAdmin):
+class SuspensionChangeAdmin(ReadOnlyAdmin):
     list_display = ("changed_at", "bank", "scheme", "is_suspended", "kind", "reason")
     list_filter = ("scheme", "kind", "bank")
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from riskcomp.admin_base import ReadOnlyAdmin
+
 from .models import Notification
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdmin):
     """Read-only: notifications are written by the events they report."""
 
     list_display = ("created_at", "recipient", "kind", "title", "read_at")
@@ -12,12 +14,3 @@ class NotificationAdmin(admin.ModelAdmin):
     search_fields = ("title", "body", "recipient__username", "key")
     list_select_related = ("recipient",)
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False

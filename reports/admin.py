@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from riskcomp.admin_base import ReadOnlyAdmin
+
 from .models import FiguresVersion, ReportFile
 
 
@@ -16,16 +18,7 @@ class ReportFileAdmin(admin.ModelAdmin):
 
 
 @admin.register(FiguresVersion)
-class FiguresVersionAdmin(admin.ModelAdmin):
+class FiguresVersionAdmin(ReadOnlyAdmin):
     """Read-only: database triggers replace the tokens; an edit here would only waste a cache."""
 
     list_display = ("name", "token")
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdminMixin:
     """Shown for reference, never changed in the admin: business records and policy data change
     only through the portal's services, which check, audit and keep the history."""
 
@@ -18,3 +18,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """A model admin that only lists and shows (``ReadOnlyAdminMixin``)."""

@@ -56,6 +56,7 @@ from django.utils import timezone
 from django.utils.encoding import smart_str
 from django.utils.translation import gettext_lazy as _
 
+from riskcomp.admin_base import ReadOnlyAdminMixin
 from riskcomp.labels import readable
 from riskcomp.templatetags.portal import cny
 
@@ -138,17 +139,8 @@ def _excluded_fields() -> dict[type[models.Model], list[str]]:
     return excluded
 
 
-class ReadOnlyLogEntryAdmin(LogEntryAdmin):
+class ReadOnlyLogEntryAdmin(ReadOnlyAdminMixin, LogEntryAdmin):
     """auditlog's admin, without its cascade-delete exception: nobody deletes the trail."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 def install() -> None:

@@ -187,7 +187,9 @@ def english_world(db, english):  # type: ignore[no-untyped-def]
         Role.AUDITOR: UserFactory(username="auditor_en", role=Role.AUDITOR.value),
         Role.ADMIN: UserFactory(username="root_en", is_superuser=True, is_staff=True),
     }
-    data = (bank.name, bank.short_name, enterprise.name, filing.policy_version)
+    # A claim's number is its identifier, written once in the portal's language like a
+    # document number (小微补偿-2026-0001): data, whatever the reader's language.
+    data = (bank.name, bank.short_name, enterprise.name, filing.policy_version, claim.number)
     return users, data, {"filing": filing, "claim": claim}
 
 
