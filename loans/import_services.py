@@ -318,28 +318,48 @@ def _rows_of(batch: ImportBatch) -> Iterator[list[Any]]:
         yield from unpack_rows(chunk.rows)
 
 
+def _as_is(document: bytearray) -> bytearray:
+    return document
+
+
 class PackedPreview:
-    """A preview written out as JSON chunk by chunk, as it is judged: a quarter's 100,000
-    entries are never held as Python lists at once (with the document Django would make of
-    them, most of the worker's peak memory), only as their text."""
+    """A preview written out as JSON (UTF-8) chunk by chunk, as it is judged: a quarter's
+    100,000 entries are never held as Python lists at once, only as the bytes of one document
+    (with the lists and the text Django would make of them, most of the worker's peak memory)."""
 
     def __init__(self) -> None:
-        self.parts: list[str] = []
+        self.document = bytearray(b"[")
         self.total = 0
         self.accepted = 0
 
     def extend(self, entries: Sequence[list[Any]]) -> None:
         if entries:
-            self.parts.append(json.dumps(entries, ensure_ascii=False,
-                                         separators=(",", ":"))[1:-1])
+            if self.total:
+                self.document += b","
+            self.document += json.dumps(entries, ensure_ascii=False,
+                                        separators=(",", ":"))[1:-1].encode()
             self.total += len(entries)
             self.accepted += sum(e[OK] for e in entries)
 
-    def expression(self) -> Any:
-        """The document, as the value of the JSON column in an ``update()``."""
-        text = "[" + ",".join(self.parts) + "]"
-        self.parts = []
-        return Cast(Value(text, output_field=TextField()), output_field=JSONField())
+    def store(self, batch_id: int) -> None:
+        """Write the document into the batch's row. On PostgreSQL it goes as one bound
+        parameter: Django's client-side binding would copy it twice more into the query."""
+        self.document += b"]"
+        if connection.vendor != "postgresql":
+            ImportBatch.objects.filter(pk=batch_id).update(preview=Cast(
+                Value(self.document.decode(), output_field=TextField()),
+                output_field=JSONField()))
+        else:
+            from psycopg import Cursor
+            from psycopg.types.json import Jsonb
+
+            table = connection.ops.quote_name(ImportBatch._meta.db_table)
+            connection.ensure_connection()
+            with Cursor(connection.connection) as cursor, connection.wrap_database_errors:
+                # %t: sent as text, the document itself (no copy made to dump it)
+                cursor.execute(f"UPDATE {table} SET preview = %t WHERE id = %t",  # noqa: S608
+                               [Jsonb(self.document, dumps=_as_is), batch_id])
+        self.document = bytearray()
 
 
 def validate_filing_rows(batch: ImportBatch, ctx: PolicyContext, today: date,
@@ -462,9 +482,11 @@ def import_batch_validate(batch_id: int, *, today: date | None = None) -> None:
         return
     done = {"accepted_rows": accepted, "rejected_rows": total - accepted,
             "status": Status.VALIDATED, "message": message}
-    if ImportBatch.objects.filter(pk=batch_id, status=Status.VALIDATING).update(
-            preview=preview.expression(), progress=100, **done):
-        audit_updated(batch, **done)
+    with transaction.atomic():
+        if ImportBatch.objects.filter(pk=batch_id, status=Status.VALIDATING).update(
+                progress=100, **done):
+            preview.store(batch_id)
+            audit_updated(batch, **done)
 
 
 def _fail(batch_id: int, message: str) -> None:
