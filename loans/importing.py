@@ -397,33 +397,53 @@ class _SheetReader:
         self.in_cell = False
         self.cell_type = "n"
         self.cell_style = 0
-        self.text: list[str] = []
-        self.text_chars = 0
+        self.text = ""
         self.capture = False
         self.in_inline = False
         self.in_phonetic = False
         self.formula_at: tuple[int, int] | None = None
         self.first_row: dict[int, str] | None = None  # the header, to name a formula's column
 
+    # The handlers below run for every element of a 100,000-row sheet (six per cell): the cell
+    # and its value come first, without a call more than needed; the rest is ``_start_other``.
     def start(self, name: str, attrs: dict[str, str]) -> None:
+        if name == "c":
+            if self.in_data:
+                ref = attrs.get("r")
+                if ref:
+                    letters = ref.rstrip("0123456789")
+                    column = _COLUMN_INDEX.get(letters)
+                    self.column = column if column is not None else _column_index(letters)
+                else:
+                    self.column += 1
+                self.cell_type = attrs.get("t", "n")
+                style = attrs.get("s")
+                self.cell_style = int(style) if style else 0
+                self.text = ""
+                self.in_cell = True
+        elif name == "v":
+            if self.in_data:
+                self.capture = True
+        elif name == "is":  # an inline string (openpyxl writes text so)
+            if self.in_data:
+                self.in_inline = True
+        elif name == "t":
+            if self.in_data and self.in_inline and not self.in_phonetic:
+                self.capture = True
+        else:
+            self._start_other(name, attrs)
+
+    def _start_other(self, name: str, attrs: dict[str, str]) -> None:
         if ":" in name:  # a prefixed namespace (rare: Excel writes the default one)
             name = name.rpartition(":")[2]
+            if name in ("c", "v", "is", "t"):
+                self.start(name, attrs)
+                return
         if not self.in_data:
             if name == "sheetData":
                 self.in_data = True
             return
-        if name == "c":
-            ref = attrs.get("r")
-            self.column = _column_index(_column_letters(ref)) if ref else self.column + 1
-            self.cell_type = attrs.get("t", "n")
-            style = attrs.get("s")
-            self.cell_style = int(style) if style else 0
-            self.text = []
-            self.text_chars = 0
-            self.in_cell = True
-        elif name == "v":
-            self.capture = True
-        elif name == "row":
+        if name == "row":
             ref = attrs.get("r")
             self.row_number = int(ref) if ref else self.row_number + 1
             self.cells = {}
@@ -431,32 +451,40 @@ class _SheetReader:
         elif name == "f" and self.in_cell and self.row_number > self.formulas_after:
             self.formula_at = (self.row_number, self.column)
             raise _Forbidden
-        elif name == "is":
-            self.in_inline = True
-        elif name == "t" and self.in_inline and not self.in_phonetic:
-            self.capture = True
         elif name == "rPh":
             self.in_phonetic = True
 
     def end(self, name: str) -> None:
         if not self.in_data:
             return
-        if ":" in name:
-            name = name.rpartition(":")[2]
         if name in ("v", "t"):
             self.capture = False
+        elif name == "is":
+            self.in_inline = False
         elif name == "c":
             self.in_cell = False
-            value = self.value("".join(self.text))
-            if value is not None:
-                self.cells[self.column] = value
-        elif name == "row":
+            text = self.text
+            if self.cell_type == "s":  # a shared string: most cells
+                if text:
+                    self.cells[self.column] = self.strings[int(text)]
+            else:
+                value = self.value(text)
+                if value is not None:
+                    self.cells[self.column] = value
+        else:
+            self._end_other(name)
+
+    def _end_other(self, name: str) -> None:
+        if ":" in name:
+            name = name.rpartition(":")[2]
+            if name in ("c", "v", "is", "t"):
+                self.end(name)
+                return
+        if name == "row":
             if self.cells:
                 self.done.append((self.row_number, self.cells))
                 if self.first_row is None:
                     self.first_row = self.cells
-        elif name == "is":
-            self.in_inline = False
         elif name == "rPh":
             self.in_phonetic = False
         elif name == "sheetData":
@@ -464,10 +492,10 @@ class _SheetReader:
 
     def chars(self, data: str) -> None:
         if self.capture:
-            self.text_chars += len(data)
-            if self.text_chars > MAX_CELL_CHARS:
+            # Usually one piece per value (the parser buffers text); several are joined.
+            text = self.text = self.text + data if self.text else data
+            if len(text) > MAX_CELL_CHARS:
                 raise _TooLong(self.row_number, self.column)
-            self.text.append(data)
 
     def value(self, text: str) -> str | None:
         kind = self.cell_type

@@ -304,6 +304,10 @@ _ENTRY_FIELDS = ("content_type_id", "object_pk", "object_id", "object_repr", "ac
 COPY_FROM_ENTRIES = 200
 
 
+# A text as a JSON string, quotes included: json's own escaping (in C), without dumps().
+_quoted = json.encoder.encode_basestring_ascii
+
+
 class _Json(str):
     """A ``changes`` document already written out as JSON text (the bulk-created path)."""
 
@@ -384,7 +388,7 @@ def audit_bulk_created(objs: Iterable[models.Model], *, actor: Any = None,
     # Most values read as str() does; the few kinds that need more go through _value_text.
     # (An import logs tens of thousands of rows of thirty fields: this loop is most of it.)
     tracked = _tracked_fields(type(rows[0]))
-    plan = [(f.name, json.dumps(f.name) + ': ["None", ',
+    plan = [(f.name, _quoted(f.name) + ': ["None", ',
              f if isinstance(f, _SPECIAL_FIELDS) else None) for f in tracked]
     values_of = operator.attrgetter(*(f.attname for f in tracked))  # one C call per row
     changes: list[_Json] = []
@@ -399,14 +403,14 @@ def audit_bulk_created(objs: Iterable[models.Model], *, actor: Any = None,
             if value is None:
                 continue
             if isinstance(special, models.JSONField):
-                diff.append(head + json.dumps(_value_text(special, value)) + "]")
+                diff.append(head + _quoted(_value_text(special, value)) + "]")
                 continue
             key = (name, type(value), value)
             part = parts.get(key) if type(value) is not float else None  # 0.0 == -0.0
             if part is None:
                 text = (_value_text(special, value) if special is not None
                         else value if type(value) is str else str(value))
-                part = parts[key] = head + json.dumps(text) + "]"
+                part = parts[key] = head + _quoted(text) + "]"
             diff.append(part)
         changes.append(_Json("{" + ", ".join(diff) + "}"))
     return _write(rows, LogEntry.Action.CREATE, changes, actor=actor, reason=reason,

@@ -228,7 +228,9 @@ def _worker(batch_id: int, actor_id: int) -> None:
     started = time.perf_counter()
     import_batch_validate(batch_id)
     validated = time.perf_counter()
-    batch = ImportBatch.objects.get(pk=batch_id)
+    # Read as the confirmation view reads it (``import_batch_list_for``): without the preview,
+    # which is the page's, not the commit's (100,000 entries would be most of the peak).
+    batch = ImportBatch.objects.defer("result", "preview").get(pk=batch_id)
     if batch.status != ImportBatch.Status.VALIDATED:
         sys.exit(f"validation ended {batch.status}: {batch.message}")
     import_batch_confirm(batch=batch, actor=get_user_model().objects.get(pk=actor_id))
