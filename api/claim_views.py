@@ -19,10 +19,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from claims import services
-from claims.forms import ClaimForm, ReturnForm, SupplementAnswerForm
+from claims.filing.forms import ClaimForm, SupplementAnswerForm
+from claims.filing.selectors import claim_check
+from claims.filing.services import MAX_SUPPLEMENT_FILES
 from claims.models import Claim, Recovery
-from claims.selectors import claim_check, recovery_list_of_bank
-from claims.services.bank import MAX_SUPPLEMENT_FILES
+from claims.payment.forms import ReturnForm
+from claims.payment.selectors import recovery_list_of_bank
 from fund.selectors import policy_context
 from riskcomp.choices import Scheme
 from riskcomp.policy.reasons import PolicyError, Refusal

@@ -6,7 +6,7 @@ from django.utils import timezone
 from fund.selectors import policy_context
 
 from .models import Claim
-from .review_selectors import review_ages_refresh
+from .review.selectors import review_ages_refresh
 
 
 @shared_task(name="claims.tasks.refresh_review_ages", acks_late=True)

@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from banks.selectors import agreement_schemes_for, banks_for
+from claims.filing.services import CLAIMABLE_FILING_STATUSES
 from claims.models import Claim
-from claims.services import CLAIMABLE_FILING_STATUSES
 from fund.calendar_selectors import pending_text, pending_year
 from fund.models import PolicyVersion
 from fund.selectors import policy_context

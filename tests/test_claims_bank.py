@@ -17,6 +17,8 @@ from django.utils import timezone
 
 from banks.models import SuspensionState
 from claims import services
+from claims.filing.selectors import npl_history
+from claims.filing.services import REQUIRED_DOCUMENTS
 from claims.models import (
     Claim,
     ClaimDocument,
@@ -28,8 +30,7 @@ from claims.models import (
     SupplementRequest,
     WriteOff,
 )
-from claims.selectors import npl_history, recoveries_overdue_for, recovery_list_for
-from claims.services import REQUIRED_DOCUMENTS
+from claims.payment.selectors import recoveries_overdue_for, recovery_list_for
 from fund.selectors import policy_context
 from loans.models import ClassificationReport, LoanFiling
 from riskcomp.labels import reason_label

@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts.models import SecurityEvent
 from banks.models import Bank, CooperationAgreement, SuspensionChange, SuspensionState
 from claims.models import Claim, ClaimStatusChange, Confirmation, Payment, ReturnPayment, WriteOff
-from claims.services import proposal_withdraw as withdraw
+from claims.proposal.services import proposal_withdraw as withdraw
 from fund.models import LedgerEntry
 from fund.selectors import fund_balance, policy_context
 from jobs.models import Job

@@ -6,20 +6,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
-    BooleanField,
-    Case,
     Count,
     Exists,
-    F,
     OuterRef,
     Prefetch,
-    Q,
     QuerySet,
-    Sum,
-    Value,
-    When,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from banks.models import SuspensionState
@@ -35,18 +27,15 @@ from riskcomp.policy.params import SchemeParams, choose_version
 from riskcomp.policy.reasons import Reason, reason
 from riskcomp.policy.types import Classification, ReasonCode, Scheme, is_non_performing
 
-from .models import (
+from ..models import (
     Claim,
     ClaimDocument,
-    Proposal,
     Recovery,
     RecoveryStatement,
-    ReturnPayment,
     SupplementRequest,
     WriteOff,
 )
-
-ZERO = Decimal("0.00")
+from ..payment.selectors import _overdue_annotations
 
 
 def claim_list_for(*, user: Any) -> QuerySet[Claim]:
@@ -79,12 +68,6 @@ def claim_detail_for(*, user: Any, today: date | None = None) -> QuerySet[Claim]
 def claim_counts_by_status(*, user: Any) -> dict[str, int]:
     rows = claim_list_for(user=user).order_by().values("status").annotate(n=Count("id"))
     return {r["status"]: r["n"] for r in rows}
-
-
-def proposals_waiting() -> QuerySet[Proposal]:
-    return Proposal.objects.filter(status=Proposal.Status.SUBMITTED).annotate(
-        n_claims=Count("claims")
-    )
 
 
 def claim_quarter_choices(qs: QuerySet[Claim]) -> tuple[tuple[str, str], ...]:
@@ -196,89 +179,10 @@ def claim_check(*, filing: LoanFiling, on: date, ctx: PolicyContext) -> ClaimChe
 
 # --- Money after compensation ----------------------------------------------------------------
 
-def claim_returned_total(claim: Claim) -> Decimal:
-    """What the bank has recorded as returned for ``claim`` (all its returns)."""
-    total = ReturnPayment.objects.filter(recovery__claim=claim).aggregate(
-        s=Sum("amount"))["s"]
-    return total if total is not None else ZERO
-
-
-def claim_return_due_total(claim: Claim) -> Decimal:
-    """The sum of the returns computed for ``claim``'s recoveries so far."""
-    total = Recovery.objects.filter(claim=claim).aggregate(s=Sum("return_amount"))["s"]
-    return total if total is not None else ZERO
-
 
 # --- Recoveries ------------------------------------------------------------------------------
-
-def _overdue_annotations(today: date) -> dict[str, Any]:
-    unreturned = Q(return_payment__isnull=True) & Q(return_amount__gt=0)
-    return_late = Q(return_deadline__isnull=False, return_deadline__lt=today)
-    notice_late = Q(notice_deadline__isnull=False, notified_on__gt=F("notice_deadline"))
-    return {
-        # Not returned and past the return deadline, or notified after the notice deadline:
-        # shown in red until the return is recorded (MICRO Art. 18, TECH Art. 19).
-        "is_overdue": Case(When(unreturned & (return_late | notice_late), then=Value(True)),
-                           default=Value(False), output_field=BooleanField()),
-        "is_notice_late": Case(When(notice_late, then=Value(True)), default=Value(False),
-                               output_field=BooleanField()),
-        "is_returned_late": Case(
-            When(return_payment__returned_on__gt=F("return_deadline"), then=Value(True)),
-            default=Value(False), output_field=BooleanField()),
-    }
-
-
-def recovery_list_for(*, user: Any, today: date | None = None) -> QuerySet[Recovery]:
-    """Recoveries of the user's banks, each with ``is_overdue``, ``is_notice_late`` and
-    ``is_returned_late`` (as of ``today``)."""
-    today = today or timezone.localdate()
-    qs = Recovery.objects.select_related(
-        "claim", "claim__bank", "claim__filing", "claim__filing__enterprise", "return_payment",
-    ).annotate(**_overdue_annotations(today))
-    return scope_to_user_banks(qs, user, field="claim__bank")
-
-
-def recovery_list_of_bank(*, bank_id: int, today: date | None = None) -> QuerySet[Recovery]:
-    """The recoveries of one bank, annotated as ``recovery_list_for`` annotates them (the bank
-    API's key is a bank's, not a user's with grants)."""
-    today = today or timezone.localdate()
-    return Recovery.objects.filter(claim__bank_id=bank_id).select_related(
-        "claim", "claim__filing", "return_payment",
-    ).annotate(**_overdue_annotations(today))
-
-
-def recoveries_overdue_for(*, user: Any, today: date | None = None) -> QuerySet[Recovery]:
-    """Recoveries whose return is overdue (or whose notice came late) and not yet returned."""
-    return recovery_list_for(user=user, today=today).filter(is_overdue=True).order_by(
-        Coalesce("return_deadline", "notified_on"), "id")
-
-
-def recovery_detail_for(*, user: Any) -> QuerySet[Recovery]:
-    return recovery_list_for(user=user)
-
-
-def return_payment_for(*, user: Any) -> QuerySet[ReturnPayment]:
-    return scope_to_user_banks(
-        ReturnPayment.objects.select_related("recovery", "recovery__claim"), user,
-        field="recovery__claim__bank")
 
 
 def document_for(*, user: Any) -> QuerySet[ClaimDocument]:
     return scope_to_user_banks(ClaimDocument.objects.select_related("claim"), user,
                                field="claim__bank")
-
-
-def writeoff_for(*, user: Any) -> QuerySet[WriteOff]:
-    return scope_to_user_banks(WriteOff.objects.select_related("claim"), user,
-                               field="claim__bank")
-
-
-def statement_for(*, user: Any) -> QuerySet[RecoveryStatement]:
-    return scope_to_user_banks(RecoveryStatement.objects.select_related("claim"), user,
-                               field="claim__bank")
-
-
-def claim_has_unreturned_recovery(claim: Claim) -> bool:
-    """Whether a recovery of ``claim`` still waits for its return."""
-    return Recovery.objects.filter(claim=claim, return_amount__gt=0).exclude(
-        Exists(ReturnPayment.objects.filter(recovery=OuterRef("pk")))).exists()

@@ -7,8 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db.models import Case, CharField, Value, When
+from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,54 +17,36 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from banks.selectors import suspension_hold
-from fund.calendar_selectors import pending_text, pending_year
 from fund.selectors import policy_context
 from loans.models import LoanFiling
 from loans.selectors import filing_list_for
 from riskcomp.audit import trail_context
 from riskcomp.choices import Scheme
-from riskcomp.exports import wants_xlsx
+from riskcomp.exports import wants_xlsx, xlsx_response
 from riskcomp.form_errors import add_service_errors, service_errors_on
 from riskcomp.held_uploads import HeldUploads
-from riskcomp.labels import quarter_label, reason_label
+from riskcomp.labels import reason_label
 from riskcomp.listing import Filter, build_listing
 from riskcomp.policy.reasons import PolicyError, Refusal
-from riskcomp.roles import ANY_ROLE, Role, role_of, role_required
+from riskcomp.roles import ANY_ROLE, Role, role_required
 from riskcomp.uploads import serve_document
 
+from ..common.exports import CLAIM, CLAIM_COLUMNS
+from ..common.views import action_page, has_related, is_officer
+from ..models import Claim, ClaimDocument, Confirmation, Payment, ReturnPayment, WriteOff
 from . import services
-from .exports import CLAIM, CLAIM_COLUMNS, RECOVERY, RECOVERY_COLUMNS, xlsx_response
-from .forms import (
-    ClaimForm,
-    RecoveryForm,
-    ReturnForm,
-    StatementForm,
-    SupplementAnswerForm,
-    WriteOffForm,
-)
-from .models import Claim, ClaimDocument, Recovery, WriteOff
+from .forms import ClaimForm, SupplementAnswerForm
 from .selectors import (
     claim_check,
     claim_counts_by_status,
     claim_detail_for,
-    claim_has_unreturned_recovery,
     claim_list_for,
     claim_quarter_choices,
     document_for,
-    recovery_list_for,
-    return_payment_for,
-    statement_for,
-    writeoff_for,
 )
+from .services import claim_submit
 
 _lazy = gettext_lazy
-
-
-
-
-def _is_officer(request: HttpRequest) -> bool:
-    return role_of(request.user) == Role.BANK_OFFICER
-
 
 
 # --- Lists ------------------------------------------------------------------------------------
@@ -97,47 +78,6 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-RETURN_STATES = (
-    ("overdue", _lazy("逾期未返还")),
-    ("pending", _lazy("待返还")),
-    ("returned", _lazy("已返还")),
-    ("none", _lazy("无需返还")),
-)
-
-
-@role_required(*ANY_ROLE)
-@require_safe
-def recovery_list(request: HttpRequest) -> HttpResponse:
-    qs = recovery_list_for(user=request.user).annotate(return_state=Case(
-        When(return_payment__isnull=False, then=Value("returned")),
-        When(return_amount__lte=0, then=Value("none")),
-        When(is_overdue=True, then=Value("overdue")),
-        default=Value("pending"), output_field=CharField()))
-    listing = build_listing(
-        request, qs,
-        search_fields=("claim__number", "claim__filing__iou_number",
-                       "claim__filing__enterprise_name", "return_payment__reference"),
-        filters=(
-            Filter("quarter", str(_("季度")), "claim__filing__quarter", tuple(
-                (q, quarter_label(q)) for q in qs.order_by("-claim__filing__quarter")
-                .values_list("claim__filing__quarter", flat=True).distinct()[:16])),
-            Filter("scheme", str(_("政策")), "claim__scheme", tuple(Scheme.choices)),
-            Filter("state", str(_("返还状态")), "return_state",
-                   tuple((k, str(v)) for k, v in RETURN_STATES)),
-        ),
-        columns=RECOVERY.listing("claim", "enterprise", "bank", "scheme", "recovered", "amount",
-                                 "due", "notice_deadline", "return_deadline", "state"),
-        default_sort="-recovered",
-    )
-    if wants_xlsx(request):
-        return xlsx_response(listing.page.paginator.object_list, RECOVERY_COLUMNS,
-                             title=_("追偿回收"), filename="recoveries")
-    return render(request, "claims/recovery_list.html", {
-        "listing": listing, "state_labels": dict(RETURN_STATES),
-        "is_officer": _is_officer(request),
-    })
-
-
 # --- One claim --------------------------------------------------------------------------------
 
 def _timeline(claim: Claim) -> list[dict[str, Any]]:
@@ -162,11 +102,11 @@ def _timeline(claim: Claim) -> list[dict[str, Any]]:
     for d in claim.documents.all():
         add(d.uploaded_at, _("上传材料：%(k)s") % {"k": d.get_kind_display()}, d.uploaded_by,
             d.original_name)
-    confirmation = claim.confirmation if _has(claim, "confirmation") else None
+    confirmation = claim.confirmation if has_related(claim, "confirmation") else None
     if confirmation is not None:
         add(confirmation.decided_at, _("财政确认：%(d)s") % {
             "d": confirmation.get_decision_display()}, None, confirmation.document_number)
-    payment = claim.payment if _has(claim, "payment") else None
+    payment = claim.payment if has_related(claim, "payment") else None
     if payment is not None:
         add(payment.created_at, _("拨付补偿 ¥%(a)s（%(d)s）") % {
             "a": f"{payment.amount:,.2f}", "d": payment.paid_on.isoformat()}, None,
@@ -175,7 +115,7 @@ def _timeline(claim: Claim) -> list[dict[str, Any]]:
         add(r.created_at, _("报送回收 ¥%(a)s（%(d)s），应返还 ¥%(due)s") % {
             "a": f"{r.amount:,.2f}", "d": r.recovered_on.isoformat(),
             "due": f"{r.return_amount:,.2f}"}, r.reported_by)
-        ret = r.return_payment if _has(r, "return_payment") else None
+        ret = r.return_payment if has_related(r, "return_payment") else None
         if ret is not None:
             add(ret.created_at, _("登记返还 ¥%(a)s（%(d)s）") % {
                 "a": f"{ret.amount:,.2f}", "d": ret.returned_on.isoformat()}, ret.recorded_by,
@@ -193,26 +133,18 @@ def _timeline(claim: Claim) -> list[dict[str, Any]]:
     return events
 
 
-def _has(obj: Any, attr: str) -> bool:
-    """Whether a reverse one-to-one (payment, confirmation, return) exists."""
-    try:
-        return getattr(obj, attr) is not None
-    except ObjectDoesNotExist:
-        return False
-
-
 @role_required(*ANY_ROLE)
 @require_safe
 def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(claim_detail_for(user=request.user), pk=pk)
-    officer = _is_officer(request)
+    officer = is_officer(request)
     write_offs = list(claim.write_offs.all())
     open_writeoff = next((w for w in write_offs if w.status != WriteOff.Status.REJECTED), None)
     paid = claim.status == Claim.Status.PAID
     return render(request, "claims/claim_detail.html", {
         "claim": claim,
-        "payment": claim.payment if _has(claim, "payment") else None,
-        "confirmation": claim.confirmation if _has(claim, "confirmation") else None,
+        "payment": claim.payment if has_related(claim, "payment") else None,
+        "confirmation": claim.confirmation if has_related(claim, "confirmation") else None,
         "timeline": _timeline(claim),
         "is_officer": officer,
         "supplement_form": SupplementAnswerForm()
@@ -234,7 +166,6 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _trail_related(claim: Claim) -> tuple[Any, ...]:
     """The records of a claim whose changes its 变更记录 shows beside its own (the status
     history rows are left out: the claim's own entries carry each status change and its note)."""
-    from .models import Confirmation, Payment, ReturnPayment
 
     return (claim.documents.all(), claim.reviews.all(), claim.supplements.all(),
             Payment.objects.filter(claim=claim), Confirmation.objects.filter(claim=claim),
@@ -266,7 +197,7 @@ def claim_create(request: HttpRequest, filing_pk: int) -> HttpResponse:
         form.mark_held(held.names())
         if form.is_valid():
             try:
-                claim = services.claim_submit(filing=filing, base=form.cleaned_data["base"],
+                claim = claim_submit(filing=filing, base=form.cleaned_data["base"],
                                      documents=form.documents(), actor=request.user, ctx=ctx)
             except Refusal as exc:
                 refusals = exc.reasons
@@ -322,7 +253,7 @@ def claim_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
         form = SupplementAnswerForm()
     form.mark_held(held.names())
     request_ = next((s for s in claim.supplements.all() if s.answered_at is None), None)
-    return _action_page(request, claim, form, title=_("答复补充材料要求"),
+    return action_page(request, claim, form, title=_("答复补充材料要求"),
                         submit=_("提交答复并重新申报"),
                         confirm=_("确认提交答复？申报将重新进入托管机构初审。"),
                         facts=[(_("需补充的材料"), request_.message if request_ else "—")])
@@ -339,135 +270,10 @@ def _say_what_was_held(request: HttpRequest, form: Form, fields: Sequence[str],
             % {"n": kept, "refused": "、".join(refused)})
 
 
-def _action_page(request: HttpRequest, claim: Claim, form: Form, *, title: str, submit: str,
-                 confirm: str, facts: list[tuple[Any, Any]] | None = None,
-                 status: int = 200) -> HttpResponse:
-    return render(request, "claims/action_form.html", {
-        "claim": claim, "form": form, "title": title, "submit_label": submit,
-        "confirm": confirm, "facts": facts or [],
-    }, status=status)
-
-
 # --- Recovery and return ----------------------------------------------------------------------
-
-@role_required(Role.BANK_OFFICER)
-def recovery_create(request: HttpRequest, pk: int) -> HttpResponse:
-    """Report a recovery; the portal computes the return and its deadlines."""
-    claim = get_object_or_404(claim_list_for(user=request.user).select_related("payment"), pk=pk)
-    if claim.status != Claim.Status.PAID:
-        messages.info(request, _("只有已拨付补偿的申报才能报送追偿回收。"))
-        return redirect("claims:claim_detail", pk=claim.pk)
-    if request.method == "POST":
-        form = RecoveryForm(request.POST)
-        if form.is_valid():
-            with service_errors_on(form):
-                recovery = services.recovery_report(claim=claim, actor=request.user,
-                                                    **form.cleaned_data)
-                _recovery_messages(request, recovery)
-                return redirect("claims:claim_detail", pk=claim.pk)
-    else:
-        form = RecoveryForm()
-    return _action_page(
-        request, claim, form, title=_("报送追偿回收"), submit=_("报送回收"),
-        confirm=_("确认报送该笔回收？系统将按补偿比例计算应返还金额。"),
-        facts=[(_("补偿比例"), f"{claim.ratio * 100:.2f}%".replace(".00%", "%")),
-               (_("已拨付"), f"¥{claim.payment.amount:,.2f}" if _has(claim, "payment") else "—")])
-
-
-def _recovery_messages(request: HttpRequest, recovery: Recovery) -> None:
-    def day(d: Any) -> str:
-        return d.isoformat() if d else _("待定")
-
-    messages.success(request, _(
-        "已报送回收 ¥%(a)s：应返还 ¥%(due)s，通知截止日 %(n)s，返还截止日 %(r)s。") % {
-        "a": f"{recovery.amount:,.2f}", "due": f"{recovery.return_amount:,.2f}",
-        "n": day(recovery.notice_deadline), "r": day(recovery.return_deadline)})
-    if recovery.notice_deadline is None or recovery.return_deadline is None:
-        messages.warning(request, _(
-            "期限%(pending)s：录入该年度节假日安排后平台自动计算，并通知本行。") % {
-            "pending": pending_text(pending_year(recovery.recovered_on))})
-    elif recovery.notified_on > recovery.notice_deadline:
-        messages.warning(request, _("该笔回收的通知日期晚于通知截止日（回收后20个工作日）。"))
-
-
-@role_required(Role.BANK_OFFICER)
-def return_create(request: HttpRequest, pk: int) -> HttpResponse:
-    """Record the return of a recovery's share (TECH: with the reconciliation statement)."""
-    recovery = get_object_or_404(recovery_list_for(user=request.user), pk=pk)
-    claim = recovery.claim
-    if _has(recovery, "return_payment") or recovery.return_amount <= 0:
-        messages.info(request, _("该笔回收已登记返还或无需返还。"))
-        return redirect("claims:claim_detail", pk=claim.pk)
-    tech = claim.scheme == Scheme.TECH
-    if request.method == "POST":
-        form = ReturnForm(request.POST, request.FILES, tech=tech)
-        if form.is_valid():
-            with service_errors_on(form):
-                services.return_record(recovery=recovery, actor=request.user,
-                                       **form.cleaned_data)
-                messages.success(request, _("已登记返还 ¥%(a)s，待托管机构确认到账。")
-                                 % {"a": f"{form.cleaned_data['amount']:,.2f}"})
-                return redirect("claims:claim_detail", pk=claim.pk)
-    else:
-        form = ReturnForm(tech=tech, initial={"amount": recovery.return_amount,
-                                              "returned_on": timezone.localdate()})
-    return _action_page(
-        request, claim, form, title=_("登记返还"), submit=_("登记返还"),
-        confirm=_("确认登记该笔返还？登记后不能修改。"),
-        facts=[(_("回收日期"), recovery.recovered_on.isoformat()),
-               (_("回收金额"), f"¥{recovery.amount:,.2f}"),
-               (_("应返还金额"), f"¥{recovery.return_amount:,.2f}"),
-               (_("返还截止日"), recovery.return_deadline.isoformat()
-                if recovery.return_deadline else pending_text(pending_year(recovery.notified_on)))])
 
 
 # --- Write-off and yearly statement -----------------------------------------------------------
-
-@role_required(Role.BANK_OFFICER)
-def writeoff_create(request: HttpRequest, pk: int) -> HttpResponse:
-    claim = get_object_or_404(claim_list_for(user=request.user).select_related("payment"), pk=pk)
-    if claim.status != Claim.Status.PAID:
-        messages.info(request, _("只有已拨付补偿的申报才能申请核销。"))
-        return redirect("claims:claim_detail", pk=claim.pk)
-    tech = claim.scheme == Scheme.TECH
-    if request.method == "POST":
-        form = WriteOffForm(request.POST, request.FILES, tech=tech)
-        if form.is_valid():
-            with service_errors_on(form):
-                write_off = services.writeoff_apply(claim=claim, actor=request.user,
-                                                    **form.cleaned_data)
-                messages.success(request, _("已提交核销申请，核销金额 ¥%(a)s，等待托管机构审核。")
-                                 % {"a": f"{write_off.amount:,.2f}"})
-                return redirect("claims:claim_detail", pk=claim.pk)
-    else:
-        form = WriteOffForm(tech=tech)
-    facts: list[tuple[Any, Any]] = [
-        (_("已拨付"), f"¥{claim.payment.amount:,.2f}" if _has(claim, "payment") else "—")]
-    if claim_has_unreturned_recovery(claim):
-        facts.append((_("注意"), _("该申报有尚未登记返还的回收款，须先完成返还。")))
-    return _action_page(request, claim, form, title=_("申请核销"), submit=_("提交核销申请"),
-                        confirm=_("确认提交核销申请？"), facts=facts)
-
-
-@role_required(Role.BANK_OFFICER)
-def statement_create(request: HttpRequest, pk: int) -> HttpResponse:
-    claim = get_object_or_404(claim_list_for(user=request.user), pk=pk)
-    if claim.status not in (Claim.Status.PAID, Claim.Status.WRITTEN_OFF):
-        messages.info(request, _("只有已获补偿的项目需要报送年度追偿情况说明。"))
-        return redirect("claims:claim_detail", pk=claim.pk)
-    if request.method == "POST":
-        form = StatementForm(request.POST, request.FILES)
-        if form.is_valid():
-            with service_errors_on(form):
-                statement = services.statement_submit(claim=claim, actor=request.user,
-                                                      **form.cleaned_data)
-                messages.success(request, _("已报送%(y)d年度追偿情况说明。")
-                                 % {"y": statement.year})
-                return redirect("claims:claim_detail", pk=claim.pk)
-    else:
-        form = StatementForm()
-    return _action_page(request, claim, form, title=_("报送年度追偿情况说明"),
-                        submit=_("报送"), confirm=_("确认报送该年度追偿情况说明？"))
 
 
 # --- Files (permission-checked, as attachments) -----------------------------------------------
@@ -477,33 +283,3 @@ def statement_create(request: HttpRequest, pk: int) -> HttpResponse:
 def document_download(request: HttpRequest, pk: int) -> HttpResponse:
     doc: ClaimDocument = get_object_or_404(document_for(user=request.user), pk=pk)
     return serve_document(doc.file, filename=doc.original_name, content_type=doc.content_type)
-
-
-@role_required(*ANY_ROLE)
-@require_safe
-def return_statement_download(request: HttpRequest, pk: int) -> HttpResponse:
-    payment = get_object_or_404(return_payment_for(user=request.user), pk=pk)
-    return serve_document(payment.reconciliation_statement,
-                          filename=f"{payment.reference}-reconciliation")
-
-
-WRITEOFF_FILES = ("ruling", "internal_approval", "application_letter")
-
-
-@role_required(*ANY_ROLE)
-@require_safe
-def writeoff_file_download(request: HttpRequest, pk: int) -> HttpResponse:
-    write_off = get_object_or_404(writeoff_for(user=request.user), pk=pk)
-    field = request.GET.get("field", "ruling")
-    if field not in WRITEOFF_FILES:
-        field = "ruling"
-    return serve_document(getattr(write_off, field),
-                          filename=f"{write_off.claim.number}-{field}")
-
-
-@role_required(*ANY_ROLE)
-@require_safe
-def statement_file_download(request: HttpRequest, pk: int) -> HttpResponse:
-    statement = get_object_or_404(statement_for(user=request.user), pk=pk)
-    return serve_document(statement.document,
-                          filename=f"{statement.claim.number}-{statement.year}")

@@ -7,9 +7,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .forms import DATE
-from .models import Claim
-from .services.payment import BATCH_REFERENCE_MAX, REFERENCE_MAX
+from ..common.forms import DATE, MONEY, DocumentField
+from ..models import Claim
+from .services import BATCH_REFERENCE_MAX, REFERENCE_MAX
 
 
 def _paid_on() -> forms.DateField:
@@ -47,4 +47,41 @@ class BatchPaymentForm(ClaimSelectionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"paid_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+
+
+class RecoveryForm(forms.Form):
+    recovered_on = forms.DateField(label=_("回收日期"), widget=DATE)
+    amount = forms.DecimalField(label=_("回收金额（元）"), **MONEY)
+    notified_on = forms.DateField(
+        label=_("通知托管机构日期"), widget=DATE, required=False,
+        help_text=_("留空为今天。回收后须在20个工作日内通知托管机构。"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"notified_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+
+
+
+class ReturnForm(forms.Form):
+    amount = forms.DecimalField(label=_("返还金额（元）"), **MONEY)
+    returned_on = forms.DateField(label=_("返还日期"), widget=DATE)
+    reference = forms.CharField(label=_("返还流水号"), max_length=60)
+    reconciliation_statement = DocumentField(label=_("返还对账单"), required=False)
+
+    def __init__(self, *args: Any, tech: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if tech:  # TECH Art. 19: returns come with the reconciliation statement
+            self.fields["reconciliation_statement"].required = True
+
+
+
+class StatementForm(forms.Form):
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    text = forms.CharField(label=_("追偿工作情况"), widget=forms.Textarea(attrs={"rows": 6}),
+                           max_length=8000)
+    document = DocumentField(label=_("说明文件（可选）"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"year": timezone.localdate().year})
         super().__init__(*args, **kwargs)

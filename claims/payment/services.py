@@ -15,19 +15,35 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from banks.selectors import suspension_of
 from fund.models import LedgerEntry
-from fund.selectors import fund_balance
+from fund.selectors import fund_balance, policy_context
 from fund.services import fund_lock, ledger_post
+from riskcomp.policy.compensation import return_amount
+from riskcomp.policy.context import PolicyContext
+from riskcomp.policy.deadlines import recovery_deadlines
+from riskcomp.policy.params import choose_version
 from riskcomp.policy.reasons import reason, yuan
 from riskcomp.policy.types import ReasonCode, Scheme
+from riskcomp.uploads import CheckedUpload
+from riskcomp.validation import invalid, money
 
-from ..models import Claim, Payment, ReturnPayment
-from .common import invalid, transition
+from ..common.services import (
+    checked_upload,
+    locked_claim,
+    payment_of,
+    require_status,
+    store_upload,
+    transition,
+)
+from ..filing.services import COMPENSATED_STATUSES
+from ..models import Claim, Payment, Recovery, RecoveryStatement, ReturnPayment
 
 REFERENCE_MAX = Payment._meta.get_field("reference").max_length or 60
 # A batch gives each claim the entered reference with "-001", "-002", ... (see
@@ -214,3 +230,138 @@ def return_receive(*, return_payment: ReturnPayment, actor: Any,
                 actor=actor)
     _after_commit_recompute()
     return ret
+
+
+@transaction.atomic
+def recovery_report(*, claim: Claim, recovered_on: date, amount: Decimal,
+                    notified_on: date | None = None, actor: Any,
+                    ctx: PolicyContext | None = None) -> Recovery:
+    """Report money recovered after compensation. The portal computes what to return
+    (recovered × the claim's ratio, never more in total than was paid) and the deadlines:
+    notice within 20 working days of the recovery, return within 10 of the notice. A deadline
+    in a year whose holiday schedule is unknown is stored empty (CALENDAR_UNKNOWN)."""
+    today = timezone.localdate()
+    ctx = ctx or policy_context()
+    claim = locked_claim(claim)
+    require_status(claim, (Claim.Status.PAID,),
+                    _("申报当前状态为“%(s)s”，只有已拨付补偿的申报才能报送追偿回收。"))
+    payment = payment_of(claim)
+    amount = money(amount, "amount")
+    if recovered_on > today:
+        raise invalid("recovered_on", _("回收日期不能晚于今天。"), "date_in_future")
+    if recovered_on < payment.paid_on:
+        raise invalid("recovered_on", _("回收日期不能早于补偿拨付日期%(d)s。")
+                       % {"d": payment.paid_on.isoformat()}, "recovered_before_payment")
+    notified_on = notified_on or today
+    if notified_on < recovered_on:
+        raise invalid("notified_on", _("通知日期不能早于回收日期。"), "notice_before_recovery")
+    if notified_on > today:
+        raise invalid("notified_on", _("通知日期不能晚于今天。"), "date_in_future")
+    before = Recovery.objects.filter(claim=claim).aggregate(s=Sum("return_amount"))["s"]
+    due = return_amount(recovered=amount, ratio=claim.ratio, paid=payment.amount,
+                        returned_before=before or Decimal("0.00"))
+    # The deadlines of the version the filing recorded (MICRO Art. 18 / TECH Art. 19 as issued
+    # when the loan was filed), not of whatever version is in force on the recovery date.
+    choice = choose_version(ctx.params, Scheme(claim.scheme), claim.filing.drawdown_date,
+                            recorded=claim.filing.policy_version)
+    notice_by, return_by = (None, None) if choice is None else recovery_deadlines(
+        recovered_on, notified_on, choice.params, ctx.calendar)
+    return Recovery.objects.create(
+        claim=claim, recovered_on=recovered_on, amount=amount, notified_on=notified_on,
+        return_amount=due, notice_deadline=notice_by, return_deadline=return_by,
+        reported_by=actor,
+    )
+
+
+
+@transaction.atomic
+def return_record(*, recovery: Recovery, amount: Decimal, returned_on: date, reference: str,
+                  reconciliation_statement: UploadedFile | None = None,
+                  actor: Any) -> ReturnPayment:
+    """Record that the bank returned a recovery's share to the fund account.
+
+    The amount must be exactly the computed return (RULES: returned = recovered × ratio; one
+    return per recovery, so a partial return would leave the rest nowhere to be recorded).
+    TECH returns come with the reconciliation statement (返还对账单, TECH Art. 19).
+    The custodian confirms the receipt later; the ledger is the custodian's side.
+    """
+    today = timezone.localdate()
+    recovery = (Recovery.objects.select_for_update(of=("self",)).select_related("claim")
+                .get(pk=recovery.pk))
+    if ReturnPayment.objects.filter(recovery=recovery).exists():
+        raise invalid(None, _("该笔回收已登记返还，不能重复登记。"), "already_returned")
+    if recovery.return_amount <= 0:
+        raise invalid(None, _("该笔回收无需返还（累计返还已达拨付金额）。"), "nothing_to_return")
+    amount = money(amount, "amount")
+    if amount != recovery.return_amount:
+        raise invalid("amount", _("返还金额应为¥%(due)s（回收金额×补偿比例），实际填写¥%(got)s。")
+                       % {"due": f"{recovery.return_amount:,.2f}", "got": f"{amount:,.2f}"},
+                       "return_amount_wrong")
+    if returned_on > today:
+        raise invalid("returned_on", _("返还日期不能晚于今天。"), "date_in_future")
+    if returned_on < recovery.recovered_on:
+        raise invalid("returned_on", _("返还日期不能早于回收日期。"), "returned_before_recovery")
+    reference = (reference or "").strip()
+    if not reference:
+        raise invalid("reference", _("请填写返还流水号。"), "reference_missing")
+    if ReturnPayment.objects.filter(reference=reference).exists():
+        raise invalid("reference", _("返还流水号 %(r)s 已被使用。") % {"r": reference},
+                       "reference_taken")
+    checked: CheckedUpload | None = None
+    if reconciliation_statement is not None:
+        checked = checked_upload(reconciliation_statement, "reconciliation_statement",
+                           str(_("返还对账单")))
+    elif recovery.claim.scheme == Scheme.TECH:
+        raise invalid("reconciliation_statement",
+                       _("科技创新类贷款返还须附返还对账单（科创方案第十九条）。"),
+                       "statement_missing")
+    payment = ReturnPayment(recovery=recovery, amount=amount, returned_on=returned_on,
+                            reference=reference, recorded_by=actor)
+    if checked is not None:
+        store_upload(payment.reconciliation_statement, checked)
+    try:
+        with transaction.atomic():
+            payment.save()
+    except IntegrityError as exc:
+        if checked is not None:
+            payment.reconciliation_statement.delete(save=False)
+        raise invalid("reference", _("该笔回收已登记返还，或返还流水号已被使用。"),
+                       "return_duplicate") from exc
+    transaction.on_commit(_recompute_suspensions)
+    return payment
+
+
+
+@transaction.atomic
+def statement_submit(*, claim: Claim, year: int, text: str, document: UploadedFile | None = None,
+                     actor: Any, now: datetime | None = None) -> RecoveryStatement:
+    """The bank's written statement of a year's recovery efforts for a compensated loan, one per
+    claim and year."""
+    now = now or timezone.now()
+    claim = locked_claim(claim)
+    require_status(claim, COMPENSATED_STATUSES,
+                    _("申报当前状态为“%(s)s”，只有已获补偿的项目需要报送年度追偿情况说明。"))
+    payment = payment_of(claim)
+    this_year = timezone.localdate(now).year
+    if not payment.paid_on.year <= year <= this_year:
+        raise invalid("year", _("年度应在%(a)d至%(b)d之间。")
+                       % {"a": payment.paid_on.year, "b": this_year}, "year_range")
+    text = (text or "").strip()
+    if not text:
+        raise invalid("text", _("请填写追偿工作情况。"), "text_missing")
+    if RecoveryStatement.objects.filter(claim=claim, year=year).exists():
+        raise invalid("year", _("%(y)d年度的追偿情况说明已经报送。") % {"y": year},
+                       "statement_exists")
+    statement = RecoveryStatement(claim=claim, year=year, text=text, submitted_by=actor,
+                                  submitted_at=now)
+    if document is not None:
+        store_upload(statement.document, checked_upload(document, "document", str(_("说明文件"))))
+    try:
+        with transaction.atomic():
+            statement.save()
+    except IntegrityError as exc:
+        if statement.document:
+            statement.document.delete(save=False)
+        raise invalid("year", _("%(y)d年度的追偿情况说明已经报送。") % {"y": year},
+                       "statement_exists") from exc
+    return statement

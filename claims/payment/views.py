@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Sum
+from django.db.models import Case, CharField, Count, Sum, Value, When
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,19 +18,31 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.security import reauth_required
+from fund.calendar_selectors import pending_text, pending_year
 from fund.selectors import fund_balance
 from riskcomp.choices import Scheme
 from riskcomp.columns import Col, Columns
-from riskcomp.exports import wants_xlsx
+from riskcomp.exports import wants_xlsx, xlsx_response
 from riskcomp.form_errors import service_errors_on
+from riskcomp.labels import quarter_label
 from riskcomp.listing import Column, Filter, build_listing
-from riskcomp.roles import Role, role_required
+from riskcomp.roles import ANY_ROLE, Role, role_required
+from riskcomp.uploads import serve_document
 
+from ..common.exports import CLAIM_COLUMNS, RECOVERY, RECOVERY_COLUMNS
+from ..common.views import action_page, has_related, is_officer
+from ..filing.selectors import claim_list_for
+from ..models import Claim, Recovery, ReturnPayment
 from . import services
-from .exports import CLAIM_COLUMNS, RECOVERY, RECOVERY_COLUMNS, xlsx_response
-from .models import Claim, ReturnPayment
-from .payment_forms import BatchPaymentForm, ClaimSelectionForm, PaymentForm
-from .payment_selectors import (
+from .forms import (
+    BatchPaymentForm,
+    ClaimSelectionForm,
+    PaymentForm,
+    RecoveryForm,
+    ReturnForm,
+    StatementForm,
+)
+from .selectors import (
     RECEIPT_NONE,
     RECEIPT_OVERDUE,
     RECEIPT_PENDING,
@@ -40,9 +52,18 @@ from .payment_selectors import (
     claims_for_payment,
     claims_selected,
     payable_claims,
+    recovery_list_for,
+    return_payment_for,
     returns_for_custodian,
+    statement_for,
 )
-from .services.payment import batch_references
+from .services import (
+    batch_references,
+    claims_pay_batch,
+    recovery_report,
+    return_record,
+    statement_submit,
+)
 
 _lazy = gettext_lazy
 
@@ -101,7 +122,7 @@ def payment_batch(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             with service_errors_on(form):
-                payments = services.claims_pay_batch(
+                payments = claims_pay_batch(
                     claims=list(data["claims"]), paid_on=data["paid_on"],
                     reference=data["reference"], actor=request.user)
                 total = _sum(p.amount for p in payments)
@@ -237,3 +258,160 @@ def return_receive(request: HttpRequest, pk: int) -> HttpResponse:
                                            require_https=request.is_secure()):
         target = ""
     return redirect(target or "claims:return_list")
+
+
+RETURN_STATES = (
+    ("overdue", _lazy("逾期未返还")),
+    ("pending", _lazy("待返还")),
+    ("returned", _lazy("已返还")),
+    ("none", _lazy("无需返还")),
+)
+
+
+
+@role_required(*ANY_ROLE)
+@require_safe
+def recovery_list(request: HttpRequest) -> HttpResponse:
+    qs = recovery_list_for(user=request.user).annotate(return_state=Case(
+        When(return_payment__isnull=False, then=Value("returned")),
+        When(return_amount__lte=0, then=Value("none")),
+        When(is_overdue=True, then=Value("overdue")),
+        default=Value("pending"), output_field=CharField()))
+    listing = build_listing(
+        request, qs,
+        search_fields=("claim__number", "claim__filing__iou_number",
+                       "claim__filing__enterprise_name", "return_payment__reference"),
+        filters=(
+            Filter("quarter", str(_("季度")), "claim__filing__quarter", tuple(
+                (q, quarter_label(q)) for q in qs.order_by("-claim__filing__quarter")
+                .values_list("claim__filing__quarter", flat=True).distinct()[:16])),
+            Filter("scheme", str(_("政策")), "claim__scheme", tuple(Scheme.choices)),
+            Filter("state", str(_("返还状态")), "return_state",
+                   tuple((k, str(v)) for k, v in RETURN_STATES)),
+        ),
+        columns=RECOVERY.listing("claim", "enterprise", "bank", "scheme", "recovered", "amount",
+                                 "due", "notice_deadline", "return_deadline", "state"),
+        default_sort="-recovered",
+    )
+    if wants_xlsx(request):
+        return xlsx_response(listing.page.paginator.object_list, RECOVERY_COLUMNS,
+                             title=_("追偿回收"), filename="recoveries")
+    return render(request, "claims/recovery_list.html", {
+        "listing": listing, "state_labels": dict(RETURN_STATES),
+        "is_officer": is_officer(request),
+    })
+
+
+
+@role_required(Role.BANK_OFFICER)
+def recovery_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Report a recovery; the portal computes the return and its deadlines."""
+    claim = get_object_or_404(claim_list_for(user=request.user).select_related("payment"), pk=pk)
+    if claim.status != Claim.Status.PAID:
+        messages.info(request, _("只有已拨付补偿的申报才能报送追偿回收。"))
+        return redirect("claims:claim_detail", pk=claim.pk)
+    if request.method == "POST":
+        form = RecoveryForm(request.POST)
+        if form.is_valid():
+            with service_errors_on(form):
+                recovery = recovery_report(claim=claim, actor=request.user,
+                                                    **form.cleaned_data)
+                _recovery_messages(request, recovery)
+                return redirect("claims:claim_detail", pk=claim.pk)
+    else:
+        form = RecoveryForm()
+    return action_page(
+        request, claim, form, title=_("报送追偿回收"), submit=_("报送回收"),
+        confirm=_("确认报送该笔回收？系统将按补偿比例计算应返还金额。"),
+        facts=[(_("补偿比例"), f"{claim.ratio * 100:.2f}%".replace(".00%", "%")),
+               (_("已拨付"),
+                f"¥{claim.payment.amount:,.2f}" if has_related(claim, "payment") else "—")])
+
+
+
+def _recovery_messages(request: HttpRequest, recovery: Recovery) -> None:
+    def day(d: Any) -> str:
+        return d.isoformat() if d else _("待定")
+
+    messages.success(request, _(
+        "已报送回收 ¥%(a)s：应返还 ¥%(due)s，通知截止日 %(n)s，返还截止日 %(r)s。") % {
+        "a": f"{recovery.amount:,.2f}", "due": f"{recovery.return_amount:,.2f}",
+        "n": day(recovery.notice_deadline), "r": day(recovery.return_deadline)})
+    if recovery.notice_deadline is None or recovery.return_deadline is None:
+        messages.warning(request, _(
+            "期限%(pending)s：录入该年度节假日安排后平台自动计算，并通知本行。") % {
+            "pending": pending_text(pending_year(recovery.recovered_on))})
+    elif recovery.notified_on > recovery.notice_deadline:
+        messages.warning(request, _("该笔回收的通知日期晚于通知截止日（回收后20个工作日）。"))
+
+
+
+@role_required(Role.BANK_OFFICER)
+def return_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the return of a recovery's share (TECH: with the reconciliation statement)."""
+    recovery = get_object_or_404(recovery_list_for(user=request.user), pk=pk)
+    claim = recovery.claim
+    if has_related(recovery, "return_payment") or recovery.return_amount <= 0:
+        messages.info(request, _("该笔回收已登记返还或无需返还。"))
+        return redirect("claims:claim_detail", pk=claim.pk)
+    tech = claim.scheme == Scheme.TECH
+    if request.method == "POST":
+        form = ReturnForm(request.POST, request.FILES, tech=tech)
+        if form.is_valid():
+            with service_errors_on(form):
+                return_record(recovery=recovery, actor=request.user,
+                                       **form.cleaned_data)
+                messages.success(request, _("已登记返还 ¥%(a)s，待托管机构确认到账。")
+                                 % {"a": f"{form.cleaned_data['amount']:,.2f}"})
+                return redirect("claims:claim_detail", pk=claim.pk)
+    else:
+        form = ReturnForm(tech=tech, initial={"amount": recovery.return_amount,
+                                              "returned_on": timezone.localdate()})
+    return action_page(
+        request, claim, form, title=_("登记返还"), submit=_("登记返还"),
+        confirm=_("确认登记该笔返还？登记后不能修改。"),
+        facts=[(_("回收日期"), recovery.recovered_on.isoformat()),
+               (_("回收金额"), f"¥{recovery.amount:,.2f}"),
+               (_("应返还金额"), f"¥{recovery.return_amount:,.2f}"),
+               (_("返还截止日"), recovery.return_deadline.isoformat()
+                if recovery.return_deadline else pending_text(pending_year(recovery.notified_on)))])
+
+
+
+@role_required(Role.BANK_OFFICER)
+def statement_create(request: HttpRequest, pk: int) -> HttpResponse:
+    claim = get_object_or_404(claim_list_for(user=request.user), pk=pk)
+    if claim.status not in (Claim.Status.PAID, Claim.Status.WRITTEN_OFF):
+        messages.info(request, _("只有已获补偿的项目需要报送年度追偿情况说明。"))
+        return redirect("claims:claim_detail", pk=claim.pk)
+    if request.method == "POST":
+        form = StatementForm(request.POST, request.FILES)
+        if form.is_valid():
+            with service_errors_on(form):
+                statement = statement_submit(claim=claim, actor=request.user,
+                                                      **form.cleaned_data)
+                messages.success(request, _("已报送%(y)d年度追偿情况说明。")
+                                 % {"y": statement.year})
+                return redirect("claims:claim_detail", pk=claim.pk)
+    else:
+        form = StatementForm()
+    return action_page(request, claim, form, title=_("报送年度追偿情况说明"),
+                        submit=_("报送"), confirm=_("确认报送该年度追偿情况说明？"))
+
+
+
+@role_required(*ANY_ROLE)
+@require_safe
+def return_statement_download(request: HttpRequest, pk: int) -> HttpResponse:
+    payment = get_object_or_404(return_payment_for(user=request.user), pk=pk)
+    return serve_document(payment.reconciliation_statement,
+                          filename=f"{payment.reference}-reconciliation")
+
+
+
+@role_required(*ANY_ROLE)
+@require_safe
+def statement_file_download(request: HttpRequest, pk: int) -> HttpResponse:
+    statement = get_object_or_404(statement_for(user=request.user), pk=pk)
+    return serve_document(statement.document,
+                          filename=f"{statement.claim.number}-{statement.year}")

@@ -14,8 +14,8 @@ from riskcomp.choices import Scheme
 from riskcomp.labels import quarter_label
 from riskcomp.policy.deadlines import quarter_of
 
-from .forms import DATE, DocumentField
-from .models import Claim, Confirmation
+from ..common.forms import DATE, DocumentField
+from ..models import Claim, Confirmation
 
 
 class ClaimChoiceField(forms.ModelMultipleChoiceField):
@@ -88,17 +88,7 @@ class ProposalDecisionForm(WrittenDecisionForm):
         self.fields["claims"].queryset = claims
 
 
-class WriteOffForwardForm(forms.Form):
-    note = forms.CharField(label=_("审核意见"), required=False, max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 3}))
-
-
 class ProposalWithdrawForm(forms.Form):
     reason = forms.CharField(label=_("撤回原因"), max_length=2000,
                              widget=forms.Textarea(attrs={"rows": 3}),
                              help_text=_("将记入初审意见和申报的办理记录，并通知银行和财政。"))
-
-
-class WriteOffRejectForm(forms.Form):
-    reason = forms.CharField(label=_("不予核销的理由"), max_length=2000,
-                             widget=forms.Textarea(attrs={"rows": 3}))

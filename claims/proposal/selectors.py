@@ -1,7 +1,9 @@
 """Reads for proposals to the bureau (补偿初审意见), the bureau's queue and write-offs. These
 screens belong to the custodian, the bureau and auditors, who see every bank."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -18,18 +20,18 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Cast, Coalesce, Concat, ExtractQuarter, ExtractYear
+from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
 
+from banks.selectors import suspension_of
 from riskcomp.choices import Scheme
 from riskcomp.labels import quarter_label
+from riskcomp.policy.reasons import Reason, reason
+from riskcomp.policy.types import ReasonCode
+from riskcomp.policy.types import Scheme as PolicyScheme
 
-from .models import (
-    Claim,
-    ClaimStatusChange,
-    Proposal,
-    ProposalWithdrawal,
-    WriteOff,
-    WriteOffStatusChange,
-)
+from ..models import Claim, ClaimStatusChange, Proposal, ProposalWithdrawal
 
 ZERO = Decimal("0.00")
 
@@ -107,17 +109,31 @@ def proposals_waiting_on_bureau() -> QuerySet[Proposal]:
     return proposal_list().filter(status=Proposal.Status.SUBMITTED).order_by("submitted_at")
 
 
-def writeoff_list() -> QuerySet[WriteOff]:
-    return WriteOff.objects.select_related(
-        "claim", "claim__bank", "claim__filing", "claim__filing__enterprise", "applied_by")
+def passed_on(claims: Iterable[Claim]) -> dict[int, date]:
+    """The day each claim last passed the first review (初审通过), from its history rows."""
+    ids = [c.pk for c in claims]
+    rows = (ClaimStatusChange.objects.filter(claim_id__in=ids, to_status=Claim.Status.PASSED)
+            .values("claim_id").annotate(at=Max("changed_at")))
+    return {r["claim_id"]: timezone.localtime(r["at"]).date() for r in rows}
 
 
-def writeoff_detail() -> QuerySet[WriteOff]:
-    return writeoff_list().select_related(
-        "claim__payment", "reviewed_by", "decided_by",
-    ).prefetch_related(Prefetch(
-        "status_changes", queryset=WriteOffStatusChange.objects.select_related("actor")))
+def suspended_reason(claims: list[Claim], scheme: str) -> Reason | None:
+    """BANK_SUSPENDED naming the bank and its claims, when the bank of ``claims`` (all of one
+    bank) is suspended in ``scheme``; None otherwise."""
+    first = claims[0]
+    state = suspension_of(bank_id=first.bank_id, scheme=scheme)
+    if state is None or not state.is_suspended:
+        return None
+    base = reason(ReasonCode.BANK_SUSPENDED, PolicyScheme(scheme))
+    why = (format_lazy(_("（人工暂停：{}）"), state.manual_reason)
+           if state.is_manually_suspended and state.manual_reason else "")
+    numbers = _("、").join(c.number for c in claims)
+    message = format_lazy(_("{bank}：{msg}{why}。其申报 {numbers} 须待该行恢复后方可报送或确认"),
+                          bank=first.bank.short_name, msg=base.message, why=why, numbers=numbers)
+    return Reason(code=ReasonCode.BANK_SUSPENDED, message=message)
 
 
-def writeoffs_waiting_on_bureau() -> QuerySet[WriteOff]:
-    return writeoff_list().filter(status=WriteOff.Status.FORWARDED).order_by("reviewed_at")
+def proposals_waiting() -> QuerySet[Proposal]:
+    return Proposal.objects.filter(status=Proposal.Status.SUBMITTED).annotate(
+        n_claims=Count("claims")
+    )

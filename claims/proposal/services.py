@@ -16,23 +16,20 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
-from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
-from banks.selectors import suspension_of
 from riskcomp.choices import Scheme
 from riskcomp.policy.claims import proposal_admits
 from riskcomp.policy.deadlines import quarter_of
-from riskcomp.policy.reasons import Reason, Refusal, reason
-from riskcomp.policy.types import ReasonCode
-from riskcomp.policy.types import Scheme as PolicyScheme
+from riskcomp.policy.reasons import Refusal
 from riskcomp.uploads import CheckedUpload
+from riskcomp.validation import invalid
 
-from ..models import Claim, ClaimStatusChange, Confirmation, Proposal, ProposalWithdrawal
-from .common import checked_upload, invalid, locked_claim, require_status, store_upload, transition
+from ..common.services import checked_upload, locked_claim, require_status, store_upload, transition
+from ..models import Claim, Confirmation, Proposal, ProposalWithdrawal
+from .selectors import passed_on, suspended_reason
 
 PERIOD_RE = re.compile(r"^(\d{4})Q([1-4])$")
 _NUMBER_ATTEMPTS = 20
@@ -66,14 +63,6 @@ def parse_period(period: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-def passed_on(claims: Iterable[Claim]) -> dict[int, date]:
-    """The day each claim last passed the first review (初审通过), from its history rows."""
-    ids = [c.pk for c in claims]
-    rows = (ClaimStatusChange.objects.filter(claim_id__in=ids, to_status=Claim.Status.PASSED)
-            .values("claim_id").annotate(at=Max("changed_at")))
-    return {r["claim_id"]: timezone.localtime(r["at"]).date() for r in rows}
-
-
 def period_admits(period: str, passed: date | None) -> bool:
     """Whether a proposal of ``period`` (2026Q3) may carry a claim passed on ``passed``: the
     rule is ``riskcomp.policy.claims.proposal_admits``."""
@@ -81,21 +70,6 @@ def period_admits(period: str, passed: date | None) -> bool:
 
 
 # --- Suspension --------------------------------------------------------------------------------
-
-def suspended_reason(claims: list[Claim], scheme: str) -> Reason | None:
-    """BANK_SUSPENDED naming the bank and its claims, when the bank of ``claims`` (all of one
-    bank) is suspended in ``scheme``; None otherwise."""
-    first = claims[0]
-    state = suspension_of(bank_id=first.bank_id, scheme=scheme)
-    if state is None or not state.is_suspended:
-        return None
-    base = reason(ReasonCode.BANK_SUSPENDED, PolicyScheme(scheme))
-    why = (format_lazy(_("（人工暂停：{}）"), state.manual_reason)
-           if state.is_manually_suspended and state.manual_reason else "")
-    numbers = _("、").join(c.number for c in claims)
-    message = format_lazy(_("{bank}：{msg}{why}。其申报 {numbers} 须待该行恢复后方可报送或确认"),
-                          bank=first.bank.short_name, msg=base.message, why=why, numbers=numbers)
-    return Reason(code=ReasonCode.BANK_SUSPENDED, message=message)
 
 
 def refuse_suspended(claims: list[Claim], scheme: str) -> None:

@@ -1,21 +1,17 @@
 from django.urls import path
 
-from . import proposal_views as views
+from .selectors import proposal_detail, proposal_list
+from .services import proposal_create, proposal_decide, proposal_withdraw
+from .views import approver_queue, confirmation_document, proposal_pdf
 
 urlpatterns = [
-    path("proposals/", views.proposal_list, name="proposal_list"),
-    path("proposals/new/", views.proposal_create, name="proposal_create"),
-    path("proposals/queue/", views.approver_queue, name="approver_queue"),
-    path("proposals/<int:pk>/", views.proposal_detail, name="proposal_detail"),
-    path("proposals/<int:pk>/decide/", views.proposal_decide, name="proposal_decide"),
-    path("proposals/<int:pk>/pdf/", views.proposal_pdf, name="proposal_pdf"),
-    path("<int:pk>/withdraw/", views.proposal_withdraw, name="proposal_withdraw"),
-    path("confirmations/<int:pk>/document/", views.confirmation_document,
+    path("proposals/", proposal_list, name="proposal_list"),
+    path("proposals/new/", proposal_create, name="proposal_create"),
+    path("proposals/queue/", approver_queue, name="approver_queue"),
+    path("proposals/<int:pk>/", proposal_detail, name="proposal_detail"),
+    path("proposals/<int:pk>/decide/", proposal_decide, name="proposal_decide"),
+    path("proposals/<int:pk>/pdf/", proposal_pdf, name="proposal_pdf"),
+    path("<int:pk>/withdraw/", proposal_withdraw, name="proposal_withdraw"),
+    path("confirmations/<int:pk>/document/", confirmation_document,
          name="confirmation_document"),
-    path("writeoffs/", views.writeoff_list, name="writeoff_list"),
-    path("writeoffs/<int:pk>/", views.writeoff_detail, name="writeoff_detail"),
-    path("writeoffs/<int:pk>/forward/", views.writeoff_forward, name="writeoff_forward"),
-    path("writeoffs/<int:pk>/reject/", views.writeoff_reject, name="writeoff_reject"),
-    path("writeoffs/<int:pk>/decide/", views.writeoff_decide, name="writeoff_decide"),
-    path("writeoffs/<int:pk>/scan/", views.writeoff_file, name="writeoff_file"),
 ]

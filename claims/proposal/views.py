@@ -6,52 +6,46 @@ applications; the bureau approver confirms or rejects, in writing; auditors (and
 everything. Bank officers have no business here: every view answers them 403 before it looks at
 an id. Views stay thin: the role, the form, one service call, a message, a redirect."""
 
-import os
 from typing import Any
 
 from django.contrib import messages
 from django.db.models import QuerySet
-from django.forms import Form
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_safe
 
 from accounts.security import reauth_required
-from banks.models import Bank
 from banks.selectors import suspended_pairs
 from riskcomp.choices import Scheme
 from riskcomp.form_errors import service_errors_on
 from riskcomp.listing import Column, Filter, build_listing
 from riskcomp.pdf import pdf_response, render_pdf
 from riskcomp.roles import Role, role_of, role_required
-from riskcomp.uploads import ALLOWED_TYPES
 
-from . import proposal_selectors as selectors
-from . import services
-from .models import Claim, Confirmation, Proposal, WriteOff
-from .proposal_forms import (
+from ..common.views import STAFF, bank_filter_choices, inline_file
+from ..models import Claim, Confirmation, Proposal
+from ..writeoff.selectors import writeoffs_waiting_on_bureau
+from . import selectors, services
+from .forms import (
     ProposalCreateForm,
     ProposalDecisionForm,
     ProposalWithdrawForm,
-    WriteOffForwardForm,
-    WriteOffRejectForm,
-    WrittenDecisionForm,
 )
-from .selectors import claim_returned_total
-from .services.proposal import period_label, period_text
+from .selectors import (
+    passed_claims,
+    passed_quarter_choices,
+    proposals_waiting_on_bureau,
+    totals_by_bank_and_scheme,
+    withdrawals_of,
+)
+from .services import period_label, period_text
 
 _lazy = gettext_lazy
-STAFF = (Role.REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN)
+
 PDF_ROLES = (Role.REVIEWER, Role.APPROVER, Role.AUDITOR)
-
-
-def _bank_choices() -> tuple[tuple[str, str], ...]:
-    return tuple((str(pk), name) for pk, name in
-                 Bank.objects.order_by("code").values_list("pk", "short_name"))
 
 
 def _mark_suspended(claims: Any) -> list[Claim]:
@@ -91,16 +85,16 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
 
 
 def _create_listing(request: HttpRequest) -> Any:
-    qs = selectors.passed_claims()
+    qs = passed_claims()
     return build_listing(
         request, qs,
         search_fields=("number", "filing__iou_number", "filing__enterprise_name",
                        "bank__short_name"),
         filters=(
             Filter("scheme", str(_("政策")), "scheme", tuple(Scheme.choices)),
-            Filter("bank", str(_("银行")), "bank_id", _bank_choices()),
+            Filter("bank", str(_("银行")), "bank_id", bank_filter_choices()),
             Filter("quarter", str(_("初审通过季度")), "passed_quarter",
-                   selectors.passed_quarter_choices(qs)),
+                   passed_quarter_choices(qs)),
         ),
         columns=(
             ("number", Column(_lazy("申报编号"), "number")),
@@ -137,7 +131,7 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
         return render(request, "claims/proposal/proposal_preview.html", {
             "form": form,
             "claims": _mark_suspended(chosen_qs.order_by("bank__code", "id")),
-            "totals": selectors.totals_by_bank_and_scheme(chosen_qs),
+            "totals": totals_by_bank_and_scheme(chosen_qs),
         })
     listing = _create_listing(request)
     scheme = request.GET.get("scheme", "")
@@ -149,7 +143,7 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
     return render(request, "claims/proposal/proposal_create.html", {
         "listing": listing, "form": form,
         "rows": _mark_suspended(listing.page.object_list),
-        "totals": selectors.totals_by_bank_and_scheme(listing.page.paginator.object_list),
+        "totals": totals_by_bank_and_scheme(listing.page.paginator.object_list),
         "scheme_chosen": scheme in Scheme.values,
     })
 
@@ -166,11 +160,11 @@ def _proposal_page(request: HttpRequest, proposal: Proposal,
                      "date": timezone.localdate()})
     return render(request, "claims/proposal/proposal_detail.html", {
         "proposal": proposal, "claims": claims, "waiting": waiting,
-        "totals": selectors.totals_by_bank_and_scheme(proposal.claims.all()),
+        "totals": totals_by_bank_and_scheme(proposal.claims.all()),
         "decision_form": decision_form if approver and waiting else None,
         "can_pdf": role_of(request.user) in PDF_ROLES,
         "can_withdraw": role_of(request.user) == Role.REVIEWER and bool(waiting),
-        "withdrawals": selectors.withdrawals_of(proposal),
+        "withdrawals": withdrawals_of(proposal),
     })
 
 
@@ -240,8 +234,8 @@ def proposal_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         "proposal": proposal, "claims": [c for c in claims if c.status != rejected],
         "rejected": [c for c in claims if c.status == rejected],
         "period_text": period_text(proposal.period),
-        "withdrawals": selectors.withdrawals_of(proposal),
-        "totals": selectors.totals_by_bank_and_scheme(proposal.claims.all()),
+        "withdrawals": withdrawals_of(proposal),
+        "totals": totals_by_bank_and_scheme(proposal.claims.all()),
         "printed_at": timezone.localtime(),
     })
     return pdf_response(content, filename=f"{proposal.number}.pdf")
@@ -252,171 +246,16 @@ def proposal_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def approver_queue(request: HttpRequest) -> HttpResponse:
     """What waits on the bureau: proposals with undecided claims, forwarded write-offs."""
     return render(request, "claims/proposal/approver_queue.html", {
-        "proposals": selectors.proposals_waiting_on_bureau(),
-        "write_offs": selectors.writeoffs_waiting_on_bureau(),
+        "proposals": proposals_waiting_on_bureau(),
+        "write_offs": writeoffs_waiting_on_bureau(),
     })
-
-
-def _inline(field: Any, filename: str) -> FileResponse:
-    """A stored scan shown in the page (PDF viewer or image), after the caller's permission
-    check. Stored names carry the extension of the type detected at upload."""
-    if not field or not field.name:
-        raise Http404(_("没有该文件。"))
-    ext = os.path.splitext(field.name)[1].lower()
-    types = {v: k for k, v in ALLOWED_TYPES.items()}
-    try:
-        handle = field.storage.open(field.name, "rb")
-    except OSError as exc:
-        raise Http404(_("文件不存在或已被移除。")) from exc
-    response = FileResponse(handle, as_attachment=False, filename=f"{filename}{ext}",
-                            content_type=types.get(ext, "application/octet-stream"))
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @role_required(*STAFF)
 @require_safe
 def confirmation_document(request: HttpRequest, pk: int) -> HttpResponse:
     confirmation = get_object_or_404(Confirmation.objects.select_related("claim"), pk=pk)
-    return _inline(confirmation.document, f"{confirmation.claim.number}-confirmation")
+    return inline_file(confirmation.document, f"{confirmation.claim.number}-confirmation")
 
 
 # --- Write-offs -----------------------------------------------------------------------------------
-
-# Badge tones of the write-off states, borrowed from the claim states they resemble.
-WRITEOFF_BADGE = {"applied": "submitted", "forwarded": "proposed",
-                  "confirmed": "written_off", "rejected": "rejected"}
-
-
-@role_required(*STAFF)
-@require_safe
-def writeoff_list(request: HttpRequest) -> HttpResponse:
-    listing = build_listing(
-        request, selectors.writeoff_list(),
-        search_fields=("claim__number", "claim__filing__enterprise_name",
-                       "claim__bank__short_name", "document_number"),
-        filters=(
-            Filter("status", str(_("状态")), "status", tuple(WriteOff.Status.choices)),
-            Filter("scheme", str(_("政策")), "claim__scheme", tuple(Scheme.choices)),
-            Filter("bank", str(_("银行")), "claim__bank_id", _bank_choices()),
-            Filter("ground", str(_("核销依据")), "ground", tuple(WriteOff.Ground.choices)),
-        ),
-        columns=(
-            ("claim", Column(_lazy("申报编号"), "claim__number")),
-            ("enterprise", Column(_lazy("借款企业"), "claim__filing__enterprise_name")),
-            ("bank", Column(_lazy("银行"), "claim__bank__short_name")),
-            ("scheme", Column(_lazy("政策"), "claim__scheme")),
-            ("ground", Column(_lazy("核销依据"), "ground")),
-            ("amount", Column(_lazy("核销金额（元）"), "amount", numeric=True)),
-            ("applied", Column(_lazy("申请时间"), "applied_at")),
-            ("status", Column(_lazy("状态"), "status")),
-        ),
-        default_sort="-applied",
-    )
-    return render(request, "claims/writeoff/writeoff_list.html",
-                  {"listing": listing, "badges": WRITEOFF_BADGE})
-
-
-def _writeoff_page(request: HttpRequest, write_off: WriteOff, **forms: Form) -> HttpResponse:
-    role = role_of(request.user)
-    ctx: dict[str, Any] = {"write_off": write_off, "claim": write_off.claim,
-                           "badges": WRITEOFF_BADGE}
-    if role == Role.REVIEWER and write_off.status == WriteOff.Status.APPLIED:
-        ctx["forward_form"] = forms.get("forward_form") or WriteOffForwardForm()
-        ctx["reject_form"] = forms.get("reject_form") or WriteOffRejectForm()
-    if role == Role.APPROVER and write_off.status == WriteOff.Status.FORWARDED:
-        ctx["decision_form"] = forms.get("decision_form") or WrittenDecisionForm(
-            initial={"decision": Confirmation.Decision.CONFIRMED,
-                     "date": timezone.localdate()})
-    ctx["payment"] = getattr(write_off.claim, "payment", None)
-    ctx["returned"] = claim_returned_total(write_off.claim)
-    return render(request, "claims/writeoff/writeoff_detail.html", ctx)
-
-
-@role_required(*STAFF)
-@require_safe
-def writeoff_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The application with the ruling and the internal approval shown inline, its history, and
-    the decision the current role may take."""
-    return _writeoff_page(request, get_object_or_404(selectors.writeoff_detail(), pk=pk))
-
-
-def _writeoff_review(request: HttpRequest, pk: int, form_class: type[Form], form_key: str,
-                     act: Any, done: str) -> HttpResponse:
-    """The custodian's two answers to an application (forward it, send it back): the form,
-    one service call, a message, the page again."""
-    write_off = get_object_or_404(selectors.writeoff_detail(), pk=pk)
-    if request.method != "POST":
-        return redirect("claims:writeoff_detail", pk=write_off.pk)
-    form = form_class(request.POST)
-    if form.is_valid():
-        with service_errors_on(form):
-            act(write_off, form.cleaned_data)
-            messages.success(request, done % {"n": write_off.claim.number})
-            return redirect("claims:writeoff_detail", pk=write_off.pk)
-    return _writeoff_page(request, write_off, **{form_key: form})
-
-
-@role_required(Role.REVIEWER)
-def writeoff_forward(request: HttpRequest, pk: int) -> HttpResponse:
-    return _writeoff_review(
-        request, pk, WriteOffForwardForm, "forward_form",
-        lambda w, data: services.writeoff_forward(write_off=w, note=data["note"],
-                                                  actor=request.user),
-        _("核销申请（%(n)s）已审核，报送财政国资局确认。"))
-
-
-@role_required(Role.REVIEWER)
-def writeoff_reject(request: HttpRequest, pk: int) -> HttpResponse:
-    return _writeoff_review(
-        request, pk, WriteOffRejectForm, "reject_form",
-        lambda w, data: services.writeoff_reject(write_off=w, reason=data["reason"],
-                                                 actor=request.user),
-        _("已退回核销申请（%(n)s），银行可重新申请。"))
-
-
-@role_required(Role.APPROVER)
-def writeoff_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    write_off = get_object_or_404(selectors.writeoff_detail(), pk=pk)
-    if request.method != "POST":
-        return redirect("claims:writeoff_detail", pk=write_off.pk)
-    form = WrittenDecisionForm(request.POST, request.FILES)
-    if form.is_valid():
-        data = form.cleaned_data
-        written = {"number": data["number"], "date": data["date"],
-                   "document": data["document"]}
-        with service_errors_on(form):
-            if data["decision"] == Confirmation.Decision.CONFIRMED:
-                done = services.writeoff_confirm(write_off=write_off, note=data["reason"],
-                                                 actor=request.user, **written)
-                message = _("已确认核销 %(n)s，确认损失 ¥%(a)s，该申报已结案。") % {
-                    "n": done.claim.number, "a": f"{done.amount:,.2f}"}
-            else:
-                done = services.writeoff_bureau_reject(write_off=write_off,
-                                                       reason=data["reason"],
-                                                       actor=request.user, **written)
-                message = _("已不予确认核销 %(n)s。") % {"n": done.claim.number}
-            messages.success(request, message)
-            return redirect("claims:writeoff_detail", pk=write_off.pk)
-    return _writeoff_page(request, write_off, decision_form=form)
-
-
-WRITEOFF_FILES = {
-    "ruling": _lazy("法院裁定书"),
-    "internal_approval": _lazy("银行内部核销审批"),
-    "application_letter": _lazy("核销申请函"),
-    "document": _lazy("财政确认文件"),
-}
-
-
-@xframe_options_sameorigin  # shown in the review page's <iframe>; still never cross-site
-@role_required(*STAFF)
-@require_safe
-def writeoff_file(request: HttpRequest, pk: int) -> HttpResponse:
-    """One of the write-off's scans, inline (``?field=ruling`` etc.)."""
-    write_off = get_object_or_404(WriteOff.objects.select_related("claim"), pk=pk)
-    field = request.GET.get("field", "ruling")
-    if field not in WRITEOFF_FILES:
-        raise Http404(_("没有该文件。"))
-    return _inline(getattr(write_off, field), f"{write_off.claim.number}-{field}")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from riskcomp.choices import ReasonCode
 
-from .services.review import NOTE_MAX
+from .services import NOTE_MAX
 
 
 def _area(rows: int = 3, **attrs: Any) -> forms.Textarea:

@@ -28,8 +28,8 @@ from riskcomp.policy.reasons import CalendarUnknown, Reason
 from riskcomp.policy.types import ReasonCode
 from riskcomp.policy.workdays import WorkdayCalendar
 
-from .models import Claim, ClaimReviewAge, ClaimStatusChange
-from .selectors import ClaimCheck, claim_detail_for, claim_list_for
+from ..filing.selectors import ClaimCheck, claim_detail_for, claim_list_for
+from ..models import Claim, ClaimReviewAge, ClaimStatusChange
 
 _ONE_DAY = timedelta(days=1)
 

@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 
 from riskcomp.choices import ReasonCode
 from riskcomp.roles import Role, role_of
+from riskcomp.validation import invalid
 
+from ..common.services import locked_claim, require_status, transition
 from ..models import Claim, ReviewDecision, SupplementRequest
-from .common import invalid, locked_claim, require_status, transition
 
 # Who decides a first review; the bureau and auditors may read the queue only.
 REVIEW_ROLES = (Role.REVIEWER, Role.ADMIN)

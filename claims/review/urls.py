@@ -1,9 +1,9 @@
 from django.urls import path
 
-from . import review_views
+from .views import claim_review, document_inline, review_queue
 
 urlpatterns = [
-    path("queue/", review_views.review_queue, name="review_queue"),
-    path("<int:pk>/review/", review_views.claim_review, name="review"),
-    path("documents/<int:pk>/inline/", review_views.document_inline, name="document_inline"),
+    path("queue/", review_queue, name="review_queue"),
+    path("<int:pk>/review/", claim_review, name="review"),
+    path("documents/<int:pk>/inline/", document_inline, name="document_inline"),
 ]

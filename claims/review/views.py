@@ -24,7 +24,7 @@ from fund.selectors import policy_context
 from loans.views import snapshot_rows
 from riskcomp.choices import LoanType, Scheme
 from riskcomp.columns import Col, Columns
-from riskcomp.exports import wants_xlsx
+from riskcomp.exports import wants_xlsx, xlsx_response
 from riskcomp.form_errors import add_service_errors
 from riskcomp.listing import Filter, build_listing
 from riskcomp.policy.contradictions import Finding
@@ -32,11 +32,12 @@ from riskcomp.roles import Role, role_of, role_required
 from riskcomp.templatetags.portal import cny, pct
 from riskcomp.uploads import ALLOWED_TYPES, serve_document
 
-from . import services
-from .exports import CLAIM, xlsx_response
-from .models import Claim, ClaimDocument
-from .review_forms import DECISION_FORMS, decision_forms
-from .review_selectors import (
+from ..common.exports import CLAIM
+from ..filing.selectors import claim_check, document_for
+from ..filing.views import _timeline
+from ..models import Claim, ClaimDocument
+from .forms import DECISION_FORMS, decision_forms
+from .selectors import (
     AGE_ALERT,
     AGE_BANDS,
     OPEN_STATUSES,
@@ -51,9 +52,7 @@ from .review_selectors import (
     review_queue_for,
     with_review_age,
 )
-from .selectors import claim_check, document_for
-from .services.review import REVIEW_ROLES
-from .views import _timeline
+from .services import REVIEW_ROLES, claim_request_supplement, claim_review_pass, claim_review_reject
 
 _lazy = gettext_lazy
 
@@ -211,12 +210,12 @@ SUCCESS = {
 
 def _decide(decision: str, claim: Claim, data: dict[str, Any], actor: Any) -> None:
     if decision == "pass":
-        services.claim_review_pass(claim=claim, note=data["note"], actor=actor)
+        claim_review_pass(claim=claim, note=data["note"], actor=actor)
     elif decision == "reject":
-        services.claim_review_reject(claim=claim, code=data["code"], note=data["note"],
+        claim_review_reject(claim=claim, code=data["code"], note=data["note"],
                                      actor=actor)
     else:
-        services.claim_request_supplement(claim=claim, message=data["message"], actor=actor)
+        claim_request_supplement(claim=claim, message=data["message"], actor=actor)
 
 
 @role_required(*READ_ROLES)

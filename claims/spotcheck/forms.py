@@ -8,8 +8,8 @@ from django.core.validators import MaxValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import SpotCheckItem
-from .services.spotcheck import MAX_SEED_LENGTH
+from ..models import SpotCheckItem
+from .services import MAX_SEED_LENGTH
 
 FIRST_YEAR = 2025  # both policies were issued on 2025-06-30
 

@@ -7,37 +7,15 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, QuerySet
-from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from riskcomp.audit import audit_bulk_created
 
-from ..models import Claim, SpotCheck, SpotCheckItem
+from ..models import SpotCheck, SpotCheckItem
+from .selectors import spot_check_population
 
-# Statuses of a claimed loan the fund has compensated.
-SPOT_CHECK_STATUSES = (Claim.Status.PAID, Claim.Status.WRITTEN_OFF)
 MAX_SEED_LENGTH = 64
-
-
-def spot_check_population(*, year: int) -> QuerySet[Claim]:
-    """The loans a year's spot check draws from.
-
-    **Reading:** the claimed loans the fund compensated in that year: claims paid or written off
-    whose payment is dated in the year. Kept here, in one place, so that a different reading of
-    the bureau's is a change of this function only.
-    """
-    return Claim.objects.filter(status__in=SPOT_CHECK_STATUSES,
-                                payment__paid_on__year=year).order_by("id")
-
-
-def spot_check_population_counts() -> list[tuple[int, int]]:
-    """(year, number of loans) for every year with a population, latest first: one query."""
-    rows = (Claim.objects.filter(status__in=SPOT_CHECK_STATUSES, payment__isnull=False)
-            .annotate(year=ExtractYear("payment__paid_on")).order_by()
-            .values("year").annotate(n=Count("id")).order_by("-year"))
-    return [(r["year"], r["n"]) for r in rows]
 
 
 def spot_check_sample(population_ids: list[int], sample_size: int, seed: str) -> list[int]:

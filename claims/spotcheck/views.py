@@ -16,16 +16,16 @@ from django.views.decorators.http import require_safe
 from riskcomp.audit import trail_context
 from riskcomp.choices import Scheme
 from riskcomp.columns import Col, Columns
-from riskcomp.exports import wants_xlsx
+from riskcomp.exports import wants_xlsx, xlsx_response
 from riskcomp.form_errors import service_errors_on
 from riskcomp.labels import scheme_short
 from riskcomp.listing import Column, Filter, build_listing
 from riskcomp.roles import Role, role_of, role_required
 
-from .exports import xlsx_response
-from .models import SpotCheck, SpotCheckItem
-from .services.spotcheck import spot_check_draw, spot_check_population_counts, spot_check_record
-from .spotcheck_forms import SpotCheckDrawForm, SpotCheckRecordForm
+from ..models import SpotCheck, SpotCheckItem
+from .forms import SpotCheckDrawForm, SpotCheckRecordForm
+from .selectors import spot_check_population_counts
+from .services import spot_check_draw, spot_check_record
 
 READERS = (Role.REVIEWER, Role.AUDITOR, Role.ADMIN)
 

@@ -7,17 +7,21 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fund.models import LedgerEntry
+from riskcomp.policy.types import Scheme
+from riskcomp.uploads import CheckedUpload, check_upload
+from riskcomp.validation import invalid
 
+from ..common.services import locked_claim, payment_of, require_status, store_upload, transition
 from ..models import Claim, WriteOff, WriteOffStatusChange
-from ..selectors import claim_has_unreturned_recovery, claim_returned_total
-from .common import invalid, locked_claim, payment_of, require_status, store_upload, transition
-from .proposal import WrittenDecision, written_decision
+from ..payment.selectors import claim_has_unreturned_recovery, claim_returned_total
+from ..proposal.services import WrittenDecision, written_decision
 
 
 def _locked(write_off: WriteOff) -> WriteOff:
@@ -155,4 +159,58 @@ def writeoff_bureau_reject(*, write_off: WriteOff, number: str, date: date | Non
                                not_before=_applied_on(write_off), reason_text=reason or "")
     _record_decision(write_off, WriteOff.Status.REJECTED, written, reason.strip(), actor=actor,
                      now=now)
+    return write_off
+
+
+@transaction.atomic
+def writeoff_apply(*, claim: Claim, ground: str, ruling: UploadedFile | None,
+                   internal_approval: UploadedFile | None,
+                   application_letter: UploadedFile | None = None, actor: Any,
+                   now: datetime | None = None) -> WriteOff:
+    """Apply to write off a compensated claim after bankruptcy liquidation or a ruling that
+    terminates enforcement, with the ruling and the bank's internal approval (TECH: and the
+    application letter). The amount is the claim's net loss: paid minus returned."""
+    now = now or timezone.now()
+    claim = locked_claim(claim)
+    require_status(claim, (Claim.Status.PAID,),
+                    _("申报当前状态为“%(s)s”，只有已拨付补偿的申报才能申请核销。"))
+    payment = payment_of(claim)
+    if ground not in WriteOff.Ground.values:
+        raise invalid("ground", _("请选择核销依据：破产清算或终结执行裁定。"), "ground")
+    if WriteOff.objects.filter(claim=claim).exclude(status=WriteOff.Status.REJECTED).exists():
+        raise invalid(None, _("该申报已有办理中的核销申请。"), "writeoff_open")
+    if claim_has_unreturned_recovery(claim):
+        raise invalid(None, _("该申报有尚未登记返还的回收款，请先完成返还再申请核销。"),
+                       "unreturned_recovery")
+    errors: dict[str, list[ValidationError]] = {}
+    files: dict[str, CheckedUpload] = {}
+    wanted = {"ruling": (ruling, _("法院裁定书")),
+              "internal_approval": (internal_approval, _("银行内部核销审批"))}
+    if application_letter is not None or claim.scheme == Scheme.TECH:
+        wanted["application_letter"] = (application_letter, _("核销申请函"))
+    for field, (upload, label) in wanted.items():
+        if upload is None:
+            message = _("请上传%(doc)s。") % {"doc": label}
+            if field == "application_letter":
+                message = _("科技创新类贷款核销须附核销申请函（科创方案第十八条）。")
+            errors[field] = [ValidationError(message, code="upload_missing")]
+            continue
+        try:
+            files[field] = check_upload(upload, label=str(label))
+        except ValidationError as exc:
+            errors[field] = exc.error_list
+    if errors:
+        raise ValidationError(errors)
+    write_off = WriteOff(claim=claim, ground=ground, applied_by=actor, applied_at=now,
+                         amount=max(Decimal("0.00"), payment.amount - claim_returned_total(claim)),
+                         status=WriteOff.Status.APPLIED)
+    for field, checked in files.items():
+        store_upload(getattr(write_off, field), checked)
+    try:
+        with transaction.atomic():
+            write_off.save()
+    except IntegrityError as exc:
+        for field in files:
+            getattr(write_off, field).delete(save=False)
+        raise invalid(None, _("该申报已有办理中的核销申请。"), "writeoff_open") from exc
     return write_off
