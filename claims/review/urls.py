@@ -1,9 +1,9 @@
 from django.urls import path
 
-from .views import claim_review, document_inline, review_queue
+from . import views
 
 urlpatterns = [
-    path("queue/", review_queue, name="review_queue"),
-    path("<int:pk>/review/", claim_review, name="review"),
-    path("documents/<int:pk>/inline/", document_inline, name="document_inline"),
+    path("queue/", views.review_queue, name="review_queue"),
+    path("<int:pk>/review/", views.claim_review, name="review"),
+    path("documents/<int:pk>/inline/", views.document_inline, name="document_inline"),
 ]

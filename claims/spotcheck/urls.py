@@ -1,10 +1,10 @@
 from django.urls import path
 
-from .views import spotcheck_detail, spotcheck_draw, spotcheck_item, spotcheck_list
+from . import views
 
 urlpatterns = [
-    path("", spotcheck_list, name="spotcheck_list"),
-    path("draw/", spotcheck_draw, name="spotcheck_draw"),
-    path("<int:pk>/", spotcheck_detail, name="spotcheck_detail"),
-    path("items/<int:pk>/", spotcheck_item, name="spotcheck_item"),
+    path("", views.spotcheck_list, name="spotcheck_list"),
+    path("draw/", views.spotcheck_draw, name="spotcheck_draw"),
+    path("<int:pk>/", views.spotcheck_detail, name="spotcheck_detail"),
+    path("items/<int:pk>/", views.spotcheck_item, name="spotcheck_item"),
 ]
