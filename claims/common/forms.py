@@ -1,3 +1,6 @@
+"""Form pieces every stage's forms share: the date input, money bounds, document fields
+(content-checked uploads)."""
+
 from decimal import Decimal
 from typing import Any
 

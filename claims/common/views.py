@@ -1,3 +1,6 @@
+"""View pieces every stage's screens share: the bank's action page, inline scans, the bank
+filter, the role and reverse-relation checks."""
+
 import os
 from typing import Any
 
@@ -15,8 +18,8 @@ from ..models import Claim
 
 
 def action_page(request: HttpRequest, claim: Claim, form: Form, *, title: str, submit: str,
-                 confirm: str, facts: list[tuple[Any, Any]] | None = None,
-                 status: int = 200) -> HttpResponse:
+                confirm: str, facts: list[tuple[Any, Any]] | None = None,
+                status: int = 200) -> HttpResponse:
     return render(request, "claims/action_form.html", {
         "claim": claim, "form": form, "title": title, "submit_label": submit,
         "confirm": confirm, "facts": facts or [],

@@ -1,4 +1,4 @@
-"""The bank officer's forms: claim, supplement answer, recovery, return, write-off, statement.
+"""The bank officer's claim forms: the claim with its documents and the supplement answer.
 
 Forms check what a form can (types, required fields, the document's content and size); the
 rules are the services' business, and their refusals come back as form errors."""

@@ -1,4 +1,4 @@
-"""Reads of claims, scoped to the user's banks."""
+"""Reads of claims, scoped to the user's banks, and the check of a filing before it is claimed."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -175,12 +175,6 @@ def claim_check(*, filing: LoanFiling, on: date, ctx: PolicyContext) -> ClaimChe
         deadline=claim_deadline(filing.maturity_date, params), open_claim=open_claim,
         bank_suspended=suspended, refusals=refusals,
     )
-
-
-# --- Money after compensation ----------------------------------------------------------------
-
-
-# --- Recoveries ------------------------------------------------------------------------------
 
 
 def document_for(*, user: Any) -> QuerySet[ClaimDocument]:

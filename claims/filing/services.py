@@ -1,5 +1,4 @@
-"""Writes on claims from the bank's side: claim, answer a request for supplements, report a
-recovery, record a return, apply for a write-off, state the year's recovery efforts.
+"""Writes of the bank's claim (补偿申报): file it, and answer a request for supplements.
 
 One function per state change, keyword-only with ``actor=``, atomic, locking the row it changes.
 Refusals the rules give (RULES.md "Reason codes") raise ``Refusal``/``PolicyError``; input that
@@ -211,16 +210,7 @@ def claim_resubmit(*, claim: Claim, answer: str, documents: Sequence[UploadedFil
     return claim
 
 
-# --- Recovery and return (MICRO Art. 16, 18; TECH Art. 17, 19) -------------------------------
-
-
 def _recompute_suspensions() -> None:
     from banks.tasks import recompute_suspensions
 
     recompute_suspensions.delay()
-
-
-# --- Write-off (MICRO Art. 17, TECH Art. 18) --------------------------------------------------
-
-
-# --- Yearly recovery statement ----------------------------------------------------------------

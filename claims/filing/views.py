@@ -1,7 +1,7 @@
-"""Claims screens. Reads are open to every role on what it may see (officers: their own banks);
-the bank's actions (claim, answer supplements, recovery, return, write-off, statement) are the
-bank officer's, on objects fetched through scoped selectors so that another bank's id is a 404.
-Views stay thin: the form, one service call, a message, a redirect."""
+"""Claims screens: the list and the page of a claim, open to every role on what it may see
+(officers: their own banks); filing a claim and answering supplements are the bank officer's, on
+objects fetched through scoped selectors so that another bank's id is a 404. Views stay thin:
+the form, one service call, a message, a redirect."""
 
 from collections.abc import Sequence
 from typing import Any
@@ -268,12 +268,6 @@ def _say_what_was_held(request: HttpRequest, form: Form, fields: Sequence[str],
         messages.warning(request, _(
             "已保留通过检查的 %(n)s 个文件，无需重新选择；请只重新选择被拒绝的文件：%(refused)s。")
             % {"n": kept, "refused": "、".join(refused)})
-
-
-# --- Recovery and return ----------------------------------------------------------------------
-
-
-# --- Write-off and yearly statement -----------------------------------------------------------
 
 
 # --- Files (permission-checked, as attachments) -----------------------------------------------

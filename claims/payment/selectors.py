@@ -1,4 +1,5 @@
-"""Reads for the custodian's money screens: claims waiting for payment and returns to collect.
+"""Reads of the money after confirmation: claims waiting for payment, recoveries and their
+returns (scoped to the user's banks), and the returns the custodian collects.
 The ledger's reads are the fund's (``fund.selectors``)."""
 
 from collections.abc import Iterable

@@ -1,5 +1,6 @@
-"""The custodian's side of the money: paying confirmed claims out of the fund account (拨付) and
-confirming that a bank's return has arrived (返还到账), each with its ledger entry.
+"""The money after confirmation: the custodian pays confirmed claims out of the fund account
+(拨付); the bank reports recoveries (追偿回收), records the return of the fund's share and states
+its yearly recovery efforts; the custodian confirms that a return has arrived (返还到账).
 
 RULES.md "Review and payment" 4: a payment never exceeds the fund account's balance and a claim
 is never paid twice; "Suspension": a suspended bank's queued claims are not paid until it
@@ -313,8 +314,8 @@ def return_record(*, recovery: Recovery, amount: Decimal, returned_on: date, ref
                            str(_("返还对账单")))
     elif recovery.claim.scheme == Scheme.TECH:
         raise invalid("reconciliation_statement",
-                       _("科技创新类贷款返还须附返还对账单（科创方案第十九条）。"),
-                       "statement_missing")
+                      _("科技创新类贷款返还须附返还对账单（科创方案第十九条）。"),
+                      "statement_missing")
     payment = ReturnPayment(recovery=recovery, amount=amount, returned_on=returned_on,
                             reference=reference, recorded_by=actor)
     if checked is not None:
@@ -340,7 +341,7 @@ def statement_submit(*, claim: Claim, year: int, text: str, document: UploadedFi
     now = now or timezone.now()
     claim = locked_claim(claim)
     require_status(claim, COMPENSATED_STATUSES,
-                    _("申报当前状态为“%(s)s”，只有已获补偿的项目需要报送年度追偿情况说明。"))
+                   _("申报当前状态为“%(s)s”，只有已获补偿的项目需要报送年度追偿情况说明。"))
     payment = payment_of(claim)
     this_year = timezone.localdate(now).year
     if not payment.paid_on.year <= year <= this_year:

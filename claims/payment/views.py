@@ -1,6 +1,7 @@
-"""The custodian's money screens: pay confirmed claims (one from its page, or a batch from the
-list, the batch's total shown before paying) and collect returns. Reviewer only; views stay
-thin: the form, one service call, a message, a redirect."""
+"""The money screens: the custodian pays confirmed claims (one from its page, or a batch from the
+list, the batch's total shown before paying) and collects returns; the bank officer reports
+recoveries, records returns and files the yearly statement on its own claims. Views stay thin:
+the form, one service call, a message, a redirect."""
 
 from decimal import Decimal
 from typing import Any
@@ -315,7 +316,7 @@ def recovery_create(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             with service_errors_on(form):
                 recovery = recovery_report(claim=claim, actor=request.user,
-                                                    **form.cleaned_data)
+                                           **form.cleaned_data)
                 _recovery_messages(request, recovery)
                 return redirect("claims:claim_detail", pk=claim.pk)
     else:
@@ -360,7 +361,7 @@ def return_create(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             with service_errors_on(form):
                 return_record(recovery=recovery, actor=request.user,
-                                       **form.cleaned_data)
+                              **form.cleaned_data)
                 messages.success(request, _("已登记返还 ¥%(a)s，待托管机构确认到账。")
                                  % {"a": f"{form.cleaned_data['amount']:,.2f}"})
                 return redirect("claims:claim_detail", pk=claim.pk)
@@ -389,7 +390,7 @@ def statement_create(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             with service_errors_on(form):
                 statement = statement_submit(claim=claim, actor=request.user,
-                                                      **form.cleaned_data)
+                                             **form.cleaned_data)
                 messages.success(request, _("已报送%(y)d年度追偿情况说明。")
                                  % {"y": statement.year})
                 return redirect("claims:claim_detail", pk=claim.pk)

@@ -1,4 +1,4 @@
-"""Forms of the custodian's proposal and write-off review and of the bureau's written decisions.
+"""Forms of the custodian's proposal and of the bureau's written decisions.
 They check types and required fields; the rules (states, suspension, periods) are the services'
 and come back as form errors."""
 

@@ -1,4 +1,5 @@
-"""Reads for proposals to the bureau (补偿初审意见), the bureau's queue and write-offs. These
+"""Reads for proposals to the bureau (补偿初审意见): passed claims, the day each passed, the
+bureau's queue, and whether a bank's suspension stops a proposal. These
 screens belong to the custodian, the bureau and auditors, who see every bank."""
 
 from collections.abc import Iterable

@@ -1,10 +1,9 @@
-"""Screens of the proposal to the bureau (补偿初审意见), the bureau's written decisions and the
-write-offs after the bank's application.
+"""Screens of the proposal to the bureau (补偿初审意见) and the bureau's written decisions.
 
-The custodian reviewer gathers passed claims into a proposal and reviews write-off
-applications; the bureau approver confirms or rejects, in writing; auditors (and the admin) read
-everything. Bank officers have no business here: every view answers them 403 before it looks at
-an id. Views stay thin: the role, the form, one service call, a message, a redirect."""
+The custodian reviewer gathers passed claims into a proposal; the bureau approver confirms or
+rejects, in writing; auditors (and the admin) read everything. Bank officers have no business
+here: every view answers them 403 before it looks at an id. Views stay thin: the role, the form,
+one service call, a message, a redirect."""
 
 from typing import Any
 
@@ -256,6 +255,3 @@ def approver_queue(request: HttpRequest) -> HttpResponse:
 def confirmation_document(request: HttpRequest, pk: int) -> HttpResponse:
     confirmation = get_object_or_404(Confirmation.objects.select_related("claim"), pk=pk)
     return inline_file(confirmation.document, f"{confirmation.claim.number}-confirmation")
-
-
-# --- Write-offs -----------------------------------------------------------------------------------

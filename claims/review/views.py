@@ -213,7 +213,7 @@ def _decide(decision: str, claim: Claim, data: dict[str, Any], actor: Any) -> No
         claim_review_pass(claim=claim, note=data["note"], actor=actor)
     elif decision == "reject":
         claim_review_reject(claim=claim, code=data["code"], note=data["note"],
-                                     actor=actor)
+                            actor=actor)
     else:
         claim_request_supplement(claim=claim, message=data["message"], actor=actor)
 

@@ -1,3 +1,5 @@
+"""Reads of the yearly spot checks: the loans a year's check draws from."""
+
 from django.db.models import Count, QuerySet
 from django.db.models.functions import ExtractYear
 

@@ -1,3 +1,6 @@
+"""Forms of a write-off: the bank's application and the custodian's forward or rejection.
+The bureau's decision uses the proposal stage's ``WrittenDecisionForm``."""
+
 from typing import Any
 
 from django import forms

@@ -1,3 +1,6 @@
+"""Reads of write-offs: the bank's own (scoped), and every bank's for the custodian, the
+bureau and auditors."""
+
 from typing import Any
 
 from django.db.models import (

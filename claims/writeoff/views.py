@@ -1,3 +1,6 @@
+"""Write-off screens: the bank officer applies; the custodian reviewer forwards or rejects;
+the bureau approver confirms or rejects in writing; auditors read."""
+
 from typing import Any
 
 from django.contrib import messages
@@ -45,7 +48,7 @@ def writeoff_create(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             with service_errors_on(form):
                 write_off = writeoff_apply(claim=claim, actor=request.user,
-                                                    **form.cleaned_data)
+                                           **form.cleaned_data)
                 messages.success(request, _("已提交核销申请，核销金额 ¥%(a)s，等待托管机构审核。")
                                  % {"a": f"{write_off.amount:,.2f}"})
                 return redirect("claims:claim_detail", pk=claim.pk)
@@ -187,13 +190,13 @@ def writeoff_decide(request: HttpRequest, pk: int) -> HttpResponse:
         with service_errors_on(form):
             if data["decision"] == Confirmation.Decision.CONFIRMED:
                 done = writeoff_confirm(write_off=write_off, note=data["reason"],
-                                                 actor=request.user, **written)
+                                        actor=request.user, **written)
                 message = _("已确认核销 %(n)s，确认损失 ¥%(a)s，该申报已结案。") % {
                     "n": done.claim.number, "a": f"{done.amount:,.2f}"}
             else:
                 done = writeoff_bureau_reject(write_off=write_off,
-                                                       reason=data["reason"],
-                                                       actor=request.user, **written)
+                                              reason=data["reason"],
+                                              actor=request.user, **written)
                 message = _("已不予确认核销 %(n)s。") % {"n": done.claim.number}
             messages.success(request, message)
             return redirect("claims:writeoff_detail", pk=write_off.pk)
