@@ -55,7 +55,6 @@ NUMBER_PREFIX = {Scheme.MICRO: "小微补偿", Scheme.TECH: "科创补偿"}
 MAX_SUPPLEMENT_FILES = 10
 _NUMBER_ATTEMPTS = 5
 CLAIMABLE_FILING_STATUSES = (LoanFiling.Status.ACTIVE, LoanFiling.Status.CLAIMED)
-COMPENSATED_STATUSES = (Claim.Status.PAID, Claim.Status.WRITTEN_OFF)
 
 
 def _next_number(scheme: Scheme, year: int) -> str:
@@ -208,9 +207,3 @@ def claim_resubmit(*, claim: Claim, answer: str, documents: Sequence[UploadedFil
                          actor=actor)
     transition(claim, Claim.Status.SUBMITTED, actor=actor, now=now, note=answer)
     return claim
-
-
-def _recompute_suspensions() -> None:
-    from banks.tasks import recompute_suspensions
-
-    recompute_suspensions.delay()

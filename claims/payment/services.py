@@ -43,13 +43,20 @@ from ..common.services import (
     store_upload,
     transition,
 )
-from ..filing.services import COMPENSATED_STATUSES
-from ..models import Claim, Payment, Recovery, RecoveryStatement, ReturnPayment
+from ..models import (
+    Claim,
+    Payment,
+    Recovery,
+    RecoveryStatement,
+    ReturnPayment,
+)
 
 REFERENCE_MAX = Payment._meta.get_field("reference").max_length or 60
 # A batch gives each claim the entered reference with "-001", "-002", ... (see
 # ``batch_references``), so the entered one must leave room for the suffix.
 BATCH_REFERENCE_MAX = REFERENCE_MAX - 4
+# Claims the fund has compensated: only they owe a yearly recovery statement.
+COMPENSATED_STATUSES = (Claim.Status.PAID, Claim.Status.WRITTEN_OFF)
 
 
 def batch_references(claims: Iterable[Claim], reference: str) -> dict[int, str]:

@@ -6,12 +6,12 @@ locking the row it changes and writing the history row; reads are in the stages'
 from claims.filing.selectors import claim_check
 from claims.filing.services import (
     CLAIMABLE_FILING_STATUSES,
-    COMPENSATED_STATUSES,
     REQUIRED_DOCUMENTS,
     claim_resubmit,
     claim_submit,
 )
 from claims.payment.services import (
+    COMPENSATED_STATUSES,
     claim_pay,
     claims_pay_batch,
     recovery_report,
