@@ -80,7 +80,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 
 # --- One claim --------------------------------------------------------------------------------
 
-def _timeline(claim: Claim) -> list[dict[str, Any]]:
+def claim_timeline(claim: Claim) -> list[dict[str, Any]]:
     """Everything that happened to the claim, oldest first (the prefetched history)."""
     events: list[dict[str, Any]] = []
 
@@ -145,7 +145,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "claim": claim,
         "payment": claim.payment if has_related(claim, "payment") else None,
         "confirmation": claim.confirmation if has_related(claim, "confirmation") else None,
-        "timeline": _timeline(claim),
+        "timeline": claim_timeline(claim),
         "is_officer": officer,
         "supplement_form": SupplementAnswerForm()
         if officer and claim.status == Claim.Status.SUPPLEMENT_REQUESTED else None,

@@ -345,7 +345,8 @@ def queue_marks(claims: Iterable[Claim], suspended: set[tuple[int, str]]) -> lis
 # --- One claim under review -------------------------------------------------------------------
 
 def review_detail_for(*, user: Any) -> QuerySet[Claim]:
-    """A claim with its whole history (``claims.views._timeline`` reads the prefetches)."""
+    """A claim with its whole history (``claims.filing.views.claim_timeline`` reads the
+    prefetches)."""
     return claim_detail_for(user=user)
 
 

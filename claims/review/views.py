@@ -34,7 +34,7 @@ from riskcomp.uploads import ALLOWED_TYPES, serve_document
 
 from ..common.exports import CLAIM
 from ..filing.selectors import claim_check, document_for
-from ..filing.views import _timeline
+from ..filing.views import claim_timeline
 from ..models import Claim, ClaimDocument
 from .forms import DECISION_FORMS, decision_forms
 from .selectors import (
@@ -271,7 +271,7 @@ def claim_review(request: HttpRequest, pk: int) -> HttpResponse:
         "waiting_label": WAITING_LABELS.get(claim.waiting_on or "", ""),
         "suspension": suspension if suspension is not None and suspension.is_suspended else None,
         "documents": documents,
-        "timeline": _timeline(claim),
+        "timeline": claim_timeline(claim),
         "can_decide": can_decide and claim.status == Claim.Status.SUBMITTED,
         "is_reviewer": can_decide,
         "forms": forms,

@@ -1,7 +1,8 @@
-"""Every write on claims in one import, for callers that act across stages (the demo data, the
-API, tests). Each function lives in its stage's sub-package (``claims.filing.services``,
-``claims.review.services``, ...), one per state change, keyword-only with ``actor=``, atomic,
-locking the row it changes and writing the history row; reads are in the stages' selectors."""
+"""Every write on claims in one import, for callers that walk a claim through several stages
+(the test suites' journeys). Each function lives in its stage's sub-package
+(``claims.filing.services``, ``claims.review.services``, ...), one per state change,
+keyword-only with ``actor=``, atomic, locking the row it changes and writing the history row;
+application code imports from the stage."""
 
 from claims.filing.selectors import claim_check
 from claims.filing.services import (
