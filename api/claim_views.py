@@ -1,6 +1,6 @@
 """The bank API's claims with documents: file a claim (补偿申报), answer a request for supplements
 (补正), list and read recoveries, record a return (返还). Each write goes through the bank
-officer's form and the one service its screen calls (``claims.services``): the same document
+officer's form and the one service its screen calls (the stage's ``services``): the same document
 checks, the same refusals, deadlines, history rows and audit trail. A key reaches its own bank's
 claims and recoveries only: another bank's are 404."""
 
@@ -18,11 +18,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from claims import services
-from claims.forms import ClaimForm, ReturnForm, SupplementAnswerForm
+from claims.filing.forms import ClaimForm, SupplementAnswerForm
+from claims.filing.selectors import claim_check
+from claims.filing.services import MAX_SUPPLEMENT_FILES, claim_resubmit, claim_submit
 from claims.models import Claim, Recovery
-from claims.selectors import claim_check, recovery_list_of_bank
-from claims.services.bank import MAX_SUPPLEMENT_FILES
+from claims.payment.forms import ReturnForm
+from claims.payment.selectors import recovery_list_of_bank
+from claims.payment.services import return_record
 from fund.selectors import policy_context
 from riskcomp.choices import Scheme
 from riskcomp.policy.reasons import PolicyError, Refusal
@@ -99,9 +101,9 @@ class ClaimsView(views.ClaimsView):
             if not form.is_valid():
                 return {"errors": views._form_errors(form.errors.as_data())}, 422
             try:
-                claim = services.claim_submit(filing=filing, base=form.cleaned_data["base"],
-                                              documents=form.documents(), actor=key.user,
-                                              ctx=ctx)
+                claim = claim_submit(filing=filing, base=form.cleaned_data["base"],
+                                     documents=form.documents(), actor=key.user,
+                                     ctx=ctx)
             except PolicyError as exc:
                 return _policy_errors(exc)
             except ValidationError as exc:
@@ -135,9 +137,9 @@ class SupplementsView(ApiView):
             if not form.is_valid():
                 return {"errors": views._form_errors(form.errors.as_data())}, 422
             try:
-                done = services.claim_resubmit(claim=claim, answer=form.cleaned_data["answer"],
-                                               documents=form.cleaned_data["documents"],
-                                               actor=actor)
+                done = claim_resubmit(claim=claim, answer=form.cleaned_data["answer"],
+                                      documents=form.cleaned_data["documents"],
+                                      actor=actor)
             except PolicyError as exc:
                 return _policy_errors(exc)
             except ValidationError as exc:
@@ -231,8 +233,8 @@ class ReturnsView(ApiView):
             if not form.is_valid():
                 return {"errors": views._form_errors(form.errors.as_data())}, 422
             try:
-                payment = services.return_record(recovery=recovery, actor=actor,
-                                                 **form.cleaned_data)
+                payment = return_record(recovery=recovery, actor=actor,
+                                        **form.cleaned_data)
             except PolicyError as exc:
                 return _policy_errors(exc)
             except ValidationError as exc:

@@ -26,9 +26,9 @@ from rest_framework.views import APIView
 
 from banks.models import SuspensionState
 from banks.selectors import with_threshold_figures
-from claims.forms import RecoveryForm
 from claims.models import Claim
-from claims.services.bank import recovery_report
+from claims.payment.forms import RecoveryForm
+from claims.payment.services import recovery_report
 from fund.selectors import policy_context
 from loans.import_services import ClassificationRequest, classifications_commit
 from loans.importing import classification_rows

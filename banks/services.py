@@ -41,7 +41,7 @@ def officer_revoke(*, user: Any, bank: Bank, actor: Any | None = None) -> None:
 
 # A bank's totals in one scheme, in this order: filed principal, claimed principal, paid
 # compensation, returned compensation (RULES.md, "Suspension of a bank"). They are read by the
-# apps that hold those records (``claims.suspension_selectors``) and handed down here as values.
+# apps that hold those records (``claims.suspension.selectors``) and handed down here as values.
 SchemeTotals = tuple[Decimal, Decimal, Decimal, Decimal]
 NO_TOTALS: SchemeTotals = (ZERO, ZERO, ZERO, ZERO)
 
@@ -91,7 +91,7 @@ def suspension_update(*, totals: Mapping[tuple[int, str], SchemeTotals],
     line with ``totals`` (per (bank id, scheme)) and record each change with its figures and
     reason. Idempotent: a second run on the same totals changes nothing. The number of queries
     does not depend on the number of banks or claims. The recompute from the records is
-    ``claims.services.suspension_recompute``, which reads the totals under
+    ``claims.suspension.services.suspension_recompute``, which reads the totals under
     ``suspension_lock()``."""
     from fund.selectors import policy_context
 

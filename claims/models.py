@@ -522,7 +522,7 @@ class SpotCheckItem(models.Model):
 
 
 class ClaimReviewAge(models.Model):
-    """A claim's review age (``claims.review_selectors.queue_ages``) as computed for one day and
+    """A claim's review age (``claims.review.selectors.queue_ages``) as computed for one day and
     holiday schedule (``key``), kept so that the reviewers' queue sorts and filters by age in
     the database and computes ages only for the claims changed since (``status``,
     ``computed_at``) or when the day or the schedule changed. Derived data, never edited."""

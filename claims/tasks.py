@@ -7,8 +7,8 @@ from django.utils import timezone
 from fund.selectors import policy_context
 
 from .models import Claim
-from .review_selectors import review_ages_refresh
-from .services.suspension import suspension_recompute
+from .review.selectors import review_ages_refresh
+from .suspension.services import suspension_recompute
 
 
 @shared_task(name="claims.tasks.refresh_review_ages", acks_late=True)

@@ -16,24 +16,13 @@ from functools import partial
 from django.core.exceptions import ValidationError
 
 from banks.selectors import suspension_of
+from claims.filing.services import REQUIRED_DOCUMENTS, claim_resubmit, claim_submit
 from claims.models import Claim, Recovery, SpotCheckItem, WriteOff
-from claims.services.bank import (
-    REQUIRED_DOCUMENTS,
-    claim_resubmit,
-    claim_submit,
-    recovery_report,
-    return_record,
-    writeoff_apply,
-)
-from claims.services.payment import claim_pay, return_receive
-from claims.services.proposal import claim_bureau_reject, claim_confirm, proposal_create
-from claims.services.review import (
-    claim_request_supplement,
-    claim_review_pass,
-    claim_review_reject,
-)
-from claims.services.spotcheck import spot_check_draw, spot_check_record
-from claims.services.writeoff import writeoff_confirm, writeoff_forward
+from claims.payment.services import claim_pay, recovery_report, return_receive, return_record
+from claims.proposal.services import claim_bureau_reject, claim_confirm, proposal_create
+from claims.review.services import claim_request_supplement, claim_review_pass, claim_review_reject
+from claims.spotcheck.services import spot_check_draw, spot_check_record
+from claims.writeoff.services import writeoff_apply, writeoff_confirm, writeoff_forward
 from fund.selectors import fund_balance
 from fund.services import (
     ledger_capital_receive,

@@ -16,11 +16,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from accounts.roles import Role, role_of, role_required
-from claims.exports import xlsx_response
-from claims.payment_selectors import bank_choices
+from claims.payment.selectors import bank_choices
 from riskcomp.choices import Scheme
 from riskcomp.columns import Col, Columns
-from riskcomp.exports import wants_xlsx
+from riskcomp.exports import wants_xlsx, xlsx_response
 from riskcomp.form_errors import service_errors_on
 from riskcomp.labels import scheme_short
 from riskcomp.listing import Filter, build_listing, date_range, in_date_range

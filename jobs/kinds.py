@@ -118,7 +118,7 @@ def jobs_visible_to(user: Any, jobs: QuerySet[Job]) -> QuerySet[Job]:
     """The custodian's reviewers and the administrator see every job; a bank officer sees the
     jobs of the import batches of the banks they act for; nobody else any."""
     from accounts.roles import Role, role_of
-    from loans.import_services import import_batch_list_for
+    from loans.import_selectors import import_batch_list_for
 
     role = role_of(user)
     if role in (Role.ADMIN, Role.REVIEWER):

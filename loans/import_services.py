@@ -18,7 +18,7 @@ import hashlib
 import json
 import logging
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -27,28 +27,36 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.db.models import JSONField, QuerySet, TextField, Value
+from django.db.models import JSONField, TextField, Value
 from django.db.models.functions import Cast
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from banks.models import Bank, Branch
-from banks.selectors import scope_to_user_banks
 from fund.selectors import policy_context
 from riskcomp.audit import audit_bulk_created, audit_updated
-from riskcomp.choices import Classification, ReasonCode, Scheme
+from riskcomp.choices import Classification, ReasonCode
 from riskcomp.policy.context import PolicyContext
 from riskcomp.policy.contradictions import out_of_order
 from riskcomp.policy.reasons import Refusal
 from riskcomp.policy.workdays import WorkdayCalendar
 
+from .import_selectors import (  # the preview entry's layout is shared by reads and writes
+    OK,
+    RATIO,
+    REASONS,
+    ROW,
+    SCHEME,
+    VERSION,
+    batch_chunks,
+    batch_rows,
+    import_batch_preview,
+)
 from .importing import (
     FILINGS,
-    LAYOUTS,
     ParsedSheet,
     batch_gc_paused,
-    build_workbook,
     classification_rows,
     filing_rows,
     unpack_rows,
@@ -71,11 +79,6 @@ EVALUATION_BATCH = 1000
 Status = ImportBatch.Status
 Kind = ImportBatch.Kind
 RUNNING = (Status.UPLOADED, Status.VALIDATING, Status.COMMITTING)
-
-# One preview entry per data row (compact JSON, 10,000 of them for a quarter):
-# [row number, IOU, enterprise, accepted (1/0), scheme, ratio, [[code, message], ...],
-#  policy document number, amount in CNY ("" when unreadable), drawdown date (ISO or "")]
-ROW, IOU, NAME, OK, SCHEME, RATIO, REASONS, VERSION, AMOUNT, DRAWDOWN = range(10)
 
 
 # --- Classification rows -------------------------------------------------------------------
@@ -306,19 +309,6 @@ class _Progress:
             self.side.close()
 
 
-def _chunks(batch: ImportBatch) -> Iterator[tuple[ImportChunk, int]]:
-    """The batch's chunks in file order, read one at a time, with how many there are."""
-    ids = list(ImportChunk.objects.filter(batch=batch).order_by("index")
-               .values_list("pk", flat=True))
-    for pk in ids:
-        yield ImportChunk.objects.get(pk=pk), len(ids)
-
-
-def _rows_of(batch: ImportBatch) -> Iterator[list[Any]]:
-    for chunk, _n in _chunks(batch):
-        yield from unpack_rows(chunk.rows)
-
-
 def _as_is(document: bytearray) -> bytearray:
     return document
 
@@ -371,7 +361,7 @@ def validate_filing_rows(batch: ImportBatch, ctx: PolicyContext, today: date,
     branches = _branches(batch.bank)
     earlier = EarlierRows()
     preview = PackedPreview()
-    for n, (chunk, count) in enumerate(_chunks(batch), start=1):
+    for n, (chunk, count) in enumerate(batch_chunks(batch), start=1):
         rows = unpack_rows(chunk.rows)
         cleaned = filing_rows(rows, branches=branches)
         good = [r for r in cleaned if r.request is not None]
@@ -410,7 +400,7 @@ def _recorded(stored: dict[str, Any] | None, numbers: Sequence[int]) -> Recorded
 
 
 def validate_classification_rows(batch: ImportBatch, today: date) -> PackedPreview:
-    rows = list(_rows_of(batch))  # four short columns: even 100,000 rows are light
+    rows = list(batch_rows(batch))  # four short columns: even 100,000 rows are light
     cleaned = classification_rows(rows)
     good = [r for r in cleaned if r.request is not None]
     evaluations = evaluate_classifications(
@@ -600,7 +590,7 @@ def _commit(batch: ImportBatch, actor_id: int, today: date,
     refused: dict[int, list[list[str]]] = {}  # rows the preview accepted and the commit did not
     written = 0
     if batch.kind == Kind.CLASSIFICATIONS:
-        rows = [r for r in _rows_of(batch) if r[0] in passed]
+        rows = [r for r in batch_rows(batch) if r[0] in passed]
         cleaned = classification_rows(rows)
         good = [r for r in cleaned if r.request is not None]
         reports, evaluations = classifications_commit(
@@ -612,7 +602,7 @@ def _commit(batch: ImportBatch, actor_id: int, today: date,
         refused.update({r.number: [["", e] for e in r.errors] for r in cleaned if r.errors})
     else:
         ctx, branches, earlier = import_policy_context(), _branches(batch.bank), EarlierRows()
-        for n, (chunk, count) in enumerate(_chunks(batch), start=1):
+        for n, (chunk, count) in enumerate(batch_chunks(batch), start=1):
             rows = [r for r in unpack_rows(chunk.rows) if r[0] in passed]
             if not rows:
                 continue
@@ -677,53 +667,3 @@ def _passed_rows(batch: ImportBatch) -> tuple[int, set[int]]:
     if isinstance(numbers, str):  # SQLite's JSON array
         numbers = json.loads(numbers)
     return total or 0, set(numbers or ())
-
-
-# --- Reads -----------------------------------------------------------------------------------
-
-def import_batch_list_for(*, user: Any) -> QuerySet[ImportBatch]:
-    """The user's banks' batches (every bank for the custodian, the bureau and auditors), without
-    their row data."""
-    return scope_to_user_banks(ImportBatch.objects.select_related("bank", "uploaded_by")
-                               .defer("result", "preview"), user)
-
-
-def import_batch_preview(batch: ImportBatch) -> list[list[Any]]:
-    """The preview entries of a batch, read without its raw rows."""
-    found = ImportBatch.objects.filter(pk=batch.pk).values_list("preview", flat=True).first()
-    return found or []
-
-
-def import_batch_duplicate_of(batch: ImportBatch) -> int | None:
-    """The earlier batch of the bank with the very same file, if any."""
-    return (ImportBatch.objects.filter(pk=batch.pk)
-            .values_list("result__duplicate_of", flat=True).first())
-
-
-def import_batch_header(batch: ImportBatch) -> dict[str, Any]:
-    """Where the headers of the batch's file were found (sheet, row) and the columns ignored."""
-    found = (ImportBatch.objects.filter(pk=batch.pk)
-             .values_list("result__sheet", "result__header_row", "result__ignored").first())
-    sheet, row, ignored = found or (None, None, None)
-    return {"sheet": sheet or "", "row": row or 1, "ignored": ignored or []}
-
-
-SCHEME_SHORT = {str(Scheme.TECH): gettext_lazy("科创"), str(Scheme.MICRO): gettext_lazy("小微")}
-
-
-def reason_text(entry: Sequence[Any]) -> str:
-    """The reasons of a preview entry as one cell, a line per scheme after those of no scheme:
-    ``CODE：message；message`` / ``科创：CODE：message`` / ``小微：CODE：message``."""
-    groups: dict[str, list[str]] = {}
-    for code, message, *scheme in entry[REASONS]:
-        groups.setdefault(scheme[0] if scheme else "", []).append(
-            f"{code}：{message}" if code else message)
-    return "\n".join(f"{SCHEME_SHORT[s]}：{'；'.join(texts)}" if s in SCHEME_SHORT
-                     else "；".join(texts) for s, texts in groups.items())
-
-
-def import_rejected_workbook(batch: ImportBatch) -> bytes:
-    """The rejected rows in the template's format, with their reasons in a last column."""
-    reasons = {e[ROW]: reason_text(e) for e in import_batch_preview(batch) if not e[OK]}
-    rows = [r for r in _rows_of(batch) if r[0] in reasons]
-    return build_workbook(LAYOUTS[batch.kind], rows, reasons)

@@ -26,21 +26,19 @@ from jobs.selectors import job_is_unsent, job_latest_for, job_state_context
 from riskcomp.choices import Scheme
 from riskcomp.listing import Column, Filter, Listing, build_listing
 
-from .import_services import (
+from .import_selectors import (
     AMOUNT,
     IOU,
     NAME,
     OK,
-    RUNNING,
     SCHEME,
-    import_batch_confirm,
-    import_batch_create,
     import_batch_duplicate_of,
     import_batch_header,
     import_batch_list_for,
     import_batch_preview,
     import_rejected_workbook,
 )
+from .import_services import RUNNING, import_batch_confirm, import_batch_create
 from .importing import (
     CLASSIFICATIONS,
     FILINGS,

@@ -38,7 +38,7 @@ from riskcomp.templatetags.portal import pct
 
 from .calculator import calculate
 from .forms import CalculatorForm, ClassificationForm, FilingForm
-from .import_services import import_batch_list_for
+from .import_selectors import import_batch_list_for
 from .models import ImportBatch, LoanFiling
 from .selectors import enterprise_as_filed, filing_detail_for, filing_list_for
 from .services import (

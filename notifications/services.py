@@ -26,8 +26,8 @@ from claims.models import (
     WriteOff,
     WriteOffStatusChange,
 )
-from claims.selectors import _overdue_annotations
-from claims.services.proposal import period_text
+from claims.payment.selectors import _overdue_annotations
+from claims.proposal.services import period_text
 from fund.selectors import policy_context
 from riskcomp.choices import Scheme
 from riskcomp.labels import quarter_label, readable

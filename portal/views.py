@@ -13,13 +13,10 @@ from django.views.decorators.http import require_safe
 from accounts.roles import Role, role_of
 from banks.models import SuspensionState
 from banks.selectors import bank_list_for, suspension_states_for, with_threshold_figures
+from claims.filing.selectors import claim_counts_by_status, claim_list_for
 from claims.models import Claim
-from claims.selectors import (
-    claim_counts_by_status,
-    claim_list_for,
-    proposals_waiting,
-    recoveries_overdue_for,
-)
+from claims.payment.selectors import recoveries_overdue_for
+from claims.proposal.selectors import proposals_waiting
 from fund.models import LedgerEntry
 from fund.selectors import (
     calendar_years_missing,

@@ -22,9 +22,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from claims.services.common import invalid
 from jobs.models import Job
 from jobs.services import job_submit
+from riskcomp.validation import invalid
 
 from .models import ReportFile
 from .selectors import ACTIVE_STATUSES, GENERATED_KINDS, last_closed_periods, period_display

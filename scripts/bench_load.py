@@ -104,7 +104,7 @@ def _pages() -> dict[str, list[list[str]]]:
     from django.urls import reverse
 
     from claims.models import Claim
-    from claims.review_selectors import OPEN_STATUSES
+    from claims.review.selectors import OPEN_STATUSES
     from loans.models import LoanFiling
 
     def paths(name: str, qs: Any, n: int) -> list[str]:

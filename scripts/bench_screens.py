@@ -282,7 +282,7 @@ _STATE: dict[str, Any] = {}
 
 def _record_ids() -> dict[str, list[int]]:
     from claims.models import Claim
-    from claims.review_selectors import OPEN_STATUSES
+    from claims.review.selectors import OPEN_STATUSES
     from loans.models import LoanFiling
 
     return {

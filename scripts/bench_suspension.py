@@ -4,8 +4,8 @@ Creates a throw-away database (``riskcomp_suspension``), migrates it, and fills 
 side (``INSERT … SELECT generate_series``, never the ORM row by row) with 30 banks, 200,000
 enterprises, 1,000,000 filings across both schemes and 50,000 claims in every status, with
 payments for the paid and written-off ones and returns for part of them. After ANALYZE it times
-``claims.services.suspension_recompute()``: one warm-up run (which creates the states), then the
-best of three, and counts the queries of one run.
+``claims.suspension.services.suspension_recompute()``: one warm-up run (which creates the
+states), then the best of three, and counts the queries of one run.
 
 Each figure is printed on a line of its own as ``name: value``. The database is dropped at the end.
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from api.models import ApiKey, IdempotentResponse
 from api.services import api_key_create
+from claims.filing.services import REQUIRED_DOCUMENTS
 from claims.models import (
     Claim,
     ClaimDocument,
@@ -24,7 +25,6 @@ from claims.models import (
     ReturnPayment,
     SupplementRequest,
 )
-from claims.services import REQUIRED_DOCUMENTS
 from loans.models import LoanFiling
 
 from .conftest import client_for
@@ -301,7 +301,7 @@ def test_unknown_fields_are_refused(api, bank_a, officer_a):
 # --- Supplements (补正) ---------------------------------------------------------------------------
 
 def _supplement_requested(claim: Claim, reviewer: Any) -> SupplementRequest:
-    from claims.services import claim_request_supplement
+    from claims.review.services import claim_request_supplement
 
     claim_request_supplement(claim=claim, message="请补充最新征信报告", actor=reviewer)
     return SupplementRequest.objects.get(claim=claim)

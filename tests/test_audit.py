@@ -17,9 +17,9 @@ from django.utils import timezone
 from banks.models import Bank, SuspensionState
 from banks.services import suspension_manual_set
 from claims.models import Claim, SpotCheckItem
-from claims.services import suspension_recompute
-from claims.services.review import claim_review_reject
-from claims.services.spotcheck import spot_check_draw
+from claims.review.services import claim_review_reject
+from claims.spotcheck.services import spot_check_draw
+from claims.suspension.services import suspension_recompute
 from loans.models import Enterprise, ImportBatch, LoanFiling
 from riskcomp.audit import (
     REASON_KEY,

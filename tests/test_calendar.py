@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from claims import services as claim_services
 from claims.models import Claim, Recovery
-from claims.selectors import recovery_list_for
+from claims.payment.selectors import recovery_list_for
 from fund import calendar_services
 from fund.calendar_services import calendar_year_enter
 from fund.models import CalendarDay, CalendarYear

@@ -17,6 +17,9 @@ from django.utils import timezone
 
 from banks.models import SuspensionState
 from claims import services
+from claims.filing import services as filing_services
+from claims.filing.selectors import npl_history
+from claims.filing.services import REQUIRED_DOCUMENTS
 from claims.models import (
     Claim,
     ClaimDocument,
@@ -28,8 +31,7 @@ from claims.models import (
     SupplementRequest,
     WriteOff,
 )
-from claims.selectors import npl_history, recoveries_overdue_for, recovery_list_for
-from claims.services import REQUIRED_DOCUMENTS
+from claims.payment.selectors import recoveries_overdue_for, recovery_list_for
 from fund.selectors import policy_context
 from loans.models import ClassificationReport, LoanFiling
 from riskcomp.labels import reason_label
@@ -298,13 +300,13 @@ def test_a_rejected_claim_may_be_followed_by_a_new_one(bank_a, officer_a):
 def test_duplicate_caught_by_the_database_constraint_too(bank_a, officer_a, monkeypatch):
     filing = npl_filing(bank_a, officer_a)
     existing = ClaimFactory(filing=filing)
-    real = services.bank.claim_check
+    real = filing_services.claim_check
 
     def blind(**kw):  # type: ignore[no-untyped-def]
         # As if the open claim were committed after our check (a race).
         return replace(real(**kw), refusals=(), open_claim=None)
 
-    monkeypatch.setattr(services.bank, "claim_check", blind)
+    monkeypatch.setattr(filing_services, "claim_check", blind)
     with pytest.raises(Refusal) as exc:
         services.claim_submit(filing=filing, base=Decimal("1000"), documents=documents(),
                               actor=officer_a)

@@ -22,7 +22,7 @@ from accounts.models import SecurityEvent
 from accounts.roles import GROUP_ROLES, Role, role_of
 from banks.models import Bank, CooperationAgreement, SuspensionChange, SuspensionState
 from claims.models import Claim, ClaimStatusChange, Confirmation, Payment, ReturnPayment, WriteOff
-from claims.services import proposal_withdraw as withdraw
+from claims.proposal.services import proposal_withdraw as withdraw
 from demo.management.commands.load_demo import DEMO_PASSWORD, DEMO_TODAY, DEMO_USERS
 from fund.models import LedgerEntry
 from fund.selectors import fund_balance, policy_context

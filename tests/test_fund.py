@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from claims.models import Claim, Recovery, ReturnPayment
-from claims.services import claim_pay, return_receive
+from claims.payment.services import claim_pay, return_receive
 from fund.models import FundSize, LedgerEntry
 from fund.selectors import (
     fund_balance,

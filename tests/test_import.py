@@ -13,14 +13,8 @@ from django.utils import timezone
 
 from banks.services import officer_grant
 from loans import import_services
-from loans.import_services import (
-    OK,
-    REASONS,
-    VERSION,
-    import_batch_commit,
-    import_batch_preview,
-    import_batch_validate,
-)
+from loans.import_selectors import OK, REASONS, VERSION, import_batch_preview
+from loans.import_services import import_batch_commit, import_batch_validate
 from loans.importing import (
     CLASSIFICATIONS,
     FILINGS,

@@ -9,12 +9,8 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
-from loans.import_services import (
-    REASONS,
-    import_batch_commit,
-    import_batch_confirm,
-    import_batch_create,
-)
+from loans.import_selectors import REASONS
+from loans.import_services import import_batch_commit, import_batch_confirm, import_batch_create
 from loans.importing import FILINGS, read_workbook
 from loans.models import ImportBatch, LoanFiling
 

@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from loans.import_services import OK, REASONS
+from loans.import_selectors import OK, REASONS
 from loans.importing import FILINGS, ImportFileError, is_percent_format, read_workbook
 from loans.models import ImportBatch, LoanFiling
 

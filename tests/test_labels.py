@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from banks.services import suspension_manual_lift, suspension_manual_set
-from claims.services.proposal import proposal_number_stem
+from claims.proposal.services import proposal_number_stem
 from riskcomp import labels
 from riskcomp.audit import audit_context, audit_entries_for
 from riskcomp.templatetags.portal import cny

@@ -44,6 +44,7 @@ KNOWN_UPWARD: dict[tuple[str, str], str] = {
     # A job kind runs the work of the app that queued it (an import's validation and commit, a
     # report's generation): the kinds table names them until each app registers its own kinds.
     ("jobs/kinds.py", "loans.import_services"): "job kinds run loans' imports",
+    ("jobs/kinds.py", "loans.import_selectors"): "job kinds list loans' imports",
     ("jobs/kinds.py", "loans.models"): "job kinds run loans' imports",
     ("jobs/kinds.py", "reports.models"): "job kinds generate reports",
     ("jobs/kinds.py", "reports.selectors"): "job kinds generate reports",
@@ -59,8 +60,7 @@ KNOWN_UPWARD: dict[tuple[str, str], str] = {
     ("fund/params_views.py", "loans.models"): "version in use by filings",
     # The fund's recoveries due and the ledger screen still read claims' records and helpers.
     ("fund/selectors.py", "claims.models"): "recoveries outstanding",
-    ("fund/views.py", "claims.exports"): "ledger screen export columns",
-    ("fund/views.py", "claims.payment_selectors"): "ledger reads kept with payments",
+    ("fund/views.py", "claims.payment.selectors"): "the ledger filter's bank choices",
 }
 
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from claims.models import Claim, Recovery, ReturnPayment
-from claims.services import claim_pay, return_receive
+from claims.payment.services import claim_pay, return_receive
 from fund.models import LedgerEntry
 from fund.selectors import fund_balance, ledger_entries, ledger_totals
 from fund.services import ledger_post

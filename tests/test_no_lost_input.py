@@ -209,7 +209,7 @@ def _claim_day(monkeypatch, settings, tmp_path):  # type: ignore[no-untyped-def]
 
 
 def _scans(**over):  # type: ignore[no-untyped-def]
-    from claims.services import REQUIRED_DOCUMENTS
+    from claims.filing.services import REQUIRED_DOCUMENTS
 
     from .test_claims_bank import pdf
 

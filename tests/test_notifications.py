@@ -16,8 +16,8 @@ from django.utils import timezone
 from accounts.roles import Role
 from banks.models import SuspensionChange
 from banks.services import suspension_manual_lift, suspension_manual_set
+from claims.common.services import locked_claim, transition
 from claims.models import Claim, Payment, Recovery, ReturnPayment
-from claims.services.common import locked_claim, transition
 from notifications import services as notify_services
 from notifications.context_processors import unread
 from notifications.models import Notification

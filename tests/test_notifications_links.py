@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from claims import services
+from claims.filing.services import claim_resubmit
 from claims.models import Claim
-from claims.services.bank import claim_resubmit
-from claims.services.review import claim_request_supplement
+from claims.review.services import claim_request_supplement
 from notifications.models import Notification
 
 from .conftest import client_for
@@ -96,7 +96,7 @@ def test_a_supplement_answered_tells_the_reviewers_and_leads_to_the_review(
 @pytest.mark.django_db
 def test_the_bank_hears_of_every_decision_on_its_claims_and_each_opens_the_claim(
         bank_a, officer_a, reviewer, approver):
-    from claims.services.review import claim_review_pass
+    from claims.review.services import claim_review_pass
 
     filing = FilingFactory(bank=bank_a, filed_by=officer_a)
     claim = ClaimFactory(filing=filing, created_by=officer_a, number="MC-2026-0901")

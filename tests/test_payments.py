@@ -16,10 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from banks.models import SuspensionState
-from claims import payment_selectors
 from claims.models import Claim, ClaimStatusChange, Confirmation, Payment, Recovery, ReturnPayment
-from claims.services import claim_pay, claims_pay_batch, return_receive
-from claims.services import payment as payment_service
+from claims.payment import selectors as payment_selectors
+from claims.payment import services as payment_service
+from claims.payment.services import claim_pay, claims_pay_batch, return_receive
 from fund.models import LedgerEntry
 from fund.selectors import fund_balance
 

@@ -11,9 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from claims.filing.selectors import claim_list_for, claim_quarter_choices
 from claims.models import Claim, ClaimStatusChange
-from claims.review_selectors import queue_ages
-from claims.selectors import claim_list_for, claim_quarter_choices
+from claims.review.selectors import queue_ages
 from riskcomp.listing import quarter_choices
 from riskcomp.policy.workdays import WorkdayCalendar
 

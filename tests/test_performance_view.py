@@ -14,7 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claims.models import Claim, Recovery, ReturnPayment
-from claims.services import claim_pay, return_receive, suspension_recompute
+from claims.payment.services import claim_pay, return_receive
+from claims.suspension.services import suspension_recompute
 from fund.models import FundSize, LedgerEntry
 from fund.services import ledger_post
 from loans.models import LoanFiling
@@ -414,7 +415,7 @@ def test_a_filings_status_and_balance_leave_the_cache_alone(portfolio):
 
 @pytest.mark.django_db
 def test_a_recovery_and_a_return_show_at_once(portfolio, reviewer, officer_a):
-    from claims.services import recovery_report
+    from claims.payment.services import recovery_report
 
     viewer = client_for(reviewer)
     url = reverse("reports:performance")

@@ -17,9 +17,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from claims import services
+from claims.filing.selectors import claim_check
 from claims.models import Claim
-from claims.review_selectors import review_findings
-from claims.selectors import claim_check
+from claims.review.selectors import review_findings
 from fund.models import CalendarDay, CalendarYear, LedgerEntry, LprRate, PolicyVersion
 from fund.params_services import (
     lpr_record,

@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from banks.models import SuspensionState
 from claims import services
 from claims.models import Claim, ClaimStatusChange, Confirmation, Proposal
-from claims.services.proposal import period_admits, period_label, proposal_number_stem
+from claims.proposal.services import period_admits, period_label, proposal_number_stem
 from riskcomp.policy.reasons import Refusal
 
 from .conftest import client_for

@@ -14,13 +14,8 @@ from django.utils import timezone
 
 from banks.models import SuspensionChange
 from claims.models import Claim, Confirmation, WriteOff
-from claims.services import (
-    claim_pay,
-    recovery_report,
-    return_receive,
-    return_record,
-    writeoff_confirm,
-)
+from claims.payment.services import claim_pay, recovery_report, return_receive, return_record
+from claims.writeoff.services import writeoff_confirm
 from fund.models import LedgerEntry
 from fund.selectors import fund_balance, receivables, receivables_by_scheme
 from fund.services import ledger_post

@@ -11,7 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from pypdf import PdfReader
 
 from claims.models import Claim, Confirmation, WriteOff
-from claims.services import claim_pay, writeoff_confirm
+from claims.payment.services import claim_pay
+from claims.writeoff.services import writeoff_confirm
 from reports.figures import report_data
 from reports.models import ReportFile
 from reports.services import report_generate, report_request

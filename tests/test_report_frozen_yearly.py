@@ -12,15 +12,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from banks.models import CooperationAgreement, SuspensionChange
 from banks.services import agreement_terminate
 from claims.models import Claim, Confirmation, SpotCheck, SpotCheckItem, WriteOff
-from claims.services import (
+from claims.payment.services import (
     claim_pay,
     recovery_report,
     return_receive,
     return_record,
-    spot_check_record,
     statement_submit,
-    writeoff_confirm,
 )
+from claims.spotcheck.services import spot_check_record
+from claims.writeoff.services import writeoff_confirm
 from fund.models import LedgerEntry
 from loans.services import classification_report
 from reports.figures import ReportData, report_data

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from banks.models import SuspensionChange
 from claims.models import SpotCheck, SpotCheckItem
-from claims.services import recovery_report
+from claims.payment.services import recovery_report
 from fund.models import FundSize, PolicyVersion
 from reports.figures import ReportData, Table, report_data
 from reports.rendering import render_report_pdf

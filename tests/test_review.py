@@ -26,7 +26,7 @@ from claims.models import (
     ReviewDecision,
     SupplementRequest,
 )
-from claims.review_selectors import (
+from claims.review.selectors import (
     WorkdayIndex,
     pauses_from_changes,
     queue_ages,
@@ -624,7 +624,7 @@ def test_queue_ages_follow_the_day_and_each_change_of_the_claim(bank_a, officer_
 @pytest.mark.django_db
 def test_the_nightly_task_computes_every_age_before_the_first_reviewer_comes(
         bank_a, officer_a, reviewer, monkeypatch):
-    from claims.review_selectors import review_ages_refresh
+    from claims.review.selectors import review_ages_refresh
     from claims.tasks import refresh_review_ages
     from fund.selectors import policy_context
 
@@ -654,8 +654,8 @@ def test_two_reviewers_opening_the_queue_at_once_compute_the_ages_once(
     import threading
     import time
 
-    from claims import review_selectors
-    from claims.review_selectors import review_ages_refresh
+    from claims.review import selectors as review_selectors
+    from claims.review.selectors import review_ages_refresh
     from fund.selectors import policy_context
 
     for day in (2, 9, 16):

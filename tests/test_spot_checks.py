@@ -12,7 +12,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from claims.models import Payment, SpotCheck, SpotCheckItem
-from claims.services import spot_check_draw, spot_check_population, spot_check_record
+from claims.spotcheck.selectors import spot_check_population
+from claims.spotcheck.services import spot_check_draw, spot_check_record
 
 from .conftest import client_for
 from .factories import ClaimFactory, FilingFactory

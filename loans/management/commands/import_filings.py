@@ -21,7 +21,8 @@ from banks.models import Bank, Branch
 from banks.selectors import banks_for
 from riskcomp.choices import Scheme
 
-from ...import_services import SCHEME_SHORT, import_policy_context
+from ...import_selectors import SCHEME_SHORT
+from ...import_services import import_policy_context
 from ...importing import (
     FILINGS,
     ImportFileError,
