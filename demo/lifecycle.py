@@ -31,7 +31,7 @@ from fund.services import (
 )
 from riskcomp.choices import ReasonCode, Scheme
 from riskcomp.labels import quarter_label
-from riskcomp.policy.deadlines import add_months, next_quarter_start
+from riskcomp.policy.deadlines import add_months, next_quarter_start, quarter_code
 from riskcomp.policy.reasons import PolicyError, Refusal
 
 from .base import ClaimPlan, LoaderBase
@@ -44,7 +44,6 @@ from .specs import (
     S,
     _at,
     _money,
-    _quarter_label,
 )
 
 REFUSED = (Refusal, PolicyError, ValidationError)
@@ -121,7 +120,7 @@ class Lifecycle(LoaderBase):
         when = plan.times[nxt]
         if nxt == "proposed":
             assert plan.claim is not None  # noqa: S101 - reviewed claims exist
-            period = "2026Q4" if plan.status == S.PROPOSED else _quarter_label(
+            period = "2026Q4" if plan.status == S.PROPOSED else quarter_code(
                 plan.times["reviewed"].date())
             key = (str(plan.claim.scheme), period, when)
             if key not in self.proposals:

@@ -14,7 +14,6 @@ from riskcomp.choices import (
     QualificationType,
     Scheme,
 )
-from riskcomp.policy.deadlines import quarter_of
 from riskcomp.policy.enterprise_size import Industry
 
 DEFAULT_SEED = 20261122
@@ -222,11 +221,6 @@ def _at(day: date, hour: int = 10, minute: int = 0) -> datetime:
 
 def _money(value: Decimal) -> Decimal:
     return value.quantize(FEN)
-
-
-def _quarter_label(day: date) -> str:
-    year, q = quarter_of(day)
-    return f"{year}Q{q}"
 
 
 def _quarter_ends(start: date, end: date) -> list[date]:

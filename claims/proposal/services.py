@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from riskcomp.choices import Scheme
+from riskcomp.labels import quarter_label
 from riskcomp.policy.claims import proposal_admits
 from riskcomp.policy.deadlines import quarter_code, quarter_of
 from riskcomp.policy.reasons import Refusal
@@ -116,9 +117,10 @@ def proposal_create(*, claims: Iterable[Claim], scheme: str, period: str, note: 
     if scheme not in Scheme.values:
         raise invalid("scheme", _("请选择政策。"), "scheme")
     year, quarter = parse_period(period)
-    period = f"{year}Q{quarter}"
+    period = quarter_code(date(year, 3 * quarter - 2, 1))
     if (year, quarter) > quarter_of(timezone.localtime(now).date()):
-        raise invalid("period", _("所属期间 %(p)s 尚未开始。") % {"p": period}, "period_future")
+        raise invalid("period", _("所属期间 %(p)s 尚未开始。") % {"p": quarter_label(period)},
+                      "period_future")
     ids = sorted({c.pk for c in claims})
     if not ids:
         raise invalid("claims", _("请至少选择一笔初审通过的申报。"), "no_claims")
