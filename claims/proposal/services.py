@@ -146,7 +146,8 @@ def proposal_create(*, claims: Iterable[Claim], scheme: str, period: str, note: 
                 _("申报 %(n)s 于 %(d)s 初审通过，属于 %(q)s，不能放入 %(p)s 的初审意见"
                   "（科创方案第十五条：按季度报送）。")
                 % {"n": claim.number, "d": passed[claim.pk].isoformat(),
-                   "q": period_label(passed[claim.pk]), "p": period}, code="wrong_period"))
+                   "q": quarter_label(period_label(passed[claim.pk])),
+                   "p": quarter_label(period)}, code="wrong_period"))
     if errors:
         raise ValidationError({"claims": errors})
     refuse_suspended(locked, scheme)
