@@ -164,6 +164,15 @@ def test_two_micro_versions_each_loan_filed_claimed_paid_and_reported_under_its_
         classification_report(filing=filing, classification="substandard",
                               classified_on=date(2027, 2, 10), actor=officer)
     clock(date(2027, 3, 1))
+    # The claim form states each loan's own claim window.
+    from django.urls import reverse
+
+    from .conftest import client_for
+
+    officer_client = client_for(officer)
+    for filing, months in ((december, 12), (january, 6)):
+        page = officer_client.get(reverse("claims:claim_create", args=[filing.pk]))
+        assert f"（合同到期日后{months}个月）" in page.content.decode()
     claims = {}
     for filing, base in ((december, "9000000.00"), (january, "7000000.00")):
         claims[filing.policy_version] = services.claim_submit(
