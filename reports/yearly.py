@@ -45,7 +45,7 @@ from .figures import (
     cn_date,
     values_at,
 )
-from .performance import DelayStats, RecoveryFigures, add_recoveries, delay_stats
+from .performance import DelayStats, RecoveryFigures, add_recoveries, delay_stats, leverage
 from .performance_selectors import PaymentIndicators, Scope, payment_indicators
 
 HUNDRED = Decimal(100)
@@ -65,6 +65,12 @@ def _percent(part: Decimal, whole: Decimal) -> str:
     if not whole:
         return "—"
     return f"{(part * HUNDRED / whole).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}%"
+
+
+def _times(filed: Decimal, fund_size: Decimal) -> str:
+    """放大倍数 as the performance view computes it (``performance.leverage``)."""
+    value = leverage(filed, fund_size)
+    return "—" if value is None else _("%(x)s倍") % {"x": value}
 
 
 def _in_force(end: date) -> dict[str, PolicyVersion]:
@@ -155,18 +161,18 @@ def _support(start: date, end: date, y: Yearly) -> None:
             n=Count("pk"), enterprises=Count("enterprise", distinct=True),
             first=Count("pk", filter=Q(is_first_loan=True)), amount=Sum("amount_cny")):
         rows.append((schemes.get(r["scheme"], r["scheme"]), r["n"], r["enterprises"], r["first"],
-                     _d(r["amount"]), _percent(_d(r["amount"]), fund_size)))
+                     _d(r["amount"]), _times(_d(r["amount"]), fund_size)))
     all_ = filings.aggregate(n=Count("pk"), enterprises=Count("enterprise", distinct=True),
                              first=Count("pk", filter=Q(is_first_loan=True)),
                              amount=Sum("amount_cny"))
     y.tables.append(Table(
         key="support", title=_("支持贷款、服务企业与首贷"),
         headers=(_("政策"), _("贷款笔数"), _("服务企业数"), _("首贷笔数"), _("贷款金额（元）"),
-                 _("备案贷款÷资金规模")),
+                 _("放大倍数（备案贷款÷资金规模）")),
         rows=sorted(rows), money_columns=frozenset({4}),
         total=(_("合计"), all_["n"], all_["enterprises"], all_["first"], _d(all_["amount"]),
-               _percent(_d(all_["amount"]), fund_size))))
-    y.basis["leverage"] = _percent(_d(all_["amount"]), fund_size)
+               _times(_d(all_["amount"]), fund_size))))
+    y.basis["leverage"] = _times(_d(all_["amount"]), fund_size)
     y.basis["enterprises"] = all_["enterprises"]
     y.basis["first_loans"] = all_["first"]
     sizes = _labels(EnterpriseSize.choices)
