@@ -13,9 +13,7 @@ from riskcomp.uploads import ACCEPT_ATTR, check_upload
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-
 FILE_HELP = _("PDF、PNG 或 JPEG，按文件内容识别类型。")
-
 
 
 class DocumentField(forms.FileField):
@@ -35,10 +33,8 @@ class DocumentField(forms.FileField):
         return value
 
 
-
 class MultipleFileInput(forms.FileInput):
     allow_multiple_selected = True
-
 
 
 class MultipleDocumentField(forms.FileField):

@@ -44,8 +44,8 @@ def inline_file(field: Any, filename: str) -> FileResponse:
     return response
 
 
+# The roles that read the custodian's and the bureau's screens (every bank).
 STAFF = (Role.REVIEWER, Role.APPROVER, Role.AUDITOR, Role.ADMIN)
-
 
 
 def bank_filter_choices() -> tuple[tuple[str, str], ...]:
@@ -55,7 +55,6 @@ def bank_filter_choices() -> tuple[tuple[str, str], ...]:
 
 def is_officer(request: HttpRequest) -> bool:
     return role_of(request.user) == Role.BANK_OFFICER
-
 
 
 def has_related(obj: Any, attr: str) -> bool:

@@ -62,7 +62,6 @@ class RecoveryForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-
 class ReturnForm(forms.Form):
     amount = forms.DecimalField(label=_("返还金额（元）"), **MONEY)
     returned_on = forms.DateField(label=_("返还日期"), widget=DATE)
@@ -73,7 +72,6 @@ class ReturnForm(forms.Form):
         super().__init__(*args, **kwargs)
         if tech:  # TECH Art. 19: returns come with the reconciliation statement
             self.fields["reconciliation_statement"].required = True
-
 
 
 class StatementForm(forms.Form):

@@ -108,12 +108,10 @@ def claim_returned_total(claim: Claim) -> Decimal:
     return total if total is not None else ZERO
 
 
-
 def claim_return_due_total(claim: Claim) -> Decimal:
     """The sum of the returns computed for ``claim``'s recoveries so far."""
     total = Recovery.objects.filter(claim=claim).aggregate(s=Sum("return_amount"))["s"]
     return total if total is not None else ZERO
-
 
 
 def _overdue_annotations(today: date) -> dict[str, Any]:
@@ -133,7 +131,6 @@ def _overdue_annotations(today: date) -> dict[str, Any]:
     }
 
 
-
 def recovery_list_for(*, user: Any, today: date | None = None) -> QuerySet[Recovery]:
     """Recoveries of the user's banks, each with ``is_overdue``, ``is_notice_late`` and
     ``is_returned_late`` (as of ``today``)."""
@@ -142,7 +139,6 @@ def recovery_list_for(*, user: Any, today: date | None = None) -> QuerySet[Recov
         "claim", "claim__bank", "claim__filing", "claim__filing__enterprise", "return_payment",
     ).annotate(**_overdue_annotations(today))
     return scope_to_user_banks(qs, user, field="claim__bank")
-
 
 
 def recovery_list_of_bank(*, bank_id: int, today: date | None = None) -> QuerySet[Recovery]:
@@ -154,17 +150,14 @@ def recovery_list_of_bank(*, bank_id: int, today: date | None = None) -> QuerySe
     ).annotate(**_overdue_annotations(today))
 
 
-
 def recoveries_overdue_for(*, user: Any, today: date | None = None) -> QuerySet[Recovery]:
     """Recoveries whose return is overdue (or whose notice came late) and not yet returned."""
     return recovery_list_for(user=user, today=today).filter(is_overdue=True).order_by(
         Coalesce("return_deadline", "notified_on"), "id")
 
 
-
 def recovery_detail_for(*, user: Any) -> QuerySet[Recovery]:
     return recovery_list_for(user=user)
-
 
 
 def return_payment_for(*, user: Any) -> QuerySet[ReturnPayment]:
@@ -173,11 +166,9 @@ def return_payment_for(*, user: Any) -> QuerySet[ReturnPayment]:
         field="recovery__claim__bank")
 
 
-
 def statement_for(*, user: Any) -> QuerySet[RecoveryStatement]:
     return scope_to_user_banks(RecoveryStatement.objects.select_related("claim"), user,
                                field="claim__bank")
-
 
 
 def claim_has_unreturned_recovery(claim: Claim) -> bool:

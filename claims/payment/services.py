@@ -281,7 +281,6 @@ def recovery_report(*, claim: Claim, recovered_on: date, amount: Decimal,
     )
 
 
-
 @transaction.atomic
 def return_record(*, recovery: Recovery, amount: Decimal, returned_on: date, reference: str,
                   reconciliation_statement: UploadedFile | None = None,
@@ -337,7 +336,6 @@ def return_record(*, recovery: Recovery, amount: Decimal, returned_on: date, ref
                        "return_duplicate") from exc
     transaction.on_commit(_recompute_suspensions)
     return payment
-
 
 
 @transaction.atomic

@@ -68,7 +68,6 @@ from .services import (
 _lazy = gettext_lazy
 
 
-
 def _sum(amounts: Any) -> Decimal:
     return sum(amounts, Decimal("0.00"))
 
@@ -264,7 +263,6 @@ RETURN_STATES = (
 )
 
 
-
 @role_required(*ANY_ROLE)
 @require_safe
 def recovery_list(request: HttpRequest) -> HttpResponse:
@@ -298,7 +296,6 @@ def recovery_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-
 @role_required(Role.BANK_OFFICER)
 def recovery_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Report a recovery; the portal computes the return and its deadlines."""
@@ -324,7 +321,6 @@ def recovery_create(request: HttpRequest, pk: int) -> HttpResponse:
                 f"¥{claim.payment.amount:,.2f}" if has_related(claim, "payment") else "—")])
 
 
-
 def _recovery_messages(request: HttpRequest, recovery: Recovery) -> None:
     def day(d: Any) -> str:
         return d.isoformat() if d else _("待定")
@@ -339,7 +335,6 @@ def _recovery_messages(request: HttpRequest, recovery: Recovery) -> None:
             "pending": pending_text(pending_year(recovery.recovered_on))})
     elif recovery.notified_on > recovery.notice_deadline:
         messages.warning(request, _("该笔回收的通知日期晚于通知截止日（回收后20个工作日）。"))
-
 
 
 @role_required(Role.BANK_OFFICER)
@@ -373,7 +368,6 @@ def return_create(request: HttpRequest, pk: int) -> HttpResponse:
                 if recovery.return_deadline else pending_text(pending_year(recovery.notified_on)))])
 
 
-
 @role_required(Role.BANK_OFFICER)
 def statement_create(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(claim_list_for(user=request.user), pk=pk)
@@ -395,14 +389,12 @@ def statement_create(request: HttpRequest, pk: int) -> HttpResponse:
                         submit=_("报送"), confirm=_("确认报送该年度追偿情况说明？"))
 
 
-
 @role_required(*ANY_ROLE)
 @require_safe
 def return_statement_download(request: HttpRequest, pk: int) -> HttpResponse:
     payment = get_object_or_404(return_payment_for(user=request.user), pk=pk)
     return serve_document(payment.reconciliation_statement,
                           filename=f"{payment.reference}-reconciliation")
-
 
 
 @role_required(*ANY_ROLE)

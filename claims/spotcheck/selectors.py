@@ -9,7 +9,6 @@ from ..models import Claim
 SPOT_CHECK_STATUSES = (Claim.Status.PAID, Claim.Status.WRITTEN_OFF)
 
 
-
 def spot_check_population(*, year: int) -> QuerySet[Claim]:
     """The loans a year's spot check draws from.
 
@@ -19,7 +18,6 @@ def spot_check_population(*, year: int) -> QuerySet[Claim]:
     """
     return Claim.objects.filter(status__in=SPOT_CHECK_STATUSES,
                                 payment__paid_on__year=year).order_by("id")
-
 
 
 def spot_check_population_counts() -> list[tuple[int, int]]:

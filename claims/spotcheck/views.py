@@ -30,7 +30,6 @@ from .services import spot_check_draw, spot_check_record
 READERS = (Role.REVIEWER, Role.AUDITOR, Role.ADMIN)
 
 
-
 @role_required(*READERS)
 @require_safe
 def spotcheck_list(request: HttpRequest) -> HttpResponse:

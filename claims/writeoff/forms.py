@@ -28,7 +28,6 @@ class WriteOffForwardForm(forms.Form):
                            widget=forms.Textarea(attrs={"rows": 3}))
 
 
-
 class WriteOffRejectForm(forms.Form):
     reason = forms.CharField(label=_("不予核销的理由"), max_length=2000,
                              widget=forms.Textarea(attrs={"rows": 3}))

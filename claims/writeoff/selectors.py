@@ -23,13 +23,11 @@ def writeoff_list() -> QuerySet[WriteOff]:
         "claim", "claim__bank", "claim__filing", "claim__filing__enterprise", "applied_by")
 
 
-
 def writeoff_detail() -> QuerySet[WriteOff]:
     return writeoff_list().select_related(
         "claim__payment", "reviewed_by", "decided_by",
     ).prefetch_related(Prefetch(
         "status_changes", queryset=WriteOffStatusChange.objects.select_related("actor")))
-
 
 
 def writeoffs_waiting_on_bureau() -> QuerySet[WriteOff]:

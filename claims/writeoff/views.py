@@ -62,9 +62,7 @@ def writeoff_create(request: HttpRequest, pk: int) -> HttpResponse:
                         confirm=_("确认提交核销申请？"), facts=facts)
 
 
-
 BANK_WRITEOFF_FILES = ("ruling", "internal_approval", "application_letter")
-
 
 
 @role_required(*ANY_ROLE)
@@ -81,7 +79,6 @@ def writeoff_file_download(request: HttpRequest, pk: int) -> HttpResponse:
 # Badge tones of the write-off states, borrowed from the claim states they resemble.
 WRITEOFF_BADGE = {"applied": "submitted", "forwarded": "proposed",
                   "confirmed": "written_off", "rejected": "rejected"}
-
 
 
 @role_required(*STAFF)
@@ -113,7 +110,6 @@ def writeoff_list(request: HttpRequest) -> HttpResponse:
                   {"listing": listing, "badges": WRITEOFF_BADGE})
 
 
-
 def _writeoff_page(request: HttpRequest, write_off: WriteOff, **forms: Form) -> HttpResponse:
     role = role_of(request.user)
     ctx: dict[str, Any] = {"write_off": write_off, "claim": write_off.claim,
@@ -130,14 +126,12 @@ def _writeoff_page(request: HttpRequest, write_off: WriteOff, **forms: Form) -> 
     return render(request, "claims/writeoff/writeoff_detail.html", ctx)
 
 
-
 @role_required(*STAFF)
 @require_safe
 def writeoff_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The application with the ruling and the internal approval shown inline, its history, and
     the decision the current role may take."""
     return _writeoff_page(request, get_object_or_404(selectors.writeoff_detail(), pk=pk))
-
 
 
 def _writeoff_review(request: HttpRequest, pk: int, form_class: type[Form], form_key: str,
@@ -156,7 +150,6 @@ def _writeoff_review(request: HttpRequest, pk: int, form_class: type[Form], form
     return _writeoff_page(request, write_off, **{form_key: form})
 
 
-
 @role_required(Role.REVIEWER)
 def writeoff_forward(request: HttpRequest, pk: int) -> HttpResponse:
     return _writeoff_review(
@@ -166,7 +159,6 @@ def writeoff_forward(request: HttpRequest, pk: int) -> HttpResponse:
         _("核销申请（%(n)s）已审核，报送财政国资局确认。"))
 
 
-
 @role_required(Role.REVIEWER)
 def writeoff_reject(request: HttpRequest, pk: int) -> HttpResponse:
     return _writeoff_review(
@@ -174,7 +166,6 @@ def writeoff_reject(request: HttpRequest, pk: int) -> HttpResponse:
         lambda w, data: services.writeoff_reject(write_off=w, reason=data["reason"],
                                                  actor=request.user),
         _("已退回核销申请（%(n)s），银行可重新申请。"))
-
 
 
 @role_required(Role.APPROVER)
@@ -203,14 +194,12 @@ def writeoff_decide(request: HttpRequest, pk: int) -> HttpResponse:
     return _writeoff_page(request, write_off, decision_form=form)
 
 
-
 WRITEOFF_FILES = {
     "ruling": _lazy("法院裁定书"),
     "internal_approval": _lazy("银行内部核销审批"),
     "application_letter": _lazy("核销申请函"),
     "document": _lazy("财政确认文件"),
 }
-
 
 
 @xframe_options_sameorigin  # shown in the review page's <iframe>; still never cross-site
