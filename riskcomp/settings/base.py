@@ -83,7 +83,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "riskcomp.urls"
 WSGI_APPLICATION = "riskcomp.wsgi.application"
 
-TEMPLATES = [
+TEMPLATES: list[dict[str, Any]] = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
