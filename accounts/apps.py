@@ -7,7 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("账号安全")
 
     def ready(self) -> None:
-        from django.contrib.auth.models import User
+        from django.contrib.auth.models import AbstractUser, User
 
         from riskcomp.labels import person_name
 
@@ -15,4 +15,7 @@ class AccountsConfig(AppConfig):
 
         # Django's get_full_name is "first last" (丽娜 王); every screen, notification, export,
         # PDF and the admin call it, so it is the one place to put the family name first.
-        User.get_full_name = person_name  # type: ignore[method-assign]
+        def get_full_name(self: AbstractUser) -> str:
+            return person_name(self)
+
+        User.get_full_name = get_full_name  # type: ignore[method-assign]

@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlencode, urlparse
 
 from django.conf import settings
@@ -32,6 +32,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role, role_of
+
+if TYPE_CHECKING:
+    from django.http.request import _ImmutableQueryDict
 
 LOGIN_AT = "riskcomp_login_at"
 SEEN_AT = "riskcomp_seen_at"
@@ -162,8 +165,9 @@ def replay_pending_post(request: HttpRequest, next_url: str) -> HttpResponse | N
             with default_storage.open(stored) as fh:
                 uploads.appendlist(field, SimpleUploadedFile(name, fh.read(), content_type))
         post._mutable = False
-        request.POST = post
-        request._files = uploads
+        request.POST = cast("_ImmutableQueryDict", post)  # immutable since the line above
+        # FILES is a read-only property over ``_files`` on WSGIRequest; the stubs know neither.
+        request._files = uploads  # type: ignore[attr-defined]
         request.path = request.path_info = pending["path"]
         return match.func(request, *match.args, **match.kwargs)
     finally:

@@ -1,6 +1,7 @@
 """Reads for the account-security screens."""
 
 import re
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -29,12 +30,12 @@ def describe_user_agent(user_agent: str) -> str:
     return label or user_agent[:60]
 
 
-def live_session_keys() -> QuerySet[Session]:
+def live_session_keys() -> QuerySet[Session, Mapping[str, Any]]:
     """Keys of the sessions that have not expired (database session backend)."""
     return Session.objects.filter(expire_date__gt=timezone.now()).values("session_key")
 
 
-def sessions_of(user: Any) -> list[UserSession]:
+def sessions_of(user: Any) -> Sequence[UserSession]:
     """The user's open sessions, newest login first, each with ``last_activity_at``.
 
     The activity stamp saves the session (at most once a minute), pushing its expiry

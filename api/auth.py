@@ -102,6 +102,9 @@ class PerKeyThrottle(throttling.SimpleRateThrottle):
     would take the service down instead."""
 
     scope = "api_key"
+    # Set by SimpleRateThrottle.__init__ from the rate, None when there is none; not in the stubs.
+    num_requests: int | None
+    duration: int | None
 
     def __init__(self) -> None:
         super().__init__()
@@ -115,14 +118,14 @@ class PerKeyThrottle(throttling.SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": key.prefix}
 
     def allow_request(self, request: Request, view: Any) -> bool:
-        if self.rate is None:
+        if self.rate is None or self.num_requests is None or self.duration is None:
             return True
         ident = self.get_cache_key(request, view)
         if ident is None:
             return True
         window, elapsed = divmod(self.timer(), self.duration)
         try:
-            count = self._count(f"{ident}:{int(window)}")
+            count = self._count(f"{ident}:{int(window)}", self.duration)
         except CACHE_ERRORS as exc:
             logger.warning("API rate limit not counted, cache unreachable: %s", exc)
             return True
@@ -131,9 +134,9 @@ class PerKeyThrottle(throttling.SimpleRateThrottle):
         self._wait = self.duration - elapsed
         return False
 
-    def _count(self, name: str) -> int:
+    def _count(self, name: str, duration: int) -> int:
         """This call counted in the window's counter: its new value."""
-        timeout = self.duration + 5  # the counter outlives its window, never by much
+        timeout = duration + 5  # the counter outlives its window, never by much
         self.cache.add(name, 0, timeout=timeout)
         try:
             return int(self.cache.incr(name))

@@ -42,7 +42,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             return errors_response(401, [error("UNAUTHENTICATED", detail)],
                                    {"WWW-Authenticate": 'Bearer realm="api"'})
         if isinstance(exc, exceptions.Throttled):
-            wait = int(exc.wait or 1) + (0 if float(exc.wait or 1).is_integer() else 1)
+            # Throttled.__init__ sets ``wait`` (seconds, None when unknown); the stubs omit it.
+            seconds: float = exc.wait or 1  # type: ignore[attr-defined]
+            wait = int(seconds) + (0 if float(seconds).is_integer() else 1)
             headers["Retry-After"] = str(max(wait, 1))
             return errors_response(429, [error("RATE_LIMITED", _(
                 "请求过于频繁，请在 %(s)s 秒后重试。") % {"s": headers["Retry-After"]})], headers)

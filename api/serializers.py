@@ -54,7 +54,9 @@ class RowVerdictSerializer(serializers.Serializer):
     ratio = serializers.CharField(allow_null=True)
     policy_version = serializers.CharField(allow_null=True)
     filing_id = serializers.IntegerField(allow_null=True)
-    errors = RowErrorSerializer(many=True)
+    # The metaclass moves declared fields off the class, so ``errors`` does not shadow
+    # Serializer.errors at runtime; the stubs cannot see that.
+    errors = RowErrorSerializer(many=True)  # type: ignore[assignment]
 
 
 class FilingBatchOutSerializer(serializers.Serializer):
@@ -66,7 +68,7 @@ class FilingBatchOutSerializer(serializers.Serializer):
 
 
 class ErrorsSerializer(serializers.Serializer):
-    errors = RowErrorSerializer(many=True)
+    errors = RowErrorSerializer(many=True)  # type: ignore[assignment]  # as in RowVerdictSerializer
 
 
 class ClassificationSerializer(serializers.ModelSerializer):

@@ -91,9 +91,11 @@ def read_json(request: Request, limit: int | None = None) -> Any:
     if content_type != "application/json":
         raise ApiError(415, "UNSUPPORTED_MEDIA_TYPE",
                        _("请求体须为JSON，Content-Type: application/json。"))
+    # Kept on the request: read_json_digest hashes the very bytes the JSON was parsed from.
     body = getattr(request, "_api_body", None)
     if body is None:
-        body = request._api_body = django_request.read(limit + 1)
+        body = django_request.read(limit + 1)
+        request._api_body = body  # type: ignore[attr-defined]
     try:
         return json.loads(body, parse_int=str, parse_float=str, parse_constant=_no_constant)
     except (ValueError, RecursionError):
@@ -134,7 +136,7 @@ def idempotent(view: ApiView, handler: Callable[[Any], tuple[Any, int]],
         try:
             with transaction.atomic():
                 record = IdempotentResponse.objects.create(
-                    key=view.key, idempotency_key=idem, method=request.method,
+                    key=view.key, idempotency_key=idem, method=request.method or "",
                     path=request.path[:255], body_sha256=digest)
         except IntegrityError:
             earlier = IdempotentResponse.objects.get(key=view.key, idempotency_key=idem)

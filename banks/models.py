@@ -1,4 +1,5 @@
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -7,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from riskcomp.choices import Scheme
+from riskcomp.policy.params import SchemeParams
 
 ACT_FOR_BANK = "act_for_bank"
 
@@ -135,6 +137,12 @@ class SuspensionState(models.Model):
             models.UniqueConstraint(fields=["bank", "scheme"], name="one_state_per_bank_scheme"),
         ]
 
+    # Not stored: set by banks.selectors.with_threshold_figures for the screens that show them.
+    params: SchemeParams | None
+    claim_ratio: Decimal | None
+    distances: dict[str, Decimal | None]
+    excess: dict[str, Decimal]
+
     def __str__(self) -> str:
         return f"{self.bank.short_name} {self.scheme}"
 
@@ -168,6 +176,9 @@ class SuspensionChange(models.Model):
         verbose_name_plural = _("暂停状态变更")
         ordering = ["-changed_at"]
         indexes = [models.Index(fields=["bank", "scheme", "-changed_at"])]
+
+    # Not stored: set by the history screen (banks.views) as claimed / filed principal in %.
+    claim_percent: Decimal | None
 
     def __str__(self) -> str:
         return f"{self.bank.short_name} {self.scheme} {self.changed_at:%Y-%m-%d}"

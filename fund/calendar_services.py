@@ -3,7 +3,7 @@ every stored deadline it changes, in one transaction."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -31,7 +31,7 @@ from .calendar_selectors import (
 from .models import CalendarDay, CalendarYear
 from .selectors import policy_context
 
-SOURCE_MAX = CalendarYear._meta.get_field("source").max_length
+SOURCE_MAX = cast(int, CalendarYear._meta.get_field("source").max_length)  # a CharField: always set
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 Policy figures live here as data so that a new policy version is a data change; they reach the
 pure engine in ``riskcomp.policy`` only through ``fund.selectors.policy_context``."""
 
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -82,6 +83,11 @@ class PolicyVersion(models.Model):
                 name="policy_version_caps_positive"),
         ]
 
+    # Not stored: set by the version list screen (fund.params_views.version_list).
+    used_by: int
+    is_current: bool
+    is_future: bool
+
     def __str__(self) -> str:
         return f"{self.get_scheme_display()} {self.version}"
 
@@ -139,6 +145,11 @@ class LprRate(models.Model):
                             five_year_percent__gt=0, five_year_percent__lte=10),
                 name="lpr_within_zero_to_ten_percent"),
         ]
+
+    # Not stored: the change from the previous publication, set by fund.params_views.lpr_list
+    # on every rate but the oldest.
+    change_1y: Decimal
+    change_5y: Decimal
 
     def __str__(self) -> str:
         return f"{self.published_on} {self.one_year_percent}/{self.five_year_percent}"

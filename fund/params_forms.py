@@ -99,7 +99,7 @@ class LprForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         latest = LprRate.objects.order_by("-published_on").first()
-        initial = {"published_on": timezone.localdate().replace(day=20)}
+        initial: dict[str, Any] = {"published_on": timezone.localdate().replace(day=20)}
         if latest is not None:
             initial.update(one_year_percent=latest.one_year_percent,
                            five_year_percent=latest.five_year_percent)

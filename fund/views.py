@@ -5,9 +5,10 @@ entries: capital received, deposit interest, and corrections as reversing entrie
 
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -82,7 +83,8 @@ def ledger(request: HttpRequest) -> HttpResponse:
                                "balance", *(("action",) if can_record else ())),
         default_sort="-booked",
     )
-    rows = listing.page.paginator.object_list
+    # build_listing paginates the queryset it was given, filtered and sorted.
+    rows = cast("QuerySet[LedgerEntry]", listing.page.paginator.object_list)
     if wants_xlsx(request):
         return xlsx_response(rows, LEDGER_COLUMNS, title=_("资金台账"), filename="ledger")
     context: dict[str, Any] = {

@@ -27,7 +27,7 @@ def _queue_names(app: Any) -> set[str]:
     return names
 
 
-def _job_id(raw: bytes) -> int | None:
+def _job_id(raw: bytes | str) -> int | None:
     """The ``job_id`` keyword of a task message as kombu's Redis transport stores it."""
     try:
         payload = json.loads(raw)

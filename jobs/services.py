@@ -201,9 +201,11 @@ def _send_unstarted(now: Any) -> int:
     more: a worker took it and died before running it. A job still waiting its turn in a queue
     is left there, so a long queue is not lengthened by copies."""
     sent_before = now - timedelta(seconds=settings.JOBS_UNSTARTED_SECONDS)
-    candidates = list(Job.objects.filter(state__in=(State.QUEUED, State.RETRYING),
-                                         sent_at__lt=sent_before)
-                      .values_list("pk", "sent_at"))
+    # ``sent_at__lt`` leaves out the NULLs; the ``is not None`` tells the type checker so.
+    candidates = [(pk, sent_at) for pk, sent_at in
+                  Job.objects.filter(state__in=(State.QUEUED, State.RETRYING),
+                                     sent_at__lt=sent_before).values_list("pk", "sent_at")
+                  if sent_at is not None]
     if not candidates:
         return 0
     waiting = broker.waiting_job_ids()

@@ -61,14 +61,14 @@ def enterprise_filed_by_bank(enterprise: Enterprise) -> list[BankFiled]:
         banks[row["bank_id"]] = BankFiled(
             bank_id=row["bank_id"], bank_name=row["bank__short_name"] or row["bank__name"],
             total=row["total"], first=row["first"], last=row["last"])
-    for row in (filings.values("bank_id", "enterprise_name").annotate(n=Count("pk"))
-                .order_by("bank_id", "-n", "enterprise_name")):
-        banks[row["bank_id"]].names.append((row["enterprise_name"], row["n"]))
-    for row in (filings.annotate(filed_size=size).values("bank_id", "filed_size")
-                .annotate(n=Count("pk")).order_by("bank_id", "-n", "filed_size")):
-        code = row["filed_size"] or ""
+    for name_row in (filings.values("bank_id", "enterprise_name").annotate(n=Count("pk"))
+                     .order_by("bank_id", "-n", "enterprise_name")):
+        banks[name_row["bank_id"]].names.append((name_row["enterprise_name"], name_row["n"]))
+    for size_row in (filings.annotate(filed_size=size).values("bank_id", "filed_size")
+                     .annotate(n=Count("pk")).order_by("bank_id", "-n", "filed_size")):
+        code = size_row["filed_size"] or ""
         label = str(EnterpriseSize(code).label) if code in EnterpriseSize.values else code
-        banks[row["bank_id"]].sizes.append((label, row["n"]))
+        banks[size_row["bank_id"]].sizes.append((label, size_row["n"]))
     for bank_id, entry in banks.items():
         entry.filings = list(filings.filter(bank_id=bank_id)
                              .order_by("-drawdown_date", "-pk")

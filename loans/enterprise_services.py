@@ -13,8 +13,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from riskcomp.audit import audit_context
-from riskcomp.choices import EnterpriseSize
 from riskcomp.policy.enterprise_size import Industry, size_contradiction
+from riskcomp.policy.types import EnterpriseSize
 
 from .models import Enterprise
 

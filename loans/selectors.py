@@ -1,12 +1,13 @@
 """Reads of filings and enterprises, always scoped to the user's banks."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
 
 from banks.selectors import scope_to_user_banks
 
-from .models import LoanFiling
+from .models import LoanFiling, Qualification
 
 
 def filing_list_for(*, user: Any) -> QuerySet[LoanFiling]:
@@ -21,7 +22,7 @@ def filing_detail_for(*, user: Any) -> QuerySet[LoanFiling]:
     )
 
 
-def filing_totals_by_quarter(*, user: Any, quarters: int = 8) -> list[dict[str, Any]]:
+def filing_totals_by_quarter(*, user: Any, quarters: int = 8) -> list[Mapping[str, Any]]:
     """What the user's banks filed per quarter and scheme (the latest ``quarters`` quarters)."""
     rows = (
         filing_list_for(user=user)
@@ -48,8 +49,10 @@ def enterprise_as_filed(*, user: Any, credit_code: str) -> dict[str, Any] | None
     enterprise = filing.enterprise
     snap = filing.snapshot.get("enterprise") if isinstance(filing.snapshot, dict) else None
     snap = snap if isinstance(snap, dict) else {}
-    certificates = {(q.type, q.valid_from.isoformat(), q.valid_to.isoformat()): q
-                    for q in enterprise.qualifications.all()}
+    # Keyed as the snapshot writes a certificate; a snapshot's entry may lack any of the three.
+    certificates: dict[tuple[str | None, ...], Qualification] = {
+        (q.type, q.valid_from.isoformat(), q.valid_to.isoformat()): q
+        for q in enterprise.qualifications.all()}
     if isinstance(snap.get("qualifications"), list):
         qualifications = [
             {"type": q.get("type"), "valid_from": q.get("valid_from"),

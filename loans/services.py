@@ -496,7 +496,7 @@ def _recorded_evaluations(requests: Sequence[FilingRequest], decided: Sequence[d
 
 
 def _normalized(req: FilingRequest) -> FilingRequest:
-    changes = {"credit_code": normalize_credit_code(req.credit_code),
+    changes: dict[str, Any] = {"credit_code": normalize_credit_code(req.credit_code),
                "iou_number": req.iou_number.strip(),
                "contract_number": req.contract_number.strip(),
                "currency": (req.currency or "CNY").strip().upper(),
@@ -597,7 +597,8 @@ def _filing_row(bank: Bank, ev: FilingEvaluation, enterprise: Enterprise, actor:
     # Positional values in field order: Model.__init__ with 33 keywords and four related
     # objects costs twice as much, and an import builds 100,000 of them. The related objects
     # are cached on the filing as assigning them would (its __str__, a caller's reads).
-    filing = LoanFiling(*(values[a] if a in values else f.get_default()
+    # The django-stubs plugin checks a *-argument against the first field (id) alone.
+    filing = LoanFiling(*(values[a] if a in values else f.get_default()  # type: ignore[misc]
                           for a, f in _filing_plan()))
     filing._state.fields_cache.update(
         {"bank": bank, "enterprise": enterprise, "import_batch": batch, "filed_by": actor})
@@ -680,7 +681,7 @@ def _copy_rows(model: type[Any], rows: list[Any]) -> list[Any]:
     with (connection.cursor() as cursor, connection.wrap_database_errors,
           cursor.cursor.copy(sql) as copy):
         for obj in rows:
-            values = values_of(obj)
+            values: tuple[Any, ...] | list[Any] = values_of(obj)
             if json_at:
                 values = list(values)
                 for i, f in json_at:
@@ -768,9 +769,10 @@ def _is_duplicate_iou(exc: IntegrityError) -> bool:
     """Whether ``exc`` is the violation of ``iou_unique_per_bank``: PostgreSQL names the
     constraint, SQLite names its columns."""
     meta = LoanFiling._meta
-    unique = next(c for c in meta.constraints if c.name == IOU_UNIQUE)
-    columns = ", ".join(f"{meta.db_table}.{meta.get_field(f).column}"
-                        for f in unique.fields)
+    unique = next(c for c in meta.constraints
+                  if isinstance(c, models.UniqueConstraint) and c.name == IOU_UNIQUE)
+    column_of = {f.name: f.column for f in meta.concrete_fields}
+    columns = ", ".join(f"{meta.db_table}.{column_of[name]}" for name in unique.fields)
     return _constraint_of(exc) in (IOU_UNIQUE, columns)
 
 

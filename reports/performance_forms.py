@@ -1,6 +1,6 @@
 """The performance view's filters; an invalid value is ignored rather than refused."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -23,11 +23,12 @@ class PerformanceFilterForm(forms.Form):
     def __init__(self, *args: Any, quarters: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = (("", _("不限")), *((q, quarter_label(q)) for q in quarters))
-        self.fields["quarter_from"].choices = choices
-        self.fields["quarter_to"].choices = choices
+        cast(forms.ChoiceField, self.fields["quarter_from"]).choices = choices
+        cast(forms.ChoiceField, self.fields["quarter_to"]).choices = choices
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         first, last = data.get("quarter_from"), data.get("quarter_to")
         if first and last and first > last:
             raise forms.ValidationError(_("起始季度不能晚于截止季度。"), code="quarter_order")

@@ -4,6 +4,7 @@ the records they are read from change."""
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -173,7 +174,7 @@ _LOAN_SUMS: dict[str, Any] = {
 }
 
 
-def _loan_row(key: Any, label: str, r: dict[str, Any], fund_size: Decimal | None) -> LoanRow:
+def _loan_row(key: Any, label: str, r: Mapping[str, Any], fund_size: Decimal | None) -> LoanRow:
     amount = r["amount"] or ZERO
     return LoanRow(key=key, label=label, n=r["n"], amount=amount, enterprises=r["enterprises"],
                    first_loans=r["first_loans"],
@@ -282,9 +283,9 @@ def payment_indicators(scope: Scope) -> PaymentIndicators:
 @dataclass(frozen=True)
 class _FilingSums:
     total: dict[str, Any]
-    by_scheme: list[dict[str, Any]]
-    by_bank: list[dict[str, Any]]
-    by_quarter: list[dict[str, Any]]
+    by_scheme: list[Mapping[str, Any]]
+    by_bank: list[Mapping[str, Any]]
+    by_quarter: list[Mapping[str, Any]]
     stacked: dict[tuple[str, str], Decimal]
 
 

@@ -488,9 +488,9 @@ def report_workbook(data: ReportData) -> bytes:
         head.font = bold
         cover.append([head, export_cell(cover, value, kind)])
     cover.append([])
-    for key, value in data.totals.items():
+    for key, total in data.totals.items():
         cover.append([export_cell(cover, str(TOTAL_LABELS.get(key, key)), "text"),
-                      export_cell(cover, value, "int" if key.endswith("_count") else "money")])
+                      export_cell(cover, total, "int" if key.endswith("_count") else "money")])
     for table in (*data.summary, *data.details):
         ws = wb.create_sheet(title=_sheet_title(table.title))
         kinds = [_kind(table, i, table.rows) for i in range(len(table.headers))]

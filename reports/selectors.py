@@ -132,12 +132,12 @@ def annual_report_due(*, today: date) -> AnnualReportDue | None:
     report = current_report(kind=Kind.ANNUAL, period=period)
     first_issued = None
     if report is not None and report.finished_at is not None:
-        first = report.finished_at
+        issued_at = report.finished_at
         if report.version > 1:  # an earlier version was issued first
-            first = (ReportFile.objects.filter(kind=Kind.ANNUAL, period=period,
-                                               status=ReportFile.Status.DONE)
-                     .aggregate(first=Min("finished_at"))["first"]) or first
-        first_issued = timezone.localtime(first).date()
+            issued_at = (ReportFile.objects.filter(kind=Kind.ANNUAL, period=period,
+                                                   status=ReportFile.Status.DONE)
+                         .aggregate(first=Min("finished_at"))["first"]) or issued_at
+        first_issued = timezone.localtime(issued_at).date()
     return AnnualReportDue(
         year=year, period=period, due_on=due_on, days_left=(due_on - today).days,
         report=report, active=active_report(kind=Kind.ANNUAL, period=period),

@@ -137,7 +137,12 @@ def _start(report_id: int) -> tuple[ReportFile, int] | None:
     report.save(update_fields=["parameters", "status", "progress", "error"])
     if leftovers:
         storage = report.file.storage
-        transaction.on_commit(lambda: [storage.delete(name) for name in leftovers])
+
+        def drop_leftovers() -> None:
+            for name in leftovers:
+                storage.delete(name)
+
+        transaction.on_commit(drop_leftovers)
     return report, attempt
 
 

@@ -20,6 +20,7 @@ from jobs.models import Job
 from jobs.selectors import job_is_unsent, job_latest_for, job_state_context
 from riskcomp.exports import XLSX
 from riskcomp.form_errors import service_errors_on
+from riskcomp.htmx import HtmxHttpRequest
 from riskcomp.labels import quarter_label
 from riskcomp.listing import Column, Filter, build_listing
 
@@ -91,7 +92,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*READERS)
 @require_safe
-def report_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def report_progress(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Polled by htmx every 2 s while the version is queued or generated; once it has finished
     (done or failed) the page reloads to show the result."""
     report = get_object_or_404(ReportFile, pk=pk)
@@ -145,7 +146,7 @@ def report_generate(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/report_generate.html", {"form": form})
 
 
-def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
+def _attachment(response: FileResponse, filename: str) -> FileResponse:
     ascii_name = filename.encode("ascii", "ignore").decode() or "report"
     response["Content-Disposition"] = (
         f'attachment; filename="{ascii_name}"; filename*=UTF-8\'\'{quote(filename)}')
@@ -167,12 +168,13 @@ def _download_name(report: ReportFile, extension: str) -> str:
 
 @role_required(*READERS)
 @require_safe
-def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def report_pdf(request: HttpRequest, pk: int) -> FileResponse:
     """The stored PDF as issued, with its SHA-256 in ``X-Report-SHA256`` so that a copy can be
     checked against the portal's record."""
     report = _done_report(pk)
     try:
-        handle = report.file.storage.open(report.file.name, "rb")
+        # _done_report refused a version without a file, so the name is set.
+        handle = report.file.storage.open(str(report.file.name), "rb")
     except OSError as exc:
         raise Http404(_("报告文件不存在或已被移除。")) from exc
     response = FileResponse(handle, content_type="application/pdf")
@@ -182,7 +184,7 @@ def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*READERS)
 @require_safe
-def report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+def report_xlsx(request: HttpRequest, pk: int) -> FileResponse:
     """The tables of the report as Excel, stored with its PDF from the same figures."""
     report = _done_report(pk)
     name = report.parameters.get("xlsx")

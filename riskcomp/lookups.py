@@ -26,11 +26,13 @@ class AnyOf(Lookup):
     def get_prep_lookup(self) -> Any:
         return self.rhs
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    # Params are a tuple of Any: the PostgreSQL form passes the whole list as one array parameter,
+    # which the stubs' ``tuple[str | int, ...]`` does not allow for.
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
         if not self.rhs:  # IN () is not SQL; nothing matches an empty list
-            return "1 = 0", []
+            return "1 = 0", ()
         return In(self.lhs, self.rhs).as_sql(compiler, connection)
 
-    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s)", [*lhs_params, self.rhs]
+        return f"{lhs} = ANY(%s)", (*lhs_params, self.rhs)

@@ -20,6 +20,7 @@ import statistics
 import sys
 import time
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from bench_import import _bank, _rows, _setup_django
@@ -58,7 +59,7 @@ def _bench() -> None:
 
     bank, officer = _bank("A1")
     _key, text = api_key_create(bank=bank, name="基准", scope=ApiKey.Scope.READ_WRITE,
-                                expires_at=timezone.now() + timezone.timedelta(days=1),
+                                expires_at=timezone.now() + timedelta(days=1),
                                 actor=officer)
     client = Client()
     warm_rows = _json_rows(_rows(500, seed=7, area="110105"))

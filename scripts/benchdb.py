@@ -8,7 +8,7 @@ import os
 import secrets
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -92,7 +92,7 @@ VALUES ('!', false, 'bench_officer', '', '', '', false, true, now());
 """
 
 
-def load_sql(script: str, params: dict[str, object]) -> None:
+def load_sql(script: str, params: Mapping[str, int]) -> None:
     """Run a seeding script (statements ending with ``;`` at a line's end) in one transaction."""
     from django.db import connection, transaction
 

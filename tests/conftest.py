@@ -153,8 +153,11 @@ CONSOLE_ERRORS: list[str] = []
 
 
 def _watch(page) -> None:  # type: ignore[no-untyped-def]
-    page.on("console", lambda m: m.type == "error" and CONSOLE_ERRORS.append(
-        f"{page.url}: {m.text}"))
+    def on_console(message) -> None:  # type: ignore[no-untyped-def]
+        if message.type == "error":
+            CONSOLE_ERRORS.append(f"{page.url}: {message.text}")
+
+    page.on("console", on_console)
     page.on("pageerror", lambda e: CONSOLE_ERRORS.append(f"{page.url}: {e}"))
 
 

@@ -42,7 +42,7 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.save()
 
 
-class BankFactory(factory.django.DjangoModelFactory):
+class BankFactory(factory.django.DjangoModelFactory[Bank]):
     class Meta:
         model = Bank
 
@@ -51,7 +51,7 @@ class BankFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"B{n:03d}")
 
 
-class BranchFactory(factory.django.DjangoModelFactory):
+class BranchFactory(factory.django.DjangoModelFactory[Branch]):
     class Meta:
         model = Branch
 
@@ -60,7 +60,7 @@ class BranchFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"BR{n:03d}")
 
 
-class AgreementFactory(factory.django.DjangoModelFactory):
+class AgreementFactory(factory.django.DjangoModelFactory[CooperationAgreement]):
     class Meta:
         model = CooperationAgreement
 
@@ -72,7 +72,7 @@ class AgreementFactory(factory.django.DjangoModelFactory):
     valid_to = date(2028, 6, 29)
 
 
-class EnterpriseFactory(factory.django.DjangoModelFactory):
+class EnterpriseFactory(factory.django.DjangoModelFactory[Enterprise]):
     class Meta:
         model = Enterprise
 
@@ -86,7 +86,7 @@ class EnterpriseFactory(factory.django.DjangoModelFactory):
     is_tech_scope = True
 
 
-class FilingFactory(factory.django.DjangoModelFactory):
+class FilingFactory(factory.django.DjangoModelFactory[LoanFiling]):
     class Meta:
         model = LoanFiling
 
@@ -116,7 +116,7 @@ class FilingFactory(factory.django.DjangoModelFactory):
     filed_by = factory.SubFactory(UserFactory)
 
 
-class ClaimFactory(factory.django.DjangoModelFactory):
+class ClaimFactory(factory.django.DjangoModelFactory[Claim]):
     class Meta:
         model = Claim
 

@@ -14,6 +14,8 @@ import pytest
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
+from django.test import RequestFactory
+from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
 from api.auth import API_CACHE, PerKeyThrottle
@@ -24,11 +26,11 @@ needs_redis = pytest.mark.skipif(not REDIS_URL, reason="REDIS_URL is not set")
 ROOT = Path(__file__).resolve().parent.parent
 
 
-class Call:
-    """What the throttle reads of a request: its key."""
-
-    def __init__(self, key: ApiKey) -> None:
-        self.auth = key
+def request_by(key: ApiKey) -> Request:
+    """A request to the API once authenticated by ``key``: what the throttle reads of it."""
+    request = Request(RequestFactory().get("/api/v1/claims/"))
+    request.auth = key
+    return request
 
 
 @pytest.fixture
@@ -65,12 +67,13 @@ def test_two_workers_throttles_share_one_limit(rate, where) -> None:  # type: ig
     if where == "redis":
         first.cache, second.cache = redis_cache(), redis_cache()
     assert first.cache is not second.cache or where == "api cache"
-    call = Call(a_key())
+    call = request_by(a_key())
     allowed = [t.allow_request(call, None) for t in (first, second, first, second, first)]
     assert allowed == [True, True, True, False, False]
-    assert 0 < second.wait() <= 60 and 0 < first.wait() <= 60
+    waits = [second.wait(), first.wait()]
+    assert all(wait is not None and 0 < wait <= 60 for wait in waits)
     # Another key has its own count.
-    assert second.allow_request(Call(a_key()), None) is True
+    assert second.allow_request(request_by(a_key()), None) is True
 
 
 def test_the_count_starts_again_in_the_next_window(rate, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -78,7 +81,7 @@ def test_the_count_starts_again_in_the_next_window(rate, monkeypatch) -> None:  
     throttle = PerKeyThrottle()
     now = [600.0 * 1_000_000 + 50]
     monkeypatch.setattr(throttle, "timer", lambda: now[0])
-    call = Call(a_key())
+    call = request_by(a_key())
     assert [throttle.allow_request(call, None) for _ in range(3)] == [True, True, False]
     assert throttle.wait() == pytest.approx(10)
     now[0] += 10
@@ -112,7 +115,7 @@ def test_an_unreachable_cache_lets_calls_through(rate, caplog) -> None:  # type:
     throttle = PerKeyThrottle()
     throttle.cache = RedisCache("redis://127.0.0.1:1/0",
                                 {"OPTIONS": {"socket_connect_timeout": 0.2}})
-    call = Call(a_key())
+    call = request_by(a_key())
     assert [throttle.allow_request(call, None) for _ in range(3)] == [True, True, True]
     assert "cache unreachable" in caplog.text
 
@@ -127,7 +130,7 @@ def test_the_http_answer_counts_in_the_api_cache(rate, both_schemes, reviewer) -
     assert [client.get("claims/").status_code for _ in range(3)] == [200, 200, 429]
     response = client.get("claims/")
     assert response.status_code == 429 and 1 <= int(response["Retry-After"]) <= 60
-    ident = PerKeyThrottle().get_cache_key(Call(key), None)
+    ident = PerKeyThrottle().get_cache_key(request_by(key), None)
     window = int(time.time() // 60)
     names = [f"{ident}:{w}" for w in (window - 1, window)]
     assert sum(caches[API_CACHE].get(n, 0) for n in names) == 4

@@ -54,7 +54,7 @@ def late_december_recovery(bank, officer, payer, monkeypatch) -> Recovery:  # ty
 
 def q4_filing(bank, officer, *, stored: str | None) -> LoanFiling:  # type: ignore[no-untyped-def]
     """A loan drawn in the fourth quarter of 2026, its filing deadline recorded as ``stored``."""
-    return FilingFactory(bank=bank, filed_by=officer, drawdown_date=date(2026, 11, 10),
+    return FilingFactory.create(bank=bank, filed_by=officer, drawdown_date=date(2026, 11, 10),
                          quarter="2026Q4", filed_on=date(2026, 11, 20),
                          snapshot={"scheme": "MICRO", "filing_deadline": stored,
                                    "loan": {"drawdown_date": "2026-11-10"}})

@@ -102,7 +102,7 @@ def codes(exc) -> set[str]:  # type: ignore[no-untyped-def]
     return {str(c) for c in exc.value.codes}
 
 
-def field_codes(exc) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+def field_codes(exc) -> dict[str, list[str | None]]:  # type: ignore[no-untyped-def]
     err: ValidationError = exc.value
     if hasattr(err, "error_dict"):
         return {k: [e.code for e in v] for k, v in err.error_dict.items()}

@@ -234,7 +234,9 @@ def scheme_verdicts(page: str) -> dict[str, list[str]]:
     """The verdict panel's per-scheme blocks: scheme label -> its reasons as shown."""
     found = {}
     for block in re.findall(r'<div class="verdict [^"]*small">(.*?)</div>', page, re.S):
-        label = re.sub(r"<[^>]+>", "", re.search(r"<h3>(.*?)</h3>", block, re.S).group(1))
+        heading = re.search(r"<h3>(.*?)</h3>", block, re.S)
+        assert heading is not None, block
+        label = re.sub(r"<[^>]+>", "", heading.group(1))
         found[label.split()[0]] = [re.sub(r"<[^>]+>|\s+", " ", li).strip()
                                    for li in re.findall(r"<li>(.*?)</li>", block, re.S)]
     return found

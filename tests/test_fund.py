@@ -513,7 +513,7 @@ def test_the_fund_screen_with_an_empty_ledger(reviewer):
 
 
 def _many_entries(n: int) -> None:
-    banks = [BankFactory() for _ in range(max(n // 10, 2))]
+    banks = [BankFactory.create() for _ in range(max(n // 10, 2))]
     rows = [LedgerEntry(kind=K.CAPITAL, amount=Decimal("100000000.00"),
                         booked_on=date(2024, 1, 2), memo="拨入")]
     for i in range(n):

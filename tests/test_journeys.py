@@ -193,7 +193,7 @@ def quarter_workbook(rows: list[dict[str, str]]) -> bytes:
 
 
 def bank_with_officer(username: str):  # type: ignore[no-untyped-def]
-    bank = BankFactory(name="甲银行经开区支行", short_name="甲银行")
+    bank = BankFactory.create(name="甲银行经开区支行", short_name="甲银行")
     AgreementFactory(bank=bank, scheme="MICRO")
     return bank, officer_for(bank, username)
 

@@ -18,6 +18,7 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.http import StreamingHttpResponse
 from django.test import Client, override_settings
 
 from demo.management.commands.load_demo import DEMO_USERS
@@ -146,7 +147,8 @@ def crawl(client: Client) -> tuple[dict[str, list[str]], Counter[str]]:
             continue
         assert response.status_code == 200, (url, response.status_code)
         kind = response.get("Content-Type", "")
-        body = b"".join(response.streaming_content) if response.streaming else response.content
+        body = (b"".join(response.streaming_content)
+                if isinstance(response, StreamingHttpResponse) else response.content)
         links: list[str] = []
         if kind.startswith("text/html"):
             parser = _Text()

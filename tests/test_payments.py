@@ -45,10 +45,10 @@ def confirmed(bank, officer, *, base: str = "800000.00", ratio: str = "0.30",  #
               scheme: str = "MICRO", number: str | None = None,
               document_date: date | None = date(2026, 11, 2), approver=None) -> Claim:
     """A claim the bureau has confirmed (compensation = base × ratio)."""
-    filing = FilingFactory(bank=bank, filed_by=officer, scheme=scheme, ratio=Decimal(ratio),
+    filing = FilingFactory.create(bank=bank, filed_by=officer, scheme=scheme, ratio=Decimal(ratio),
                            amount=Decimal(base), amount_cny=Decimal(base))
     extra = {"number": number} if number else {}
-    claim = ClaimFactory(filing=filing, base=Decimal(base), status=Claim.Status.CONFIRMED,
+    claim = ClaimFactory.create(filing=filing, base=Decimal(base), status=Claim.Status.CONFIRMED,
                          **extra)
     if document_date is not None:
         Confirmation.objects.create(

@@ -133,8 +133,8 @@ def _add_records(bank, officer, n: int, start: int) -> None:  # type: ignore[no-
         quarter_start = date(2025, 1, 1) + timedelta(days=92 * (i % 6))
         filing = FilingFactory(bank=bank, filed_by=officer, drawdown_date=quarter_start,
                                quarter=f"{quarter_start.year}Q{(quarter_start.month - 1) // 3 + 1}")
-        claim = ClaimFactory(filing=filing, status=statuses[i % len(statuses)],
-                             submitted_at=timezone.now() - timedelta(days=start + i))
+        claim = ClaimFactory.create(filing=filing, status=statuses[i % len(statuses)],
+                                    submitted_at=timezone.now() - timedelta(days=start + i))
         ClaimStatusChange.objects.create(claim=claim, from_status="", to_status="submitted",
                                          actor=officer, changed_at=claim.submitted_at)
 

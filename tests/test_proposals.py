@@ -43,8 +43,8 @@ def passed_claim(bank, officer, reviewer, *, scheme="MICRO", base="800000.00",  
                  passed_at: datetime | None = None, enterprise: str | None = None) -> Claim:
     ratio = Decimal("0.50") if scheme == "TECH" else Decimal("0.30")
     extra = {"enterprise": EnterpriseFactory(name=enterprise)} if enterprise else {}
-    filing = FilingFactory(bank=bank, filed_by=officer, scheme=scheme, ratio=ratio, **extra)
-    claim = ClaimFactory(filing=filing, base=Decimal(base), status=Claim.Status.PASSED,
+    filing = FilingFactory.create(bank=bank, filed_by=officer, scheme=scheme, ratio=ratio, **extra)
+    claim = ClaimFactory.create(filing=filing, base=Decimal(base), status=Claim.Status.PASSED,
                          number=f"{'TC' if scheme == 'TECH' else 'MC'}-2026-{filing.pk:04d}")
     ClaimStatusChange.objects.create(claim=claim, from_status=Claim.Status.SUBMITTED,
                                      to_status=Claim.Status.PASSED, actor=reviewer,
@@ -68,7 +68,7 @@ def refresh(claim: Claim) -> Claim:
     return Claim.objects.get(pk=claim.pk)
 
 
-def field_codes(exc) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+def field_codes(exc) -> dict[str, list[str | None]]:  # type: ignore[no-untyped-def]
     err: ValidationError = exc.value
     if hasattr(err, "error_dict"):
         return {k: [e.code for e in v] for k, v in err.error_dict.items()}

@@ -48,10 +48,10 @@ def paid_claim(bank, officer, reviewer, *, base: str, scheme: str = "MICRO",  # 
                ratio: str = "0.30", paid_on: date, filed_on: date = date(2026, 1, 10),
                submitted_on: date = date(2026, 2, 1)) -> Claim:
     """A claim submitted, confirmed by the bureau and paid through ``claim_pay``."""
-    filing = FilingFactory(bank=bank, filed_by=officer, scheme=scheme, ratio=Decimal(ratio),
+    filing = FilingFactory.create(bank=bank, filed_by=officer, scheme=scheme, ratio=Decimal(ratio),
                            amount=Decimal(base), drawdown_date=filed_on - timedelta(days=20),
                            credit_report_date=filed_on - timedelta(days=25), filed_on=filed_on)
-    claim = ClaimFactory(filing=filing, base=Decimal(base), status=Claim.Status.CONFIRMED,
+    claim = ClaimFactory.create(filing=filing, base=Decimal(base), status=Claim.Status.CONFIRMED,
                          submitted_at=at(submitted_on))
     claim.status_changes.create(from_status="", to_status=Claim.Status.SUBMITTED,
                                 actor=officer, changed_at=at(submitted_on))

@@ -26,10 +26,10 @@ pytestmark = pytest.mark.django_db
 
 def confirmed_claim(bank, officer, reviewer, *, base: str, submitted_on: date) -> Claim:  # type: ignore[no-untyped-def]
     """A claim the bureau confirmed in H1 and the custodian has not paid yet."""
-    filing = FilingFactory(bank=bank, filed_by=officer, amount=Decimal(base),
+    filing = FilingFactory.create(bank=bank, filed_by=officer, amount=Decimal(base),
                            drawdown_date=date(2026, 1, 2), credit_report_date=date(2025, 12, 28),
                            filed_on=date(2026, 1, 20))
-    claim = ClaimFactory(filing=filing, base=Decimal(base), status=Claim.Status.CONFIRMED,
+    claim = ClaimFactory.create(filing=filing, base=Decimal(base), status=Claim.Status.CONFIRMED,
                          submitted_at=at(submitted_on))
     claim.status_changes.create(from_status="", to_status=Claim.Status.SUBMITTED,
                                 actor=officer, changed_at=at(submitted_on))

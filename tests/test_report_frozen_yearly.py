@@ -45,10 +45,10 @@ LATER = date(2026, 3, 2)
 def confirmed_claim(bank, officer, reviewer, *, base: str, filed_on: date,  # type: ignore[no-untyped-def]
                     submitted_on: date) -> Claim:
     """A claim the bureau confirmed in the year and the custodian had not paid by its end."""
-    filing = FilingFactory(bank=bank, filed_by=officer, amount=Decimal(base),
+    filing = FilingFactory.create(bank=bank, filed_by=officer, amount=Decimal(base),
                            drawdown_date=filed_on - timedelta(days=20),
                            credit_report_date=filed_on - timedelta(days=25), filed_on=filed_on)
-    claim = ClaimFactory(filing=filing, base=Decimal(base), status=Claim.Status.CONFIRMED,
+    claim = ClaimFactory.create(filing=filing, base=Decimal(base), status=Claim.Status.CONFIRMED,
                          submitted_at=at(submitted_on))
     claim.status_changes.create(from_status="", to_status=Claim.Status.SUBMITTED,
                                 actor=officer, changed_at=at(submitted_on))
@@ -125,12 +125,14 @@ def after_the_year(year_2025, monkeypatch, bank_a, bank_b, officer_a, officer_b,
                                                  content_type="application/pdf"),
                      actor=approver, now=at(date(2026, 2, 5)))
     assert Claim.objects.get(pk=micro.pk).status == Claim.Status.WRITTEN_OFF
-    new_filing = FilingFactory(bank=bank_a, filed_by=officer_a, drawdown_date=date(2026, 1, 5),
-                               credit_report_date=date(2025, 12, 30), filed_on=date(2026, 1, 9))
+    new_filing = FilingFactory.create(bank=bank_a, filed_by=officer_a,
+                                      drawdown_date=date(2026, 1, 5),
+                                      credit_report_date=date(2025, 12, 30),
+                                      filed_on=date(2026, 1, 9))
     classification_report(filing=new_filing, classification=Classification.SUBSTANDARD,
                           classified_on=date(2026, 2, 20), actor=officer_a)
-    late_claim = ClaimFactory(filing=new_filing, base=Decimal("500000.00"),
-                              submitted_at=at(date(2026, 2, 24)))
+    late_claim = ClaimFactory.create(filing=new_filing, base=Decimal("500000.00"),
+                                     submitted_at=at(date(2026, 2, 24)))
     late_claim.status_changes.create(from_status="", to_status=Claim.Status.SUBMITTED,
                                      actor=officer_a, changed_at=at(date(2026, 2, 24)))
     book(LedgerEntry.Kind.CAPITAL, "5000000.00", date(2026, 1, 5), reviewer)

@@ -92,11 +92,11 @@ def stored_files(media) -> list[str]:  # type: ignore[no-untyped-def]
 
 def files_of(*reports: ReportFile) -> list[str]:
     """The PDF and the workbook stored for each version."""
-    return sorted(n for r in reports for n in (r.file.name, r.parameters["xlsx"]))
+    return sorted(str(n) for r in reports for n in (r.file.name, r.parameters["xlsx"]))
 
 
 def read(report: ReportFile) -> bytes:
-    with report.file.storage.open(report.file.name, "rb") as handle:
+    with report.file.storage.open(str(report.file.name), "rb") as handle:
         return bytes(handle.read())
 
 
@@ -297,7 +297,7 @@ def test_a_real_report_is_rendered_and_stored_with_matching_hash_and_pages(revie
 
 # --- Refusals -------------------------------------------------------------------------------------
 
-def _code(exc: ValidationError) -> str:
+def _code(exc: ValidationError) -> str | None:
     errors = exc.error_dict if hasattr(exc, "error_dict") else {None: exc.error_list}
     return next(e.code for field in errors.values() for e in field)
 

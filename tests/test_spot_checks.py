@@ -22,7 +22,8 @@ _ref = iter(range(1, 100_000))
 
 
 def paid_claim(bank, officer, *, on: date = date(2026, 5, 20), status: str = "paid"):  # type: ignore[no-untyped-def]
-    claim = ClaimFactory(filing=FilingFactory(bank=bank, filed_by=officer), status=status)
+    claim = ClaimFactory.create(filing=FilingFactory.create(bank=bank, filed_by=officer),
+                                status=status)
     Payment.objects.create(claim=claim, amount=claim.compensation, paid_on=on,
                            reference=f"SPOT-PAY{next(_ref)}", paid_by=officer)
     return claim

@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from auditlog.models import LogEntry
@@ -52,18 +53,18 @@ def _msgfmt() -> str:
     return path
 
 
-def _po_entries(text: str) -> list[dict[str, object]]:
+def _po_entries(text: str) -> list[dict[str, Any]]:
     """The entries of a .po file: flags, msgid (and plural) and msgstr values, header left out."""
-    entries: list[dict[str, object]] = []
+    entries: list[dict[str, Any]] = []
     for block in re.split(r"\n\s*\n", text.strip()):
         lines = [ln for ln in block.splitlines() if not ln.startswith("#~")]
         if not lines:
             continue
-        entry: dict[str, object] = {"flags": set(), "msgstr": []}
+        entry: dict[str, Any] = {"flags": set(), "msgstr": []}
         key = None
         for line in lines:
             if line.startswith("#,"):
-                entry["flags"] = {f.strip() for f in line[2:].split(",")}  # type: ignore[assignment]
+                entry["flags"] = {f.strip() for f in line[2:].split(",")}
                 continue
             if line.startswith("#"):
                 continue
@@ -71,7 +72,7 @@ def _po_entries(text: str) -> list[dict[str, object]]:
             if m:
                 key, value = m.group(1), m.group(2)
                 if key.startswith("msgstr"):
-                    entry["msgstr"].append(value)  # type: ignore[union-attr]
+                    entry["msgstr"].append(value)
                 else:
                     entry[key] = value
             elif line.startswith('"') and key is not None:

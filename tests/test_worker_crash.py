@@ -227,8 +227,10 @@ def _messages_of(client: redis.Redis, job_ids: set[int]) -> dict[str, int]:
     """How many messages of these jobs wait in the queue and sit unacknowledged in Redis."""
     from jobs.broker import _job_id
 
-    queued = sum(_job_id(raw) in job_ids for raw in client.lrange("celery", 0, -1))
-    unacked = sum(_messages_of_one(raw) in job_ids for raw in client.hvals("unacked"))
+    queued = sum(job_id in job_ids for job_id in map(_job_id, client.lrange("celery", 0, -1))
+                 if job_id is not None)
+    unacked = sum(job_id in job_ids for job_id in map(_messages_of_one, client.hvals("unacked"))
+                  if job_id is not None)
     return {"queued": queued, "unacked": unacked}
 
 
@@ -343,7 +345,7 @@ def test_worker_killed_holding_jobs_it_never_started_is_recovered_and_files_ever
     assert recovery < UNSTARTED + 2 * SWEEP + 120
 
 
-def _messages_of_one(raw: bytes) -> int | None:
+def _messages_of_one(raw: bytes | str) -> int | None:
     """The job of an entry of Redis's "unacked" hash: [message, exchange, routing key]."""
     from jobs.broker import _job_id
 

@@ -37,9 +37,9 @@ def applied(bank, officer, payer, *, scheme="MICRO", base="800000.00",  # type: 
     """A paid claim (with an optional recovery already returned) and its write-off
     application, as the bank's ``writeoff_apply`` leaves it."""
     ratio = Decimal("0.50") if scheme == "TECH" else Decimal("0.30")
-    filing = FilingFactory(bank=bank, filed_by=officer, scheme=scheme, ratio=ratio,
+    filing = FilingFactory.create(bank=bank, filed_by=officer, scheme=scheme, ratio=ratio,
                            status=LoanFiling.Status.CLAIMED)
-    claim = ClaimFactory(filing=filing, base=Decimal(base), status=Claim.Status.PAID)
+    claim = ClaimFactory.create(filing=filing, base=Decimal(base), status=Claim.Status.PAID)
     payment = Payment.objects.create(claim=claim, amount=claim.compensation,
                                      paid_on=TODAY - timedelta(days=200),
                                      reference=f"PAY-{claim.pk}", paid_by=payer)
@@ -65,7 +65,7 @@ def forwarded(bank, officer, payer, reviewer, **kw) -> WriteOff:  # type: ignore
                                      note="裁定书与内部审批齐全", actor=reviewer)
 
 
-def field_codes(exc) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+def field_codes(exc) -> dict[str, list[str | None]]:  # type: ignore[no-untyped-def]
     err: ValidationError = exc.value
     if hasattr(err, "error_dict"):
         return {k: [e.code for e in v] for k, v in err.error_dict.items()}

@@ -86,7 +86,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "riskcomp.urls"
 WSGI_APPLICATION = "riskcomp.wsgi.application"
 
-TEMPLATES = [
+TEMPLATES: list[dict[str, Any]] = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
@@ -320,6 +320,9 @@ RISKCOMP_PROXY_COUNT = int(os.environ.get("RISKCOMP_PROXY_COUNT", "0"))
 AXES_IPWARE_PROXY_COUNT = RISKCOMP_PROXY_COUNT - 1 if RISKCOMP_PROXY_COUNT else None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if RISKCOMP_PROXY_COUNT else ("REMOTE_ADDR",))
+# The audit trail records the client's address (riskcomp.audit reads it through the proxies
+# above). django-auditlog's own default, stated here so that the setting is declared.
+AUDITLOG_DISABLE_REMOTE_ADDR = False
 
 # Two-factor authentication (TOTP) for custodian reviewers, bureau approvers, auditors and admins
 # (accounts.security.TWO_FACTOR_ROLES). On unless a settings module turns it off (local, test).

@@ -12,7 +12,7 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = Path(os.environ.get("RISKCOMP_TEST_MEDIA", VAR_DIR / "test-media"))
 if not os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+    DATABASES["default"] = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
 else:
     # pytest-django empties the tables with TRUNCATE after each transactional test; the history
     # tables refuse it unless the session allows it (fund migration 0008).
