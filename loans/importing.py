@@ -749,7 +749,8 @@ def _read_sheet(wb: Any, layout: Layout) -> ParsedSheet:
                         raise _formula_error(number, col, headers)
                     index = position.get(col)
                     if index is not None and text.strip():
-                        values[index] = bounded(text, bounds[index])
+                        limit = bounds[index]  # ``bounded``, inline: a call per cell counts
+                        values[index] = text if len(text) <= limit else text[:limit] + CUT_MARK
                         blank = False
                 if blank:
                     continue

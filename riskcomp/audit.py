@@ -388,29 +388,31 @@ def audit_bulk_created(objs: Iterable[models.Model], *, actor: Any = None,
     # Most values read as str() does; the few kinds that need more go through _value_text.
     # (An import logs tens of thousands of rows of thirty fields: this loop is most of it.)
     tracked = _tracked_fields(type(rows[0]))
-    plan = [(f.name, _quoted(f.name) + ': ["None", ',
-             f if isinstance(f, _SPECIAL_FIELDS) else None) for f in tracked]
+    # Per field: the start of its part of the JSON document, the field when its values need
+    # _value_text, and a memo of its parts by value: an amount, a day, a choice or the moment
+    # of the write recurs on many rows and is written out once (equal Decimals quantize alike;
+    # JSON values are not hashable, and 0.0 == -0.0 reads differently: those are not kept).
+    plan = [(_quoted(f.name) + ': ["None", ', f if isinstance(f, _SPECIAL_FIELDS) else None,
+             None if isinstance(f, models.JSONField | models.FloatField) else {})
+            for f in tracked]
     values_of = operator.attrgetter(*(f.attname for f in tracked))  # one C call per row
     changes: list[_Json] = []
-    # An amount, a day, a choice or the moment of the write recurs on many rows: each equal
-    # value of a field (and type) is written out once, as its part of the JSON document
-    # (equal Decimals quantize alike; JSON values are not hashable and are written each time).
-    parts: dict[tuple[str, type, Any], str] = {}
     for obj in rows:
         diff = []
         values = values_of(obj) if len(plan) > 1 else (values_of(obj),)
-        for (name, head, special), value in zip(plan, values, strict=True):
+        for (head, special, memo), value in zip(plan, values, strict=True):
             if value is None:
                 continue
-            if isinstance(special, models.JSONField):
-                diff.append(head + _quoted(_value_text(special, value)) + "]")
+            # (type, part): 0 and Decimal("0.00") are equal keys but read differently
+            kept = memo.get(value) if memo is not None else None
+            if kept is not None and kept[0] is type(value):
+                diff.append(kept[1])
                 continue
-            key = (name, type(value), value)
-            part = parts.get(key) if type(value) is not float else None  # 0.0 == -0.0
-            if part is None:
-                text = (_value_text(special, value) if special is not None
-                        else value if type(value) is str else str(value))
-                part = parts[key] = head + _quoted(text) + "]"
+            text = (_value_text(special, value) if special is not None
+                    else value if type(value) is str else str(value))
+            part = head + _quoted(text) + "]"
+            if memo is not None:
+                memo[value] = (type(value), part)
             diff.append(part)
         changes.append(_Json("{" + ", ".join(diff) + "}"))
     return _write(rows, LogEntry.Action.CREATE, changes, actor=actor, reason=reason,
