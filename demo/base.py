@@ -96,7 +96,7 @@ class LoaderBase:
         self.stalled: Counter[str] = Counter()
         self.batches: list[FilingBatch] = []
         self.filed: dict[str, LoanFiling] = {}  # by IOU number, as filed on the timeline
-        self._events: list[tuple[datetime, int, Callable[[datetime], None], bool]] = []
+        self._events: list[tuple[datetime, int, Callable[[datetime], object], bool]] = []
         self._seq = 0
 
     # -- small utilities --
@@ -138,7 +138,7 @@ class LoaderBase:
 
     # -- the business calendar --
 
-    def at(self, when: datetime, step: Callable[[datetime], None], *,
+    def at(self, when: datetime, step: Callable[[datetime], object], *,
            moves_money: bool = False) -> None:
         """Schedule ``step`` for ``when``. ``moves_money``: the step can change a bank's
         suspension figures (claimed principal, payouts, returns), so the suspension is

@@ -3,8 +3,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
-from typing import Any
+from datetime import date, datetime, tzinfo
 
 from django.utils import timezone
 
@@ -21,9 +20,9 @@ def business_clock(moment: datetime) -> Iterator[None]:
     def now() -> datetime:
         return moment
 
-    def localdate(value: datetime | None = None, tz: Any = None) -> date:
-        day: date = real_localdate(moment if value is None else value, tz)
-        return day
+    # the parameters as Django names them, for callers passing ``timezone=`` by keyword
+    def localdate(value: datetime | None = None, timezone: tzinfo | None = None) -> date:
+        return real_localdate(moment if value is None else value, timezone)
 
     timezone.now, timezone.localdate = now, localdate
     try:

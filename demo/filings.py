@@ -334,7 +334,7 @@ class Filings(LoaderBase):
             Classification.DOUBTFUL: "本金或利息逾期超过270天，已启动诉讼",
             Classification.LOSS: "借款人停业，预计可回收金额极少",
         }
-        rows: list[tuple[date, LoanFiling, str, str]] = []
+        rows: list[tuple[date, LoanFiling, Classification, str]] = []
         for f in filings:
             npl_on = npl.get(f.pk)
             last = LAST_REPORTED_QUARTER_END if npl_on else min(LAST_REPORTED_QUARTER_END,

@@ -124,7 +124,7 @@ class Parties(LoaderBase):
             employees = rng.randint(emp_lo, emp_hi)
             revenue = _money(Decimal(rng.randint(rev_lo * 100, rev_hi * 100)) * 100)
             assets = _money(revenue * Decimal(rng.randint(50, 160)) / 100)
-            if classify_size(industry, employees, revenue, assets) != size:
+            if classify_size(industry, employees, revenue, assets).value != size:
                 raise CommandError(f"demo figures give another size for {name}")
             tech_scope = (kind == EnterpriseKind.COMPANY and industry != Industry.WHOLESALE
                           and rng.random() < 0.85)

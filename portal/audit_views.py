@@ -107,7 +107,7 @@ def search(request: HttpRequest) -> HttpResponse:
         default_sort="-time",
     )
     if wants_xlsx(get):
-        return xlsx_response(_readable(listing.page.paginator.object_list), EXPORT_COLUMNS,
+        return xlsx_response(_readable(listing.queryset()), EXPORT_COLUMNS,
                              title=_("审计日志"), filename="audit")
     context: dict[str, Any] = {
         "listing": listing, "rows": trail_rows(listing.page.object_list),
@@ -141,7 +141,7 @@ def security(request: HttpRequest) -> HttpResponse:
         default_sort="-time",
     )
     if wants_xlsx(get):
-        return xlsx_response(listing.page.paginator.object_list.iterator(chunk_size=2000),
+        return xlsx_response(listing.queryset().iterator(chunk_size=2000),
                              SECURITY_COLUMNS, title=_("安全事件"), filename="security-events")
     return render(request, "audit/security.html", {
         "listing": listing, "date_from": date_from, "date_to": date_to,

@@ -392,9 +392,10 @@ def audit_bulk_created(objs: Iterable[models.Model], *, actor: Any = None,
     # _value_text, and a memo of its parts by value: an amount, a day, a choice or the moment
     # of the write recurs on many rows and is written out once (equal Decimals quantize alike;
     # JSON values are not hashable, and 0.0 == -0.0 reads differently: those are not kept).
-    plan = [(_quoted(f.name) + ': ["None", ', f if isinstance(f, _SPECIAL_FIELDS) else None,
-             None if isinstance(f, models.JSONField | models.FloatField) else {})
-            for f in tracked]
+    plan: list[tuple[str, models.Field | None, dict[Any, tuple[type, str]] | None]] = [
+        (_quoted(f.name) + ': ["None", ', f if isinstance(f, _SPECIAL_FIELDS) else None,
+         None if isinstance(f, models.JSONField | models.FloatField) else {})
+        for f in tracked]
     values_of = operator.attrgetter(*(f.attname for f in tracked))  # one C call per row
     changes: list[_Json] = []
     for obj in rows:
@@ -528,7 +529,7 @@ def _model_field(model: type[models.Model] | None, name: str) -> models.Field | 
         f = model._meta.get_field(name)
     except Exception:  # a field since removed, or a reverse relation auditlog listed
         return None
-    return f if getattr(f, "concrete", False) else None
+    return f if isinstance(f, models.Field) and f.concrete else None
 
 
 def _related_keys(model: type[models.Model] | None, changes: dict[str, Any]

@@ -46,6 +46,14 @@ class Listing:
     total: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def queryset(self) -> QuerySet[Any]:
+        """The searched, filtered and sorted rows of every page, as ``build_listing`` left them
+        (for exports and totals); the paginator's type does not say it holds a queryset."""
+        rows = self.page.paginator.object_list
+        if not isinstance(rows, QuerySet):
+            raise TypeError("this listing pages a list, not a queryset")
+        return rows
+
 
 PAGE_SIZES = (25, 50, 100)
 _QUARTER = re.compile(r"(\d{4})Q([1-4])")

@@ -15,13 +15,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict, cast
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
+from django_stubs_ext import StrOrPromise, WithAnnotations
 
 from riskcomp.policy.contradictions import CONTRADICTION, Finding, claim_contradictions
 from riskcomp.policy.reasons import CalendarUnknown, Reason
@@ -327,12 +328,27 @@ def queue_claims(qs: QuerySet[Claim], ids: Sequence[int]) -> Iterator[Claim]:
         yield from (by_pk[pk] for pk in chunk if pk in by_pk)
 
 
-def queue_marks(claims: Iterable[Claim], suspended: set[tuple[int, str]]) -> list[Claim]:
+class QueueMarks(TypedDict):
+    """What ``queue_marks`` sets on each claim of the queue, for its template and export."""
+
+    review_age: int | None
+    age_pending_year: int | None
+    age_alert: bool
+    waiting_label: StrOrPromise
+    bank_suspended: bool
+
+
+QueueClaim = WithAnnotations[Claim, QueueMarks]
+
+
+def queue_marks(claims: Iterable[Claim], suspended: set[tuple[int, str]]) -> list[QueueClaim]:
     """The claims of a queue page (or export) from ``with_review_age``, each with its
     ``review_age``, ``age_pending_year`` (the year whose schedule the age waits for: it is then
     a lower bound), ``age_alert``, ``waiting_label`` and ``bank_suspended``."""
     rows = []
-    for claim in claims:
+    for plain in claims:
+        # the marks are set on the model instances themselves, which the template reads
+        claim = cast(QueueClaim, plain)
         claim.review_age = getattr(claim, "queue_age", None)
         claim.age_pending_year = getattr(claim, "queue_pending_year", None)
         claim.age_alert = claim.review_age is not None and claim.review_age >= AGE_ALERT

@@ -137,8 +137,9 @@ def _comparison(claim: Claim, findings: list[Finding], history_classified_on: An
     """The frozen snapshot beside the filing as it is now and the claim, row by row, each row
     marked when a finding names one of its fields."""
     filing = claim.filing
-    snap = filing.snapshot if isinstance(filing.snapshot, dict) else {}
-    loan = snap.get("loan") if isinstance(snap.get("loan"), dict) else {}
+    snap: dict[str, Any] = filing.snapshot if isinstance(filing.snapshot, dict) else {}
+    raw_loan = snap.get("loan")
+    loan: dict[str, Any] = raw_loan if isinstance(raw_loan, dict) else {}
     loan_types = dict(LoanType.choices)
     schemes = dict(Scheme.choices)
     rows = [
@@ -147,10 +148,10 @@ def _comparison(claim: Claim, findings: list[Finding], history_classified_on: An
          None),
         ("amount", _("贷款金额（人民币）"), _money(loan.get("cny_amount")),
          _money(filing.amount_cny), None),
-        ("loan_type", _("贷款品种"), loan_types.get(loan.get("type"), loan.get("type")),
+        ("loan_type", _("贷款品种"), loan_types.get(loan.get("type", ""), loan.get("type")),
          filing.get_loan_type_display(), None),
         ("filed_on", _("备案受理日"), snap.get("decided_on"), filing.filed_on, None),
-        ("scheme", _("适用政策"), schemes.get(snap.get("scheme"), snap.get("scheme")),
+        ("scheme", _("适用政策"), schemes.get(snap.get("scheme", ""), snap.get("scheme")),
          filing.get_scheme_display(), claim.get_scheme_display()),
         ("policy_version", _("政策版本（文号）"), _snapshot_version(snap),
          filing.policy_version, None),
