@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -304,7 +305,7 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*ANY_ROLE)
 @require_safe
-def import_rejected(request: HttpRequest, pk: int) -> HttpResponse:
+def import_rejected(request: HttpRequest, pk: int) -> HttpResponseBase:
     batch = _batch_for(request, pk)
     if batch.status in RUNNING or batch.status == ImportBatch.Status.FAILED \
             or not batch.rejected_rows:

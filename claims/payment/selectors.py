@@ -5,7 +5,7 @@ The ledger's reads are the fund's (``fund.selectors``)."""
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import (
     BooleanField,
@@ -49,7 +49,17 @@ def payable_claims() -> QuerySet[Claim]:
             .annotate(is_suspended=_suspended()))
 
 
-def claims_selected(ids: Iterable[int]) -> list[Claim]:
+class SuspendedMark(TypedDict):
+    is_suspended: bool
+
+
+if TYPE_CHECKING:  # a typing construct only: it cannot be subscripted at run time
+    from django_stubs_ext import WithAnnotations
+
+    MarkedClaim = WithAnnotations[Claim, SuspendedMark]
+
+
+def claims_selected(ids: Iterable[int]) -> "list[MarkedClaim]":
     """The claims ticked for a batch, whatever their state now, in claim-number order (the
     order the batch references are given in)."""
     return list(Claim.objects.filter(pk__in=list(ids))
@@ -131,32 +141,52 @@ def _overdue_annotations(today: date) -> dict[str, Any]:
     }
 
 
-def recovery_list_for(*, user: Any, today: date | None = None) -> QuerySet[Recovery]:
+class OverdueMarks(TypedDict):
+    """The flags ``_overdue_annotations`` puts on each recovery."""
+
+    is_overdue: bool
+    is_notice_late: bool
+    is_returned_late: bool
+
+
+if TYPE_CHECKING:
+    MarkedRecovery = WithAnnotations[Recovery, OverdueMarks]
+
+
+def _with_overdue_flags(qs: QuerySet[Recovery], today: date) -> "QuerySet[MarkedRecovery]":
+    flags = _overdue_annotations(today)
+    return qs.annotate(is_overdue=flags["is_overdue"], is_notice_late=flags["is_notice_late"],
+                       is_returned_late=flags["is_returned_late"])
+
+
+def recovery_list_for(*, user: Any, today: date | None = None) -> "QuerySet[MarkedRecovery]":
     """Recoveries of the user's banks, each with ``is_overdue``, ``is_notice_late`` and
     ``is_returned_late`` (as of ``today``)."""
     today = today or timezone.localdate()
-    qs = Recovery.objects.select_related(
+    qs = _with_overdue_flags(Recovery.objects.select_related(
         "claim", "claim__bank", "claim__filing", "claim__filing__enterprise", "return_payment",
-    ).annotate(**_overdue_annotations(today))
+    ), today)
     return scope_to_user_banks(qs, user, field="claim__bank")
 
 
-def recovery_list_of_bank(*, bank_id: int, today: date | None = None) -> QuerySet[Recovery]:
+def recovery_list_of_bank(*, bank_id: int, today: date | None = None
+                          ) -> "QuerySet[MarkedRecovery]":
     """The recoveries of one bank, annotated as ``recovery_list_for`` annotates them (the bank
     API's key is a bank's, not a user's with grants)."""
     today = today or timezone.localdate()
-    return Recovery.objects.filter(claim__bank_id=bank_id).select_related(
+    return _with_overdue_flags(Recovery.objects.filter(claim__bank_id=bank_id).select_related(
         "claim", "claim__filing", "return_payment",
-    ).annotate(**_overdue_annotations(today))
+    ), today)
 
 
-def recoveries_overdue_for(*, user: Any, today: date | None = None) -> QuerySet[Recovery]:
+def recoveries_overdue_for(*, user: Any, today: date | None = None
+                           ) -> "QuerySet[MarkedRecovery]":
     """Recoveries whose return is overdue (or whose notice came late) and not yet returned."""
     return recovery_list_for(user=user, today=today).filter(is_overdue=True).order_by(
         Coalesce("return_deadline", "notified_on"), "id")
 
 
-def recovery_detail_for(*, user: Any) -> QuerySet[Recovery]:
+def recovery_detail_for(*, user: Any) -> "QuerySet[MarkedRecovery]":
     return recovery_list_for(user=user)
 
 

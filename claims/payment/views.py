@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.db.models import Case, CharField, Count, Sum, Value, When
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -98,7 +98,7 @@ def payment_list(request: HttpRequest) -> HttpResponse:
         ),
         default_sort="confirmation",
     )
-    qs = listing.page.paginator.object_list
+    qs = listing.queryset()
     if wants_xlsx(request):
         return xlsx_response(qs, CLAIM_COLUMNS, title=_("待拨付"), filename="payable")
     waiting = qs.order_by().aggregate(n=Count("pk"), total=Sum("compensation"))
@@ -136,7 +136,7 @@ def payment_batch(request: HttpRequest) -> HttpResponse:
         selection = ClaimSelectionForm(request.POST)
         if not selection.is_valid():
             for error in selection.errors.get("claims", []):
-                messages.error(request, error)
+                messages.error(request, str(error))
             return redirect("claims:payment_list")
         ids = [c.pk for c in selection.cleaned_data["claims"]]
         form = BatchPaymentForm(initial={"claims": ids, "paid_on": timezone.localdate()})
@@ -391,7 +391,7 @@ def statement_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*ANY_ROLE)
 @require_safe
-def return_statement_download(request: HttpRequest, pk: int) -> HttpResponse:
+def return_statement_download(request: HttpRequest, pk: int) -> FileResponse:
     payment = get_object_or_404(return_payment_for(user=request.user), pk=pk)
     return serve_document(payment.reconciliation_statement,
                           filename=f"{payment.reference}-reconciliation")
@@ -399,7 +399,7 @@ def return_statement_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*ANY_ROLE)
 @require_safe
-def statement_file_download(request: HttpRequest, pk: int) -> HttpResponse:
+def statement_file_download(request: HttpRequest, pk: int) -> FileResponse:
     statement = get_object_or_404(statement_for(user=request.user), pk=pk)
     return serve_document(statement.document,
                           filename=f"{statement.claim.number}-{statement.year}")

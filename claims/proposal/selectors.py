@@ -4,9 +4,9 @@ screens belong to the custodian, the bureau and auditors, who see every bank."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import (
     CharField,
@@ -43,7 +43,18 @@ def _passed_at() -> Subquery:
         .order_by().values("claim").annotate(at=Max("changed_at")).values("at")[:1])
 
 
-def passed_claims() -> QuerySet[Claim]:
+class PassedAnnotations(TypedDict):
+    passed_at: datetime | None
+    passed_quarter: str
+
+
+if TYPE_CHECKING:  # a typing construct only: it cannot be subscripted at run time
+    from django_stubs_ext import WithAnnotations
+
+    PassedClaim = WithAnnotations[Claim, PassedAnnotations]
+
+
+def passed_claims() -> "QuerySet[PassedClaim]":
     """Claims waiting to be proposed, with the day they passed review and its quarter (in the
     portal's time zone, the day ``riskcomp.policy.claims.proposal_admits`` is given)."""
     return (Claim.objects.filter(status=Claim.Status.PASSED)
@@ -54,7 +65,7 @@ def passed_claims() -> QuerySet[Claim]:
                 Cast(ExtractQuarter("passed_at"), CharField()), output_field=CharField())))
 
 
-def passed_quarter_choices(qs: QuerySet[Claim]) -> tuple[tuple[str, str], ...]:
+def passed_quarter_choices(qs: "QuerySet[PassedClaim]") -> tuple[tuple[str, str], ...]:
     quarters = (qs.order_by("-passed_quarter").values_list("passed_quarter", flat=True)
                 .distinct()[:12])
     return tuple((q, quarter_label(q)) for q in quarters if q)
@@ -73,13 +84,13 @@ class Totals:
 def totals_by_bank_and_scheme(qs: QuerySet[Claim]) -> Totals:
     """Count, base and compensation per bank and scheme of the claims in ``qs`` the bureau has
     not rejected: a rejected claim is not compensated, so it is in no total."""
-    rows = list(qs.exclude(status=Claim.Status.BUREAU_REJECTED).order_by()
-                .values("bank__name", "bank__short_name", "scheme")
-                .annotate(n=Count("id"), base=Sum("base"), compensation=Sum("compensation"))
-                .order_by("scheme", "bank__short_name"))
+    sums = (qs.exclude(status=Claim.Status.BUREAU_REJECTED).order_by()
+            .values("bank__name", "bank__short_name", "scheme")
+            .annotate(n=Count("id"), base=Sum("base"), compensation=Sum("compensation"))
+            .order_by("scheme", "bank__short_name"))
     labels = dict(Scheme.choices)
-    for r in rows:
-        r["scheme_label"] = labels.get(r["scheme"], r["scheme"])
+    rows: list[dict[str, Any]] = [
+        {**r, "scheme_label": labels.get(r["scheme"], r["scheme"])} for r in sums]
     return Totals(rows=rows, count=sum(r["n"] for r in rows),
                   base=sum((r["base"] for r in rows), ZERO),
                   compensation=sum((r["compensation"] for r in rows), ZERO))

@@ -203,8 +203,10 @@ def proposal_withdraw(*, claim: Claim, reason: str, actor: Any,
         raise invalid("reason", _("请填写撤回原因。"), "reason_missing")
     # The claim first, then its proposal: the order in which the bureau's decision locks them.
     locked = locked_claim(claim)
-    require_status(locked, (Claim.Status.PROPOSED,),
-                   _("申报当前状态为“%(s)s”，只有待财政确认的申报才能撤出初审意见。"))
+    not_proposed = _("申报当前状态为“%(s)s”，只有待财政确认的申报才能撤出初审意见。")
+    require_status(locked, (Claim.Status.PROPOSED,), not_proposed)
+    if locked.proposal_id is None:  # marked proposed yet in no proposal: nothing to take out
+        raise invalid(None, not_proposed % {"s": locked.get_status_display()}, "wrong_state")
     proposal = Proposal.objects.select_for_update().get(pk=locked.proposal_id)
     withdrawal = ProposalWithdrawal.objects.create(
         proposal=proposal, claim=locked, reason=reason, withdrawn_by=actor, withdrawn_at=now)

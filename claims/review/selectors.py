@@ -15,14 +15,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Protocol, TypedDict, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, cast
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
-from django_stubs_ext import StrOrPromise, WithAnnotations
+from django_stubs_ext import StrOrPromise
 
 from riskcomp.policy.contradictions import CONTRADICTION, Finding, claim_contradictions
 from riskcomp.policy.reasons import CalendarUnknown, Reason
@@ -338,17 +338,20 @@ class QueueMarks(TypedDict):
     bank_suspended: bool
 
 
-QueueClaim = WithAnnotations[Claim, QueueMarks]
+if TYPE_CHECKING:  # a typing construct only: it cannot be subscripted at run time
+    from django_stubs_ext import WithAnnotations
+
+    QueueClaim = WithAnnotations[Claim, QueueMarks]
 
 
-def queue_marks(claims: Iterable[Claim], suspended: set[tuple[int, str]]) -> list[QueueClaim]:
+def queue_marks(claims: Iterable[Claim], suspended: set[tuple[int, str]]) -> "list[QueueClaim]":
     """The claims of a queue page (or export) from ``with_review_age``, each with its
     ``review_age``, ``age_pending_year`` (the year whose schedule the age waits for: it is then
     a lower bound), ``age_alert``, ``waiting_label`` and ``bank_suspended``."""
     rows = []
     for plain in claims:
         # the marks are set on the model instances themselves, which the template reads
-        claim = cast(QueueClaim, plain)
+        claim = cast("QueueClaim", plain)
         claim.review_age = getattr(claim, "queue_age", None)
         claim.age_pending_year = getattr(claim, "queue_pending_year", None)
         claim.age_alert = claim.review_age is not None and claim.review_age >= AGE_ALERT

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -67,7 +67,7 @@ BANK_WRITEOFF_FILES = ("ruling", "internal_approval", "application_letter")
 
 @role_required(*ANY_ROLE)
 @require_safe
-def writeoff_file_download(request: HttpRequest, pk: int) -> HttpResponse:
+def writeoff_file_download(request: HttpRequest, pk: int) -> FileResponse:
     write_off = get_object_or_404(writeoff_for(user=request.user), pk=pk)
     field = request.GET.get("field", "ruling")
     if field not in BANK_WRITEOFF_FILES:
@@ -205,7 +205,7 @@ WRITEOFF_FILES = {
 @xframe_options_sameorigin  # shown in the review page's <iframe>; still never cross-site
 @role_required(*STAFF)
 @require_safe
-def writeoff_file(request: HttpRequest, pk: int) -> HttpResponse:
+def writeoff_file(request: HttpRequest, pk: int) -> FileResponse:
     """One of the write-off's scans, inline (``?field=ruling`` etc.)."""
     write_off = get_object_or_404(WriteOff.objects.select_related("claim"), pk=pk)
     field = request.GET.get("field", "ruling")
