@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -37,7 +37,7 @@ class Claim(models.Model):
         Status.WRITTEN_OFF: (),
     }
     CLOSED_STATUSES = (Status.REJECTED, Status.BUREAU_REJECTED)
-    WAITING_ON = {
+    WAITING_ON: ClassVar[dict[str, str]] = {
         Status.SUBMITTED: "custodian",
         Status.SUPPLEMENT_REQUESTED: "bank",
         Status.PASSED: "custodian",

@@ -25,6 +25,7 @@ from banks.selectors import banks_for
 from jobs.kinds import IMPORT_KINDS
 from jobs.selectors import job_is_unsent, job_latest_for, job_state_context
 from riskcomp.choices import Scheme
+from riskcomp.htmx import HtmxHttpRequest
 from riskcomp.listing import Column, Filter, Listing, build_listing
 
 from .import_selectors import (
@@ -273,7 +274,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*ANY_ROLE)
 @require_safe
-def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def import_progress(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Polled by htmx every second while the batch is validated or committed; once it is done,
     the page reloads to show the preview."""
     batch = _batch_for(request, pk)

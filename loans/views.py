@@ -29,6 +29,7 @@ from riskcomp.choices import (
 from riskcomp.columns import Col, Columns
 from riskcomp.exports import wants_xlsx, xlsx_response
 from riskcomp.form_errors import service_errors_as_messages
+from riskcomp.htmx import HtmxHttpRequest
 from riskcomp.labels import quarter_label, readable, scheme_short
 from riskcomp.listing import Filter, build_listing, quarter_choices
 from riskcomp.policy.credit_code import normalize_credit_code
@@ -141,10 +142,10 @@ def snapshot_rows(snapshot: Any, prefix: str = "", labels: dict[str, Any] | None
 def _filing_deadline_pending(snapshot: dict[str, Any]) -> str:
     """A filing deadline recorded while its year's holiday schedule was unknown."""
     loan = snapshot.get("loan")
+    raw = loan.get("drawdown_date") if isinstance(loan, dict) else None
     try:
-        drawdown = date.fromisoformat(loan.get("drawdown_date")) if isinstance(loan, dict) \
-            else None
-    except (TypeError, ValueError):
+        drawdown = date.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
         drawdown = None
     if drawdown is None:
         return "—"
@@ -250,7 +251,7 @@ def filing_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(Role.BANK_OFFICER, Role.REVIEWER, Role.ADMIN)
-def calculator(request: HttpRequest) -> HttpResponse:
+def calculator(request: HtmxHttpRequest) -> HttpResponse:
     """补偿测算: a loan's verdicts, ratio, compensation and deadlines; nothing is saved."""
     result = None
     if request.method == "POST":
@@ -354,5 +355,5 @@ def classification_create(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         for errors in form.errors.values():
             for e in errors:
-                messages.error(request, e)
+                messages.error(request, str(e))
     return redirect("loans:filing_detail", pk=filing.pk)

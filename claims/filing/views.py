@@ -27,6 +27,7 @@ from riskcomp.choices import Scheme
 from riskcomp.exports import wants_xlsx, xlsx_response
 from riskcomp.form_errors import add_service_errors, service_errors_on
 from riskcomp.held_uploads import HeldUploads
+from riskcomp.htmx import HtmxHttpRequest
 from riskcomp.labels import reason_label
 from riskcomp.listing import Filter, build_listing
 from riskcomp.policy.reasons import PolicyError, Refusal
@@ -177,7 +178,7 @@ def _trail_related(claim: Claim) -> tuple[Any, ...]:
 # --- Claim ------------------------------------------------------------------------------------
 
 @role_required(Role.BANK_OFFICER)
-def claim_create(request: HttpRequest, filing_pk: int) -> HttpResponse:
+def claim_create(request: HtmxHttpRequest, filing_pk: int) -> HttpResponse:
     """补偿申报 for one filed loan: the refusals before anything is typed, else the form."""
     filing = get_object_or_404(filing_list_for(user=request.user), pk=filing_pk)
     ctx = policy_context()
