@@ -37,6 +37,7 @@ from banks.models import Bank, Branch
 from fund.selectors import policy_context
 from riskcomp.audit import audit_bulk_created, audit_updated
 from riskcomp.choices import Classification, ReasonCode
+from riskcomp.listing import StrOrPromise
 from riskcomp.policy.context import PolicyContext
 from riskcomp.policy.contradictions import out_of_order
 from riskcomp.policy.reasons import Refusal
@@ -160,7 +161,7 @@ def classifications_commit(*, bank: Bank, requests: Sequence[ClassificationReque
         ClassificationReport(filing_id=ev.filing_id, classification=ev.request.classification,
                              classified_on=ev.request.classified_on, note=ev.request.note,
                              reported_by=actor)
-        for ev in evaluations if ev.accepted], batch_size=1000)
+        for ev in evaluations if ev.accepted and ev.filing_id is not None], batch_size=1000)
     audit_bulk_created(reports, actor=actor, related=("filing",))
     return reports, evaluations
 
@@ -349,7 +350,9 @@ class PackedPreview:
             with Cursor(connection.connection) as cursor, connection.wrap_database_errors:
                 # %t: sent as text, the document itself (no copy made to dump it)
                 cursor.execute(f"UPDATE {table} SET preview = %t WHERE id = %t",  # noqa: S608
-                               [Jsonb(self.document, dumps=_as_is), batch_id])
+                               # psycopg sends any buffer a dumps returns; its stubs say bytes
+                               [Jsonb(self.document, dumps=_as_is),  # type: ignore[arg-type]
+                                batch_id])
         self.document = bytearray()
 
 
@@ -471,7 +474,7 @@ def import_batch_validate(batch_id: int, *, today: date | None = None) -> None:
         _fail(batch_id, _in_portal_language(gettext_lazy(
             "校验时发生内部错误，未写入任何数据。请重新上传，或联系系统管理员。")))
         return
-    done = {"accepted_rows": accepted, "rejected_rows": total - accepted,
+    done: dict[str, Any] = {"accepted_rows": accepted, "rejected_rows": total - accepted,
             "status": Status.VALIDATED, "message": message}
     with transaction.atomic():
         if ImportBatch.objects.filter(pk=batch_id, status=Status.VALIDATING).update(
@@ -481,13 +484,14 @@ def import_batch_validate(batch_id: int, *, today: date | None = None) -> None:
 
 
 def _fail(batch_id: int, message: str) -> None:
-    failed = {"status": Status.FAILED, "message": message, "finished_at": timezone.now()}
+    failed: dict[str, Any] = {"status": Status.FAILED, "message": message,
+                              "finished_at": timezone.now()}
     batch = ImportBatch.objects.only("original_name", *failed).filter(pk=batch_id).first()
     if batch is not None and ImportBatch.objects.filter(pk=batch_id).update(**failed):
         audit_updated(batch, **failed)
 
 
-def _in_portal_language(text: str) -> str:
+def _in_portal_language(text: StrOrPromise) -> str:
     with translation.override(settings.LANGUAGE_CODE):
         return str(text)
 
@@ -512,7 +516,8 @@ def batch_give_up(batch_id: int, *, running: Sequence[str], message: str) -> Non
     """The batch's job was given up (its worker died too often): a batch still in one of the
     ``running`` statuses is failed with ``message``. Nothing of it was written: a commit is one
     transaction, and a validation writes only the preview."""
-    failed = {"status": Status.FAILED, "message": message, "finished_at": timezone.now()}
+    failed: dict[str, Any] = {"status": Status.FAILED, "message": message,
+                              "finished_at": timezone.now()}
     batch = ImportBatch.objects.only("original_name", *failed).filter(pk=batch_id).first()
     if batch is not None and ImportBatch.objects.filter(
             pk=batch_id, status__in=running).update(**failed):
@@ -609,7 +614,7 @@ def _commit(batch: ImportBatch, actor_id: int, today: date,
             cleaned = filing_rows(rows, branches=branches)
             good = [r for r in cleaned if r.request is not None]
             try:
-                filings, evaluations = filings_commit(
+                filings, filing_evaluations = filings_commit(
                     bank=batch.bank, requests=[r.request for r in good], actor=actor, ctx=ctx,
                     filing_date=today, batch=batch, earlier=earlier,
                     recorded=_recorded(chunk.verdicts, [r.number for r in good]))
@@ -619,7 +624,8 @@ def _commit(batch: ImportBatch, actor_id: int, today: date,
                 raise _LostRace(exc.message) from exc
             written += len(filings)
             refused.update({r.number: _reasons(ev)
-                            for r, ev in zip(good, evaluations, strict=True) if not ev.accepted})
+                            for r, ev in zip(good, filing_evaluations, strict=True)
+                            if not ev.accepted})
             # A row whose cells no longer read (a branch deleted meanwhile) is refused.
             refused.update({r.number: [["", e] for e in r.errors] for r in cleaned if r.errors})
             progress(100 * n // count)

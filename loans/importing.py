@@ -146,7 +146,8 @@ def pack_rows(rows: Sequence[Sequence[Any]]) -> bytes:
     return zlib.compress(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode(), 1)
 
 
-def unpack_rows(data: bytes) -> list[list[Any]]:
+def unpack_rows(data: bytes | memoryview) -> list[list[Any]]:
+    # a BinaryField reads back as memoryview on PostgreSQL, bytes on SQLite
     return json.loads(zlib.decompress(data))
 
 

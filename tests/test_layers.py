@@ -118,7 +118,7 @@ def upward_imports(source: str, path: str) -> Iterator[tuple[str, int, str]]:
 
 
 def all_upward_imports() -> list[tuple[str, int, str]]:
-    found = []
+    found: list[tuple[str, int, str]] = []
     for app in APPS:
         for file in sorted((ROOT / app).rglob("*.py")):
             path = file.relative_to(ROOT).as_posix()

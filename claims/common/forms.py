@@ -20,6 +20,7 @@ class DocumentField(forms.FileField):
     """One document: PDF, PNG or JPEG by content, within the size limit."""
 
     widget = forms.FileInput
+    held_note = ""  # which held document stands for it (shown under the field)
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("help_text", FILE_HELP)
@@ -39,6 +40,8 @@ class MultipleFileInput(forms.FileInput):
 
 class MultipleDocumentField(forms.FileField):
     """Several documents at once (Django's documented multiple-file pattern)."""
+
+    held_note = ""  # which held documents go with it (shown under the field)
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT_ATTR}))

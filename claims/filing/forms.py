@@ -23,14 +23,15 @@ class HoldsDocuments:
         """Say under each field which documents are held for it; a field with a held document
         needs no new choice, so the browser must not insist on one."""
         for field, held in names.items():
-            if field not in self.fields or not held:
+            target = self.fields.get(field)
+            if not isinstance(target, DocumentField | MultipleDocumentField) or not held:
                 continue
-            self.fields[field].required = False
+            target.required = False
             text = _("已保留：%(names)s。") % {"names": "、".join(held)}
             more = (_("再选择的文件将一并提交。")
-                    if isinstance(self.fields[field], MultipleDocumentField)
+                    if isinstance(target, MultipleDocumentField)
                     else _("无需重新选择；选择新文件将替换它。"))
-            self.fields[field].held_note = f"{text}{more}"
+            target.held_note = f"{text}{more}"
 
 
 class ClaimForm(HoldsDocuments, forms.Form):

@@ -22,8 +22,8 @@ from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
-from django_stubs_ext import StrOrPromise
 
+from riskcomp.listing import StrOrPromise
 from riskcomp.policy.contradictions import CONTRADICTION, Finding, claim_contradictions
 from riskcomp.policy.reasons import CalendarUnknown, Reason
 from riskcomp.policy.types import ReasonCode

@@ -2,14 +2,14 @@
 ``N_`` (gettext_noop) and views with ``_lazy`` (gettext_lazy), names xgettext does not know, so
 without it those strings would silently stay untranslated."""
 
-from argparse import ArgumentParser
 from typing import Any
 
+from django.core.management.base import CommandParser
 from django.core.management.commands import makemessages
 
 
 class Command(makemessages.Command):
-    def add_arguments(self, parser: ArgumentParser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
         parser.add_argument(
             "--keyword",
