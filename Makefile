@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 
-.PHONY: run test restore-test bench install setup messages messages-update system-deps-run system-deps-test lint worker beat clean
+.PHONY: run test restore-test bench install setup messages messages-update system-deps-run system-deps-test lint typecheck worker beat clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ bench: install messages
 
 lint: install
 	@$(BIN)/ruff check .
+
+# mypy with the django-stubs plugin, configured in pyproject.toml.
+typecheck: install
+	@$(BIN)/mypy .
 
 worker: install
 	@$(BIN)/celery -A riskcomp worker -Q celery,reports -l info

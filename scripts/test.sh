@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole suite: lint, migrations, then pytest on SQLite with eager tasks and, when PostgreSQL
+# The whole suite: lint, type check, migrations, then pytest on SQLite with eager tasks and, when PostgreSQL
 # (127.0.0.1:5432) and Redis (127.0.0.1:6379) answer, again on PostgreSQL with a real
 # Redis-backed Celery worker for the task tests.
 set -uo pipefail
@@ -12,6 +12,8 @@ REDIS_TEST_URL=${RISKCOMP_TEST_REDIS_URL:-redis://127.0.0.1:6379/15}
 
 echo "== ruff =="
 $BIN/ruff check . || exit 1
+echo "== mypy =="
+$BIN/mypy . || exit 1
 echo "== manage.py check / makemigrations --check =="
 $BIN/python manage.py check || exit 1
 $BIN/python manage.py makemigrations --check --dry-run || exit 1
