@@ -87,6 +87,19 @@ def test_withdrawal_needs_a_reason_and_a_claim_still_waiting_on_the_bureau(
 
 
 @pytest.mark.django_db
+def test_a_proposed_claim_in_no_proposal_is_refused_and_nothing_is_written(
+        bank_a, officer_a, reviewer):
+    _proposal, (first, _second) = proposed(bank_a, officer_a, reviewer)
+    Claim.objects.filter(pk=first.pk).update(proposal=None)  # a row left inconsistent
+    with pytest.raises(ValidationError) as exc:
+        services.proposal_withdraw(claim=first, reason="撤回", actor=reviewer)
+    assert field_codes(exc) == {"__all__": ["wrong_state"]}
+    assert "待财政确认" in exc.value.messages[0]
+    assert refresh(first).status == Claim.Status.PROPOSED
+    assert not ProposalWithdrawal.objects.exists()
+
+
+@pytest.mark.django_db
 def test_reviewer_withdraws_on_the_screen_after_confirming(bank_a, officer_a, reviewer,
                                                           approver, auditor):
     proposal, (first, second) = proposed(bank_a, officer_a, reviewer)
