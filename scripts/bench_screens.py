@@ -274,6 +274,9 @@ SCREENS: tuple[tuple[str, str, str, str, str], ...] = (
     ("performance", "approver", "reports:performance", "", ""),
     ("performance_filtered", "auditor", "reports:performance", "",
      "scheme=MICRO&quarter_from=2025Q1&quarter_to=2025Q4"),
+    ("enterprise_list", "reviewer", "enterprises:enterprise_list", "", ""),
+    ("enterprise_list_search", "reviewer", "enterprises:enterprise_list", "", f"q={SEARCH}"),
+    ("enterprise_detail", "reviewer", "enterprises:enterprise_detail", "enterprise", ""),
 )
 
 # Filled before the clients fork: the users and the records the record pages pick from.
@@ -291,6 +294,8 @@ def _record_ids() -> dict[str, list[int]]:
         "claim": list(Claim.objects.values_list("pk", flat=True)[:2000]),
         "open_claim": list(Claim.objects.filter(status__in=OPEN_STATUSES)
                            .values_list("pk", flat=True)[:2000]),
+        "enterprise": list(LoanFiling.objects.order_by("enterprise_id")
+                           .values_list("enterprise_id", flat=True).distinct()[:2000]),
     }
 
 
