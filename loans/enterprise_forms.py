@@ -7,11 +7,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from riskcomp.choices import EnterpriseKind, EnterpriseSize
-from riskcomp.policy.credit_code import normalize_credit_code, validate_credit_code
-from riskcomp.policy.reasons import PolicyError
 
 from .enterprise_services import EDITABLE_FIELDS, REASON_MAX
-from .forms import INDUSTRY_LABELS, MONEY_FIELD
+from .forms import INDUSTRY_LABELS, MONEY_FIELD, checked_credit_code
 from .models import Enterprise
 
 
@@ -48,11 +46,7 @@ class EnterpriseMasterForm(forms.Form):
         return name
 
     def clean_credit_code(self) -> str:
-        code: str = normalize_credit_code(self.cleaned_data["credit_code"])
-        try:
-            validate_credit_code(code)
-        except PolicyError as exc:
-            raise forms.ValidationError(str(exc.message), code=str(exc.code)) from exc
+        code = checked_credit_code(self.cleaned_data["credit_code"])
         if Enterprise.objects.filter(credit_code=code).exclude(pk=self.enterprise.pk).exists():
             raise forms.ValidationError(
                 _("已有其他企业使用该统一社会信用代码，请核对；如为同一企业，请联系系统管理员合并。"))

@@ -46,6 +46,17 @@ INDUSTRY_LABELS = {
 QUALIFICATION_ROWS = 2
 
 
+
+def checked_credit_code(value: str) -> str:
+    """A credit code as typed (lower case, spaces), normalised and checked, or the form error
+    the policy's check gives."""
+    code: str = normalize_credit_code(value)
+    try:
+        validate_credit_code(code)
+    except PolicyError as exc:
+        raise forms.ValidationError(str(exc.message), code=str(exc.code)) from exc
+    return code
+
 class CalculatorForm(forms.Form):
     """The facts of a loan, as a bank would file them; nothing is saved."""
 
@@ -115,12 +126,7 @@ class CalculatorForm(forms.Form):
                                                       widget=DATE)
 
     def clean_credit_code(self) -> str:
-        code: str = normalize_credit_code(self.cleaned_data["credit_code"])
-        try:
-            validate_credit_code(code)
-        except PolicyError as exc:
-            raise forms.ValidationError(str(exc.message), code=str(exc.code)) from exc
-        return code
+        return checked_credit_code(self.cleaned_data["credit_code"])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
