@@ -133,6 +133,13 @@ def ledger_entries() -> QuerySet[LedgerEntry]:
                                                Value(ZERO), output_field=_MONEY)))
 
 
+def ledger_bank_choices() -> tuple[tuple[str, str], ...]:
+    """The banks the ledger has entries for, by short name: the ledger screen's bank filter."""
+    rows = (LedgerEntry.objects.filter(bank__isnull=False).order_by("bank__short_name", "bank_id")
+            .values_list("bank_id", "bank__short_name").distinct())
+    return tuple((str(pk), name) for pk, name in rows)
+
+
 def ledger_sums_by_kind() -> QuerySet[Any, Any]:
     """Per kind of entry, the whole ledger: ``n`` entries, their ``total`` and ``loss``."""
     return (LedgerEntry.objects.order_by().values("kind")

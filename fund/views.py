@@ -17,7 +17,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from accounts.roles import Role, role_of, role_required
-from claims.payment.selectors import bank_choices
 from riskcomp.choices import Scheme
 from riskcomp.columns import Col, Columns
 from riskcomp.exports import wants_xlsx, xlsx_response
@@ -31,6 +30,7 @@ from .models import LedgerEntry
 from .selectors import (
     ZERO,
     fund_balance,
+    ledger_bank_choices,
     ledger_by_kind,
     ledger_by_month,
     ledger_entries,
@@ -76,7 +76,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
         search_fields=("memo", "reference", "claim__number"),
         filters=(
             Filter("kind", str(_("类型")), "kind", tuple(LedgerEntry.Kind.choices)),
-            Filter("bank", str(_("银行")), "bank_id", bank_choices()),
+            Filter("bank", str(_("银行")), "bank_id", ledger_bank_choices()),
             Filter("scheme", str(_("政策")), "scheme", tuple(Scheme.choices)),
         ),
         columns=LEDGER.listing("booked", "kind", "bank", "scheme", "claim", "memo", "amount",

@@ -60,7 +60,6 @@ KNOWN_UPWARD: dict[tuple[str, str], str] = {
     ("fund/params_views.py", "loans.models"): "version in use by filings",
     # The fund's recoveries due and the ledger screen still read claims' records and helpers.
     ("fund/selectors.py", "claims.models"): "recoveries outstanding",
-    ("fund/views.py", "claims.payment.selectors"): "the ledger filter's bank choices",
 }
 
 
