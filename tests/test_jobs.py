@@ -396,7 +396,7 @@ def test_registering_an_unknown_or_a_conflicting_kind_is_refused():
     with pytest.raises(ValueError, match="already registered"):
         register_kind(Job.Kind.REPORT_GENERATE, replace(entry, with_actor=True))
     register_kind(Job.Kind.REPORT_GENERATE, entry)  # the same entry again (a second ready())
-    assert KINDS == before
+    assert before == KINDS
 
 
 @pytest.mark.django_db
