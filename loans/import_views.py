@@ -22,7 +22,6 @@ from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.roles import ANY_ROLE, Role, role_of, role_required
 from banks.selectors import banks_for
-from jobs.kinds import IMPORT_KINDS
 from jobs.selectors import job_is_unsent, job_latest_for, job_state_context
 from riskcomp.choices import Scheme
 from riskcomp.htmx import HtmxHttpRequest
@@ -52,6 +51,7 @@ from .importing import (
     read_workbook,
     spreadsheet_limit,
 )
+from .job_kinds import IMPORT_KINDS
 from .models import ImportBatch
 
 TONES = {"uploaded": "info", "validating": "info", "validated": "warn", "committing": "info",

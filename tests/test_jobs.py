@@ -367,3 +367,49 @@ def test_jobs_screen_lists_jobs_by_state_for_the_custodian_and_admin_only(
     assert retried.actor == officer_a
     assert LogEntry.objects.get_for_object(retried).get().actor == reviewer
     assert client_for(reviewer).get(url, {"q": "x\x00y"}).status_code in (200, 400)
+
+
+# --- The kinds registry -----------------------------------------------------------------------
+
+def test_each_app_registers_its_own_kinds_of_job():
+    from jobs.kinds import KINDS
+
+    assert set(KINDS) == set(Job.Kind.values)
+    for kind in (Job.Kind.IMPORT_VALIDATE, Job.Kind.IMPORT_COMMIT):
+        assert KINDS[kind].task.startswith("loans.tasks.")
+        assert KINDS[kind].give_up.__module__ == "loans.job_kinds"
+    assert KINDS[Job.Kind.REPORT_GENERATE].task == "reports.tasks.generate_report"
+    assert KINDS[Job.Kind.REPORT_GENERATE].reset.__module__ == "reports.job_kinds"
+    assert KINDS[Job.Kind.IMPORT_COMMIT].with_actor
+    assert not KINDS[Job.Kind.IMPORT_VALIDATE].with_actor
+
+
+def test_registering_an_unknown_or_a_conflicting_kind_is_refused():
+    from dataclasses import replace
+
+    from jobs.kinds import KINDS, register_kind
+
+    before = dict(KINDS)
+    entry = KINDS[Job.Kind.REPORT_GENERATE]
+    with pytest.raises(ValueError, match="unknown job kind"):
+        register_kind("nightly_backup", entry)
+    with pytest.raises(ValueError, match="already registered"):
+        register_kind(Job.Kind.REPORT_GENERATE, replace(entry, with_actor=True))
+    register_kind(Job.Kind.REPORT_GENERATE, entry)  # the same entry again (a second ready())
+    assert before == KINDS
+
+
+@pytest.mark.django_db
+def test_a_bank_officer_sees_the_jobs_of_their_banks_imports_only(
+        both_schemes, officer_a, officer_b, reviewer, approver, upload):
+    from jobs.selectors import job_list_for
+
+    upload(client_for(officer_a), workbook([row()]))
+    batch = ImportBatch.objects.get()
+    validate = Job.objects.get(kind=Job.Kind.IMPORT_VALIDATE, object_id=batch.pk)
+    # A report version's job with the same record number is not an import's.
+    report_job = Job.objects.create(kind=Job.Kind.REPORT_GENERATE, object_id=batch.pk)
+    assert list(job_list_for(user=officer_a)) == [validate]
+    assert list(job_list_for(user=officer_b)) == []
+    assert list(job_list_for(user=approver)) == []
+    assert set(job_list_for(user=reviewer)) == {validate, report_job}

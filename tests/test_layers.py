@@ -41,13 +41,6 @@ APPS = sorted({prefix.split(".")[0] for prefix in LAYER_OF})
 # Upward imports that remain, each with why it is still there. The list only shrinks: a test
 # below fails when one of them is gone, so that it is struck off here too.
 KNOWN_UPWARD: dict[tuple[str, str], str] = {
-    # A job kind runs the work of the app that queued it (an import's validation and commit, a
-    # report's generation): the kinds table names them until each app registers its own kinds.
-    ("jobs/kinds.py", "loans.import_services"): "job kinds run loans' imports",
-    ("jobs/kinds.py", "loans.import_selectors"): "job kinds list loans' imports",
-    ("jobs/kinds.py", "loans.models"): "job kinds run loans' imports",
-    ("jobs/kinds.py", "reports.models"): "job kinds generate reports",
-    ("jobs/kinds.py", "reports.selectors"): "job kinds generate reports",
     # A new holiday calendar moves the deadlines stored on filings and recoveries and tells the
     # banks: the recompute reads and writes records of the apps above the reference data.
     ("fund/calendar_selectors.py", "claims.models"): "calendar change previews deadlines",
