@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class LoansConfig(AppConfig):
     name = "loans"
     verbose_name = _("贷款备案")
+
+    def ready(self) -> None:
+        from fund.calendar_hooks import register_deadline_source
+
+        from .calendar_deadlines import FILING_DEADLINES
+
+        register_deadline_source(FILING_DEADLINES)

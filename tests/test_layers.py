@@ -48,13 +48,6 @@ KNOWN_UPWARD: dict[tuple[str, str], str] = {
     ("jobs/kinds.py", "loans.models"): "job kinds run loans' imports",
     ("jobs/kinds.py", "reports.models"): "job kinds generate reports",
     ("jobs/kinds.py", "reports.selectors"): "job kinds generate reports",
-    # A new holiday calendar moves the deadlines stored on filings and recoveries and tells the
-    # banks: the recompute reads and writes records of the apps above the reference data.
-    ("fund/calendar_selectors.py", "claims.models"): "calendar change previews deadlines",
-    ("fund/calendar_selectors.py", "loans.models"): "calendar change previews deadlines",
-    ("fund/calendar_services.py", "claims.models"): "calendar change moves deadlines",
-    ("fund/calendar_services.py", "loans.models"): "calendar change moves deadlines",
-    ("fund/calendar_services.py", "notifications.services"): "calendar change notifies banks",
     # A scheme version already applied by a filing cannot be edited or deleted.
     ("fund/params_services.py", "loans.models"): "version in use by filings",
     ("fund/params_views.py", "loans.models"): "version in use by filings",
