@@ -48,9 +48,6 @@ KNOWN_UPWARD: dict[tuple[str, str], str] = {
     ("jobs/kinds.py", "loans.models"): "job kinds run loans' imports",
     ("jobs/kinds.py", "reports.models"): "job kinds generate reports",
     ("jobs/kinds.py", "reports.selectors"): "job kinds generate reports",
-    # A scheme version already applied by a filing cannot be edited or deleted.
-    ("fund/params_services.py", "loans.models"): "version in use by filings",
-    ("fund/params_views.py", "loans.models"): "version in use by filings",
     # The fund's recoveries due and the ledger screen still read claims' records and helpers.
     ("fund/selectors.py", "claims.models"): "recoveries outstanding",
     ("fund/views.py", "claims.payment.selectors"): "the ledger filter's bank choices",
