@@ -10,20 +10,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from claims.models import Recovery
-from loans.models import LoanFiling
-from notifications.services import deadlines_recomputed_notify
-from riskcomp.audit import (
-    audit_bulk_created,
-    audit_bulk_updated,
-    audit_changed,
-    audit_context,
-    audit_values,
-)
+from riskcomp.audit import audit_bulk_created, audit_context
 from riskcomp.policy.holidays import HolidaySchedule
 
+from .calendar_hooks import deadline_notifiers, deadline_sources
 from .calendar_selectors import (
-    FILING_DEADLINE,
     DeadlineChange,
     deadline_changes,
     package_calendar,
@@ -88,9 +79,8 @@ def calendar_year_enter(*, schedule: HolidaySchedule, source: str, override_conf
         ctx = policy_context()
         changes = deadline_changes(year=year, params=ctx.params, calendar=ctx.calendar)
         _apply(changes, actor=actor, reason=reason)
-    notified = len(deadlines_recomputed_notify(
-        year=year, changes=changes,
-        key=f"calendar:{year}:{timezone.now().strftime('%Y%m%d%H%M%S%f')}"))
+    key = f"calendar:{year}:{timezone.now().strftime('%Y%m%d%H%M%S%f')}"
+    notified = sum(notifier(year, changes, key) for notifier in deadline_notifiers())
     return ScheduleEntered(calendar_year=entry, changes=changes, notified=notified)
 
 
@@ -113,29 +103,9 @@ def _replace_days(schedule: HolidaySchedule) -> None:
 
 
 def _apply(changes: Sequence[DeadlineChange], *, actor: Any, reason: str) -> None:
-    """Write the recomputed deadlines: recoveries' columns and filings' recorded deadline, one
-    trail entry per record changed."""
-    recoveries: dict[int, Recovery] = {}
-    before: dict[int, dict[str, str]] = {}
-    filings: list[LoanFiling] = []
-    filing_diffs: list[dict[str, tuple[str, str]]] = []
-    for change in changes:
-        record = change.record
-        if isinstance(record, Recovery):
-            if record.pk not in recoveries:
-                before[record.pk] = audit_values(record, ("notice_deadline", "return_deadline"))
-                recoveries[record.pk] = record
-            setattr(record, change.field, change.after)
-        elif change.field == FILING_DEADLINE:
-            record.snapshot[FILING_DEADLINE] = change.after.isoformat() if change.after else None
-            filings.append(record)
-            filing_diffs.append({"snapshot": (
-                change.before.isoformat() if change.before else "None",
-                change.after.isoformat() if change.after else "None")})
-    if recoveries:
-        Recovery.objects.bulk_update(list(recoveries.values()),
-                                     ["notice_deadline", "return_deadline"], batch_size=1000)
-        audit_bulk_updated(recoveries.values(), before=before, actor=actor, reason=reason)
-    if filings:
-        LoanFiling.objects.bulk_update(filings, ["snapshot"], batch_size=1000)
-        audit_changed(filings, filing_diffs, actor=actor, reason=reason)
+    """Write the recomputed deadlines, each source its own fields, one trail entry per record
+    changed."""
+    for source in deadline_sources():
+        own = [c for c in changes if c.field in source.fields]
+        if own:
+            source.apply(own, actor=actor, reason=reason)

@@ -17,13 +17,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from loans.models import LoanFiling
 from riskcomp.audit import audit_context
 from riskcomp.policy.params import LprRate as LprValue
 from riskcomp.policy.versions import lpr_check
 from riskcomp.validation import invalid
 
 from .models import LprRate, PolicyVersion
+from .usage_hooks import drawn_between_usage, version_usage
 
 # The figures a successor takes over from its predecessor unless changed.
 COPIED_FIELDS: tuple[str, ...] = tuple(
@@ -32,11 +32,12 @@ COPIED_FIELDS: tuple[str, ...] = tuple(
 
 def policy_version_is_used(version: PolicyVersion) -> bool:
     """Whether any filing recorded ``version`` (its document number)."""
-    return LoanFiling.objects.filter(policy_version=version.version).exists()
+    return version_usage(version.version) > 0
 
 
 def policy_version_usage(version: PolicyVersion) -> int:
-    return LoanFiling.objects.filter(policy_version=version.version).count()
+    """Filings that recorded ``version``, counted by the apps holding them (``usage_hooks``)."""
+    return version_usage(version.version)
 
 
 def _lock_scheme(scheme: str) -> None:
@@ -166,12 +167,9 @@ def _refuse_lpr_check(check: Any, *, jump_confirmed: bool) -> None:
 def lpr_usage(rate: LprRate) -> int:
     """Filings judged with ``rate``: drawn down on or after its publication and before the next
     one (the rate cap takes the latest LPR published on or before the drawdown)."""
-    filings = LoanFiling.objects.filter(drawdown_date__gte=rate.published_on)
     following = (LprRate.objects.filter(published_on__gt=rate.published_on)
                  .order_by("published_on").values_list("published_on", flat=True).first())
-    if following is not None:
-        filings = filings.filter(drawdown_date__lt=following)
-    return filings.count()
+    return drawn_between_usage(rate.published_on, following)
 
 
 def _refuse_if_lpr_used(rate: LprRate, action: str) -> None:

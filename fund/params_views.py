@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,7 +15,6 @@ from django.views.decorators.http import require_safe
 
 from accounts.roles import Role, role_of, role_required
 from accounts.trail import trail_context
-from loans.models import LoanFiling
 from riskcomp.choices import ReasonCode
 from riskcomp.form_errors import add_service_errors, service_errors_as_messages, service_errors_on
 from riskcomp.policy.params import choose_version
@@ -26,14 +24,14 @@ from . import params_services as services
 from .models import LprRate, PolicyVersion
 from .params_forms import LprForm, PolicyVersionForm
 from .selectors import policy_context, scheme_params_from
+from .usage_hooks import version_usage_counts
 
 READERS = (Role.ADMIN, Role.REVIEWER, Role.APPROVER, Role.AUDITOR)
 
 
 def _usage() -> dict[str, int]:
     """Filings per recorded document number, in one grouped query."""
-    return dict(LoanFiling.objects.order_by().values_list("policy_version")
-                .annotate(n=Count("pk")).values_list("policy_version", "n"))
+    return version_usage_counts()
 
 
 @role_required(*READERS)

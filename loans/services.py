@@ -598,7 +598,7 @@ def _filing_row(bank: Bank, ev: FilingEvaluation, enterprise: Enterprise, actor:
     # objects costs twice as much, and an import builds 100,000 of them. The related objects
     # are cached on the filing as assigning them would (its __str__, a caller's reads).
     # The django-stubs plugin checks a *-argument against the first field (id) alone.
-    filing = LoanFiling(*(values[a] if a in values else f.get_default()  # type: ignore[misc]
+    filing = LoanFiling(*(values[a] if a in values else f.get_default()  # type: ignore[misc,unused-ignore]
                           for a, f in _filing_plan()))
     filing._state.fields_cache.update(
         {"bank": bank, "enterprise": enterprise, "import_batch": batch, "filed_by": actor})

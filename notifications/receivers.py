@@ -1,7 +1,10 @@
 """Events written elsewhere, heard through ``post_save`` on their history rows: the
 notifications are written inside the same transaction as the row (a rolled-back transition
-notifies no one) and mailed after it commits. Connected in ``NotificationsConfig.ready()``."""
+notifies no one) and mailed after it commits; and the fund's recompute of deadlines after a
+holiday schedule is entered, heard through its hook. Connected in
+``NotificationsConfig.ready()``."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models.signals import post_save
@@ -14,6 +17,7 @@ from claims.models import (
     ProposalWithdrawal,
     WriteOffStatusChange,
 )
+from fund.calendar_hooks import register_deadline_notifier
 
 from . import services
 
@@ -54,7 +58,13 @@ def on_writeoff_change(sender: Any, instance: WriteOffStatusChange, created: boo
         services.writeoff_change_notify(change=instance)
 
 
+def on_deadlines_recomputed(year: int, changes: Sequence[Any], key: str) -> int:
+    """A year's holiday schedule was entered (registered with ``fund.calendar_hooks``)."""
+    return len(services.deadlines_recomputed_notify(year=year, changes=changes, key=key))
+
+
 def connect() -> None:
+    register_deadline_notifier(on_deadlines_recomputed)
     post_save.connect(on_claim_status_change, sender=ClaimStatusChange,
                       dispatch_uid="notifications.claim_status_change")
     post_save.connect(on_payment, sender=Payment, dispatch_uid="notifications.payment")

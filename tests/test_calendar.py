@@ -388,3 +388,14 @@ def test_the_schedule_screens_are_english(admin_user_, english):  # noqa: F811
         found = _chinese_outside_data(html, data)
         assert not found, found
     assert "Deadlines recomputed on saving" in pages[2].content.decode()
+
+
+def test_the_apps_above_the_fund_register_their_deadlines_and_notifier() -> None:
+    from claims.recovery_deadlines import RECOVERY_DEADLINES
+    from fund.calendar_hooks import deadline_notifiers, deadline_sources
+    from loans.calendar_deadlines import FILING_DEADLINES
+    from notifications.receivers import on_deadlines_recomputed
+
+    # Filings first, then recoveries: the preview's order.
+    assert deadline_sources() == (FILING_DEADLINES, RECOVERY_DEADLINES)
+    assert deadline_notifiers() == (on_deadlines_recomputed,)

@@ -202,3 +202,10 @@ def test_an_lpr_that_judged_a_filing_cannot_be_corrected_or_deleted(admin_user_)
         response.content.decode())
     rate.refresh_from_db()
     assert str(rate.one_year_percent) == "3.0000"
+
+
+def test_loans_registers_the_filings_as_users_of_the_parameters() -> None:
+    from fund.usage_hooks import params_usages
+    from loans.params_usage import FILING_PARAMS_USAGE
+
+    assert params_usages() == (FILING_PARAMS_USAGE,)
