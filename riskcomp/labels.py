@@ -94,6 +94,15 @@ _REASON_CODES = re.compile(rf"(?<![A-Za-z_])(?:{_CODE_ALTERNATIVES})(?![A-Za-z_]
 _CJK = re.compile(r"^[\u3400-\u9fff\u00b7]+$")
 
 
+FILE_TYPES = {"application/pdf": gettext_lazy("PDF 文件"), "image/png": gettext_lazy("PNG 图片"),
+              "image/jpeg": gettext_lazy("JPEG 图片")}
+
+
+def file_type_label(content_type: Any) -> str:
+    """An uploaded file's type in words (PDF 文件), not its MIME type (application/pdf)."""
+    return str(FILE_TYPES.get(str(content_type), content_type or "—"))
+
+
 def person_name(user: Any) -> str:
     """A person's name as they write it: 王丽娜 (family name first, no space) for Chinese names,
     'Anna Smith' for Latin ones; the username when no name is on record."""

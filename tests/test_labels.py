@@ -152,3 +152,27 @@ def test_the_audit_export_keeps_the_stored_json_that_the_screen_reads_in_words(a
     assert rows[0][-1] == "原始变更记录（JSON）"
     stored = [json.loads(r[-1]) for r in rows[1:]]
     assert any(s.get("is_manually_suspended") == ["False", "True"] for s in stored), stored
+
+
+def test_an_uploaded_files_type_is_named_in_words_not_by_its_mime_type() -> None:
+    assert labels.file_type_label("application/pdf") == "PDF 文件"
+    assert labels.file_type_label("image/jpeg") == "JPEG 图片"
+    assert labels.file_type_label("") == "—"
+
+
+@pytest.mark.django_db
+def test_the_claim_page_names_its_documents_types_in_words(bank_a, officer_a) -> None:  # type: ignore[no-untyped-def]
+    from claims.models import ClaimDocument
+
+    from .conftest import client_for
+    from .factories import ClaimFactory, FilingFactory
+
+    claim = ClaimFactory(filing=FilingFactory(bank=bank_a, filed_by=officer_a),
+                         created_by=officer_a)
+    ClaimDocument.objects.create(claim=claim, kind=ClaimDocument.Kind.APPLICATION,
+                                 file="claims/a.pdf", original_name="申请表.pdf",
+                                 content_type="application/pdf", size=10, sha256="0" * 64,
+                                 uploaded_by=officer_a)
+    page = client_for(officer_a).get(reverse("claims:claim_detail", args=[claim.pk]))
+    html = page.content.decode()
+    assert "PDF 文件" in html and "application/pdf" not in html

@@ -85,6 +85,7 @@ def page_url(context: dict[str, Any], page: int) -> str:
 register.filter("scheme", labels.scheme_short)
 register.filter("scheme_name", labels.scheme_name)
 register.filter("quarter", labels.quarter_label)
+register.filter("file_type", labels.file_type_label)
 register.filter("reason", labels.reason_label)
 register.filter("readable", labels.readable)
 register.filter("person", labels.person_name)
