@@ -167,8 +167,8 @@ def test_the_claim_page_names_its_documents_types_in_words(bank_a, officer_a) ->
     from .conftest import client_for
     from .factories import ClaimFactory, FilingFactory
 
-    claim = ClaimFactory(filing=FilingFactory(bank=bank_a, filed_by=officer_a),
-                         created_by=officer_a)
+    claim = ClaimFactory.create(filing=FilingFactory.create(bank=bank_a, filed_by=officer_a),
+                                created_by=officer_a)
     ClaimDocument.objects.create(claim=claim, kind=ClaimDocument.Kind.APPLICATION,
                                  file="claims/a.pdf", original_name="申请表.pdf",
                                  content_type="application/pdf", size=10, sha256="0" * 64,
