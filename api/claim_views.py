@@ -33,7 +33,14 @@ from . import serializers as s
 from . import views
 from .errors import ApiError, error
 from .uploads import FormInput, read_form
-from .views import IDEMPOTENCY_PARAMETER, ApiView, FilingPagination, _date_param, idempotent
+from .views import (
+    IDEMPOTENCY_PARAMETER,
+    ApiView,
+    FilingPagination,
+    choice_filter,
+    date_range_filter,
+    idempotent,
+)
 
 Errors = tuple[dict[str, Any], int]
 
@@ -186,20 +193,9 @@ class RecoveryListView(ApiView):
             if not claim.isascii() or not claim.isdigit() or len(claim) > 18:
                 raise ApiError(400, "INVALID", _("claim 须为申报的 id（正整数）。"), "claim")
             qs = qs.filter(claim_id=int(claim))
-        for name, allowed, column in (("scheme", dict(Scheme.choices), "claim__scheme"),
-                                      ("state", RETURN_STATES, "return_state")):
-            value = params.get(name)
-            if value:
-                if value not in allowed:
-                    raise ApiError(400, "INVALID", _("%(n)s 只能是：%(v)s") % {
-                        "n": name, "v": "、".join(allowed)}, name)
-                qs = qs.filter(**{column: value})
-        since = _date_param(request, "recovered_from")
-        until = _date_param(request, "recovered_to")
-        if since:
-            qs = qs.filter(recovered_on__gte=since)
-        if until:
-            qs = qs.filter(recovered_on__lte=until)
+        qs = choice_filter(qs, request, "scheme", Scheme.values, "claim__scheme")
+        qs = choice_filter(qs, request, "state", RETURN_STATES, "return_state")
+        qs = date_range_filter(qs, request, "recovered", "recovered_on")
         paginator = FilingPagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(s.RecoveryListSerializer(page, many=True).data)

@@ -5,7 +5,7 @@ import hashlib
 import json
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
@@ -182,6 +182,31 @@ def _date_param(request: Request, name: str) -> date | None:
                        name) from None
 
 
+def choice_filter(qs: QuerySet[Any], request: Request, name: str, allowed: Iterable[str],
+                  column: str | None = None) -> QuerySet[Any]:
+    """``qs`` narrowed by the query parameter ``name`` when given; 400 for a value not in
+    ``allowed``."""
+    value = request.query_params.get(name)
+    if not value:
+        return qs
+    allowed = list(allowed)
+    if value not in allowed:
+        raise ApiError(400, "INVALID", _("%(n)s 只能是：%(v)s") % {
+            "n": name, "v": "、".join(allowed)}, name)
+    return qs.filter(**{column or name: value})
+
+
+def date_range_filter(qs: QuerySet[Any], request: Request, prefix: str,
+                      column: str) -> QuerySet[Any]:
+    """``qs`` narrowed by ``<prefix>_from`` and ``<prefix>_to`` (ISO dates, both inclusive)."""
+    since, until = _date_param(request, f"{prefix}_from"), _date_param(request, f"{prefix}_to")
+    if since:
+        qs = qs.filter(**{f"{column}__gte": since})
+    if until:
+        qs = qs.filter(**{f"{column}__lte": until})
+    return qs
+
+
 def _filings_of(key: ApiKey) -> QuerySet[LoanFiling]:
     return LoanFiling.objects.filter(bank=key.bank).select_related("enterprise", "branch")
 
@@ -200,25 +225,15 @@ class FilingsView(ApiView):
     def get(self, request: Request) -> Response:
         qs = _filings_of(self.key).order_by("-drawdown_date", "-id")
         params = request.query_params
-        choices = {"status": dict(LoanFiling.Status.choices), "scheme": dict(Scheme.choices)}
-        for name, allowed in choices.items():
-            value = params.get(name)
-            if value:
-                if value not in allowed:
-                    raise ApiError(400, "INVALID", _("%(n)s 只能是：%(v)s") % {
-                        "n": name, "v": "、".join(allowed)}, name)
-                qs = qs.filter(**{name: value})
+        qs = choice_filter(qs, request, "status", LoanFiling.Status.values)
+        qs = choice_filter(qs, request, "scheme", Scheme.values)
         quarter = params.get("quarter")
         if quarter:
             if len(quarter) != 6 or not quarter[:4].isdigit() or quarter[4:5] != "Q" \
                     or quarter[5] not in "1234":
                 raise ApiError(400, "INVALID", _("quarter 须形如 2026Q3。"), "quarter")
             qs = qs.filter(quarter=quarter)
-        since, until = _date_param(request, "drawdown_from"), _date_param(request, "drawdown_to")
-        if since:
-            qs = qs.filter(drawdown_date__gte=since)
-        if until:
-            qs = qs.filter(drawdown_date__lte=until)
+        qs = date_range_filter(qs, request, "drawdown", "drawdown_date")
         paginator = FilingPagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(s.FilingSerializer(page, many=True).data)
@@ -348,12 +363,7 @@ class ClaimsView(ApiView):
     def get(self, request: Request) -> Response:
         qs = (Claim.objects.filter(bank=self.key.bank).select_related("filing")
               .order_by("-submitted_at", "-id"))
-        status = request.query_params.get("status")
-        if status:
-            if status not in dict(Claim.Status.choices):
-                raise ApiError(400, "INVALID", _("%(n)s 只能是：%(v)s") % {
-                    "n": "status", "v": "、".join(dict(Claim.Status.choices))}, "status")
-            qs = qs.filter(status=status)
+        qs = choice_filter(qs, request, "status", Claim.Status.values)
         paginator = ClaimPagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(s.ClaimSerializer(page, many=True).data)
