@@ -44,25 +44,38 @@ def book(kind: str, amount: str, on: date, actor) -> LedgerEntry:  # type: ignor
                        actor=actor)
 
 
-def paid_claim(bank, officer, reviewer, *, base: str, scheme: str = "MICRO",  # type: ignore[no-untyped-def]
-               ratio: str = "0.30", paid_on: date, filed_on: date = date(2026, 1, 10),
-               submitted_on: date = date(2026, 2, 1)) -> Claim:
-    """A claim submitted, confirmed by the bureau and paid through ``claim_pay``."""
-    filing = FilingFactory.create(bank=bank, filed_by=officer, scheme=scheme, ratio=Decimal(ratio),
-                           amount=Decimal(base), drawdown_date=filed_on - timedelta(days=20),
-                           credit_report_date=filed_on - timedelta(days=25), filed_on=filed_on)
+def confirmed_claim(bank, officer, reviewer, *, base: str, submitted_on: date,  # type: ignore[no-untyped-def]
+                    scheme: str = "MICRO", ratio: str = "0.30",
+                    filed_on: date = date(2026, 1, 20), drawdown_on: date | None = None,
+                    report_on: date | None = None, document_year: int | None = None) -> Claim:
+    """A claim submitted and confirmed by the bureau, not paid; its loan drawn 20 days and its
+    credit report dated 25 days before filing unless said otherwise."""
+    filing = FilingFactory.create(
+        bank=bank, filed_by=officer, scheme=scheme, ratio=Decimal(ratio), amount=Decimal(base),
+        drawdown_date=drawdown_on or filed_on - timedelta(days=20),
+        credit_report_date=report_on or filed_on - timedelta(days=25), filed_on=filed_on)
     claim = ClaimFactory.create(filing=filing, base=Decimal(base), status=Claim.Status.CONFIRMED,
-                         submitted_at=at(submitted_on))
+                                submitted_at=at(submitted_on))
     claim.status_changes.create(from_status="", to_status=Claim.Status.SUBMITTED,
                                 actor=officer, changed_at=at(submitted_on))
     claim.status_changes.create(from_status=Claim.Status.PROPOSED,
                                 to_status=Claim.Status.CONFIRMED, actor=reviewer,
                                 changed_at=at(submitted_on + timedelta(days=10)))
+    year = document_year or submitted_on.year
     Confirmation.objects.create(
         claim=claim, decision=Confirmation.Decision.CONFIRMED,
-        document_number=f"京经开财〔2026〕{claim.pk}号", document_date=submitted_on,
+        document_number=f"京经开财〔{year}〕{claim.pk}号", document_date=submitted_on,
         document="confirmations/c.pdf", approver=reviewer,
         decided_at=at(submitted_on + timedelta(days=10)))
+    return claim
+
+
+def paid_claim(bank, officer, reviewer, *, base: str, scheme: str = "MICRO",  # type: ignore[no-untyped-def]
+               ratio: str = "0.30", paid_on: date, filed_on: date = date(2026, 1, 10),
+               submitted_on: date = date(2026, 2, 1)) -> Claim:
+    """A claim submitted, confirmed by the bureau and paid through ``claim_pay``."""
+    claim = confirmed_claim(bank, officer, reviewer, base=base, scheme=scheme, ratio=ratio,
+                            filed_on=filed_on, submitted_on=submitted_on, document_year=2026)
     claim_pay(claim=claim, paid_on=paid_on, reference=f"ZF-{claim.pk}", actor=reviewer,
               now=at(paid_on))
     return Claim.objects.get(pk=claim.pk)

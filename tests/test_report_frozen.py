@@ -2,7 +2,7 @@
 written off later, every section and annex reads the same; only the generation stamp differs."""
 
 import re
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from io import BytesIO
 
@@ -10,38 +10,17 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from pypdf import PdfReader
 
-from claims.models import Claim, Confirmation, WriteOff
+from claims.models import Claim, WriteOff
 from claims.payment.services import claim_pay
 from claims.writeoff.services import writeoff_confirm
 from reports.figures import report_data
 from reports.models import ReportFile
 from reports.services import report_generate, report_request
 
-from .factories import ClaimFactory, FilingFactory
-from .test_report_figures import at, half_year  # noqa: F401 - the shared fixture
+from .test_report_figures import at, confirmed_claim, half_year  # noqa: F401 - the shared fixture
 from .test_uploads import PDF_BYTES
 
 pytestmark = pytest.mark.django_db
-
-
-def confirmed_claim(bank, officer, reviewer, *, base: str, submitted_on: date) -> Claim:  # type: ignore[no-untyped-def]
-    """A claim the bureau confirmed in H1 and the custodian has not paid yet."""
-    filing = FilingFactory.create(bank=bank, filed_by=officer, amount=Decimal(base),
-                           drawdown_date=date(2026, 1, 2), credit_report_date=date(2025, 12, 28),
-                           filed_on=date(2026, 1, 20))
-    claim = ClaimFactory.create(filing=filing, base=Decimal(base), status=Claim.Status.CONFIRMED,
-                         submitted_at=at(submitted_on))
-    claim.status_changes.create(from_status="", to_status=Claim.Status.SUBMITTED,
-                                actor=officer, changed_at=at(submitted_on))
-    claim.status_changes.create(from_status=Claim.Status.PROPOSED,
-                                to_status=Claim.Status.CONFIRMED, actor=reviewer,
-                                changed_at=at(submitted_on + timedelta(days=10)))
-    Confirmation.objects.create(
-        claim=claim, decision=Confirmation.Decision.CONFIRMED,
-        document_number=f"京经开财〔2026〕{claim.pk}号", document_date=submitted_on,
-        document="confirmations/c.pdf", approver=reviewer,
-        decided_at=at(submitted_on + timedelta(days=10)))
-    return claim
 
 
 def generate(kind: str, period: str, reviewer, on: date) -> ReportFile:  # type: ignore[no-untyped-def]
@@ -66,6 +45,7 @@ def text_without_stamp(report: ReportFile) -> str:
 def test_a_report_regenerated_after_later_payments_and_write_offs_reads_the_same(
         half_year, bank_a, officer_a, reviewer, approver, kind, period):  # noqa: F811
     unpaid = confirmed_claim(bank_a, officer_a, reviewer, base="300000.00",
+                             drawdown_on=date(2026, 1, 2), report_on=date(2025, 12, 28),
                              submitted_on=date(2026, 5, 4))
     first = generate(kind, period, reviewer, date(2026, 7, 5))
     first_data = report_data(kind, period)

@@ -3,7 +3,7 @@ it closed: regenerated after later payments, returns, recoveries, write-offs, ne
 claims, classifications, a terminated agreement and a renamed bank, every table and the PDF's
 text read the same; only the generation stamp differs."""
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from banks.models import CooperationAgreement, SuspensionChange
 from banks.services import agreement_terminate
-from claims.models import Claim, Confirmation, SpotCheck, SpotCheckItem, WriteOff
+from claims.models import Claim, SpotCheck, SpotCheckItem, WriteOff
 from claims.payment.services import (
     claim_pay,
     recovery_report,
@@ -29,7 +29,7 @@ from riskcomp.choices import Classification
 
 from .conftest import patch_today
 from .factories import AgreementFactory, ClaimFactory, FilingFactory
-from .test_report_figures import at, book, paid_claim
+from .test_report_figures import at, book, confirmed_claim, paid_claim
 from .test_report_frozen import generate, text_without_stamp
 from .test_uploads import PDF_BYTES
 
@@ -40,27 +40,6 @@ pytestmark = pytest.mark.django_db
 YEAR = "2025"
 FIRST_MADE = date(2026, 1, 8)
 LATER = date(2026, 3, 2)
-
-
-def confirmed_claim(bank, officer, reviewer, *, base: str, filed_on: date,  # type: ignore[no-untyped-def]
-                    submitted_on: date) -> Claim:
-    """A claim the bureau confirmed in the year and the custodian had not paid by its end."""
-    filing = FilingFactory.create(bank=bank, filed_by=officer, amount=Decimal(base),
-                           drawdown_date=filed_on - timedelta(days=20),
-                           credit_report_date=filed_on - timedelta(days=25), filed_on=filed_on)
-    claim = ClaimFactory.create(filing=filing, base=Decimal(base), status=Claim.Status.CONFIRMED,
-                         submitted_at=at(submitted_on))
-    claim.status_changes.create(from_status="", to_status=Claim.Status.SUBMITTED,
-                                actor=officer, changed_at=at(submitted_on))
-    claim.status_changes.create(from_status=Claim.Status.PROPOSED,
-                                to_status=Claim.Status.CONFIRMED, actor=reviewer,
-                                changed_at=at(submitted_on + timedelta(days=10)))
-    Confirmation.objects.create(
-        claim=claim, decision=Confirmation.Decision.CONFIRMED,
-        document_number=f"京经开财〔2025〕{claim.pk}号", document_date=submitted_on,
-        document="confirmations/c.pdf", approver=reviewer,
-        decided_at=at(submitted_on + timedelta(days=10)))
-    return claim
 
 
 @pytest.fixture
