@@ -11,40 +11,30 @@ COLUMNS = ("bank_id", "scheme", "quarter", "amount_cny", "enterprise_id", "is_fi
 CHANGED_PG = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in COLUMNS)
 CHANGED_SQLITE = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in COLUMNS)
 
-# One function per transition table: PL/pgSQL names the table statically.
-PG_FUNCTIONS = """
-CREATE OR REPLACE FUNCTION reports_figures_bump_new_banks() RETURNS trigger AS $$
+
+def _pg_bump_function(name: str, banks: str) -> str:
+    """A trigger function replacing the token of each bank in ``banks`` (a SELECT of bank ids
+    named ``bank_id``). One function per transition table: PL/pgSQL names the table statically."""
+    return f"""
+CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$
 BEGIN
   INSERT INTO reports_figuresversion (name, token)
   SELECT b.name, gen_random_uuid()::text
-  FROM (SELECT DISTINCT 'filings:' || bank_id AS name FROM new_rows) b
-  ORDER BY b.name
-  ON CONFLICT (name) DO UPDATE SET token = EXCLUDED.token;
-  RETURN NULL;
-END;
-$$ LANGUAGE plpgsql;
-CREATE OR REPLACE FUNCTION reports_figures_bump_old_banks() RETURNS trigger AS $$
-BEGIN
-  INSERT INTO reports_figuresversion (name, token)
-  SELECT b.name, gen_random_uuid()::text
-  FROM (SELECT DISTINCT 'filings:' || bank_id AS name FROM old_rows) b
-  ORDER BY b.name
-  ON CONFLICT (name) DO UPDATE SET token = EXCLUDED.token;
-  RETURN NULL;
-END;
-$$ LANGUAGE plpgsql;
-CREATE OR REPLACE FUNCTION reports_figures_bump_row_bank() RETURNS trigger AS $$
-BEGIN
-  INSERT INTO reports_figuresversion (name, token)
-  SELECT b.name, gen_random_uuid()::text
-  FROM (SELECT DISTINCT unnest(ARRAY['filings:' || OLD.bank_id, 'filings:' || NEW.bank_id])
-        AS name) b
+  FROM (SELECT DISTINCT 'filings:' || bank_id AS name FROM ({banks}) ids) b
   ORDER BY b.name
   ON CONFLICT (name) DO UPDATE SET token = EXCLUDED.token;
   RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
 """
+
+
+PG_FUNCTIONS = "".join((
+    _pg_bump_function("reports_figures_bump_new_banks", "SELECT bank_id FROM new_rows"),
+    _pg_bump_function("reports_figures_bump_old_banks", "SELECT bank_id FROM old_rows"),
+    _pg_bump_function("reports_figures_bump_row_bank",
+                      "SELECT unnest(ARRAY[OLD.bank_id, NEW.bank_id]) AS bank_id"),
+))
 
 PG_FORWARD = [
     "DROP TRIGGER IF EXISTS reports_fv_loans_loanfiling ON loans_loanfiling;",
