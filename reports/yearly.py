@@ -169,7 +169,7 @@ def _support(start: date, end: date, y: Yearly) -> None:
         key="support", title=_("支持贷款、服务企业与首贷"),
         headers=(_("政策"), _("贷款笔数"), _("服务企业数"), _("首贷笔数"), _("贷款金额（元）"),
                  _("放大倍数（备案贷款÷资金规模）")),
-        rows=sorted(rows), money_columns=frozenset({4}),
+        rows=sorted(rows), money_columns=frozenset({4}), number_columns=frozenset({5}),
         total=(_("合计"), all_["n"], all_["enterprises"], all_["first"], _d(all_["amount"]),
                _times(_d(all_["amount"]), fund_size))))
     y.basis["leverage"] = _times(_d(all_["amount"]), fund_size)
