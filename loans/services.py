@@ -17,7 +17,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import F
+from django.db.models import F, signals
+from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,6 +48,7 @@ from riskcomp.policy.types import (
     QualificationType,
     ReasonCode,
     Scheme,
+    member,
 )
 
 from .models import (
@@ -174,16 +176,17 @@ class FilingEvaluation:
 
 def _facts(req: FilingRequest, bank_outstanding: Decimal) -> tuple[EnterpriseFacts, LoanFacts]:
     enterprise = EnterpriseFacts(
-        credit_code=req.credit_code, kind=EnterpriseKind(req.kind), size=EnterpriseSize(req.size),
+        credit_code=req.credit_code, kind=member(EnterpriseKind, req.kind),
+        size=member(EnterpriseSize, req.size),
         in_bda=req.in_bda,
-        qualifications=tuple(QualificationFacts(type=QualificationType(q.type),
+        qualifications=tuple(QualificationFacts(type=member(QualificationType, q.type),
                                                 valid_from=q.valid_from, valid_to=q.valid_to)
                              for q in req.qualifications),
         micro_conduct_ok=req.micro_conduct_ok, tech_conduct_ok=req.tech_conduct_ok,
         tech_scope=req.tech_scope,
     )
     loan = LoanFacts(
-        loan_type=LoanType(req.loan_type), amount=req.amount, currency=req.currency,
+        loan_type=member(LoanType, req.loan_type), amount=req.amount, currency=req.currency,
         fx_rate=req.fx_rate, drawdown_date=req.drawdown_date, maturity_date=req.maturity_date,
         rate_percent=req.rate_percent, bank_outstanding_to_enterprise=bank_outstanding,
         credit_report_outstanding=req.credit_report_outstanding,
@@ -594,12 +597,10 @@ def _filing_row(bank: Bank, ev: FilingEvaluation, enterprise: Enterprise, actor:
         "import_batch_id": batch.pk if batch is not None else None,
         "filed_by_id": actor.pk if actor is not None else None,
     }
-    # Positional values in field order: Model.__init__ with 33 keywords and four related
-    # objects costs twice as much, and an import builds 100,000 of them. The related objects
-    # are cached on the filing as assigning them would (its __str__, a caller's reads).
-    # The django-stubs plugin checks a *-argument against the first field (id) alone.
-    filing = LoanFiling(*(values[a] if a in values else f.get_default()  # type: ignore[misc,unused-ignore]
-                          for a, f in _filing_plan()))
+    # The related objects are cached on the filing as assigning them would (its __str__, a
+    # caller's reads).
+    filing = _bare_instance(LoanFiling, [values[a] if a in values else f.get_default()
+                                         for a, f in _filing_plan()])
     filing._state.fields_cache.update(
         {"bank": bank, "enterprise": enterprise, "import_batch": batch, "filed_by": actor})
     return filing
@@ -623,6 +624,24 @@ def _filing_plan() -> tuple[tuple[str, Any], ...]:
     return tuple((f.attname, f) for f in LoanFiling._meta.concrete_fields)
 
 
+def _bare_instance(model: type[models.Model], values: Sequence[Any]) -> Any:
+    """A new, unsaved ``model`` with ``values`` for its concrete fields in order, as
+    ``model(*values)`` makes it, without the work ``Model.__init__`` does per argument (an
+    import makes 100,000 filings). Made by the constructor when something listens to its
+    signals."""
+    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+        return model(*values)
+    obj = model.__new__(model)
+    obj._state = ModelState()
+    obj.__dict__.update(zip(_attnames(model), values, strict=True))
+    return obj
+
+
+@functools.cache
+def _attnames(model: type[models.Model]) -> tuple[str, ...]:
+    return tuple(f.attname for f in model._meta.concrete_fields)
+
+
 def _with_certificates(snap: dict[str, Any], req: FilingRequest) -> dict[str, Any]:
     """The snapshot with the certificate numbers this bank gave: the enterprise row keeps only
     the first bank's certificates, and the filing form's lookup returns a bank its own."""
@@ -642,55 +661,58 @@ def _with_certificates(snap: dict[str, Any], req: FilingRequest) -> dict[str, An
 COPY_FROM_ROWS = 200
 
 
-def _insert_filings(rows: list[LoanFiling]) -> list[LoanFiling]:
-    if connection.vendor != "postgresql" or len(rows) < COPY_FROM_ROWS:
-        return LoanFiling.objects.bulk_create(rows, batch_size=1000)
-    return _copy_rows(LoanFiling, rows)
+def _insert_filings(count: int, rows: Iterable[LoanFiling]) -> list[LoanFiling]:
+    """Insert the ``count`` filings ``rows`` gives (made as they are sent, see ``_copy_rows``)."""
+    if connection.vendor != "postgresql" or count < COPY_FROM_ROWS:
+        return LoanFiling.objects.bulk_create(list(rows), batch_size=1000)
+    return _copy_rows(LoanFiling, count, rows)
 
 
 def _insert_enterprises(rows: list[Enterprise]) -> list[Enterprise]:
     if connection.vendor != "postgresql" or len(rows) < COPY_FROM_ROWS:
         return Enterprise.objects.bulk_create(rows, batch_size=1000)
-    return _copy_rows(Enterprise, rows)
+    return _copy_rows(Enterprise, len(rows), rows)
 
 
-def _copy_rows(model: type[Any], rows: list[Any]) -> list[Any]:
+def _copy_rows(model: type[Any], count: int, rows: Iterable[Any]) -> list[Any]:
     """A quarter's thousands of rows through PostgreSQL's COPY. The ORM's multi-row INSERT
     spends most of an import preparing every field of every row in Python; here psycopg writes
     the values as they are (dates, Decimals, text, JSON), and the constraints still hold (a
     duplicate fails the whole COPY, as it fails the INSERT). The ids are taken from the table's
-    sequence first, in one query, and written with the rows (not read back by key)."""
+    sequence first, in one query, and written with the rows (not read back by key). ``rows``
+    may make each row as it is taken: the database stores one while the next is made."""
     meta = model._meta
     fields = list(meta.concrete_fields)
     now = timezone.now()
-    for f in fields:
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            for obj in rows:
-                setattr(obj, f.attname, now)
+    stamped = [f.attname for f in fields
+               if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
     table = connection.ops.quote_name(meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) "
-                       "FROM generate_series(1, %s)", [table, meta.pk.column, len(rows)])
-        for obj, (pk,) in zip(rows, cursor.fetchall(), strict=True):
-            obj.pk = pk
+                       "FROM generate_series(1, %s)", [table, meta.pk.column, count])
+        ids = [pk for (pk,) in cursor.fetchall()]
     # One C-level attrgetter per row; only the JSON columns are converted in Python.
     values_of = operator.attrgetter(*(f.attname for f in fields))
     json_at = [(i, f) for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     sql = f"COPY {table} ({columns}) FROM STDIN"
+    written = []
     with (connection.cursor() as cursor, connection.wrap_database_errors,
           cursor.cursor.copy(sql) as copy):
-        for obj in rows:
+        for obj, pk in zip(rows, ids, strict=True):
+            obj.pk = pk
+            for name in stamped:
+                setattr(obj, name, now)
             values: tuple[Any, ...] | list[Any] = values_of(obj)
             if json_at:
                 values = list(values)
                 for i, f in json_at:
                     values[i] = json.dumps(values[i], cls=f.encoder)
             copy.write_row(values)
-    for obj in rows:
-        obj._state.adding = False
-        obj._state.db = connection.alias
-    return rows
+            state = obj._state
+            state.adding, state.db = False, connection.alias
+            written.append(obj)
+    return written
 
 
 @transaction.atomic
@@ -728,9 +750,9 @@ def filings_commit(*, bank: Bank, requests: Sequence[FilingRequest], actor: Any,
     try:
         with transaction.atomic():
             enterprises = _upsert_enterprises(accepted, bank)
-            rows = [_filing_row(bank, ev, enterprises[ev.request.credit_code], actor,
-                                filing_date, batch, late_exception_reason) for ev in accepted]
-            filings = _insert_filings(rows)
+            filings = _insert_filings(len(accepted), (
+                _filing_row(bank, ev, enterprises[ev.request.credit_code], actor, filing_date,
+                            batch, late_exception_reason) for ev in accepted))
     except IntegrityError as exc:
         if _is_duplicate_iou(exc):  # a concurrent filing of the same IOU won the race
             raise Refusal([reason(ReasonCode.DUPLICATE)]) from exc

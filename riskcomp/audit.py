@@ -313,7 +313,7 @@ class _Json(str):
 
 
 def _write(objs: Sequence[models.Model], action: int,
-           changes: Sequence[dict[str, list[str]] | _Json], *, actor: Any,
+           changes: Iterable[dict[str, list[str]] | _Json], *, actor: Any,
            reason: str | Callable[[Any], str], related: Sequence[str]) -> int:
     """Write one entry per object: one statement per ``BULK_BATCH`` entries, or one COPY."""
     if related:
@@ -345,7 +345,7 @@ def _write(objs: Sequence[models.Model], action: int,
 
 
 def _copy_entries(objs: Sequence[models.Model], action: int,
-                  changes: Sequence[dict[str, list[str]] | _Json], content_type_id: int,
+                  changes: Iterable[dict[str, list[str]] | _Json], content_type_id: int,
                   base: dict[str, Any], reason: str | Callable[[Any], str]) -> None:
     """A quarter's thousands of entries through PostgreSQL's COPY, written from tuples: the
     ORM's INSERT spends most of its time preparing every field of every entry in Python; the
@@ -397,26 +397,30 @@ def audit_bulk_created(objs: Iterable[models.Model], *, actor: Any = None,
          None if isinstance(f, models.JSONField | models.FloatField) else {})
         for f in tracked]
     values_of = operator.attrgetter(*(f.attname for f in tracked))  # one C call per row
-    changes: list[_Json] = []
-    for obj in rows:
-        diff = []
-        values = values_of(obj) if len(plan) > 1 else (values_of(obj),)
-        for (head, special, memo), value in zip(plan, values, strict=True):
-            if value is None:
-                continue
-            # (type, part): 0 and Decimal("0.00") are equal keys but read differently
-            kept = memo.get(value) if memo is not None else None
-            if kept is not None and kept[0] is type(value):
-                diff.append(kept[1])
-                continue
-            text = (_value_text(special, value) if special is not None
-                    else value if type(value) is str else str(value))
-            part = head + _quoted(text) + "]"
-            if memo is not None:
-                memo[value] = (type(value), part)
-            diff.append(part)
-        changes.append(_Json("{" + ", ".join(diff) + "}"))
-    return _write(rows, LogEntry.Action.CREATE, changes, actor=actor, reason=reason,
+
+    def changes() -> Iterator[_Json]:
+        # Written as the entries are sent: on PostgreSQL the database stores one entry while
+        # the next is written out.
+        for obj in rows:
+            diff = []
+            values = values_of(obj) if len(plan) > 1 else (values_of(obj),)
+            for (head, special, memo), value in zip(plan, values, strict=True):
+                if value is None:
+                    continue
+                # (type, part): 0 and Decimal("0.00") are equal keys but read differently
+                kept = memo.get(value) if memo is not None else None
+                if kept is not None and kept[0] is type(value):
+                    diff.append(kept[1])
+                    continue
+                text = (_value_text(special, value) if special is not None
+                        else value if type(value) is str else str(value))
+                part = head + _quoted(text) + "]"
+                if memo is not None:
+                    memo[value] = (type(value), part)
+                diff.append(part)
+            yield _Json("{" + ", ".join(diff) + "}")
+
+    return _write(rows, LogEntry.Action.CREATE, changes(), actor=actor, reason=reason,
                   related=related)
 
 

@@ -30,6 +30,7 @@ from .types import (
     QualificationType,
     ReasonCode,
     Scheme,
+    member,
 )
 from .workdays import WorkdayCalendar
 
@@ -70,7 +71,7 @@ class EnterpriseFacts:
     def conduct_ok(self, scheme: Scheme) -> bool:
         """Whether the bank attests ``scheme``'s own conduct conditions."""
         attested = {Scheme.MICRO: self.micro_conduct_ok, Scheme.TECH: self.tech_conduct_ok}
-        return attested[Scheme(scheme)]
+        return attested[member(Scheme, scheme)]
 
 
 @dataclass(frozen=True)
@@ -252,7 +253,7 @@ def judge_scheme(
     know, the verdict carries CALENDAR_UNKNOWN instead of guessing. Raises ``PolicyError`` for a
     foreign-currency loan without its rate.
     """
-    scheme = Scheme(scheme)
+    scheme = member(Scheme, scheme)
     params, outside = _select_params(params_all, scheme, loan.drawdown_date)
     if params is None:
         return SchemeVerdict(scheme, False, () if outside is None else (outside,), None, None)
@@ -263,7 +264,7 @@ def judge_scheme(
         reasons.append(reason(code, scheme, under=params, **fmt))
 
     # MICRO Art. 2 / TECH Art. 3: a cooperation agreement for the scheme.
-    if scheme not in {Scheme(s) for s in bank_schemes}:
+    if scheme not in {member(Scheme, s) for s in bank_schemes}:
         fail(ReasonCode.NO_AGREEMENT)
     # MICRO Art. 28 / TECH Art. 27.
     if outside is not None:

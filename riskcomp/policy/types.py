@@ -7,6 +7,16 @@ mirrors them with Chinese labels.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TypeVar
+
+_E = TypeVar("_E", bound=StrEnum)
+
+
+def member(enum: type[_E], value: str) -> _E:
+    """``enum(value)`` (a member, or ``ValueError`` for an unknown value), by one dictionary
+    lookup for a known one: the rules convert several values of each row of an import."""
+    found = enum._value2member_map_.get(value)
+    return found if found is not None else enum(value)  # type: ignore[return-value]
 
 
 class Scheme(StrEnum):

@@ -37,7 +37,7 @@ def _package_says(d: date) -> bool | None:
 class WorkdayCalendar:
     """Working days, with staff overrides on top of ``chinesecalendar``. Immutable."""
 
-    __slots__ = ("_known_years", "_overrides")
+    __slots__ = ("_added", "_known_years", "_overrides", "_within")
 
     def __init__(
         self, overrides: Mapping[date, bool] = _NO_OVERRIDES, known_years: Iterable[int] = ()
@@ -46,6 +46,10 @@ class WorkdayCalendar:
             {d: bool(is_working) for d, is_working in overrides.items()}
         )
         self._known_years: frozenset[int] = frozenset(known_years)
+        # Answers already counted (the calendar never changes): a quarter's import asks about
+        # the same few hundred days for each of its rows.
+        self._added: dict[tuple[date, int], date] = {}
+        self._within: dict[tuple[date, date, int], bool] = {}
 
     @property
     def overrides(self) -> Mapping[date, bool]:
@@ -109,6 +113,16 @@ class WorkdayCalendar:
 
     def add_workdays(self, start: date, n: int) -> date:
         """The ``n``-th working day after ``start``, ``start`` not counted (0 gives ``start``)."""
+        key = (start, n)
+        answer = self._added.get(key)
+        if answer is None:
+            answer = self._add_workdays(start, n)
+            if len(self._added) >= _MEMO_SIZE:
+                self._added.clear()
+            self._added[key] = answer
+        return answer
+
+    def _add_workdays(self, start: date, n: int) -> date:
         if n < 0:
             raise ValueError("n must not be negative")
         d = start
@@ -143,6 +157,16 @@ class WorkdayCalendar:
         Decides without the whole calendar when it can: days of an unknown year count as
         "maybe working", and ``CalendarUnknown`` is raised only when the answer depends on them.
         """
+        key = (start, end, n)
+        answer = self._within.get(key)
+        if answer is None:
+            answer = self._is_within_workdays(start, end, n)
+            if len(self._within) >= _MEMO_SIZE:
+                self._within.clear()
+            self._within[key] = answer
+        return answer
+
+    def _is_within_workdays(self, start: date, end: date, n: int) -> bool:
         if n < 0:
             raise ValueError("n must not be negative")
         if end <= start:
@@ -168,6 +192,10 @@ class WorkdayCalendar:
         if first_unknown is None:  # only when n == 0: the deadline is ``start`` itself
             return False
         raise CalendarUnknown(first_unknown)
+
+
+# Answers a calendar keeps (then it starts again): far more than an import's dates need.
+_MEMO_SIZE = 65_536
 
 
 # The State Council publishes the next year's holiday schedule in the autumn (usually November);
