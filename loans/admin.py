@@ -1,9 +1,12 @@
 from typing import Any
 
 from django.contrib import admin
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from riskcomp.admin_base import ReadOnlyAdmin
 
+from .importing import unpack_rows
 from .models import (
     ClassificationReport,
     Enterprise,
@@ -73,8 +76,16 @@ class ImportChunkAdmin(admin.ModelAdmin):
     never changed."""
 
     list_display = ("batch", "index")
-    exclude = ("rows",)
-    readonly_fields = ("batch", "index", "verdicts")
+    exclude = ("rows", "recorded")
+    readonly_fields = ("batch", "index", "recorded_rows")
+
+    @admin.display(description=_("已记录判定的行"))
+    def recorded_rows(self, obj: ImportChunk) -> str:
+        if not obj.recorded:
+            return gettext("无（提交时重新校验）")
+        rows = unpack_rows(obj.recorded)[1]
+        return gettext("%(n)s 行：第 %(first)s 至 %(last)s 行") % {
+            "n": len(rows), "first": rows[0][0], "last": rows[-1][0]} if rows else "0"
 
     def has_add_permission(self, request: Any, obj: Any = None) -> bool:
         return False

@@ -57,9 +57,11 @@ from .import_selectors import (  # the preview entry's layout is shared by reads
 from .importing import (
     FILINGS,
     ParsedSheet,
+    RowResult,
     batch_gc_paused,
     classification_rows,
     filing_rows,
+    pack_rows,
     unpack_rows,
 )
 from .models import ClassificationReport, ImportBatch, ImportChunk, LoanFiling
@@ -72,6 +74,8 @@ from .services import (
     filing_inputs,
     filings_commit,
     record_verdicts,
+    request_from_values,
+    request_values,
 )
 
 logger = logging.getLogger(__name__)
@@ -383,23 +387,51 @@ def validate_filing_rows(batch: ImportBatch, ctx: PolicyContext, today: date,
         if accepted:
             found = record_verdicts(bank=batch.bank, evaluations=[ev for _n, ev in accepted],
                                     ctx=ctx, filing_date=today, inputs=inputs)
-            recorded = {"digest": found.digest,
-                        "rows": [[number, d] for (number, _ev), d
-                                 in zip(accepted, found.decided, strict=True)]}
-        ImportChunk.objects.filter(pk=chunk.pk).update(verdicts=recorded)
+            recorded = pack_rows([found.digest, [
+                [number, d, request_values(ev.request)]
+                for (number, ev), d in zip(accepted, found.decided, strict=True)]])
+        ImportChunk.objects.filter(pk=chunk.pk).update(recorded=recorded)
         preview.extend([_filing_entry(r.number, raw, verdicts.get(r.number), r.errors)
                         for r, raw in zip(cleaned, rows, strict=True)])
         _Progress(batch.pk)(5 + 90 * n // count)
     return preview
 
 
-def _recorded(stored: dict[str, Any] | None, numbers: Sequence[int]) -> RecordedVerdicts | None:
-    """The verdicts recorded at validation for the rows ``numbers``, if it recorded them all."""
-    stored = stored or {}
-    decided = {number: d for number, d in stored.get("rows", ())}
-    if not stored.get("digest") or any(n not in decided for n in numbers):
-        return None
-    return RecordedVerdicts(stored["digest"], tuple(decided[n] for n in numbers))
+@dataclass(frozen=True)
+class _Recorded:
+    """What the validation recorded for a chunk's accepted rows: the fingerprint of what their
+    verdicts depend on, and by row number its decision (``_decided``) and request values."""
+
+    digest: str
+    rows: dict[int, tuple[dict[str, Any], list[Any]]]
+
+    @classmethod
+    def unpack(cls, data: bytes | memoryview | None) -> "_Recorded | None":
+        if not data:
+            return None
+        packed: list[Any] = unpack_rows(data)
+        digest, rows = packed
+        return cls(str(digest), {number: (d, values) for number, d, values in rows})
+
+    def requests(self, numbers: Sequence[int], branch_ids: set[int]) -> list[RowResult] | None:
+        """The rows ``numbers`` as cleaned at validation; None when one was not recorded, or
+        names a branch deleted since (its cells are read again, and refused)."""
+        out = []
+        for number in numbers:
+            found = self.rows.get(number)
+            if found is None:
+                return None
+            request = request_from_values(found[1])
+            if request.branch_id is not None and request.branch_id not in branch_ids:
+                return None
+            out.append(RowResult(number=number, request=request))
+        return out
+
+    def verdicts(self, numbers: Sequence[int]) -> RecordedVerdicts | None:
+        """The verdicts recorded for the rows ``numbers``, if it recorded them all."""
+        if any(n not in self.rows for n in numbers):
+            return None
+        return RecordedVerdicts(self.digest, tuple(self.rows[n][0] for n in numbers))
 
 
 def validate_classification_rows(batch: ImportBatch, today: date) -> PackedPreview:
@@ -607,27 +639,34 @@ def _commit(batch: ImportBatch, actor_id: int, today: date,
         refused.update({r.number: [["", e] for e in r.errors] for r in cleaned if r.errors})
     else:
         ctx, branches, earlier = import_policy_context(), _branches(batch.bank), EarlierRows()
+        branch_ids = set(branches.values())
         for n, (chunk, count) in enumerate(batch_chunks(batch), start=1):
             rows = [r for r in unpack_rows(chunk.rows) if r[0] in passed]
             if not rows:
                 continue
-            cleaned = filing_rows(rows, branches=branches)
-            good = [r for r in cleaned if r.request is not None]
+            stored = _Recorded.unpack(chunk.recorded)
+            fresh: list[RowResult] = []  # the rows' cells, read again
+            kept = (stored.requests([r[0] for r in rows], branch_ids)
+                    if stored is not None else None)
+            if kept is None:
+                fresh = filing_rows(rows, branches=branches)
+                kept = [r for r in fresh if r.request is not None]
             try:
                 filings, filing_evaluations = filings_commit(
-                    bank=batch.bank, requests=[r.request for r in good], actor=actor, ctx=ctx,
+                    bank=batch.bank, requests=[r.request for r in kept], actor=actor, ctx=ctx,
                     filing_date=today, batch=batch, earlier=earlier,
-                    recorded=_recorded(chunk.verdicts, [r.number for r in good]))
+                    recorded=stored.verdicts([r.number for r in kept])
+                    if stored is not None else None)
             except Refusal as exc:  # a concurrent filing of the same IOU won the race
                 raise _LostRace from exc
             except FilingNotSaved as exc:  # logged where the database refused it
                 raise _LostRace(exc.message) from exc
             written += len(filings)
             refused.update({r.number: _reasons(ev)
-                            for r, ev in zip(good, filing_evaluations, strict=True)
+                            for r, ev in zip(kept, filing_evaluations, strict=True)
                             if not ev.accepted})
             # A row whose cells no longer read (a branch deleted meanwhile) is refused.
-            refused.update({r.number: [["", e] for e in r.errors] for r in cleaned if r.errors})
+            refused.update({r.number: [["", e] for e in r.errors] for r in fresh if r.errors})
             progress(100 * n // count)
     done: dict[str, Any] = {}
     if refused:  # else the preview is not written again
@@ -640,7 +679,7 @@ def _commit(batch: ImportBatch, actor_id: int, today: date,
                     entry[SCHEME], entry[RATIO] = "", ""
                     entry[VERSION:] = [""]
         done["preview"] = preview
-    ImportChunk.objects.filter(batch=batch).exclude(verdicts=None).update(verdicts=None)
+    ImportChunk.objects.filter(batch=batch).exclude(recorded=None).update(recorded=None)
     _update(batch, accepted_rows=written, rejected_rows=total - written,
             status=Status.COMMITTED, progress=100, finished_at=timezone.now(),
             message=_("已提交：写入 %(ok)s 行，退回 %(no)s 行。") % {

@@ -280,9 +280,11 @@ class ImportChunk(models.Model):
     index = models.PositiveIntegerField(_("序号"))
     # ``loans.importing.pack_rows``: [row number, cell text or None per column] per row.
     rows = models.BinaryField(_("数据行"))
-    # ``loans.services.RecordedVerdicts`` of the chunk's accepted rows, as JSON: the commit takes
-    # them instead of judging again when the fingerprint of what they depend on is unchanged.
-    verdicts = models.JSONField(_("校验判定"), null=True, blank=True)
+    # What the validation decided for the chunk's accepted rows (``loans.import_services``
+    # ``pack_recorded``): their requests and ``loans.services.RecordedVerdicts``. The commit
+    # takes them instead of cleaning and judging again when the fingerprint of what they depend
+    # on is unchanged. Packed as ``rows`` is: the database has no reason to parse it.
+    recorded = models.BinaryField(_("校验判定"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("导入数据块")

@@ -11,7 +11,7 @@ import logging
 import operator
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -131,6 +131,45 @@ def filing_request(d: dict[str, Any], *, branch_id: int | None) -> FilingRequest
         has_natural_person_guarantee=d["has_natural_person_guarantee"],
         guarantee_institution=d["guarantee_institution"], branch_id=branch_id,
         qualifications=tuple(quals))
+
+
+_REQUEST_FIELDS = tuple(f.name for f in fields(FilingRequest))
+_REQUEST_DECIMALS = frozenset({"amount", "fx_rate", "rate_percent", "credit_report_outstanding",
+                               "bank_risk_share_percent"})
+_REQUEST_DATES = frozenset({"drawdown_date", "maturity_date", "credit_report_date"})
+_request_getter = operator.attrgetter(*_REQUEST_FIELDS)
+
+
+def request_values(req: FilingRequest) -> list[Any]:
+    """``req`` as JSON values in field order, read back by ``request_from_values``: a validated
+    import keeps them with its accepted rows, so that the commit need not clean the cells
+    again."""
+    out: list[Any] = []
+    for name, value in zip(_REQUEST_FIELDS, _request_getter(req), strict=True):
+        if name == "qualifications":
+            value = [[q.type, q.certificate_no, q.valid_from.isoformat(), q.valid_to.isoformat()]
+                     for q in value]
+        elif isinstance(value, Decimal):
+            value = str(value)  # exactly the same Decimal back, its exponent included
+        elif isinstance(value, date):
+            value = value.isoformat()
+        out.append(value)
+    return out
+
+
+def request_from_values(values: Sequence[Any]) -> FilingRequest:
+    """The ``FilingRequest`` of ``request_values``."""
+    data = dict(zip(_REQUEST_FIELDS, values, strict=True))
+    for name in _REQUEST_DECIMALS:
+        if data[name] is not None:
+            data[name] = Decimal(data[name])
+    for name in _REQUEST_DATES:
+        data[name] = date.fromisoformat(data[name])
+    data["qualifications"] = tuple(
+        QualificationInput(type=t, certificate_no=no, valid_from=date.fromisoformat(start),
+                           valid_to=date.fromisoformat(end))
+        for t, no, start, end in data["qualifications"])
+    return FilingRequest(**data)
 
 
 @dataclass

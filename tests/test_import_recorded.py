@@ -2,6 +2,8 @@
 they depend on has changed since; anything that has (the filing date, the bank's filings or
 agreements, the policy data) makes it judge every row again."""
 
+import dataclasses
+import json
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -12,12 +14,14 @@ from fund.models import LprRate
 from fund.selectors import policy_context
 from loans import import_services
 from loans import services as loan_services
+from loans.import_selectors import OK
+from loans.importing import unpack_rows
 from loans.models import ImportBatch, LoanFiling
 from loans.services import FilingInputs, filing_inputs, inputs_digest
 from riskcomp.policy.context import PolicyContext
 
 from .conftest import client_for
-from .factories import AgreementFactory, FilingFactory
+from .factories import AgreementFactory, BranchFactory, FilingFactory
 from .test_import import (  # noqa: F401 - _media and _today: the uploads' files and day
     TODAY,
     _media,
@@ -55,8 +59,8 @@ def _rows() -> list[dict[str, object]]:
 
 
 def _recorded_rows(batch: ImportBatch) -> int:
-    return sum(len((v or {}).get("rows", ())) for v in
-               batch.chunks.values_list("verdicts", flat=True))
+    return sum(len(unpack_rows(v)[1]) for v in
+               batch.chunks.exclude(recorded=None).values_list("recorded", flat=True))
 
 
 def _filed(bank) -> dict[str, dict[str, object]]:  # type: ignore[no-untyped-def]
@@ -84,7 +88,7 @@ def test_unchanged_batch_is_committed_on_its_recorded_verdicts(
     other = bank_b
     AgreementFactory(bank=other, scheme="MICRO")
     AgreementFactory(bank=other, scheme="TECH")
-    monkeypatch.setattr(import_services, "_recorded", lambda batch, numbers: None)
+    monkeypatch.setattr(import_services._Recorded, "unpack", classmethod(lambda cls, data: None))
     client_b = client_for(officer_b)
     upload(client_b, workbook(_rows()))
     confirm(client_b, ImportBatch.objects.get(bank=other))
@@ -206,3 +210,65 @@ def test_the_digest_ignores_set_and_dict_order_and_sees_every_input(bank_a):
     assert inputs_digest(filing_inputs(bank=bank_a, requests=requests), requests, ctx=ctx,
                          filing_date=TODAY) == inputs_digest(
         filing_inputs(bank=bank_a, requests=requests), requests, ctx=_ctx(), filing_date=TODAY)
+
+
+def test_request_values_read_back_as_the_very_same_request_field_for_field():
+    request = loan_services.FilingRequest(
+        credit_code="91110302MA01A2B3C4", enterprise_name="北京亦庄测试企业有限公司",
+        kind="company", size="small", in_bda=True, micro_conduct_ok=True, tech_conduct_ok=False,
+        tech_scope=True, iou_number="JJ-0001", contract_number="HT-0001",
+        loan_type="credit", amount=Decimal("1E+6"), currency="USD", fx_rate=Decimal("7.1234"),
+        drawdown_date=date(2026, 7, 1), maturity_date=date(2027, 6, 30),
+        rate_percent=Decimal("3.450"), credit_report_outstanding=Decimal("0.00"),
+        credit_report_date=date(2026, 6, 20), other_cover=False, first_loan=True,
+        bank_risk_share_percent=Decimal("30"), has_natural_person_guarantee=True,
+        guarantee_institution="北京市融资担保有限公司", branch_id=7,
+        qualifications=(loan_services.QualificationInput(
+            type="high_tech", certificate_no="GR2025000001", valid_from=date(2025, 1, 1),
+            valid_to=date(2027, 12, 31)),))
+    back = loan_services.request_from_values(
+        json.loads(json.dumps(loan_services.request_values(request))))
+    assert back == request
+    for name in request.__dataclass_fields__:  # every value of its own type, exponent and all
+        assert type(getattr(back, name)) is type(getattr(request, name)), name
+        assert str(getattr(back, name)) == str(getattr(request, name)), name
+    none = dataclasses.replace(request, fx_rate=None, bank_risk_share_percent=None,
+                               branch_id=None, qualifications=())
+    assert loan_services.request_from_values(loan_services.request_values(none)) == none
+
+
+@pytest.mark.django_db
+def test_the_commit_takes_the_recorded_rows_without_reading_their_cells_again(
+        both_schemes, officer_a, upload, confirm, monkeypatch):
+    cleaned = []
+    real = import_services.filing_rows
+
+    def spy(rows, **kwargs):  # type: ignore[no-untyped-def]
+        cleaned.append(len(rows))
+        return real(rows, **kwargs)
+
+    monkeypatch.setattr(import_services, "filing_rows", spy)
+    client = client_for(officer_a)
+    batch = _validated(client, upload)
+    assert cleaned == [3]
+    confirm(client, batch)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.COMMITTED and batch.accepted_rows == 3
+    assert cleaned == [3]
+
+
+@pytest.mark.django_db
+def test_a_branch_deleted_before_the_commit_refuses_its_rows_with_the_reason(
+        both_schemes, officer_a, upload, confirm):
+    branch = BranchFactory(bank=both_schemes, code="BR-09")
+    client = client_for(officer_a)
+    upload(client, workbook([row(**{"经办支行编码": "BR-09"}), tech_row()]))
+    batch = ImportBatch.objects.get()
+    assert batch.accepted_rows == 2
+    branch.delete()
+    confirm(client, batch)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.COMMITTED
+    assert batch.accepted_rows == 1 and LoanFiling.objects.count() == 1
+    refused = [e for e in import_services.import_batch_preview(batch) if not e[OK]]
+    assert len(refused) == 1 and "BR-09" in json.dumps(refused, ensure_ascii=False)
