@@ -169,7 +169,11 @@ def request_from_values(values: Sequence[Any]) -> FilingRequest:
         QualificationInput(type=t, certificate_no=no, valid_from=date.fromisoformat(start),
                            valid_to=date.fromisoformat(end))
         for t, no, start, end in data["qualifications"])
-    return FilingRequest(**data)
+    # The frozen dataclass's __init__ sets each field through object.__setattr__: filling its
+    # __dict__ gives the same object for a third of the cost (a quarter has 100,000 rows).
+    request = object.__new__(FilingRequest)
+    request.__dict__.update(data)
+    return request
 
 
 @dataclass
