@@ -40,8 +40,10 @@ from benchdb import QueryCounter, bench_environment, run, setup_django
 
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "10000"))
 LARGE_ROWS = int(os.environ.get("BENCH_IMPORT_LARGE_ROWS", "100000"))
-# Later runs find the enterprises already there (a bank's usual case); the first creates them.
-RUNS = int(os.environ.get("BENCH_IMPORT_RUNS", "1"))
+# Runs of ``import_rows_per_s``, each a file of its own enterprises (new to the portal, as in the
+# first quarter a bank files them), the best reported: on a shared two-core machine a single run
+# varies by a third from one minute to the next.
+RUNS = int(os.environ.get("BENCH_IMPORT_RUNS", "3"))
 FILING_DAY = date(2026, 10, 9)  # within the 15 working days after 2026Q3
 BENCH_DB = "riskcomp_bench"
 
@@ -279,7 +281,10 @@ def _bench() -> None:
               warm_officer)
 
     runs = []
-    for attempt in range(1, RUNS + 1):  # a fresh bank each time; the best run is reported
+    for attempt in range(1, RUNS + 1):  # a fresh bank and file each time; the best is reported
+        if attempt > 1:
+            data = build_workbook(FILINGS, _rows(ROWS, seed=20261009 + attempt,
+                                                 area=f"1103{attempt + 10:02d}"))
         bank, officer = _bank(f"B{attempt}")
         count = QueryCounter()
         with connection.execute_wrapper(count):
