@@ -59,8 +59,8 @@ def _rows() -> list[dict[str, object]]:
 
 
 def _recorded_rows(batch: ImportBatch) -> int:
-    return sum(len(unpack_rows(v)[1]) for v in
-               batch.chunks.exclude(recorded=None).values_list("recorded", flat=True))
+    return sum(len(unpack_rows(data)[1]) for data in
+               batch.chunks.values_list("recorded", flat=True) if data is not None)
 
 
 def _filed(bank) -> dict[str, dict[str, object]]:  # type: ignore[no-untyped-def]
