@@ -822,6 +822,7 @@ class _Conversion:
 
 _TEXT, _SHARED, _NUMBER = 0, 1, 2  # the kinds of cells converted in the scan's loop itself
 _KNOWN_VALUES = 10_000  # values kept per kind of cell
+_KINDS_KEPT = 1_000  # kinds of cell kept (a sheet has a few dozen)
 
 
 class _SheetScan:
@@ -923,6 +924,8 @@ class _SheetScan:
                               else column + 1)
                     kind = kinds.get(attributes)
                     if kind is None:
+                        if len(kinds) >= _KINDS_KEPT:  # a file with ever new attributes
+                            kinds.clear()
                         kind = kinds[attributes] = self.kind(attributes)
                     content = value or inline
                     if entities and "&" in content:

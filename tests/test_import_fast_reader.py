@@ -5,6 +5,7 @@ then reads, or refuses with the same error, after the same rows), and for random
 
 import io
 import random
+import re
 import zipfile
 from datetime import date
 from decimal import Decimal
@@ -382,8 +383,6 @@ def read_both(content: bytes, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 def to_shared_strings(content: bytes) -> bytes:
     """The workbook as Excel saves it: its inline texts moved to a shared strings table."""
-    import re
-
     source = zipfile.ZipFile(io.BytesIO(content))
     table: dict[str, int] = {}
 
