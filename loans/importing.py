@@ -685,7 +685,7 @@ _SHEET_TOKEN = re.compile(
     r'<c(?: r="([A-Z]{1,3})[0-9]+")?([^<>/]*)'
     r'(?:/>|>(?:<v>([^<]{0,32767})</v>'
     r'|<is><t(?: xml:space="preserve")?>([^<]{0,32767})</t></is>)?</c>)'
-    r'|<row([^<>/]*)(/?>)'
+    r'|<row(?: r="([0-9]+)")?([^<>/]*)(/?>)'
     r'|(</row>|<)')
 _ENTITY = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));|&")
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
@@ -832,6 +832,7 @@ class _SheetScan:
         self.reader = reader
         self.row_number = 0
         self.kinds: dict[str, Any] = {}
+        self.rows_checked: set[str] = set()  # attributes of rows but ``r``, found well formed
 
     def batches(self, source: BinaryIO) -> Iterator[list[tuple[int, dict[int, str]]]]:
         """The rows, in lists, each given only once the expat reader would have given it."""
@@ -901,8 +902,9 @@ class _SheetScan:
         cells: dict[int, str] | None = None
         entities = "&" in text
         references = 0
+        rows_checked = self.rows_checked
         try:
-            for letters, attributes, value, inline, row, opened, other in (
+            for letters, attributes, value, inline, number, row, opened, other in (
                     _SHEET_TOKEN.findall(text)):
                 if other:
                     if other != "</row>" or cells is None:
@@ -913,8 +915,16 @@ class _SheetScan:
                 elif opened:
                     if cells is not None:
                         raise _Unhandled
-                    ref = _attributes(row).get("r")
-                    row_number = int(ref) if ref else row_number + 1
+                    if number:
+                        if row not in rows_checked:  # the other attributes, no second ``r``
+                            if "r" in _attributes(row):
+                                raise _Unhandled
+                            if len(rows_checked) < _KINDS_KEPT:
+                                rows_checked.add(row)
+                        row_number = int(number)
+                    else:
+                        ref = _attributes(row).get("r")
+                        row_number = int(ref) if ref else row_number + 1
                     if opened == ">":
                         cells, column = {}, 0
                 else:

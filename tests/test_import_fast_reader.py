@@ -171,6 +171,7 @@ FAULTS = {
     "cdata end": '<row r="2"><c r="A2" t="inlineStr"><is><t>a]]>b</t></is></c></row>',
     "repeated attribute": '<row r="2"><c r="A2" s="1" s="2"><v>1</v></c></row>',
     "repeated r": '<row r="2"><c r="A2" r="B2"><v>1</v></c></row>',
+    "repeated row number": '<row r="2" spans="1:2" r="3"><c r="A2"><v>1</v></c></row>',
     "row number not a number": '<row r="x"><c r="A2"><v>1</v></c></row>',
     "style not a number": '<row r="2"><c r="A2" s="x"><v>1</v></c></row>',
     "shared string not a number": '<row r="2"><c r="A2" t="s"><v>1.5</v></c></row>',
