@@ -22,6 +22,7 @@ import json
 import re
 import zipfile
 import zlib
+from collections import deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -390,6 +391,10 @@ class _SheetReader:
         # Formulas are refused in the data rows; above them (a title, a summary sheet that is
         # only looked through for headers) their cached values are read.
         self.formulas_after = formulas_after
+        self.reset()
+
+    def reset(self) -> None:
+        """The state of a reading not begun (the expat reader reads again after the scan)."""
         self.done: list[tuple[int, dict[int, str]]] = []
         self.in_data = False
         self.row_number = 0
@@ -561,6 +566,17 @@ class _SharedStrings:
 
 
 def read_shared_strings(source: BinaryIO) -> list[str]:
+    """The workbook's shared strings: scanned by ``_scan_shared_strings`` where it can, else read
+    by the expat reader (which gives the same strings, or raises the same error)."""
+    if source.seekable():
+        try:
+            return _scan_shared_strings(source)
+        except _Unhandled:
+            source.seek(0)
+    return _expat_shared_strings(source)
+
+
+def _expat_shared_strings(source: BinaryIO) -> list[str]:
     table = _SharedStrings()
     parser = _safe_parser()
     parser.StartElementHandler = table.start
@@ -599,6 +615,26 @@ def _safe_parser() -> Any:
 
 
 def _iter_sheet(source: BinaryIO, reader: _SheetReader) -> Iterator[tuple[int, dict[int, str]]]:
+    """The rows of a worksheet part: scanned by ``_SheetScan`` where it can; from the first thing
+    it does not read itself, the expat reader reads the part again and goes on after the rows
+    already given, which it gives the same (or it raises the error the scan left to it)."""
+    given = 0
+    if source.seekable():
+        try:
+            for batch in _SheetScan(reader).batches(source):
+                given += len(batch)
+                yield from batch
+            return
+        except _Unhandled:
+            source.seek(0)
+            reader.reset()
+    rows = _expat_rows(source, reader)
+    for _row in zip(range(given), rows, strict=False):
+        pass
+    yield from rows
+
+
+def _expat_rows(source: BinaryIO, reader: _SheetReader) -> Iterator[tuple[int, dict[int, str]]]:
     parser = _safe_parser()
     parser.StartElementHandler = reader.start
     parser.EndElementHandler = reader.end
@@ -611,6 +647,401 @@ def _iter_sheet(source: BinaryIO, reader: _SheetReader) -> Iterator[tuple[int, d
             reader.done.clear()
         if not chunk:
             return
+
+
+# --- Scanning the data sheet ------------------------------------------------------------------
+# The expat reader above calls Python six times per cell: a second for a 10,000-row quarter. The
+# scan below finds a sheet's cells with one compiled regex over pieces of the part, and gives
+# exactly the expat reader's rows. It reads only the markup Excel, WPS and openpyxl write (cells
+# with a value or an inline text, known attributes, the five predefined entities and character
+# references); on anything else (a namespace prefix, rich text, a formula, a comment, CDATA, a
+# DTD, a carriage return, a text longer than Excel allows, a broken part) it raises
+# ``_Unhandled`` and the expat reader reads the part, and refuses it where it must. The markup
+# outside the sheet's data (before and after ``<sheetData>``) is parsed by expat as it is.
+
+class _Unhandled(Exception):
+    """What the scan does not read itself: the expat reader reads the part instead."""
+
+
+# The expat reader reads the part in pieces of this size and gives the rows completed in each
+# piece after parsing it: the scan gives a row only once the whole piece holding its end has been
+# read without a fault, so that it never gives a row the expat reader would not have given before
+# refusing the file (a formula or a broken tag a little further on).
+_EXPAT_PIECE = 1 << 16
+_SCAN_PIECES = (1 << 16, 1 << 17, 1 << 18)  # small first: the headers are near the start
+# A row (or a shared string, or the markup before them) longer than this is read by expat,
+# which streams it: the scan holds at most about twice this.
+_SCAN_BUFFER = 1 << 19
+
+# Control characters XML does not allow (expat refuses them), and the carriage return (expat
+# turns line ends into line feeds).
+_CONTROLS = bytes(range(0x09)) + b"\x0b\x0c\x0d" + bytes(range(0x0e, 0x20))
+_ATTRIBUTES = re.compile(
+    r"""(?:[ \t\n]+[A-Za-z_][A-Za-z0-9_.:-]*[ \t\n]*=[ \t\n]*(?:"[^"<&]*"|'[^'<&]*'))*[ \t\n]*""")
+_ATTRIBUTE = re.compile(r"""([A-Za-z_][A-Za-z0-9_.:-]*)[ \t\n]*=[ \t\n]*(?:"([^"]*)"|'([^']*)')""")
+# A cell (its column letters when ``r`` comes first, its other attributes, a value or an inline
+# text), a row's start (attributes, ">" or "/>"), or "</row>"; any other "<" is unexpected.
+_SHEET_TOKEN = re.compile(
+    r'<c(?: r="([A-Z]{1,3})[0-9]+")?([^<>/]*)'
+    r'(?:/>|>(?:<v>([^<]{0,32767})</v>'
+    r'|<is><t(?: xml:space="preserve")?>([^<]{0,32767})</t></is>)?</c>)'
+    r'|<row(?: r="([0-9]+)")?([^<>/]*)(/?>)'
+    r'|(</row>|<)')
+_ENTITY = re.compile(r"&(?:(amp|lt|gt|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));|&")
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+
+
+def _attributes(text: str) -> dict[str, str]:
+    """A start tag's attributes as expat gives them (tabs and line feeds in a value become
+    spaces); ``_Unhandled`` for anything else (entities, a repeated name)."""
+    if _ATTRIBUTES.fullmatch(text) is None:
+        raise _Unhandled
+    found: dict[str, str] = {}
+    for name, double, single in _ATTRIBUTE.findall(text):
+        if name in found:
+            raise _Unhandled
+        found[name] = (double or single).replace("\t", " ").replace("\n", " ")
+    return found
+
+
+def _entity(match: re.Match[str]) -> str:
+    name, decimal, hexadecimal = match.groups()
+    if name:
+        return _ENTITIES[name]
+    if not (decimal or hexadecimal):
+        raise _Unhandled  # a bare "&" or an entity XML does not predefine
+    code = int(decimal) if decimal else int(hexadecimal, 16)
+    if (code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
+            or 0x10000 <= code <= 0x10FFFF):
+        return chr(code)
+    raise _Unhandled
+
+
+def _xml_text(text: str) -> str:
+    """Character data with its references replaced, as expat replaces them."""
+    return _ENTITY.sub(_entity, text) if "&" in text else text
+
+
+def _scan_pieces(source: BinaryIO) -> Iterator[bytes]:
+    """The part's bytes in pieces; any fault reading it is ``_Unhandled``."""
+    sizes = iter(_SCAN_PIECES)
+    size = _SCAN_PIECES[0]
+    while True:
+        try:
+            piece = source.read(size)
+        except Exception as exc:  # a broken zip entry: the expat reader meets it in its turn
+            raise _Unhandled from exc
+        if not piece:
+            return
+        yield piece
+        size = next(sizes, size)
+
+
+def _decoded(data: bytes) -> str:
+    """UTF-8 markup the scan may read: no character XML refuses, no carriage return, no "]]>"
+    outside CDATA (both refused by expat). Searched for single bytes first: fast, and rare."""
+    if len(data.translate(None, _CONTROLS)) != len(data) or (b"]" in data and b"]]>" in data):
+        raise _Unhandled
+    try:
+        text = data.decode()
+    except UnicodeDecodeError as exc:
+        raise _Unhandled from exc
+    if b"\xef" in data and ("\ufffe" in text or "\uffff" in text):
+        raise _Unhandled
+    return text
+
+
+class _Outside:
+    """Expat over the markup around the scanned elements (the XML declaration, the root, the
+    sheet's settings before its data, what follows): it faults as the expat reader would there,
+    and refuses a DTD. ``inner`` is the element whose content the scan reads; any other start
+    tag outside it is ``_Unhandled`` unless ``allowed``."""
+
+    def __init__(self, inner: str, allowed: bool) -> None:
+        self.inner = inner
+        self.allowed = allowed
+        self.entered = False
+        self.parser = _safe_parser()
+        self.parser.StartElementHandler = self.start
+        self.parser.XmlDeclHandler = self.declaration
+
+    def start(self, name: str, _attrs: dict[str, str]) -> None:
+        if name.rpartition(":")[2] == self.inner:
+            if self.entered or name != self.inner:
+                raise _Unhandled  # a second one, or a prefixed one: the expat reader reads it
+            self.entered = True
+        elif not self.allowed:
+            raise _Unhandled
+
+    @staticmethod
+    def declaration(_version: str, encoding: str | None, _standalone: int) -> None:
+        if encoding is not None and encoding.lower() != "utf-8":
+            raise _Unhandled
+
+    def parse(self, data: bytes, final: bool = False) -> None:
+        try:
+            self.parser.Parse(data, final)
+        except _Unhandled:
+            raise
+        except Exception as exc:  # a fault, or a DTD (``_Forbidden``): the expat reader's to say
+            raise _Unhandled from exc
+
+    def open(self, pieces: Iterator[bytes], tag: bytes) -> tuple[bytes, int]:
+        """Parse the markup up to and with the start tag ``tag`` (``<sheetData``); the bytes
+        read after it, and where they start in the part."""
+        data = b""
+        for piece in pieces:
+            if not data and (piece.startswith((b"\xfe\xff", b"\xff\xfe"))
+                             or b"\x00" in piece[:4]):
+                raise _Unhandled  # UTF-16 or UTF-32: the scan reads UTF-8 only
+            data += piece
+            at = data.find(tag)
+            end = data.find(b">", at) if at >= 0 else -1
+            if end >= 0:
+                if data[end - 1:end] == b"/":
+                    raise _Unhandled  # empty: nothing to scan
+                self.parse(data[:end + 1])
+                if not self.entered:  # the tag was in a comment, or is another one
+                    raise _Unhandled
+                return data[end + 1:], end + 1
+            if len(data) > _SCAN_BUFFER:
+                raise _Unhandled
+        raise _Unhandled
+
+
+class _Conversion:
+    """How a kind of cell (``t``, ``s``) turns its text into the reader's value, with the values
+    already worked out (dates, percentages, booleans repeat down a column)."""
+
+    __slots__ = ("known", "style", "type")
+
+    def __init__(self, cell_type: str, style: int) -> None:
+        self.type, self.style = cell_type, style
+        self.known: dict[str, str | None] = {}
+
+
+_TEXT, _SHARED, _NUMBER = 0, 1, 2  # the kinds of cells converted in the scan's loop itself
+_KNOWN_VALUES = 10_000  # values kept per kind of cell
+_KINDS_KEPT = 1_000  # kinds of cell kept (a sheet has a few dozen)
+
+
+class _SheetScan:
+    """Scans one worksheet part for ``_iter_sheet`` with the conversions of ``reader``."""
+
+    def __init__(self, reader: _SheetReader) -> None:
+        self.reader = reader
+        self.row_number = 0
+        self.kinds: dict[str, Any] = {}
+        self.rows_checked: set[str] = set()  # attributes of rows but ``r``, found well formed
+
+    def batches(self, source: BinaryIO) -> Iterator[list[tuple[int, dict[int, str]]]]:
+        """The rows, in lists, each given only once the expat reader would have given it."""
+        pieces = _scan_pieces(source)
+        outside = _Outside("sheetData", allowed=True)
+        data, offset = outside.open(pieces, b"<sheetData")
+        # (offset after a row's end, rows): given once the expat piece holding it is read.
+        waiting: deque[tuple[int, list[tuple[int, dict[int, str]]]]] = deque()
+        ended = False
+        while not ended:
+            piece = next(pieces, b"")
+            data += piece
+            end = data.find(b"</sheetData")
+            ended = end >= 0
+            if not (ended or piece):
+                raise _Unhandled  # the data never ends: the expat reader says where it breaks
+            cut = end if ended else data.rfind(b"<row")
+            if cut > 0:
+                rows = self.rows(_decoded(data[:cut]))
+                data, offset = data[cut:], offset + cut
+                if rows:
+                    waiting.append((-(-offset // _EXPAT_PIECE) * _EXPAT_PIECE, rows))
+                while waiting and waiting[0][0] <= offset:
+                    yield waiting.popleft()[1]
+            elif len(data) > _SCAN_BUFFER:
+                raise _Unhandled
+        # The rest is parsed in the expat reader's pieces, so that a fault is met in the same
+        # piece, and the rows before it given as the expat reader gives them.
+        while data:
+            boundary = (offset // _EXPAT_PIECE + 1) * _EXPAT_PIECE
+            take = min(len(data), boundary - offset)
+            outside.parse(data[:take])
+            data, offset = data[take:], offset + take
+            while waiting and waiting[0][0] <= offset:
+                yield waiting.popleft()[1]
+            if not data:
+                data = next(pieces, b"")
+        while waiting:  # the last piece, shorter
+            yield waiting.popleft()[1]
+        outside.parse(b"", True)
+
+    def kind(self, attributes: str) -> Any:
+        """How cells with these attributes (but ``r``) are converted: ``_TEXT``, ``_SHARED``,
+        ``_NUMBER`` or a ``_Conversion`` by ``_SheetReader.value``."""
+        found = _attributes(attributes)
+        if "r" in found:
+            raise _Unhandled  # ``r`` after another attribute, or not a cell reference
+        cell_type = found.get("t", "n")
+        style_text = found.get("s")
+        style = int(style_text) if style_text else 0
+        if cell_type in ("inlineStr", "str", "e"):
+            return _TEXT
+        if cell_type == "s":
+            return _SHARED
+        reader = self.reader
+        if (cell_type not in ("b", "d") and style not in reader.percent_styles
+                and style not in reader.date_styles):
+            return _NUMBER
+        return _Conversion(cell_type, style)
+
+    def rows(self, text: str) -> list[tuple[int, dict[int, str]]]:
+        """The rows of whole rows of a sheet's data, as the expat reader gives them."""
+        done: list[tuple[int, dict[int, str]]] = []
+        reader, kinds, strings = self.reader, self.kinds, self.reader.strings
+        columns = _COLUMN_INDEX
+        row_number, column = self.row_number, 0
+        cells: dict[int, str] | None = None
+        entities = "&" in text
+        references = 0
+        rows_checked = self.rows_checked
+        try:
+            for letters, attributes, value, inline, number, row, opened, other in (
+                    _SHEET_TOKEN.findall(text)):
+                if other:
+                    if other != "</row>" or cells is None:
+                        raise _Unhandled
+                    if cells:
+                        done.append((row_number, cells))
+                    cells = None
+                elif opened:
+                    if cells is not None:
+                        raise _Unhandled
+                    if number:
+                        if row not in rows_checked:  # the other attributes, no second ``r``
+                            if "r" in _attributes(row):
+                                raise _Unhandled
+                            if len(rows_checked) < _KINDS_KEPT:
+                                rows_checked.add(row)
+                        row_number = int(number)
+                    else:
+                        ref = _attributes(row).get("r")
+                        row_number = int(ref) if ref else row_number + 1
+                    if opened == ">":
+                        cells, column = {}, 0
+                else:
+                    if cells is None:
+                        raise _Unhandled  # a cell outside a row
+                    column = (columns.get(letters) or _column_index(letters) if letters
+                              else column + 1)
+                    kind = kinds.get(attributes)
+                    if kind is None:
+                        if len(kinds) >= _KINDS_KEPT:  # a file with ever new attributes
+                            kinds.clear()
+                        kind = kinds[attributes] = self.kind(attributes)
+                    content = value or inline
+                    if entities and "&" in content:
+                        references += content.count("&")
+                        content = _xml_text(content)
+                    if kind == _TEXT:
+                        cells[column] = content
+                    elif kind == _SHARED:
+                        if content:
+                            cells[column] = strings[int(content)]
+                    elif kind == _NUMBER:
+                        if content:
+                            cells[column] = _excel_number(content)
+                    else:
+                        converted = kind.known.get(content, kind)
+                        if converted is kind:
+                            reader.cell_type, reader.cell_style = kind.type, kind.style
+                            converted = reader.value(content)
+                            if len(kind.known) < _KNOWN_VALUES:
+                                kind.known[content] = converted
+                        if converted is not None:
+                            cells[column] = converted
+        except _Unhandled:
+            raise
+        except Exception as exc:  # a conversion the expat reader's handlers would raise
+            raise _Unhandled from exc
+        if cells is not None or (entities and references != text.count("&")):
+            raise _Unhandled  # a row not closed, or a reference outside a value
+        self.row_number = row_number
+        if done and reader.first_row is None:
+            reader.first_row = done[0][1]
+        return done
+
+
+# A shared string: a text (with Excel's phonetic settings), or any other ``<si>`` (rich text
+# runs, a phonetic guide, a long text) read by expat on its own; any other "<" is unexpected.
+_SHARED_TOKEN = re.compile(
+    r'<si><t(?: xml:space="preserve")?>([^<]{0,32767})</t>'
+    r'(?:<phoneticPr(?: fontId="[0-9]+")?(?: type="[A-Za-z]+")?(?: alignment="[A-Za-z]+")? ?/>)?'
+    r'</si>'
+    r'|(<si>[^<]*(?:<(?!/si>)[^<]*)*</si>)'
+    r'|(<)')
+
+
+def _scan_shared_strings(source: BinaryIO) -> list[str]:
+    """The shared strings as ``_SharedStrings`` reads them, scanned as ``_SheetScan`` scans a
+    sheet: ``_Unhandled`` for anything else (the expat reader then reads the table)."""
+    pieces = _scan_pieces(source)
+    outside = _Outside("sst", allowed=False)
+    data, _start = outside.open(pieces, b"<sst")
+    strings: list[str] = []
+    ended = False
+    while not ended:
+        piece = next(pieces, b"")
+        data += piece
+        end = data.find(b"</sst")
+        ended = end >= 0
+        if not (ended or piece):
+            raise _Unhandled
+        cut = end if ended else data.rfind(b"<si>")
+        if cut > 0:
+            _add_shared_strings(_decoded(data[:cut]), strings)
+            data = data[cut:]
+        elif len(data) > _SCAN_BUFFER:
+            raise _Unhandled
+    while data:
+        outside.parse(data)
+        data = next(pieces, b"")
+    outside.parse(b"", True)
+    return strings
+
+
+def _add_shared_strings(text: str, strings: list[str]) -> None:
+    entities = "&" in text
+    references = 0
+    try:
+        for simple, other_si, other in _SHARED_TOKEN.findall(text):
+            if other:
+                raise _Unhandled
+            if other_si:
+                references += other_si.count("&")
+                strings.append(_shared_string(other_si))
+                continue
+            if entities and "&" in simple:
+                references += simple.count("&")
+                simple = _xml_text(simple)
+            strings.append(simple.replace("x005F_", ""))
+    except _Unhandled:
+        raise
+    except Exception as exc:  # expat's fault with a string: the expat reader's to say
+        raise _Unhandled from exc
+    if entities and references != text.count("&"):
+        raise _Unhandled
+
+
+def _shared_string(markup: str) -> str:
+    """One ``<si>`` read by ``_SharedStrings``."""
+    table = _SharedStrings()
+    parser = _safe_parser()
+    parser.StartElementHandler = table.start
+    parser.EndElementHandler = table.end
+    parser.CharacterDataHandler = table.chars
+    parser.Parse(markup.encode(), True)
+    if len(table.strings) != 1:
+        raise _Unhandled
+    return table.strings[0]
 
 
 def _cell_name(row: int, column: int, headers: dict[int, str]) -> str:
